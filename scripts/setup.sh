@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages trawl needs to build, test and benchmark.
+# Idempotent; run as root (or with sudo available). Safe to run again.
+set -euo pipefail
+
+# Build and runtime libraries.
+BUILD_PKGS=(
+  build-essential cmake ninja-build pkg-config git
+  libyara-dev libvectorscan-dev libssl-dev libarchive-dev libsqlite3-dev
+  libsystemd-dev libgtest-dev libgmock-dev libcli11-dev libfmt-dev libtbb-dev
+  nlohmann-json3-dev libplist-dev libpcre2-dev
+)
+# Tools the tests use as oracles or peers; also the benchmarks' peers.
+TEST_PKGS=(
+  yara hashdeep ripgrep libevtx-utils systemd-journal-remote sqlite3
+  gzip bzip2 xz-utils zstd util-linux
+)
+
+want=()
+for p in "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    want+=("$p")
+  fi
+done
+
+if ((${#want[@]})); then
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  echo "setup: installing ${want[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${want[@]}"
+else
+  echo "setup: all packages present"
+fi

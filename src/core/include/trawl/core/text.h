@@ -1,0 +1,23 @@
+// Small text helpers shared by stages: escaping for terminals and logs,
+// case folding, trimming. ASCII-only on purpose: indicators and paths are bytes.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace trawl {
+
+// Escapes control characters (C0, DEL, and C1 when not part of valid UTF-8)
+// and backslashes as \n, \t, \e, \xHH, so a hostile file name cannot move the
+// cursor or rewrite a terminal. Invalid UTF-8 bytes become \xHH too.
+std::string EscapeControl(std::string_view s);
+
+std::string ToLowerAscii(std::string_view s);
+std::string_view TrimAscii(std::string_view s);
+// Strips a trailing "\n", "\r\n" or "\r" (any number of them).
+std::string_view StripEol(std::string_view s);
+std::vector<std::string_view> Split(std::string_view s, char sep);
+bool IsHex(std::string_view s);
+
+}  // namespace trawl

@@ -1,0 +1,94 @@
+// The indicator model: one record type for every kind of indicator, and the
+// immutable set a scan shares between its workers.
+//
+// Loaders (loader.h) build an IndicatorSet; matchers read it. An IndicatorSet
+// is built once and then only read, from any thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace trawl::ioc {
+
+enum class Kind {
+  kMd5,
+  kSha1,
+  kSha256,
+  kFilename,  // a regex over the full path (LOKI semantics)
+  kDomain,
+  kIpv4,
+  kIpv6,
+  kCidr,  // v4 or v6, "10.0.0.0/8"
+  kUrl,
+  kKeyword,  // a literal, case-sensitive
+};
+
+// "md5", "sha1", "sha256", "filename", "domain", "ipv4", "ipv6", "cidr", "url", "keyword".
+const char* KindName(Kind kind);
+// The reason kind a finding reports: "hash", "filename", "c2", "keyword".
+const char* ReasonKind(Kind kind);
+bool IsHashKind(Kind kind);
+bool IsNetworkKind(Kind kind);  // domain, ipv4, ipv6, cidr, url
+
+struct Indicator {
+  Kind kind = Kind::kKeyword;
+  // Normalised value: hashes lower-case hex; domains lower-case, no trailing
+  // dot; IPs canonical text; URLs refanged; regexes and keywords verbatim.
+  std::string value;
+  std::string fp_regex;  // filename indicators only: a match here cancels the hit
+  int score = 100;
+  std::string description;
+  std::string source;  // "path/to/file:LINE" or "builtin:3cx"
+};
+
+// Counts and problems from loading, per file, for the summary and `iocs check`.
+struct Problem {
+  std::string where;    // "file:line" (or object id)
+  std::string message;  // why the entry was skipped
+};
+
+struct LoadStats {
+  std::string name;     // file or set name
+  std::string version;  // where known
+  std::map<std::string, std::uint64_t> loaded;   // KindName -> count
+  std::map<std::string, std::uint64_t> skipped;  // reason -> count
+  std::vector<Problem> problems;                 // one per skipped entry
+
+  void Merge(const LoadStats& other);
+};
+
+class IndicatorSet {
+ public:
+  // Adds an indicator. Duplicates (same kind and value) are kept once: the
+  // first keeps its place, later ones are counted as duplicates by the loader.
+  // Returns false for a duplicate.
+  bool Add(Indicator ind);
+  // A trusted (known-good / false-positive) hash: suppresses findings for files with it.
+  void AddTrustedHash(std::string hex_lower);
+
+  const std::vector<Indicator>& all() const { return all_; }
+  std::vector<const Indicator*> OfKind(Kind kind) const;
+  // Exact hash lookup; hex must be lower-case. nullptr if absent.
+  const Indicator* FindHash(Kind kind, std::string_view hex) const;
+  bool IsTrustedHash(std::string_view hex) const;
+  bool Has(Kind kind) const;
+  size_t size() const { return all_.size(); }
+
+  // Stats of every load that fed this set, in load order.
+  std::vector<LoadStats>& stats() { return stats_; }
+  const std::vector<LoadStats>& stats() const { return stats_; }
+
+ private:
+  std::vector<Indicator> all_;
+  std::unordered_map<std::string, size_t> index_;  // KindName + ':' + value -> position
+  std::unordered_set<std::string> trusted_;
+  std::map<Kind, size_t> per_kind_;
+  std::vector<LoadStats> stats_;
+};
+
+}  // namespace trawl::ioc
