@@ -1,0 +1,55 @@
+// The scan pipeline: the only place stages are wired together.
+//
+//   indicators -> walk -> read -> hash / filename match / yara -> findings -> sinks
+//
+// LoadEngine builds everything immutable (indicator set, compiled matchers,
+// YARA rules) once; RunScan walks the paths with one WorkerState per thread
+// and feeds the sinks. A problem with one file is an error record; only a bad
+// configuration or an unreadable indicator/rule set stops a scan (LoadEngine
+// returns the reason).
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "trawl/core/finding.h"
+#include "trawl/core/scoring.h"
+#include "trawl/core/status.h"
+#include "trawl/report/sink.h"
+
+namespace trawl::app {
+
+struct ScanConfig {
+  std::vector<std::string> paths;       // roots to scan
+  std::vector<std::string> ioc_paths;   // --iocs: files, folders, signature-base roots
+  std::vector<std::string> yara_paths;  // --yara: rule files or folders
+  bool builtin = true;                  // the built-in 3CX pack
+  std::vector<std::string> exclude_globs;
+  bool follow_symlinks = false;
+  bool one_filesystem = false;
+  std::uint64_t max_file_size = 100ull << 20;
+  int threads = 0;  // 0 = all cores
+  int yara_timeout = 30;
+  Thresholds thresholds;
+};
+
+struct Engine;  // compiled indicators and rules; immutable once loaded
+
+struct EngineDeleter {
+  void operator()(Engine* e) const;
+};
+using EnginePtr = std::unique_ptr<Engine, EngineDeleter>;
+
+// Loads and compiles every indicator and rule set. Prints what was loaded and
+// every skipped entry (file:line: reason) to `log` unless quiet. Fails with
+// the reason when a set cannot be read or nothing usable was loaded.
+Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quiet);
+
+// Runs the sweep over config.paths. Fills the summary's counts (not seconds).
+// Error only when no path could be scanned at all.
+Result<Summary> RunScan(const ScanConfig& config, const Engine& engine, report::Sink& sink);
+
+}  // namespace trawl::app

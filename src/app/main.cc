@@ -1,0 +1,137 @@
+// trawl: compromise assessment. `trawl scan` sweeps files (and, as later
+// sweeps land, logs and the live system) for indicators of compromise.
+//
+// Exit codes (a contract): 0 = nothing at warning or above, 1 = a finding at
+// warning or above, 2 = could not run (bad arguments, unreadable indicators
+// or rules, no path scannable).
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <cerrno>
+
+#include "trawl/app/scan.h"
+#include "trawl/report/sink.h"
+
+namespace {
+
+constexpr int kExitClean = 0;
+constexpr int kExitFindings = 1;
+constexpr int kExitError = 2;
+
+// "100M", "1G", "512K", "4096" -> bytes.
+bool ParseSize(const std::string& text, std::uint64_t& out) {
+  if (text.empty()) return false;
+  char* end = nullptr;
+  unsigned long long v = std::strtoull(text.c_str(), &end, 10);
+  if (end == text.c_str()) return false;
+  std::string suffix(end);
+  std::uint64_t mult = 1;
+  if (suffix.empty() || suffix == "B") mult = 1;
+  else if (suffix == "K" || suffix == "KiB" || suffix == "k") mult = 1ull << 10;
+  else if (suffix == "M" || suffix == "MiB") mult = 1ull << 20;
+  else if (suffix == "G" || suffix == "GiB") mult = 1ull << 30;
+  else return false;
+  out = v * mult;
+  return true;
+}
+
+int RunScanCommand(trawl::app::ScanConfig& config, const std::string& json_path, bool no_color,
+                   bool quiet) {
+  auto start = std::chrono::steady_clock::now();
+  if (config.paths.empty()) config.paths.push_back("/");
+
+  auto engine = trawl::app::LoadEngine(config, stderr, quiet);
+  if (!engine.ok()) {
+    std::fprintf(stderr, "trawl: cannot start the scan: %s\n", engine.status().message().c_str());
+    return kExitError;
+  }
+
+  trawl::report::FanOut sinks;
+  bool json_to_stdout = json_path == "-";
+  std::FILE* console = json_to_stdout ? stderr : stdout;
+  bool color = !no_color && std::getenv("NO_COLOR") == nullptr && isatty(fileno(console));
+  sinks.Add(trawl::report::MakeConsoleSink(console, {.color = color, .show_errors = !quiet}));
+  if (!json_path.empty()) {
+    std::FILE* jf = json_to_stdout ? stdout : std::fopen(json_path.c_str(), "w");
+    if (!jf) {
+      std::fprintf(stderr, "trawl: cannot write %s: %s\n", json_path.c_str(), std::strerror(errno));
+      return kExitError;
+    }
+    sinks.Add(trawl::report::MakeJsonLinesSink(jf, !json_to_stdout));
+  }
+
+  auto summary = trawl::app::RunScan(config, **engine, sinks);
+  if (!summary.ok()) {
+    std::fprintf(stderr, "trawl: %s\n", summary.status().message().c_str());
+    return kExitError;
+  }
+  summary->seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  sinks.OnSummary(*summary);
+  if (auto st = sinks.Close(); !st.ok()) {
+    std::fprintf(stderr, "trawl: %s\n", st.message().c_str());
+    return kExitError;
+  }
+  return (summary->alerts || summary->warnings) ? kExitFindings : kExitClean;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"trawl: compromise assessment scanner (files, logs, live system)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "trawl " TRAWL_VERSION);
+
+  trawl::app::ScanConfig config;
+  std::string json_path, max_size = "100M";
+  bool no_color = false, quiet = false;
+  bool no_builtin = false;
+
+  CLI::App* scan = app.add_subcommand("scan", "Sweep paths for indicators of compromise");
+  scan->add_option("paths", config.paths, "Paths to scan (default: /)");
+  scan->add_option("--iocs", config.ioc_paths,
+                   "Indicator file or folder; a signature-base root loads iocs/ and yara/")
+      ->type_name("PATH");
+  scan->add_option("--yara", config.yara_paths, "YARA rule file or folder")->type_name("PATH");
+  scan->add_flag("--no-builtin", no_builtin, "Do not load the built-in 3CX indicator pack");
+  scan->add_option("--json", json_path, "Write JSON Lines findings to FILE ('-' for stdout)")
+      ->type_name("FILE");
+  scan->add_option("--exclude", config.exclude_globs, "Skip paths matching GLOB (pruned)")
+      ->type_name("GLOB");
+  scan->add_flag("--follow", config.follow_symlinks,
+                 "Follow symbolic links (never out of the scan roots)");
+  scan->add_flag("--one-filesystem", config.one_filesystem, "Stay on the roots' file systems");
+  scan->add_option("--max-file-size", max_size,
+                   "Content checks only for files up to SIZE (default 100M; K, M, G)")
+      ->type_name("SIZE");
+  scan->add_option("--threads", config.threads, "Worker threads (default: all cores)");
+  scan->add_option("--yara-timeout", config.yara_timeout, "Seconds per file for YARA (default 30)");
+  scan->add_option("--alert-score", config.thresholds.alert, "Score for an alert (default 80)");
+  scan->add_option("--warning-score", config.thresholds.warning,
+                   "Score for a warning (default 60)");
+  scan->add_option("--notice-score", config.thresholds.notice, "Score for a notice (default 40)");
+  scan->add_flag("--no-color", no_color, "No colours (also when NO_COLOR is set)");
+  scan->add_flag("-q,--quiet", quiet, "Print only findings and the summary");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? kExitClean : kExitError;
+  }
+
+  if (scan->parsed()) {
+    config.builtin = !no_builtin;
+    if (!ParseSize(max_size, config.max_file_size)) {
+      std::fprintf(stderr, "trawl: --max-file-size: not a size: %s\n", max_size.c_str());
+      return kExitError;
+    }
+    return RunScanCommand(config, json_path, no_color, quiet);
+  }
+  return kExitError;
+}

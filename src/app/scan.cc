@@ -1,0 +1,355 @@
+#include "trawl/app/scan.h"
+
+#include <fmt/format.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <tbb/enumerable_thread_specific.h>
+
+#include <atomic>
+#include <filesystem>
+#include <mutex>
+
+#include "trawl/core/text.h"
+#include "trawl/hash/hash.h"
+#include "trawl/ioc/indicator.h"
+#include "trawl/ioc/loader.h"
+#include "trawl/match/filename.h"
+#include "trawl/read/read.h"
+#include "trawl/walk/walk.h"
+#include "trawl/yara/yara.h"
+
+namespace trawl::app {
+
+namespace fs = std::filesystem;
+
+struct Engine {
+  ioc::IndicatorSet set;
+  std::vector<IndicatorSetInfo> set_infos;
+  std::unique_ptr<match::FilenameMatcher> filenames;
+  std::shared_ptr<const yara::Rules> rules;
+  unsigned hash_algos = 0;
+};
+
+void EngineDeleter::operator()(Engine* e) const { delete e; }
+
+namespace {
+
+void PrintProblems(std::FILE* log, const std::vector<ioc::Problem>& problems, bool quiet) {
+  if (quiet) return;
+  for (const ioc::Problem& p : problems)
+    std::fputs(fmt::format("  skipped {}: {}\n", EscapeControl(p.where), EscapeControl(p.message))
+                   .c_str(),
+               log);
+}
+
+std::string CountsText(const std::map<std::string, std::uint64_t>& m) {
+  std::string s;
+  for (const auto& [k, n] : m) s += fmt::format("{}{} {}", s.empty() ? "" : ", ", n, k);
+  return s.empty() ? "nothing" : s;
+}
+
+IndicatorSetInfo InfoOf(const ioc::LoadStats& st) {
+  return IndicatorSetInfo{st.name, st.version, st.loaded, st.skipped};
+}
+
+void ReportLoad(std::FILE* log, bool quiet, const ioc::LoadStats& st) {
+  if (!quiet)
+    std::fputs(fmt::format("indicators: {}: loaded {}; skipped {}\n", EscapeControl(st.name),
+                           CountsText(st.loaded), CountsText(st.skipped))
+                   .c_str(),
+               log);
+  PrintProblems(log, st.problems, quiet);
+}
+
+bool IsRuleFile(const fs::path& p) {
+  std::string ext = ToLowerAscii(p.extension().string());
+  return ext == ".yar" || ext == ".yara";
+}
+
+}  // namespace
+
+Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quiet) {
+  EnginePtr engine(new Engine);
+  std::vector<std::string> rule_paths = config.yara_paths;
+
+  if (config.builtin) {
+    ioc::LoadStats st = ioc::LoadBuiltin3cx(engine->set);
+    ReportLoad(log, quiet, st);
+    engine->set_infos.push_back(InfoOf(st));
+  }
+  for (const std::string& p : config.ioc_paths) {
+    std::error_code ec;
+    fs::file_status status = fs::status(p, ec);
+    if (ec) return Status::Error(fmt::format("--iocs {}: {}", p, ec.message()));
+    if (fs::is_directory(status)) {
+      auto loaded = ioc::LoadDirectory(p, engine->set);
+      if (!loaded.ok()) return loaded.status();
+      for (const ioc::LoadStats& st : *loaded) {
+        ReportLoad(log, quiet, st);
+        engine->set_infos.push_back(InfoOf(st));
+      }
+      // A signature-base root brings its YARA rules along.
+      if (fs::is_directory(fs::path(p) / "yara")) rule_paths.push_back((fs::path(p) / "yara").string());
+      else if (!fs::is_directory(fs::path(p) / "iocs")) {
+        // A plain folder: rule files in it are rules.
+        for (const auto& e : fs::directory_iterator(p, ec))
+          if (IsRuleFile(e.path())) rule_paths.push_back(e.path().string());
+      }
+    } else if (IsRuleFile(p)) {
+      rule_paths.push_back(p);
+    } else {
+      auto loaded = ioc::LoadFile(p, ioc::DetectFormat(p), engine->set);
+      if (!loaded.ok()) return loaded.status();
+      ReportLoad(log, quiet, *loaded);
+      engine->set_infos.push_back(InfoOf(*loaded));
+    }
+  }
+
+  // Filename patterns: one automaton.
+  std::vector<const ioc::Indicator*> filename_inds = engine->set.OfKind(ioc::Kind::kFilename);
+  if (!filename_inds.empty()) {
+    match::BuildStats bs;
+    auto m = match::FilenameMatcher::Build(filename_inds, bs);
+    if (!m.ok()) return Status::Error("filename indicators: " + m.status().message());
+    engine->filenames = std::make_unique<match::FilenameMatcher>(std::move(*m));
+    if (!quiet)
+      std::fputs(fmt::format("filename patterns: {} compiled ({} in Vectorscan, {} with the PCRE2 "
+                             "fallback), {} unusable\n",
+                             bs.patterns, bs.vectorscan, bs.fallback,
+                             bs.patterns - bs.vectorscan - bs.fallback)
+                     .c_str(),
+                 log);
+    PrintProblems(log, bs.problems, quiet);
+  }
+
+  if (!rule_paths.empty()) {
+    yara::CompileStats cs;
+    auto rules = yara::Rules::Compile(rule_paths, cs);
+    if (!rules.ok()) return Status::Error("YARA rules: " + rules.status().message());
+    engine->rules = *rules;
+    if (!quiet)
+      std::fputs(fmt::format("yara: {} rules from {} of {} files\n", cs.rules, cs.files_ok, cs.files)
+                     .c_str(),
+                 log);
+    PrintProblems(log, cs.problems, quiet);
+    IndicatorSetInfo info;
+    info.name = "yara";
+    info.loaded["yara rules"] = cs.rules;
+    if (cs.files > cs.files_ok) info.skipped["rule files failing to compile"] = cs.files - cs.files_ok;
+    engine->set_infos.push_back(info);
+  }
+
+  if (engine->set.Has(ioc::Kind::kMd5)) engine->hash_algos |= hash::kMd5;
+  if (engine->set.Has(ioc::Kind::kSha1)) engine->hash_algos |= hash::kSha1;
+  if (engine->set.Has(ioc::Kind::kSha256)) engine->hash_algos |= hash::kSha256;
+  if (engine->rules) engine->hash_algos |= hash::kMd5;  // the `md5` external of signature-base rules
+
+  if (engine->set.size() == 0 && !engine->rules)
+    return Status::Error("no indicators or rules loaded: nothing to scan for");
+  return engine;
+}
+
+namespace {
+
+struct Counters {
+  std::uint64_t files = 0, bytes = 0, errors = 0;
+  std::map<std::string, std::uint64_t> skipped;
+  std::uint64_t levels[4] = {0, 0, 0, 0};
+};
+
+// Per-thread state: scratch spaces, scanners and buffers are never shared.
+struct WorkerState {
+  explicit WorkerState(const Engine& e, int yara_timeout) : hasher(e.hash_algos) {
+    if (e.filenames) scratch = e.filenames->MakeScratch();
+    if (e.rules) scanner = std::make_unique<yara::Scanner>(e.rules, yara_timeout);
+  }
+  hash::MultiHasher hasher;
+  std::unique_ptr<match::FilenameMatcher::Scratch> scratch;
+  std::unique_ptr<yara::Scanner> scanner;
+  std::vector<std::uint8_t> buffer;
+  std::vector<const ioc::Indicator*> hits;
+  Counters counters;
+};
+
+std::string OwnerName(uid_t uid) {
+  struct passwd pw, *result = nullptr;
+  char buf[1024];
+  if (getpwuid_r(uid, &pw, buf, sizeof buf, &result) == 0 && result) return result->pw_name;
+  return std::to_string(uid);
+}
+
+const char* SkipReason(walk::EntryType t) {
+  switch (t) {
+    case walk::EntryType::kSymlink: return "symlink";
+    case walk::EntryType::kFifo: return "fifo";
+    case walk::EntryType::kSocket: return "socket";
+    case walk::EntryType::kCharDevice:
+    case walk::EntryType::kBlockDevice: return "device";
+    default: return "not regular";
+  }
+}
+
+class ScanVisitor final : public walk::Visitor {
+ public:
+  ScanVisitor(const ScanConfig& c, const Engine& e, report::Sink& sink)
+      : config_(c), engine_(e), sink_(sink),
+        workers_([&] { return WorkerState(e, c.yara_timeout); }) {}
+
+  void OnEntry(const walk::Entry& entry) override {
+    WorkerState& w = workers_.local();
+    w.counters.files++;
+    Finding f;
+    f.path = entry.path;
+    CheckName(entry.path, w, f);
+    if (entry.type != walk::EntryType::kRegular) {
+      w.counters.skipped[SkipReason(entry.type)]++;
+    } else if (static_cast<std::uint64_t>(entry.st.st_size) > config_.max_file_size) {
+      w.counters.skipped["too_large"]++;
+      f.size = entry.st.st_size;
+    } else if (!CheckContent(entry, w, f)) {
+      return;  // trusted, or an error already reported
+    }
+    Emit(f, w);
+  }
+
+  void OnError(const std::string& path, const std::string& message) override {
+    workers_.local().counters.errors++;
+    sink_.OnError({path, message});
+  }
+
+  void OnSkip(const std::string&, const std::string& reason) override {
+    workers_.local().counters.skipped[reason]++;
+  }
+
+  Counters Totals() {
+    Counters t;
+    for (WorkerState& w : workers_) {
+      t.files += w.counters.files;
+      t.bytes += w.counters.bytes;
+      t.errors += w.counters.errors;
+      for (const auto& [k, n] : w.counters.skipped) t.skipped[k] += n;
+      for (int i = 0; i < 4; ++i) t.levels[i] += w.counters.levels[i];
+    }
+    return t;
+  }
+
+ private:
+  void CheckName(const std::string& path, WorkerState& w, Finding& f) {
+    if (!engine_.filenames) return;
+    w.hits.clear();
+    engine_.filenames->Match(path, *w.scratch, w.hits);
+    for (const ioc::Indicator* ind : w.hits)
+      f.reasons.push_back({"filename", ind->value, ind->description, ind->source, ind->score});
+  }
+
+  // Reads the file once, feeding the hashes and the YARA buffer. Returns false
+  // when the file is trusted (its finding is suppressed); a read error is
+  // reported and the name reasons still stand.
+  bool CheckContent(const walk::Entry& entry, WorkerState& w, Finding& f) {
+    bool want_yara = w.scanner != nullptr;
+    if (engine_.hash_algos == 0 && !want_yara) {
+      f.size = entry.st.st_size;
+      return true;
+    }
+    auto file = read::File::Open(entry.path);
+    if (!file.ok()) {
+      OnError(entry.path, file.status().message());
+      return true;  // name reasons, if any, still stand
+    }
+    w.hasher.Reset();
+    w.buffer.clear();
+    auto stats = read::ReadChunks(*file, config_.max_file_size, 1 << 20,
+                                  [&](const std::uint8_t* d, std::size_t n) {
+                                    if (engine_.hash_algos) w.hasher.Update(d, n);
+                                    if (want_yara) w.buffer.insert(w.buffer.end(), d, d + n);
+                                  });
+    if (!stats.ok()) {
+      OnError(entry.path, stats.status().message());
+      return true;
+    }
+    w.counters.bytes += stats->bytes;
+    f.size = stats->bytes;
+    if (stats->changed) f.extra.push_back({"changed_while_read", true});
+    if (engine_.hash_algos) f.hashes = w.hasher.Finish();
+
+    for (const auto& [name, hex] : f.hashes) {
+      if (engine_.set.IsTrustedHash(hex)) {
+        w.counters.skipped["trusted"]++;
+        return false;
+      }
+    }
+    static const std::pair<const char*, ioc::Kind> kKinds[] = {
+        {"md5", ioc::Kind::kMd5}, {"sha1", ioc::Kind::kSha1}, {"sha256", ioc::Kind::kSha256}};
+    for (const auto& [name, kind] : kKinds) {
+      auto it = f.hashes.find(name);
+      if (it == f.hashes.end()) continue;
+      if (const ioc::Indicator* ind = engine_.set.FindHash(kind, it->second))
+        f.reasons.push_back({"hash", ind->value, ind->description, ind->source, ind->score});
+    }
+
+    if (want_yara) {
+      fs::path p(entry.path);
+      yara::Externals ext;
+      ext.filename = p.filename().string();
+      ext.filepath = p.parent_path().string();
+      ext.extension = ToLowerAscii(p.extension().string());
+      ext.filetype = yara::FileType(w.buffer.data(), w.buffer.size());
+      auto md5 = f.hashes.find("md5");
+      if (md5 != f.hashes.end()) ext.md5 = md5->second;
+      ext.owner = OwnerName(entry.st.st_uid);
+      auto matches = w.scanner->Scan(w.buffer.data(), w.buffer.size(), ext);
+      if (!matches.ok()) {
+        OnError(entry.path, matches.status().message());
+      } else {
+        for (const yara::Match& m : *matches) {
+          std::string desc = m.description;
+          if (!m.author.empty()) desc += fmt::format(" (author: {})", m.author);
+          if (!m.reference.empty()) desc += fmt::format(" (reference: {})", m.reference);
+          f.reasons.push_back({"yara", m.rule, desc, m.ns_file, m.score});
+        }
+      }
+      // Keep the buffer's capacity for the next file, but not a huge one.
+      if (w.buffer.capacity() > (64u << 20)) std::vector<std::uint8_t>().swap(w.buffer);
+    }
+    return true;
+  }
+
+  void Emit(Finding& f, WorkerState& w) {
+    if (f.reasons.empty()) return;
+    ScoreFinding(f, config_.thresholds);
+    if (f.level == Level::kNone) return;
+    w.counters.levels[static_cast<int>(f.level)]++;
+    sink_.OnFinding(f);
+  }
+
+  const ScanConfig& config_;
+  const Engine& engine_;
+  report::Sink& sink_;
+  tbb::enumerable_thread_specific<WorkerState> workers_;
+};
+
+}  // namespace
+
+Result<Summary> RunScan(const ScanConfig& config, const Engine& engine, report::Sink& sink) {
+  walk::Options wo;
+  wo.exclude_globs = config.exclude_globs;
+  wo.follow_symlinks = config.follow_symlinks;
+  wo.one_filesystem = config.one_filesystem;
+  wo.threads = config.threads;
+  ScanVisitor visitor(config, engine, sink);
+  Status st = walk::Walk(config.paths, wo, visitor);
+  if (!st.ok()) return st;
+  Counters c = visitor.Totals();
+  Summary s;
+  s.files = c.files;
+  s.bytes = c.bytes;
+  s.errors = c.errors;
+  s.skipped = c.skipped;
+  s.notices = c.levels[static_cast<int>(Level::kNotice)];
+  s.warnings = c.levels[static_cast<int>(Level::kWarning)];
+  s.alerts = c.levels[static_cast<int>(Level::kAlert)];
+  s.indicator_sets = engine.set_infos;
+  return s;
+}
+
+}  // namespace trawl::app

@@ -1,0 +1,111 @@
+#include "harness.h"
+
+#include <openssl/evp.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+namespace trawl::e2e {
+
+namespace fs = std::filesystem;
+
+TempDir::TempDir() {
+  std::string tmpl = (fs::temp_directory_path() / "trawl-e2e-XXXXXX").string();
+  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  // Restore permissions the tests took away, so removal works.
+  std::system(("chmod -R u+rwx " + ShellQuote(path_) + " 2>/dev/null").c_str());
+  fs::remove_all(path_, ec);
+}
+
+std::string TempDir::Write(const std::string& rel, const std::string& content) const {
+  fs::path p = fs::path(path_) / rel;
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << content;
+  return p.string();
+}
+
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += "'\\''";
+    else out += c;
+  }
+  return out + "'";
+}
+
+static std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+RunResult RunTrawl(const std::vector<std::string>& args, const std::string& prefix) {
+  TempDir io;
+  std::system(("chmod 777 " + ShellQuote(io.path())).c_str());  // writable for setpriv runs
+  std::string json = io.path() + "/out.jsonl";
+  std::string cmd = prefix + " " + ShellQuote(TRAWL_BINARY);
+  for (const std::string& a : args) cmd += " " + ShellQuote(a);
+  cmd += " --no-color --json " + ShellQuote(json);
+  cmd += " >" + ShellQuote(io.path() + "/stdout") + " 2>" + ShellQuote(io.path() + "/stderr") +
+         " </dev/null";
+  int status = std::system(cmd.c_str());
+  RunResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = Slurp(io.path() + "/stdout");
+  r.err = Slurp(io.path() + "/stderr");
+  std::istringstream lines(Slurp(json));
+  for (std::string line; std::getline(lines, line);) r.json.push_back(nlohmann::json::parse(line));
+  return r;
+}
+
+std::vector<nlohmann::json> RunResult::Of(const std::string& type) const {
+  std::vector<nlohmann::json> out;
+  for (const auto& j : json)
+    if (j.value("type", "") == type) out.push_back(j);
+  return out;
+}
+
+const nlohmann::json* RunResult::Summary() const {
+  if (json.empty() || json.back().value("type", "") != "summary") return nullptr;
+  return &json.back();
+}
+
+const nlohmann::json* RunResult::FindingFor(const std::string& path) const {
+  for (const auto& j : json)
+    if (j.value("type", "") == "finding" && j.value("path", "") == path) return &j;
+  return nullptr;
+}
+
+std::string RandomBytes(size_t n) {
+  static std::mt19937_64 rng(std::random_device{}());
+  std::string s(n, '\0');
+  for (char& c : s) c = static_cast<char>(rng());
+  return s;
+}
+
+std::string HexDigest(const char* algo, const std::string& data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_get_digestbyname(algo), nullptr);
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out += kHex[md[i] >> 4];
+    out += kHex[md[i] & 0xF];
+  }
+  return out;
+}
+
+}  // namespace trawl::e2e

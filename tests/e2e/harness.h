@@ -1,0 +1,42 @@
+// Helpers for end-to-end tests: temporary trees, running the binary, reading
+// its JSON Lines output.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace trawl::e2e {
+
+// A fresh directory under /tmp, removed (recursively) on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  // Writes a file (parents created); returns its full path.
+  std::string Write(const std::string& rel, const std::string& content) const;
+
+ private:
+  std::string path_;
+};
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out, err;
+  std::vector<nlohmann::json> json;  // parsed JSON Lines (from --json FILE)
+  std::vector<nlohmann::json> Of(const std::string& type) const;
+  const nlohmann::json* Summary() const;
+  // The finding for `path`, or nullptr.
+  const nlohmann::json* FindingFor(const std::string& path) const;
+};
+
+// Runs trawl with args (a JSON output file is added and parsed). `prefix` goes
+// before the binary (e.g. "setpriv --reuid=nobody ...").
+RunResult RunTrawl(const std::vector<std::string>& args, const std::string& prefix = "");
+
+std::string ShellQuote(const std::string& s);
+std::string RandomBytes(size_t n);
+std::string HexDigest(const char* algo, const std::string& data);  // "MD5", "SHA1", "SHA256"
+
+}  // namespace trawl::e2e
