@@ -1,0 +1,22 @@
+# Shared helpers for bench scripts. Source it; needs /usr/bin/time (package `time`).
+
+# measure NAME CMD...: runs CMD with stdout/stderr discarded, records wall
+# seconds and peak RSS (MiB) in the global arrays WALL[NAME], RSS[NAME].
+declare -A WALL RSS
+measure() {
+  local name=$1; shift
+  local t
+  t=$(mktemp)
+  /usr/bin/time -f "%e %M" -o "$t" "$@" >/dev/null 2>&1 || true
+  read -r wall kb <"$t"
+  rm -f "$t"
+  WALL[$name]=$wall
+  RSS[$name]=$((kb / 1024))
+  printf '  %-28s %8.2f s  %6d MiB\n' "$name" "$wall" "${RSS[$name]}" >&2
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+machine_line() {
+  echo "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr)"
+}
