@@ -1,0 +1,101 @@
+// Evidence-safe reading of regular files.
+//
+// trawl runs on machines that may be compromised, so reading must not change
+// the evidence and must not be steered by whoever controls the file system:
+//   - File::Open never follows a symlink in the last component, never opens
+//     anything but a regular file (a FIFO, device or socket swapped in after
+//     the walk is refused before it is opened: no blocking, no driver side
+//     effects such as a tape rewind or a watchdog arming), and asks for
+//     O_NOATIME so reading leaves the access time alone (falling back to a
+//     plain open when the kernel refuses it: O_NOATIME needs ownership or
+//     CAP_FOWNER; File::noatime() tells which happened).
+//   - Reads are bounded by a caller-given limit; a file that grows while read
+//     cannot keep a worker forever, a file that shrinks ends early, and both
+//     are reported (ReadStats::changed).
+// This module knows files, not formats: it hands bytes to a callback and has
+// no idea what hashes or matchers do with them. Errors are values naming the
+// path and the OS reason.
+//
+// Thread safety: a File is used by one thread at a time; different Files are
+// independent.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "trawl/core/status.h"
+
+namespace trawl::read {
+
+// Owning file descriptor (unique_ptr with a deleter that closes).
+struct FdCloser {
+  struct pointer {  // NullablePointer wrapper around an int fd
+    int fd = -1;
+    pointer() = default;
+    pointer(std::nullptr_t) {}  // NOLINT: needed by unique_ptr
+    explicit pointer(int f) : fd(f) {}
+    explicit operator bool() const { return fd >= 0; }
+    friend bool operator==(pointer a, pointer b) { return a.fd == b.fd; }
+  };
+  void operator()(pointer p) const noexcept;
+};
+using UniqueFd = std::unique_ptr<int, FdCloser>;
+
+class File {
+ public:
+  // Opens a regular file read-only as described above. Errors (each naming
+  // the path): "is a symlink (not followed)", "not a regular file (fifo)",
+  // or the open(2) reason such as "Permission denied".
+  static Result<File> Open(const std::string& path);
+
+  int fd() const { return fd_.get().fd; }
+  // fstat of the opened file, taken at open time.
+  const struct stat& st() const { return st_; }
+  const std::string& path() const { return path_; }
+  // True when the file is open with O_NOATIME (the atime cannot change).
+  bool noatime() const { return noatime_; }
+
+ private:
+  File() = default;
+  UniqueFd fd_;
+  struct stat st_ {};
+  std::string path_;
+  bool noatime_ = false;
+};
+
+struct ReadStats {
+  std::uint64_t bytes = 0;  // bytes handed to the callback / stored
+  bool truncated = false;   // stopped at `limit` while the file had more
+  bool changed = false;     // size or mtime after reading differ from open time
+};
+
+using ChunkFn = std::function<void(const std::uint8_t*, std::size_t)>;
+
+// Reads from offset 0 up to `limit` bytes in chunks of at most `chunk_size`
+// (REQUIRES: chunk_size > 0), calling fn for each non-empty chunk in order.
+// Reads until EOF as observed or `limit`, whichever comes first: st_size is
+// not trusted (it may be 0 for pseudo files, and the file may change). EINTR
+// is retried; short reads are fine. Error Status on a read error (e.g. EIO),
+// after the bytes read so far were passed to fn.
+Result<ReadStats> ReadChunks(const File& f, std::uint64_t limit, std::size_t chunk_size,
+                             const ChunkFn& fn);
+// Same, reading into a caller-owned buffer (per worker) instead of allocating
+// one per call; scratch is resized to chunk_size if smaller.
+Result<ReadStats> ReadChunks(const File& f, std::uint64_t limit, std::size_t chunk_size,
+                             std::vector<std::uint8_t>& scratch, const ChunkFn& fn);
+
+// Whole file (up to limit) into buf. buf is reused: on success
+// buf.size() == stats.bytes and its capacity is never shrunk.
+Result<ReadStats> ReadAll(const File& f, std::uint64_t limit, std::vector<std::uint8_t>& buf);
+
+// "regular", "directory", "symlink", "fifo", "socket", "char device",
+// "block device" or "unknown" for a st_mode.
+const char* FileTypeName(mode_t mode);
+
+}  // namespace trawl::read
