@@ -1,4 +1,4 @@
-#include "trawl/match/filename_matcher.h"
+#include "trawl/match/filename.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <gtest/gtest.h>
