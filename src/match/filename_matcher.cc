@@ -3,10 +3,16 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <hs.h>
 #include <pcre2.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <utility>
 
@@ -127,6 +133,87 @@ struct Fallback {
   PcreCode code;
 };
 
+// --- Database cache ----------------------------------------------------------
+// File: "TRAWLHS1", 16-byte key, hs_serialize_database bytes. The key hashes
+// the Vectorscan version and every (id, flags, expression) compiled.
+
+constexpr char kCacheMagic[8] = {'T', 'R', 'A', 'W', 'L', 'H', 'S', '1'};
+
+struct CacheKey {
+  std::uint64_t a = 0xcbf29ce484222325ull;  // FNV-1a, two different seeds
+  std::uint64_t b = 0x84222325cbf29ce4ull;
+  void Add(std::string_view bytes) {
+    for (unsigned char c : bytes) {
+      a = (a ^ c) * 0x100000001b3ull;
+      b = (b ^ c) * 0x100000001b3ull + 0x9e3779b97f4a7c15ull;
+    }
+  }
+  void Add(std::uint64_t v) { Add(std::string_view(reinterpret_cast<const char*>(&v), sizeof v)); }
+  std::string Hex() const {
+    char buf[33];
+    std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(a),
+                  static_cast<unsigned long long>(b));
+    return buf;
+  }
+  std::string Bytes() const {
+    std::string out(16, '\0');
+    std::memcpy(out.data(), &a, 8);
+    std::memcpy(out.data() + 8, &b, 8);
+    return out;
+  }
+};
+
+HsDatabase LoadCachedDatabase(const std::string& file, const CacheKey& key) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return nullptr;
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string kb = key.Bytes();
+  if (data.size() <= sizeof kCacheMagic + kb.size() ||
+      data.compare(0, sizeof kCacheMagic, kCacheMagic, sizeof kCacheMagic) != 0 ||
+      data.compare(sizeof kCacheMagic, kb.size(), kb) != 0) {
+    return nullptr;
+  }
+  const std::size_t off = sizeof kCacheMagic + kb.size();
+  hs_database_t* db = nullptr;
+  // Vectorscan checks the version, platform and the database's own checksum.
+  if (hs_deserialize_database(data.data() + off, data.size() - off, &db) != HS_SUCCESS) {
+    return nullptr;
+  }
+  return HsDatabase(db);
+}
+
+// Writes atomically (temporary file, then rename). Returns an error text.
+std::string StoreCachedDatabase(const std::string& dir, const std::string& file,
+                                const CacheKey& key, const hs_database_t* db) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return dir + ": " + ec.message();
+  char* bytes = nullptr;
+  std::size_t length = 0;
+  if (hs_serialize_database(db, &bytes, &length) != HS_SUCCESS)
+    return "hs_serialize_database failed";
+  std::unique_ptr<char, decltype(&std::free)> owned(bytes, &std::free);
+  const std::string tmp = file + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(kCacheMagic, sizeof kCacheMagic);
+    const std::string kb = key.Bytes();
+    out.write(kb.data(), static_cast<std::streamsize>(kb.size()));
+    out.write(bytes, static_cast<std::streamsize>(length));
+    out.flush();
+    if (!out) {
+      std::filesystem::remove(tmp, ec);
+      return tmp + ": write failed";
+    }
+  }
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    return file + ": " + ec.message();
+  }
+  return "";
+}
+
 }  // namespace
 
 struct FilenameMatcher::Impl {
@@ -155,6 +242,12 @@ FilenameMatcher::~FilenameMatcher() = default;
 
 Result<FilenameMatcher> FilenameMatcher::Build(
     const std::vector<const ioc::Indicator*>& filename_indicators, BuildStats& stats) {
+  return Build(filename_indicators, stats, BuildOptions{});
+}
+
+Result<FilenameMatcher> FilenameMatcher::Build(
+    const std::vector<const ioc::Indicator*>& filename_indicators, BuildStats& stats,
+    const BuildOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   auto impl = std::make_unique<Impl>();
 
@@ -202,10 +295,28 @@ Result<FilenameMatcher> FilenameMatcher::Build(
     std::free(info);  // hs_expression_info allocates with the default misc allocator
   }
 
+  // A cached database for exactly these expressions, when a cache is used.
+  CacheKey key;
+  std::string cache_file;
+  if (!options.cache_dir.empty()) {
+    key.Add(std::string_view(hs_version()));
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!hs_error[i].empty()) continue;
+      key.Add(static_cast<std::uint64_t>(i));
+      key.Add(static_cast<std::uint64_t>(flags[i]));
+      key.Add(static_cast<std::uint64_t>(exprs[i].size()));
+      key.Add(exprs[i]);
+    }
+    cache_file = options.cache_dir + "/filenames-" + key.Hex() + ".hsdb";
+    impl->db = LoadCachedDatabase(cache_file, key);
+    stats.cache_hit = impl->db != nullptr;
+  }
+  bool first_attempt = true;
+
   // One database of the rest. A compile error names the expression: move it
   // to the fallback and retry. An error naming no expression (resources)
   // sends every remaining pattern to the fallback.
-  for (;;) {
+  while (!impl->db) {
     std::vector<const char*> ptrs;
     std::vector<unsigned> fl;
     std::vector<unsigned> ids;
@@ -224,16 +335,25 @@ Result<FilenameMatcher> FilenameMatcher::Build(
     HsCompileError err(raw_err);
     if (rc == HS_SUCCESS) {
       impl->db.reset(db);
-      std::size_t size = 0;
-      if (hs_database_size(db, &size) == HS_SUCCESS) impl->db_bytes = size;
+      // Cached only when no pattern was moved out here: the key covers
+      // exactly what was compiled then.
+      if (!cache_file.empty() && first_attempt) {
+        stats.cache_error = StoreCachedDatabase(options.cache_dir, cache_file, key, db);
+      }
       break;
     }
+    first_attempt = false;
     std::string msg = err && err->message != nullptr ? err->message : "compile failed";
     if (err && err->expression >= 0 && static_cast<std::size_t>(err->expression) < ids.size()) {
       hs_error[ids[static_cast<std::size_t>(err->expression)]] = msg;
     } else {
       for (unsigned id : ids) hs_error[id] = "database: " + msg;
     }
+  }
+
+  if (impl->db) {
+    std::size_t size = 0;
+    if (hs_database_size(impl->db.get(), &size) == HS_SUCCESS) impl->db_bytes = size;
   }
 
   for (std::size_t i = 0; i < n; ++i) {
@@ -334,5 +454,17 @@ void FilenameMatcher::Match(std::string_view path, Scratch& scratch,
 bool FilenameMatcher::empty() const { return impl_->active == 0; }
 
 std::size_t FilenameMatcher::database_bytes() const { return impl_->db_bytes; }
+
+}  // namespace trawl::match
+
+namespace trawl::match {
+
+std::string DefaultCacheDir() {
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  if (xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/trawl";
+  const char* home = std::getenv("HOME");
+  if (home != nullptr && home[0] == '/') return std::string(home) + "/.cache/trawl";
+  return "";
+}
 
 }  // namespace trawl::match

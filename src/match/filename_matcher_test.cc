@@ -3,9 +3,11 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <gtest/gtest.h>
 #include <pcre2.h>
+#include <stdlib.h>
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <set>
@@ -210,6 +212,57 @@ TEST(FilenameMatcherTest, ScratchPerThread) {
   EXPECT_EQ(counts[1], 2000u);
 }
 
+TEST(FilenameMatcherTest, DatabaseCache) {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "trawl-hs-XXXXXX").string();
+  ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+  const std::string dir = tmpl + "/cache";
+  std::vector<ioc::Indicator> inds{Filename(R"(\\evil\.exe$)"), Filename(R"((?i)mimi)"),
+                                   Filename(R"((q)\1)")};
+  auto run = [&](const BuildOptions& opt, BuildStats& stats) {
+    auto m = FilenameMatcher::Build(Pointers(inds), stats, opt);
+    EXPECT_TRUE(m.ok());
+    auto scratch = m->MakeScratch();
+    std::vector<const ioc::Indicator*> hits;
+    m->Match(R"(C:\MIMI\qq\evil.exe)", *scratch, hits);
+    return hits.size();
+  };
+  BuildStats first, second, third, other;
+  EXPECT_EQ(run({dir}, first), 3u);
+  EXPECT_FALSE(first.cache_hit);
+  EXPECT_EQ(first.cache_error, "");
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) files.push_back(e.path());
+  ASSERT_EQ(files.size(), 1u);
+
+  EXPECT_EQ(run({dir}, second), 3u);  // same result from the cached database
+  EXPECT_TRUE(second.cache_hit);
+  EXPECT_EQ(second.vectorscan, 2u);
+  EXPECT_EQ(second.fallback, 1u);
+
+  // A corrupt cache file is rebuilt, not an error.
+  {
+    std::fstream f(files[0], std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(40);
+    f.write("garbage!garbage!", 16);
+  }
+  EXPECT_EQ(run({dir}, third), 3u);
+  EXPECT_FALSE(third.cache_hit);
+
+  // Other patterns: another key.
+  inds[1].value = "(?i)other";
+  EXPECT_EQ(run({dir}, other), 2u);
+  EXPECT_FALSE(other.cache_hit);
+  std::size_t n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) n += e.is_regular_file();
+  EXPECT_EQ(n, 2u);
+
+  // No cache dir: nothing written, no hit.
+  BuildStats none;
+  EXPECT_EQ(run({}, none), 2u);
+  EXPECT_FALSE(none.cache_hit);
+  std::filesystem::remove_all(tmpl);
+}
+
 // --- The whole of signature-base's filename IOCs ---------------------------
 
 // Parses REGEX;SCORE[;FP_REGEX] lines as LOKI does (comments and blanks skipped).
@@ -257,6 +310,19 @@ TEST(FilenameMatcherSigBaseTest, EveryPatternAccountedFor) {
       stats.patterns, stats.vectorscan, stats.fallback, stats.failed, stats.fp_failed,
       m.database_bytes(), stats.seconds);
   EXPECT_GT(m.database_bytes(), 0u);
+
+  // With the cache: the second build loads the database.
+  std::string tmpl = (std::filesystem::temp_directory_path() / "trawl-hs-XXXXXX").string();
+  ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+  BuildStats miss, hit;
+  ASSERT_TRUE(FilenameMatcher::Build(Pointers(inds), miss, {tmpl}).ok());
+  auto cached = FilenameMatcher::Build(Pointers(inds), hit, {tmpl});
+  ASSERT_TRUE(cached.ok());
+  EXPECT_TRUE(hit.cache_hit);
+  EXPECT_EQ(hit.vectorscan, stats.vectorscan);
+  EXPECT_EQ(cached->database_bytes(), m.database_bytes());
+  std::printf("  with cache: miss %.2f s, hit %.2f s\n", miss.seconds, hit.seconds);
+  std::filesystem::remove_all(tmpl);
 }
 
 // Reference: each pattern alone on PCRE2, Python options.
