@@ -1,0 +1,564 @@
+#include "trawl/walk/walk.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <sys/resource.h>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+#include <tbb/task_arena.h>
+#include <tbb/task_group.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <system_error>
+#include <unordered_set>
+#include <utility>
+
+namespace trawl::walk {
+namespace {
+
+std::string Errno(int err) { return std::generic_category().message(err); }
+
+// Owning directory descriptor: unique_ptr with a closing deleter.
+struct FdCloser {
+  struct pointer {
+    int fd = -1;
+    pointer() = default;
+    pointer(std::nullptr_t) {}  // NOLINT: needed by unique_ptr
+    explicit pointer(int f) : fd(f) {}
+    explicit operator bool() const { return fd >= 0; }
+    friend bool operator==(pointer a, pointer b) { return a.fd == b.fd; }
+  };
+  void operator()(pointer p) const noexcept {
+    if (p.fd >= 0) ::close(p.fd);
+  }
+};
+using UniqueFd = std::unique_ptr<int, FdCloser>;
+
+struct FreeDeleter {
+  void operator()(char* p) const noexcept { std::free(p); }
+};
+
+struct DevIno {
+  dev_t dev;
+  ino_t ino;
+  bool operator==(const DevIno&) const = default;
+};
+struct DevInoHash {
+  std::size_t operator()(const DevIno& d) const noexcept {
+    return std::hash<std::uint64_t>()(static_cast<std::uint64_t>(d.ino) * 0x9E3779B97F4A7C15ull ^
+                                      static_cast<std::uint64_t>(d.dev));
+  }
+};
+DevIno IdOf(const struct stat& st) { return {st.st_dev, st.st_ino}; }
+
+// Canonical path, or "" with errno set.
+std::string RealPath(const std::string& p) {
+  std::unique_ptr<char, FreeDeleter> r(::realpath(p.c_str(), nullptr));
+  return r ? std::string(r.get()) : std::string();
+}
+
+// "/a//b/./c/" -> "/a/b/c", made absolute against the cwd. ".." is resolved
+// lexically; only used for exclude paths that do not exist (yet).
+std::string LexicalAbsolute(const std::string& p) {
+  std::string in = p;
+  if (in.empty() || in[0] != '/') {
+    char cwd[4096];
+    if (::getcwd(cwd, sizeof cwd)) in = std::string(cwd) + "/" + in;
+  }
+  std::vector<std::string> parts;
+  std::size_t i = 0;
+  while (i < in.size()) {
+    std::size_t j = in.find('/', i);
+    if (j == std::string::npos) j = in.size();
+    std::string part = in.substr(i, j - i);
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(std::move(part));
+    }
+    i = j + 1;
+  }
+  std::string out;
+  for (const auto& part : parts) out += "/" + part;
+  return out.empty() ? "/" : out;
+}
+
+// True when `p` is `dir` or below it (both canonical).
+bool IsAtOrBelow(const std::string& p, const std::string& dir) {
+  if (dir == "/") return !p.empty() && p[0] == '/';
+  return p.size() >= dir.size() && p.compare(0, dir.size(), dir) == 0 &&
+         (p.size() == dir.size() || p[dir.size()] == '/');
+}
+
+std::string Join(const std::string& dir, const std::string& name) {
+  if (dir == "/") return "/" + name;
+  std::string s;
+  s.reserve(dir.size() + 1 + name.size());
+  s += dir;
+  s += '/';
+  s += name;
+  return s;
+}
+
+// openat(2) with O_NOATIME, retried without it when the kernel refuses it
+// (EPERM: not the owner and no CAP_FOWNER). EINTR retried.
+int OpenAtNoatime(int dirfd, const char* name, int flags) {
+  for (;;) {
+    int fd = ::openat(dirfd, name, flags | O_NOATIME);
+    if (fd >= 0) return fd;
+    if (errno == EINTR) continue;
+    if (errno != EPERM) return -1;
+    break;
+  }
+  for (;;) {
+    int fd = ::openat(dirfd, name, flags);
+    if (fd >= 0 || errno != EINTR) return fd;
+  }
+}
+
+// Lists a directory's names (without "." and "..") with getdents64, the
+// system call readdir(3) wraps, so the descriptor stays ours (children open
+// relative to it). Returns 0 or the errno that stopped the listing; names
+// read before an error are kept.
+int ListNames(int fd, std::vector<std::string>& names) {
+  thread_local std::vector<char> buf(64 * 1024);
+  for (;;) {
+    ssize_t n = ::getdents64(fd, buf.data(), buf.size());
+    if (n == 0) return 0;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    for (ssize_t off = 0; off < n;) {
+      const auto* d = reinterpret_cast<const struct dirent64*>(buf.data() + off);
+      off += d->d_reclen;
+      const char* nm = d->d_name;
+      if (nm[0] == '.' && (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0'))) continue;
+      names.emplace_back(nm);
+    }
+  }
+}
+
+struct RootInfo {
+  std::string display;  // as given, trailing '/' removed
+  std::string real;     // canonical
+  dev_t dev = 0;
+  // Exclude paths below this root, spelled as the walk will reach them.
+  std::unordered_set<std::string> excluded_display;
+};
+
+class Walker;
+
+// A directory descriptor kept open while children still need to open
+// relative to it; counted so the walk bounds how many are open.
+struct SharedDir {
+  SharedDir(UniqueFd f, std::atomic<int>* c) : fd(std::move(f)), live(c) { ++*live; }
+  ~SharedDir() { --*live; }
+  SharedDir(const SharedDir&) = delete;
+  SharedDir& operator=(const SharedDir&) = delete;
+  UniqueFd fd;
+  std::atomic<int>* live;
+};
+
+struct DirTask {
+  std::string path;
+  std::shared_ptr<SharedDir> parent;  // null: open by path
+  std::string name;                   // name inside parent (when parent is set)
+  int depth = 0;
+  DevIno expect{};        // from the stat that decided to descend
+  bool via_link = false;  // open following a symlink (roots, --follow)
+  std::size_t root = 0;
+};
+
+class Walker {
+ public:
+  Walker(const Options& opts, Visitor& v) : opts_(opts), v_(v) {
+    struct rlimit rl;
+    long soft = (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+                    ? static_cast<long>(rl.rlim_cur)
+                    : 1024;
+    fd_budget_ = static_cast<int>(std::clamp(soft / 4, 16L, 256L));
+  }
+
+  Status Run(const std::vector<std::string>& roots);
+
+ private:
+  void PrepareExcludes();
+  void Spawn(DirTask t) {
+    auto p = std::make_shared<DirTask>(std::move(t));
+    tg_->run([this, p] { ProcessDir(*p); });
+  }
+  void ProcessDir(DirTask& t);
+  void ProcessName(const std::shared_ptr<SharedDir>& self, const DirTask& t,
+                   const std::string& name, std::string* dir_real);
+  void FollowLink(const std::shared_ptr<SharedDir>& self, const DirTask& t, const std::string& name,
+                  const std::string& path, const struct stat& lst, std::string* dir_real);
+  bool GlobExcluded(const std::string& path, const std::string& name) const;
+  bool ExcludedCanonical(const std::string& real) const;
+  bool InsideRoots(const std::string& real) const;
+  bool MarkVisited(DevIno id) {
+    std::lock_guard<std::mutex> lock(visited_mu_);
+    return visited_.insert(id).second;
+  }
+  void ReportLink(const std::string& path, const struct stat& lst, int depth,
+                  const std::string& reason) {
+    Entry e;
+    e.path = path;
+    e.type = EntryType::kSymlink;
+    e.st = lst;
+    e.depth = depth;
+    v_.OnEntry(e);
+    v_.OnSkip(path, reason);
+  }
+
+  const Options& opts_;
+  Visitor& v_;
+  std::vector<RootInfo> roots_;
+  std::unordered_set<DevIno, DevInoHash> root_ids_;
+  std::vector<std::string> excluded_real_;
+  std::unordered_set<DevIno, DevInoHash> excluded_ids_;
+  std::mutex visited_mu_;
+  std::unordered_set<DevIno, DevInoHash> visited_;  // only with follow_symlinks
+  std::atomic<int> live_fds_{0};
+  std::atomic<int> roots_opened_{0};
+  int fd_budget_ = 64;
+  tbb::task_group* tg_ = nullptr;
+};
+
+void Walker::PrepareExcludes() {
+  for (const auto& ex : opts_.exclude_paths) {
+    if (ex.empty()) continue;
+    std::string real = RealPath(ex);
+    excluded_real_.push_back(real.empty() ? LexicalAbsolute(ex) : real);
+    struct stat st;
+    if (::stat(ex.c_str(), &st) == 0) excluded_ids_.insert(IdOf(st));
+  }
+}
+
+bool Walker::GlobExcluded(const std::string& path, const std::string& name) const {
+  for (const auto& g : opts_.exclude_globs) {
+    if (::fnmatch(g.c_str(), path.c_str(), 0) == 0 || ::fnmatch(g.c_str(), name.c_str(), 0) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Walker::ExcludedCanonical(const std::string& real) const {
+  for (const auto& ex : excluded_real_) {
+    if (IsAtOrBelow(real, ex)) return true;
+  }
+  return false;
+}
+
+bool Walker::InsideRoots(const std::string& real) const {
+  for (const auto& r : roots_) {
+    if (IsAtOrBelow(real, r.real)) return true;
+  }
+  return false;
+}
+
+Status Walker::Run(const std::vector<std::string>& roots) {
+  PrepareExcludes();
+  std::vector<DirTask> dir_roots;
+  int file_roots = 0;
+  for (const auto& given : roots) {
+    std::string display = given;
+    while (display.size() > 1 && display.back() == '/') display.pop_back();
+    if (display.empty()) {
+      v_.OnError(given, "empty root path");
+      continue;
+    }
+    struct stat st;  // roots are followed: the user named them
+    if (::stat(display.c_str(), &st) != 0) {
+      v_.OnError(display, "stat: " + Errno(errno));
+      continue;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+      Entry e;
+      e.path = display;
+      e.type = TypeOf(st.st_mode);
+      e.st = st;
+      e.depth = 0;
+      struct stat lst;
+      if (::lstat(display.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode)) {
+        e.real_path = RealPath(display);
+      }
+      v_.OnEntry(e);
+      ++file_roots;
+      roots_.push_back({display, RealPath(display), st.st_dev, {}});
+      continue;
+    }
+    if (!root_ids_.insert(IdOf(st)).second) {
+      v_.OnSkip(display, "duplicate root");
+      ++file_roots;  // it was opened, as the earlier root
+      continue;
+    }
+    RootInfo info;
+    info.display = display;
+    info.real = RealPath(display);
+    if (info.real.empty()) info.real = LexicalAbsolute(display);
+    info.dev = st.st_dev;
+    for (const auto& ex : excluded_real_) {
+      if (ex == info.real || !IsAtOrBelow(ex, info.real)) continue;  // roots are exempt
+      std::string suffix = info.real == "/" ? ex : ex.substr(info.real.size());
+      info.excluded_display.insert((display == "/" ? std::string() : display) + suffix);
+    }
+    DirTask t;
+    t.path = display;
+    t.depth = 0;
+    t.expect = IdOf(st);
+    t.via_link = true;
+    t.root = roots_.size();
+    roots_.push_back(std::move(info));
+    dir_roots.push_back(std::move(t));
+  }
+
+  if (!dir_roots.empty()) {
+    // More threads than cores can pay off for a walk (it waits on the disk),
+    // so lift oneTBB's default cap (cores) for the duration of the walk.
+    std::unique_ptr<tbb::global_control> lift;
+    if (opts_.threads > tbb::info::default_concurrency()) {
+      lift = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                                   static_cast<std::size_t>(opts_.threads));
+    }
+    tbb::task_arena arena(opts_.threads > 0 ? opts_.threads : tbb::task_arena::automatic);
+    std::exception_ptr failure;
+    arena.execute([&] {
+      tbb::task_group tg;
+      tg_ = &tg;
+      try {
+        for (auto& t : dir_roots) Spawn(std::move(t));
+        tg.wait();
+      } catch (...) {
+        failure = std::current_exception();
+        tg.cancel();
+        try {
+          tg.wait();
+        } catch (...) {
+        }
+      }
+      tg_ = nullptr;
+    });
+    if (failure) {
+      try {
+        std::rethrow_exception(failure);
+      } catch (const std::exception& e) {
+        return Status::Error(std::string("walk aborted: ") + e.what());
+      } catch (...) {
+        return Status::Error("walk aborted: unknown exception");
+      }
+    }
+  }
+  if (file_roots == 0 && roots_opened_ == 0) {
+    return Status::Error(roots.empty() ? "no root to walk" : "no root could be opened");
+  }
+  return Status::Ok();
+}
+
+void Walker::ProcessDir(DirTask& t) {
+  const int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY | (t.via_link ? 0 : O_NOFOLLOW);
+  int fd = t.parent ? OpenAtNoatime(t.parent->fd.get().fd, t.name.c_str(), flags)
+                    : OpenAtNoatime(AT_FDCWD, t.path.c_str(), flags);
+  const int open_err = errno;
+  t.parent.reset();  // the parent's descriptor may close now
+  if (fd < 0) {
+    v_.OnError(t.path, "open directory: " + Errno(open_err));
+    return;
+  }
+  UniqueFd own(FdCloser::pointer{fd});
+  Entry self_entry;
+  self_entry.path = t.path;
+  self_entry.type = EntryType::kDirectory;
+  self_entry.depth = t.depth;
+  if (::fstat(fd, &self_entry.st) != 0) {
+    v_.OnError(t.path, "fstat directory: " + Errno(errno));
+    return;
+  }
+  if (IdOf(self_entry.st) != t.expect) {
+    v_.OnError(t.path, "directory replaced during the walk (not descended)");
+    return;
+  }
+  if (t.depth == 0) ++roots_opened_;
+  if (opts_.follow_symlinks && !t.via_link) MarkVisited(t.expect);
+  if (opts_.follow_symlinks && t.depth == 0) MarkVisited(t.expect);
+  v_.OnDirectory(self_entry);
+
+  std::vector<std::string> names;
+  if (int err = ListNames(fd, names); err != 0) {
+    v_.OnError(t.path, "read directory: " + Errno(err));
+  }
+  auto self = std::make_shared<SharedDir>(std::move(own), &live_fds_);
+  std::string dir_real;  // computed on demand (follow_symlinks only)
+  for (const auto& name : names) ProcessName(self, t, name, &dir_real);
+}
+
+void Walker::ProcessName(const std::shared_ptr<SharedDir>& self, const DirTask& t,
+                         const std::string& name, std::string* dir_real) {
+  std::string path = Join(t.path, name);
+  const RootInfo& root = roots_[t.root];
+  if (GlobExcluded(path, name) || root.excluded_display.count(path) != 0) {
+    v_.OnSkip(path, "excluded");
+    return;
+  }
+  struct stat st;
+  const int dfd = self->fd.get().fd;
+  if (::fstatat(dfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) != 0) {
+    v_.OnError(path, "stat: " + Errno(errno));
+    return;
+  }
+  if (excluded_ids_.count(IdOf(st)) != 0) {
+    v_.OnSkip(path, "excluded");
+    return;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    if (opts_.one_filesystem && st.st_dev != root.dev) {
+      v_.OnSkip(path, "other filesystem");
+      return;
+    }
+    if (root_ids_.count(IdOf(st)) != 0) {
+      v_.OnSkip(path, "walked as its own root");
+      return;
+    }
+    DirTask c;
+    c.path = std::move(path);
+    if (live_fds_.load(std::memory_order_relaxed) < fd_budget_) c.parent = self;
+    c.name = name;
+    c.depth = t.depth + 1;
+    c.expect = IdOf(st);
+    c.root = t.root;
+    Spawn(std::move(c));
+    return;
+  }
+  if (S_ISLNK(st.st_mode) && opts_.follow_symlinks) {
+    FollowLink(self, t, name, path, st, dir_real);
+    return;
+  }
+  Entry e;
+  e.path = std::move(path);
+  e.type = TypeOf(st.st_mode);
+  e.st = st;
+  e.depth = t.depth + 1;
+  v_.OnEntry(e);
+}
+
+void Walker::FollowLink(const std::shared_ptr<SharedDir>& self, const DirTask& t,
+                        const std::string& name, const std::string& path, const struct stat& lst,
+                        std::string* dir_real) {
+  const int depth = t.depth + 1;
+  struct stat tst;
+  std::string real;
+  if (::fstatat(self->fd.get().fd, name.c_str(), &tst, AT_NO_AUTOMOUNT) != 0 ||
+      (real = RealPath(path)).empty()) {
+    const int err = errno;
+    if (err == ELOOP) {
+      ReportLink(path, lst, depth, "symlink loop");
+    } else if (err == ENOENT || err == ENOTDIR) {
+      ReportLink(path, lst, depth, "broken symlink");
+    } else {
+      ReportLink(path, lst, depth, "symlink target unreadable");
+      v_.OnError(path, "stat symlink target: " + Errno(err));
+    }
+    return;
+  }
+  if (!InsideRoots(real)) {
+    ReportLink(path, lst, depth, "symlink outside root");
+    return;
+  }
+  if (ExcludedCanonical(real) || excluded_ids_.count(IdOf(tst)) != 0) {
+    ReportLink(path, lst, depth, "excluded");
+    return;
+  }
+  if (!S_ISDIR(tst.st_mode)) {
+    Entry e;
+    e.path = path;
+    e.type = TypeOf(tst.st_mode);
+    e.st = tst;
+    e.depth = depth;
+    e.real_path = std::move(real);
+    v_.OnEntry(e);
+    return;
+  }
+  if (opts_.one_filesystem && tst.st_dev != roots_[t.root].dev) {
+    ReportLink(path, lst, depth, "other filesystem");
+    return;
+  }
+  if (dir_real->empty()) *dir_real = RealPath(t.path);
+  if (!dir_real->empty() && IsAtOrBelow(*dir_real, real)) {
+    ReportLink(path, lst, depth, "symlink loop");  // target is this dir or an ancestor
+    return;
+  }
+  if (!MarkVisited(IdOf(tst))) {
+    ReportLink(path, lst, depth, "already visited");
+    return;
+  }
+  DirTask c;
+  c.path = path;
+  if (live_fds_.load(std::memory_order_relaxed) < fd_budget_) c.parent = self;
+  c.name = name;
+  c.depth = depth;
+  c.expect = IdOf(tst);
+  c.via_link = true;
+  c.root = t.root;
+  Spawn(std::move(c));
+}
+
+}  // namespace
+
+const char* EntryTypeName(EntryType t) {
+  switch (t) {
+    case EntryType::kRegular:
+      return "regular";
+    case EntryType::kDirectory:
+      return "directory";
+    case EntryType::kSymlink:
+      return "symlink";
+    case EntryType::kFifo:
+      return "fifo";
+    case EntryType::kSocket:
+      return "socket";
+    case EntryType::kCharDevice:
+      return "char device";
+    case EntryType::kBlockDevice:
+      return "block device";
+    case EntryType::kOther:
+      return "other";
+  }
+  return "other";
+}
+
+EntryType TypeOf(mode_t mode) {
+  switch (mode & S_IFMT) {
+    case S_IFREG:
+      return EntryType::kRegular;
+    case S_IFDIR:
+      return EntryType::kDirectory;
+    case S_IFLNK:
+      return EntryType::kSymlink;
+    case S_IFIFO:
+      return EntryType::kFifo;
+    case S_IFSOCK:
+      return EntryType::kSocket;
+    case S_IFCHR:
+      return EntryType::kCharDevice;
+    case S_IFBLK:
+      return EntryType::kBlockDevice;
+    default:
+      return EntryType::kOther;
+  }
+}
+
+Status Walk(const std::vector<std::string>& roots, const Options& opts, Visitor& visitor) {
+  Walker w(opts, visitor);
+  return w.Run(roots);
+}
+
+}  // namespace trawl::walk
