@@ -55,17 +55,22 @@ struct Problem {
 struct LoadStats {
   std::string name;     // file or set name
   std::string version;  // where known
-  std::map<std::string, std::uint64_t> loaded;   // KindName -> count
+  // KindName -> count; trusted (suppressing) hashes count as "trusted_hash".
+  std::map<std::string, std::uint64_t> loaded;
   std::map<std::string, std::uint64_t> skipped;  // reason -> count
-  std::vector<Problem> problems;                 // one per skipped entry
+  // One per rejected entry. Duplicates are only counted (skipped["duplicate"]):
+  // a repeated line is not an error.
+  std::vector<Problem> problems;
 
+  // Adds the other's counts and problems; takes its name/version if ours are empty.
   void Merge(const LoadStats& other);
 };
 
 class IndicatorSet {
  public:
-  // Adds an indicator. Duplicates (same kind and value) are kept once: the
-  // first keeps its place, later ones are counted as duplicates by the loader.
+  // Adds an indicator. Duplicates (same kind and value; for filename regexes
+  // also the same FP regex) are kept once: the first keeps its place (and its
+  // score and description), later ones are counted as duplicates by the loader.
   // Returns false for a duplicate.
   bool Add(Indicator ind);
   // A trusted (known-good / false-positive) hash: suppresses findings for files with it.
@@ -77,6 +82,9 @@ class IndicatorSet {
   const Indicator* FindHash(Kind kind, std::string_view hex) const;
   bool IsTrustedHash(std::string_view hex) const;
   bool Has(Kind kind) const;
+  // Number of indicators of one kind (per-kind count, O(log kinds)).
+  size_t CountOf(Kind kind) const;
+  size_t trusted_count() const { return trusted_.size(); }
   size_t size() const { return all_.size(); }
 
   // Stats of every load that fed this set, in load order.

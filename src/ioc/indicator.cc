@@ -1,0 +1,114 @@
+#include "trawl/ioc/indicator.h"
+
+#include <utility>
+
+namespace trawl::ioc {
+
+const char* KindName(Kind kind) {
+  switch (kind) {
+    case Kind::kMd5:
+      return "md5";
+    case Kind::kSha1:
+      return "sha1";
+    case Kind::kSha256:
+      return "sha256";
+    case Kind::kFilename:
+      return "filename";
+    case Kind::kDomain:
+      return "domain";
+    case Kind::kIpv4:
+      return "ipv4";
+    case Kind::kIpv6:
+      return "ipv6";
+    case Kind::kCidr:
+      return "cidr";
+    case Kind::kUrl:
+      return "url";
+    case Kind::kKeyword:
+      return "keyword";
+  }
+  return "unknown";
+}
+
+const char* ReasonKind(Kind kind) {
+  if (IsHashKind(kind)) return "hash";
+  if (IsNetworkKind(kind)) return "c2";
+  if (kind == Kind::kFilename) return "filename";
+  return "keyword";
+}
+
+bool IsHashKind(Kind kind) {
+  return kind == Kind::kMd5 || kind == Kind::kSha1 || kind == Kind::kSha256;
+}
+
+bool IsNetworkKind(Kind kind) {
+  return kind == Kind::kDomain || kind == Kind::kIpv4 || kind == Kind::kIpv6 ||
+         kind == Kind::kCidr || kind == Kind::kUrl;
+}
+
+void LoadStats::Merge(const LoadStats& other) {
+  if (name.empty()) name = other.name;
+  if (version.empty()) version = other.version;
+  for (const auto& [k, n] : other.loaded) loaded[k] += n;
+  for (const auto& [k, n] : other.skipped) skipped[k] += n;
+  problems.insert(problems.end(), other.problems.begin(), other.problems.end());
+}
+
+namespace {
+
+// Filename indicators with different false-positive regexes match differently,
+// so the FP regex is part of their identity.
+std::string IndexKey(Kind kind, std::string_view value, std::string_view fp_regex) {
+  std::string key = KindName(kind);
+  key += ':';
+  key += value;
+  if (kind == Kind::kFilename && !fp_regex.empty()) {
+    key += '\0';
+    key += fp_regex;
+  }
+  return key;
+}
+
+}  // namespace
+
+bool IndicatorSet::Add(Indicator ind) {
+  auto [it, inserted] = index_.emplace(IndexKey(ind.kind, ind.value, ind.fp_regex), all_.size());
+  if (!inserted) return false;
+  ++per_kind_[ind.kind];
+  all_.push_back(std::move(ind));
+  return true;
+}
+
+void IndicatorSet::AddTrustedHash(std::string hex_lower) { trusted_.insert(std::move(hex_lower)); }
+
+std::vector<const Indicator*> IndicatorSet::OfKind(Kind kind) const {
+  std::vector<const Indicator*> out;
+  auto n = per_kind_.find(kind);
+  if (n == per_kind_.end()) return out;
+  out.reserve(n->second);
+  for (const Indicator& ind : all_)
+    if (ind.kind == kind) out.push_back(&ind);
+  return out;
+}
+
+const Indicator* IndicatorSet::FindHash(Kind kind, std::string_view hex) const {
+  if (!IsHashKind(kind)) return nullptr;
+  auto it = index_.find(IndexKey(kind, hex, {}));
+  return it == index_.end() ? nullptr : &all_[it->second];
+}
+
+bool IndicatorSet::IsTrustedHash(std::string_view hex) const {
+  return trusted_.find(std::string(hex)) != trusted_.end();
+}
+
+bool IndicatorSet::Has(Kind kind) const {
+  auto it = per_kind_.find(kind);
+  return it != per_kind_.end() && it->second > 0;
+}
+
+size_t IndicatorSet::CountOf(Kind kind) const {
+  auto it = per_kind_.find(kind);
+  return it == per_kind_.end() ? 0 : it->second;
+}
+
+}  // namespace trawl::ioc

@@ -1,0 +1,64 @@
+// Helpers shared by the loaders of this stage. Not part of the public API.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "trawl/ioc/indicator.h"
+#include "trawl/ioc/loader.h"
+
+namespace trawl::ioc::internal {
+
+// Why `line` cannot be an entry at all ("NUL byte", "control character",
+// "invalid UTF-8"), or empty when it is clean text. Tabs are allowed.
+std::string_view BadText(std::string_view line);
+
+// An integer 0..100 written with 1-3 decimal digits (surrounding blanks allowed).
+bool ParseScore(std::string_view s, int& score);
+
+// Calls fn(line_number, line) for each line, "\n" / "\r\n" stripped; a UTF-8
+// byte order mark at the very start is dropped.
+void ForEachLine(std::string_view text, const std::function<void(size_t, std::string_view)>& fn);
+
+// The text of a "# comment" line: '#'s and blanks removed from the front, blanks from the end.
+std::string_view CommentText(std::string_view line);
+
+// Bookkeeping for one load: counts, problems and where entries come from.
+class Sink {
+ public:
+  // `display` names the input in problems ("file:line"); `source` overrides
+  // Indicator::source when non-empty (the built-in pack), else "display:line".
+  Sink(IndicatorSet& set, LoadStats& stats, std::string display, std::string source)
+      : set_(set), stats_(stats), display_(std::move(display)), source_(std::move(source)) {}
+
+  // Counts a rejected entry under `reason`; `detail` (escaped, shortened) helps the reader.
+  void Reject(size_t line, const std::string& reason, std::string_view detail = {});
+  // Adds ind (source filled in); counts it as loaded or as a duplicate.
+  void Add(Indicator ind, size_t line);
+  void AddTrusted(std::string hex_lower, size_t line);
+  std::string Where(size_t line) const;
+
+ private:
+  IndicatorSet& set_;
+  LoadStats& stats_;
+  std::string display_;
+  std::string source_;
+};
+
+// Per-format line parsers (signature-base and plain lists).
+void LoadSigBaseHash(std::string_view text, bool trusted, Sink& sink);
+void LoadSigBaseFilename(std::string_view text, Sink& sink);
+void LoadSigBaseC2(std::string_view text, Sink& sink);
+void LoadSigBaseKeyword(std::string_view text, Sink& sink);
+void LoadPlain(std::string_view text, Sink& sink);
+void LoadCsv(std::string_view text, Sink& sink);
+
+}  // namespace trawl::ioc::internal
+
+namespace trawl::ioc {
+// LoadText without recording the stats in set.stats(): problems name
+// `display_name`, indicators get `indicator_source` (or "display_name:LINE" if empty).
+LoadStats LoadTextAs(std::string_view text, Format format, const std::string& display_name,
+                     const std::string& indicator_source, IndicatorSet& set);
+}  // namespace trawl::ioc

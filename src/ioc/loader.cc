@@ -1,0 +1,206 @@
+#include "trawl/ioc/loader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <system_error>
+
+#include "internal.h"
+#include "trawl/core/text.h"
+
+namespace trawl::ioc {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool Contains(std::string_view s, std::string_view part) {
+  return s.find(part) != std::string_view::npos;
+}
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+void Dispatch(std::string_view text, Format format, internal::Sink& sink) {
+  switch (format) {
+    case Format::kSigBaseHash:
+      internal::LoadSigBaseHash(text, false, sink);
+      break;
+    case Format::kSigBaseTrustedHash:
+      internal::LoadSigBaseHash(text, true, sink);
+      break;
+    case Format::kSigBaseFilename:
+      internal::LoadSigBaseFilename(text, sink);
+      break;
+    case Format::kSigBaseC2:
+      internal::LoadSigBaseC2(text, sink);
+      break;
+    case Format::kSigBaseKeyword:
+      internal::LoadSigBaseKeyword(text, sink);
+      break;
+    case Format::kCsv:
+      internal::LoadCsv(text, sink);
+      break;
+    case Format::kPlain:
+    case Format::kAuto:
+      internal::LoadPlain(text, sink);
+      break;
+  }
+}
+
+struct FdCloser {
+  void operator()(const int* fd) const {
+    if (fd && *fd >= 0) ::close(*fd);
+    delete fd;
+  }
+};
+using UniqueFd = std::unique_ptr<int, FdCloser>;
+
+// Opens without blocking (a FIFO must not hang the load) and, where the
+// kernel allows, without touching the access time.
+Result<std::string> ReadRegularFile(const fs::path& file) {
+  constexpr off_t kMaxSize = off_t{1} << 30;  // 1 GiB: no indicator file is larger
+  int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+  int raw = ::open(file.c_str(), flags | O_NOATIME);
+  if (raw < 0 && errno == EPERM) raw = ::open(file.c_str(), flags);
+  if (raw < 0) return Status::Error(file.string() + ": cannot open: " + std::strerror(errno));
+  UniqueFd fd(new int(raw));
+  struct stat st;
+  if (::fstat(raw, &st) != 0)
+    return Status::Error(file.string() + ": cannot stat: " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) return Status::Error(file.string() + ": not a regular file");
+  if (st.st_size > kMaxSize) return Status::Error(file.string() + ": larger than 1 GiB");
+  std::string data;
+  data.reserve(static_cast<size_t>(st.st_size));
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(raw, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::Error(file.string() + ": read error: " + std::strerror(errno));
+    }
+    if (n == 0) break;
+    data.append(buf, static_cast<size_t>(n));
+    if (data.size() > static_cast<size_t>(kMaxSize))
+      return Status::Error(file.string() + ": larger than 1 GiB");
+  }
+  return data;
+}
+
+}  // namespace
+
+Format DetectFormat(const fs::path& file) {
+  std::string name = ToLowerAscii(file.filename().string());
+  if (EndsWith(name, ".csv")) return Format::kCsv;
+  if (Contains(name, "hash")) {
+    if (Contains(name, "falsepositive") || Contains(name, "trusted"))
+      return Format::kSigBaseTrustedHash;
+    return Format::kSigBaseHash;
+  }
+  if (Contains(name, "filename")) return Format::kSigBaseFilename;
+  if (Contains(name, "c2")) return Format::kSigBaseC2;
+  if (Contains(name, "keyword")) return Format::kSigBaseKeyword;
+  return Format::kPlain;
+}
+
+const char* FormatName(Format format) {
+  switch (format) {
+    case Format::kAuto:
+      return "auto";
+    case Format::kSigBaseHash:
+      return "hash";
+    case Format::kSigBaseFilename:
+      return "filename";
+    case Format::kSigBaseC2:
+      return "c2";
+    case Format::kSigBaseKeyword:
+      return "keyword";
+    case Format::kSigBaseTrustedHash:
+      return "trusted-hash";
+    case Format::kPlain:
+      return "plain";
+    case Format::kCsv:
+      return "csv";
+  }
+  return "auto";
+}
+
+bool ParseFormat(std::string_view name, Format& out) {
+  for (Format f :
+       {Format::kAuto, Format::kSigBaseHash, Format::kSigBaseFilename, Format::kSigBaseC2,
+        Format::kSigBaseKeyword, Format::kSigBaseTrustedHash, Format::kPlain, Format::kCsv}) {
+    if (name == FormatName(f)) {
+      out = f;
+      return true;
+    }
+  }
+  return false;
+}
+
+LoadStats LoadTextAs(std::string_view text, Format format, const std::string& display_name,
+                     const std::string& indicator_source, IndicatorSet& set) {
+  if (format == Format::kAuto) format = DetectFormat(display_name);
+  LoadStats stats;
+  stats.name = display_name;
+  internal::Sink sink(set, stats, display_name, indicator_source);
+  Dispatch(text, format, sink);
+  return stats;
+}
+
+LoadStats LoadText(std::string_view text, Format format, const std::string& source_name,
+                   IndicatorSet& set) {
+  LoadStats stats = LoadTextAs(text, format, source_name, {}, set);
+  set.stats().push_back(stats);
+  return stats;
+}
+
+Result<LoadStats> LoadFile(const fs::path& file, Format format, IndicatorSet& set) {
+  Result<std::string> data = ReadRegularFile(file);
+  if (!data.ok()) return data.status();
+  if (format == Format::kAuto) format = DetectFormat(file);
+  return LoadText(*data, format, file.string(), set);
+}
+
+bool IsIndicatorFileName(std::string_view file_name) {
+  std::string name = ToLowerAscii(file_name);
+  if (name.empty() || name.front() == '.' || name.back() == '~') return false;
+  for (std::string_view prefix : {"readme", "license", "licence", "copying"})
+    if (name.rfind(prefix, 0) == 0) return false;
+  for (std::string_view ext : {".yar", ".yara", ".yml", ".yaml", ".json", ".md"})
+    if (EndsWith(name, ext)) return false;
+  return true;
+}
+
+Result<std::vector<LoadStats>> LoadDirectory(const fs::path& dir, IndicatorSet& set) {
+  std::error_code ec;
+  fs::path root = dir;
+  if (fs::is_directory(dir / "iocs", ec)) root = dir / "iocs";
+  if (!fs::is_directory(root, ec)) return Status::Error(dir.string() + ": not a directory");
+  std::vector<fs::path> files;
+  fs::directory_iterator it(root, ec);
+  if (ec) return Status::Error(root.string() + ": cannot list: " + ec.message());
+  for (; it != fs::directory_iterator(); it.increment(ec)) {
+    if (ec) return Status::Error(root.string() + ": cannot list: " + ec.message());
+    std::error_code sec;
+    // Regular files (or links to them) only: a FIFO or device is never opened.
+    if (!it->is_regular_file(sec)) continue;
+    if (!IsIndicatorFileName(it->path().filename().string())) continue;
+    files.push_back(it->path());
+  }
+  if (ec) return Status::Error(root.string() + ": cannot list: " + ec.message());
+  std::sort(files.begin(), files.end());
+  std::vector<LoadStats> out;
+  for (const fs::path& f : files) {
+    Result<LoadStats> r = LoadFile(f, Format::kAuto, set);
+    if (!r.ok()) return r.status();
+    out.push_back(std::move(*r));
+  }
+  return out;
+}
+
+}  // namespace trawl::ioc
