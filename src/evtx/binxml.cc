@@ -48,6 +48,9 @@ Known Classify(std::string_view s) {
     case 11:
       if (s == "TimeCreated") return kTimeCreated;
       break;
+    case 13:
+      if (s == "EventRecordID") return kEventRecordID;
+      break;
     default:
       break;
   }
@@ -660,6 +663,10 @@ class FieldVisitor {
             level_text_.clear();
             content_ = &level_text_;
             break;
+          case kEventRecordID:
+            record_id_text_.clear();
+            content_ = &record_id_text_;
+            break;
           case kChannel:
             content_ = &r_.channel;
             break;
@@ -739,6 +746,8 @@ class FieldVisitor {
           r_.event_id = static_cast<std::uint32_t>(v);
         } else if (e == kLevel && ParseUnsigned(level_text_, &v) && v <= 255) {
           r_.level = static_cast<int>(v);
+        } else if (e == kEventRecordID && ParseUnsigned(record_id_text_, &v)) {
+          r_.id = v;
         }
       } else if (section_ == kEventData && cur_field_ != nullptr) {
         if (cur_field_->name.empty()) {
@@ -837,7 +846,7 @@ class FieldVisitor {
   bool qual_attr_ = false;
   Field* cur_field_ = nullptr;
   int data_index_ = 0;
-  std::string event_id_text_, level_text_, qual_text_, time_text_, ud_value_;
+  std::string event_id_text_, level_text_, record_id_text_, qual_text_, time_text_, ud_value_;
   std::uint64_t time_ = 0;
   bool have_time_ = false;
 };
@@ -969,6 +978,7 @@ bool ChunkDecoder::DecodeRecord(std::uint32_t rec_off, std::uint32_t rec_size, b
   rec.level = -1;
   rec.time_text.clear();
   rec.filetime = rec.written_filetime;
+  rec.id = rec.header_id;
 
   rec_data_ = rec_off + kRecordHeaderSize;
   rec_end_ = rec_off + rec_size - 4;

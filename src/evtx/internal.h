@@ -49,6 +49,8 @@ inline std::uint64_t Le64(const std::uint8_t* p) {
 }
 
 std::uint32_t Crc32(const std::uint8_t* p, std::size_t n, std::uint32_t crc = 0);
+// Same result, table-driven only (tests compare the two).
+std::uint32_t Crc32Portable(const std::uint8_t* p, std::size_t n, std::uint32_t crc = 0);
 
 // Binary XML value types.
 enum ValueType : std::uint8_t {
@@ -111,6 +113,7 @@ enum Known : std::uint8_t {
   kQualifiers,
   kSystemTime,
   kXmlns,
+  kEventRecordID,
 };
 
 struct NameEntry {

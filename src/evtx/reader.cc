@@ -315,7 +315,7 @@ class Reader {
   bool Deliver(Worker& w, const std::uint8_t* c, std::uint64_t chunk_off, std::uint32_t pos,
                std::uint32_t rsize, bool recovered) {
     Record& r = w.record;
-    r.id = Le64(c + pos + 8);
+    r.header_id = Le64(c + pos + 8);
     r.written_filetime = Le64(c + pos + 16);
     r.file_offset = chunk_off + pos;
     r.recovered = recovered;

@@ -239,28 +239,54 @@ void AppendFixed(std::uint8_t t, const std::uint8_t* p, std::string& out) {
 }  // namespace
 
 void AppendUtf16(const std::uint8_t* p, std::size_t n, std::string& out) {
-  // Fast path: ASCII runs.
+  // Worst case 3 UTF-8 bytes per code unit; write in place, trim after.
+  std::size_t at = out.size();
+  out.resize(at + 3 * n);
+  char* o = out.data() + at;
   std::size_t i = 0;
   while (i < n) {
-    std::uint16_t c = Le16(p + 2 * i);
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-      ++i;
-      continue;
-    }
-    if (c >= 0xd800 && c < 0xdc00 && i + 1 < n) {
-      std::uint16_t d = Le16(p + 2 * i + 2);
-      if (d >= 0xdc00 && d < 0xe000) {
-        AppendCodePoint(0x10000 + ((static_cast<std::uint32_t>(c) - 0xd800) << 10) + (d - 0xdc00),
-                        out);
-        i += 2;
+    // Fast path: four ASCII code units at once.
+    if (i + 4 <= n) {
+      std::uint64_t w = Le64(p + 2 * i);
+      if ((w & 0xff80ff80ff80ff80ull) == 0) {
+        o[0] = static_cast<char>(w);
+        o[1] = static_cast<char>(w >> 16);
+        o[2] = static_cast<char>(w >> 32);
+        o[3] = static_cast<char>(w >> 48);
+        o += 4;
+        i += 4;
         continue;
       }
     }
-    if (c >= 0xd800 && c < 0xe000) c = 0xfffd;  // Unpaired surrogate.
-    AppendCodePoint(c, out);
+    std::uint32_t c = Le16(p + 2 * i);
     ++i;
+    if (c < 0x80) {
+      *o++ = static_cast<char>(c);
+      continue;
+    }
+    if (c >= 0xd800 && c < 0xdc00 && i < n) {
+      std::uint32_t d = Le16(p + 2 * i);
+      if (d >= 0xdc00 && d < 0xe000) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        ++i;
+      }
+    }
+    if (c >= 0xd800 && c < 0xe000) c = 0xfffd;  // Unpaired surrogate.
+    if (c < 0x800) {
+      *o++ = static_cast<char>(0xc0 | (c >> 6));
+      *o++ = static_cast<char>(0x80 | (c & 0x3f));
+    } else if (c < 0x10000) {
+      *o++ = static_cast<char>(0xe0 | (c >> 12));
+      *o++ = static_cast<char>(0x80 | ((c >> 6) & 0x3f));
+      *o++ = static_cast<char>(0x80 | (c & 0x3f));
+    } else {  // Surrogate pair: 2 units in, 4 bytes out (fits the 3n budget).
+      *o++ = static_cast<char>(0xf0 | (c >> 18));
+      *o++ = static_cast<char>(0x80 | ((c >> 12) & 0x3f));
+      *o++ = static_cast<char>(0x80 | ((c >> 6) & 0x3f));
+      *o++ = static_cast<char>(0x80 | (c & 0x3f));
+    }
   }
+  out.resize(static_cast<std::size_t>(o - out.data()));
 }
 
 void AppendValue(const Value& v, std::string& out) {
@@ -341,45 +367,6 @@ void AppendValue(const Value& v, std::string& out) {
   AppendFixed(t, p, out);
 }
 
-namespace {
-
-struct CrcTables {
-  std::uint32_t t[8][256];
-  CrcTables() {
-    for (std::uint32_t i = 0; i < 256; ++i) {
-      std::uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? (0xedb88320u ^ (c >> 1)) : (c >> 1);
-      t[0][i] = c;
-    }
-    for (std::uint32_t i = 0; i < 256; ++i) {
-      for (int s = 1; s < 8; ++s) t[s][i] = (t[s - 1][i] >> 8) ^ t[0][t[s - 1][i] & 0xff];
-    }
-  }
-};
-
-const CrcTables& Tables() {
-  static const CrcTables tables;
-  return tables;
-}
-
-}  // namespace
-
-std::uint32_t Crc32(const std::uint8_t* p, std::size_t n, std::uint32_t crc) {
-  const CrcTables& tb = Tables();
-  crc = ~crc;
-  while (n >= 8) {
-    std::uint32_t lo = Le32(p) ^ crc;
-    std::uint32_t hi = Le32(p + 4);
-    crc = tb.t[7][lo & 0xff] ^ tb.t[6][(lo >> 8) & 0xff] ^ tb.t[5][(lo >> 16) & 0xff] ^
-          tb.t[4][lo >> 24] ^ tb.t[3][hi & 0xff] ^ tb.t[2][(hi >> 8) & 0xff] ^
-          tb.t[1][(hi >> 16) & 0xff] ^ tb.t[0][hi >> 24];
-    p += 8;
-    n -= 8;
-  }
-  while (n-- > 0) crc = tb.t[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
-  return ~crc;
-}
-
 }  // namespace detail
 
 void AppendFiletime(std::uint64_t filetime, std::string& out) {
@@ -400,13 +387,33 @@ void AppendFiletime(std::uint64_t filetime, std::string& out) {
   std::uint64_t d = doy - (153 * mp + 2) / 5 + 1;
   std::uint64_t m = mp < 10 ? mp + 3 : mp - 9;
   if (m <= 2) ++y;
-  char buf[40];
-  int n = std::snprintf(
-      buf, sizeof(buf), "%04llu-%02llu-%02lluT%02llu:%02llu:%02llu.%07lluZ",
-      static_cast<unsigned long long>(y), static_cast<unsigned long long>(m),
-      static_cast<unsigned long long>(d), static_cast<unsigned long long>(rem / 3600),
-      static_cast<unsigned long long>(rem / 60 % 60), static_cast<unsigned long long>(rem % 60),
-      static_cast<unsigned long long>(ticks));
+  char buf[28];
+  auto put = [&buf](int at, std::uint64_t v, int digits) {
+    for (int i = digits - 1; i >= 0; --i) {
+      buf[at + i] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    }
+  };
+  put(0, y, 4);
+  buf[4] = '-';
+  put(5, m, 2);
+  buf[7] = '-';
+  put(8, d, 2);
+  buf[10] = 'T';
+  put(11, rem / 3600, 2);
+  buf[13] = ':';
+  put(14, rem / 60 % 60, 2);
+  buf[16] = ':';
+  put(17, rem % 60, 2);
+  buf[19] = '.';
+  put(20, ticks, 7);
+  buf[27] = 'Z';
+  if (y > 9999) {  // Five-digit years (max FILETIME is in year 58456).
+    out += std::to_string(y);
+    out.append(buf + 4, 24);
+    return;
+  }
+  int n = 28;
   out.append(buf, static_cast<std::size_t>(n));
 }
 

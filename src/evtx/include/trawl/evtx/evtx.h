@@ -32,7 +32,8 @@
 //    uppercase hex, booleans as true/false, FILETIME/SYSTEMTIME as ISO 8601 UTC
 //    text (7-digit fraction), arrays as their items joined by ", " (strings)
 //    / ", " (others). UTF-16 is converted to UTF-8; an unpaired surrogate
-//    becomes U+FFFD. ANSI strings are decoded as Windows-1252.
+//    becomes U+FFFD (the unit after it is decoded on its own). ANSI strings are decoded as
+//    Windows-1252.
 //
 // Threads: ReadFile/ReadBuffer are reentrant. With Options::threads > 1, chunks
 // are decoded by that many worker threads and `fn` is called concurrently from
@@ -65,7 +66,11 @@ struct Field {
 // `context` are valid only during that call (the reader reuses the object).
 // Copying a Record keeps all values but not the ability to render it.
 struct Record {
-  std::uint64_t id = 0;           // Record header's event record identifier.
+  // System/EventRecordID when present (what Event Viewer shows; it can differ
+  // from the record header's number in exported or filtered logs), else
+  // header_id.
+  std::uint64_t id = 0;
+  std::uint64_t header_id = 0;    // Record header's event record identifier.
   std::uint64_t file_offset = 0;  // Offset of the record header ("**\0\0") in the file.
   // System/TimeCreated@SystemTime when present, else written_filetime.
   std::uint64_t filetime = 0;
