@@ -1,0 +1,501 @@
+// Reading logs (plain or compressed) in line-aligned chunks, scanning chunks
+// in parallel, and turning matcher hits into LogHits with lines and times.
+#include <archive.h>
+#include <errno.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_pipeline.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "trawl/core/text.h"
+#include "trawl/logs/logs.h"
+#include "trawl/read/read.h"
+
+namespace trawl::logs {
+namespace {
+
+constexpr std::size_t kExcerptBytes = 512;
+
+// --- Sources: where the bytes of one file come from -----------------------
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  // Up to n bytes into buf; 0 at the end. On error, returns 0 and sets error.
+  virtual std::size_t Read(char* buf, std::size_t n) = 0;
+  std::optional<std::string> error;
+};
+
+// A regular file, read up to the size it had when opened: data appended later
+// is not part of this scan; a file that shrinks ends early and says so.
+class PlainSource : public Source {
+ public:
+  PlainSource(int fd, std::uint64_t size) : fd_(fd), size_(size) {}
+  std::size_t Read(char* buf, std::size_t n) override {
+    if (done_ >= size_) return 0;
+    n = static_cast<std::size_t>(std::min<std::uint64_t>(n, size_ - done_));
+    while (true) {
+      ssize_t r = ::read(fd_, buf, n);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) {
+        error = std::string("read error: ") + std::strerror(errno);
+        return 0;
+      }
+      if (r == 0) {
+        error = "file shrank while read (" + std::to_string(done_) + " of " +
+                std::to_string(size_) + " bytes)";
+        return 0;
+      }
+      done_ += static_cast<std::uint64_t>(r);
+      return static_cast<std::size_t>(r);
+    }
+  }
+
+ private:
+  int fd_;
+  std::uint64_t size_;
+  std::uint64_t done_ = 0;
+};
+
+struct ArchiveFree {
+  void operator()(struct archive* a) const noexcept { archive_read_free(a); }
+};
+
+// A compressed stream through libarchive's raw format (filters only).
+class ArchiveSource : public Source {
+ public:
+  static std::unique_ptr<ArchiveSource> Open(int fd, std::string& err) {
+    std::unique_ptr<struct archive, ArchiveFree> a(archive_read_new());
+    if (!a) {
+      err = "libarchive: out of memory";
+      return nullptr;
+    }
+    archive_read_support_filter_all(a.get());
+    archive_read_support_format_raw(a.get());
+    if (archive_read_open_fd(a.get(), fd, 1 << 16) != ARCHIVE_OK) {
+      err = Message(a.get());
+      return nullptr;
+    }
+    struct archive_entry* entry = nullptr;
+    if (archive_read_next_header(a.get(), &entry) != ARCHIVE_OK) {
+      err = Message(a.get());
+      return nullptr;
+    }
+    auto s = std::unique_ptr<ArchiveSource>(new ArchiveSource());
+    const char* name = archive_filter_name(a.get(), 0);
+    s->filter_ = name ? name : "compressed";
+    s->a_ = std::move(a);
+    return s;
+  }
+  std::size_t Read(char* buf, std::size_t n) override {
+    if (ended_) return 0;
+    la_ssize_t r = archive_read_data(a_.get(), buf, n);
+    if (r < 0) {
+      error = Message(a_.get());
+      ended_ = true;
+      return 0;
+    }
+    if (r == 0) ended_ = true;
+    return static_cast<std::size_t>(r);
+  }
+  const std::string& filter() const { return filter_; }
+
+ private:
+  ArchiveSource() = default;
+  static std::string Message(struct archive* a) {
+    const char* m = archive_error_string(a);
+    return std::string("decompression: ") + (m ? m : "unknown libarchive error");
+  }
+  std::unique_ptr<struct archive, ArchiveFree> a_;
+  std::string filter_;
+  bool ended_ = false;
+};
+
+// Compression by magic bytes: gzip, bzip2, xz, zstd, lz4, compress (.Z).
+const char* CompressionOf(const unsigned char* m, std::size_t n) {
+  if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b) return "gzip";
+  if (n >= 3 && m[0] == 'B' && m[1] == 'Z' && m[2] == 'h') return "bzip2";
+  if (n >= 6 && std::memcmp(m,
+                            "\xFD"
+                            "7zXZ\0",
+                            6) == 0)
+    return "xz";
+  if (n >= 4 && m[0] == 0x28 && m[1] == 0xB5 && m[2] == 0x2F && m[3] == 0xFD) return "zstd";
+  if (n >= 4 && m[0] == 0x04 && m[1] == 0x22 && m[2] == 0x4D && m[3] == 0x18) return "lz4";
+  if (n >= 2 && m[0] == 0x1f && m[1] == 0x9d) return "compress";
+  return nullptr;
+}
+
+// A byte no host name, address or URL path contains: a safe place to cut a
+// line too long to keep whole.
+bool IsHardBoundary(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\0' || c == '"'; }
+
+// --- Chunks ---------------------------------------------------------------
+
+struct Chunk {
+  std::string data;
+  std::uint64_t offset = 0;  // of data[0] in the stream
+};
+
+// Cuts a source into chunks that end at a line break.
+class Chunker {
+ public:
+  Chunker(Source& src, const LogOptions& opts) : src_(src), opts_(opts) {}
+
+  // False at the end of the stream.
+  bool Next(Chunk& c) {
+    c.data = std::move(carry_);
+    carry_.clear();
+    c.offset = offset_;
+    std::size_t want = std::max<std::size_t>(opts_.chunk_bytes, 1);
+    while (true) {
+      while (!eof_ && c.data.size() < want) Fill(c.data, want);
+      if (eof_) break;
+      auto nl = c.data.rfind('\n');
+      if (nl != std::string::npos) {
+        carry_.assign(c.data, nl + 1, std::string::npos);
+        c.data.resize(nl + 1);
+        break;
+      }
+      if (c.data.size() >= opts_.max_line_bytes) {
+        // A huge line: cut at the last hard boundary in its last 64 KiB.
+        std::size_t cut = c.data.size();
+        std::size_t floor = cut > 65536 ? cut - 65536 : 0;
+        for (std::size_t p = cut; p > floor; --p) {
+          if (IsHardBoundary(c.data[p - 1])) {
+            cut = p;
+            break;
+          }
+        }
+        carry_.assign(c.data, cut, std::string::npos);
+        c.data.resize(cut);
+        break;
+      }
+      want = c.data.size() + std::max<std::size_t>(opts_.chunk_bytes, 1);
+    }
+    offset_ += c.data.size();
+    return !c.data.empty();
+  }
+  bool eof() const { return eof_ && carry_.empty(); }
+
+ private:
+  void Fill(std::string& buf, std::size_t want) {
+    if (opts_.max_bytes && read_ >= opts_.max_bytes) {
+      eof_ = true;
+      capped_ = true;
+      return;
+    }
+    std::size_t n = want - buf.size();
+    if (opts_.max_bytes)
+      n = static_cast<std::size_t>(std::min<std::uint64_t>(n, opts_.max_bytes - read_));
+    std::size_t old = buf.size();
+    buf.resize(old + n);
+    std::size_t got = src_.Read(buf.data() + old, n);
+    buf.resize(old + got);
+    read_ += got;
+    if (got == 0) eof_ = true;
+  }
+
+ public:
+  bool capped_ = false;
+
+ private:
+  Source& src_;
+  const LogOptions& opts_;
+  std::string carry_;
+  std::uint64_t offset_ = 0;
+  std::uint64_t read_ = 0;
+  bool eof_ = false;
+};
+
+// What one chunk contributes; lines are relative to the chunk (0-based).
+struct ChunkResult {
+  std::uint64_t bytes = 0;
+  std::uint64_t newlines = 0;
+  bool ends_with_newline = false;
+  std::vector<LogHit> hits;
+  std::map<const ioc::Indicator*, Tally> tally;
+  std::uint64_t hits_total = 0;
+  std::optional<std::string> error;
+};
+
+std::uint64_t CountNewlines(const char* p, const char* e) {
+  std::uint64_t n = 0;
+  while (p < e) {
+    const void* q = std::memchr(p, '\n', static_cast<std::size_t>(e - p));
+    if (!q) break;
+    ++n;
+    p = static_cast<const char*>(q) + 1;
+  }
+  return n;
+}
+
+std::string Excerpt(std::string_view line, std::size_t match_at, std::size_t match_len) {
+  line = StripEol(line);
+  if (line.size() <= kExcerptBytes) return EscapeControl(line);
+  std::size_t len = std::min(match_len, kExcerptBytes);
+  std::size_t start =
+      match_at > (kExcerptBytes - len) / 2 ? match_at - (kExcerptBytes - len) / 2 : 0;
+  start = std::min(start, line.size() - kExcerptBytes);
+  std::string out = start > 0 ? "..." : "";
+  out += EscapeControl(line.substr(start, kExcerptBytes));
+  if (start + kExcerptBytes < line.size()) out += "...";
+  return out;
+}
+
+void Merge(Tally& into, const Tally& t) {
+  into.hits += t.hits;
+  if (t.first_ms && (!into.first_ms || *t.first_ms < *into.first_ms)) into.first_ms = t.first_ms;
+  if (t.last_ms && (!into.last_ms || *t.last_ms > *into.last_ms)) into.last_ms = t.last_ms;
+}
+
+}  // namespace
+
+struct LogScanner::Impl {
+  const netmatch::NetMatcher& matcher;
+  LogOptions opts;
+  mutable tbb::enumerable_thread_specific<std::unique_ptr<netmatch::NetMatcher::Scratch>> scratch;
+
+  Impl(const netmatch::NetMatcher& m, LogOptions o) : matcher(m), opts(std::move(o)) {}
+
+  netmatch::NetMatcher::Scratch* LocalScratch(std::optional<std::string>& err) const {
+    auto& s = scratch.local();
+    if (!s) {
+      auto made = matcher.MakeScratch();
+      if (!made.ok()) {
+        err = made.status().message();
+        return nullptr;
+      }
+      s = std::move(made).value();
+    }
+    return s.get();
+  }
+
+  ChunkResult Process(const Chunk& c, const TimeContext& ctx) const;
+  LogFileResult Run(Chunker& chunker, Source& src, const std::string& name,
+                    std::int64_t mtime) const;
+};
+
+ChunkResult LogScanner::Impl::Process(const Chunk& c, const TimeContext& ctx) const {
+  ChunkResult r;
+  const std::string& d = c.data;
+  r.bytes = d.size();
+  r.ends_with_newline = !d.empty() && d.back() == '\n';
+  std::vector<netmatch::Hit> hits;
+  if (!matcher.empty()) {
+    netmatch::NetMatcher::Scratch* s = LocalScratch(r.error);
+    if (!s) return r;
+    Status st = matcher.Scan(d, *s, hits);
+    if (!st.ok()) r.error = st.message();
+  }
+  const char* base = d.data();
+  std::uint64_t line = 0;
+  std::size_t pos = 0;
+  std::size_t cached_line_begin = std::string::npos;
+  std::optional<std::int64_t> cached_time;
+  for (const netmatch::Hit& h : hits) {
+    line += CountNewlines(base + pos, base + h.offset);
+    pos = h.offset;
+    const void* lb = h.offset ? memrchr(base, '\n', h.offset) : nullptr;
+    std::size_t line_begin =
+        lb ? static_cast<std::size_t>(static_cast<const char*>(lb) - base) + 1 : 0;
+    const void* le = std::memchr(base + h.offset, '\n', d.size() - h.offset);
+    std::size_t line_end =
+        le ? static_cast<std::size_t>(static_cast<const char*>(le) - base) : d.size();
+    std::string_view line_text(base + line_begin, line_end - line_begin);
+    if (line_begin != cached_line_begin) {
+      cached_line_begin = line_begin;
+      cached_time = ParseTimestamp(line_text, ctx);
+    }
+    Tally& t = r.tally[h.indicator];
+    Merge(t, Tally{1, cached_time, cached_time});
+    ++r.hits_total;
+    if (r.hits.size() < opts.max_hits_per_file) {
+      LogHit lh;
+      lh.indicator = h.indicator;
+      lh.line = line;
+      lh.offset = c.offset + h.offset;
+      lh.time_unix_ms = cached_time;
+      if (cached_time) lh.time_text = FormatIsoUtc(*cached_time);
+      lh.excerpt = Excerpt(line_text, h.offset - line_begin, h.length);
+      lh.matched = EscapeControl(h.matched);
+      r.hits.push_back(std::move(lh));
+    }
+  }
+  r.newlines = line + CountNewlines(base + pos, base + d.size());
+  return r;
+}
+
+LogFileResult LogScanner::Impl::Run(Chunker& chunker, Source& src, const std::string& name,
+                                    std::int64_t mtime) const {
+  LogFileResult out;
+  std::uint64_t line_base = 0;
+  bool last_nl = true;
+  auto absorb = [&](ChunkResult&& r) {
+    for (LogHit& h : r.hits) {
+      if (out.hits.size() >= opts.max_hits_per_file) break;
+      h.line += line_base + 1;
+      out.hits.push_back(std::move(h));
+    }
+    for (const auto& [ind, t] : r.tally) Merge(out.tally[ind], t);
+    out.hits_total += r.hits_total;
+    out.bytes += r.bytes;
+    line_base += r.newlines;
+    if (r.bytes) last_nl = r.ends_with_newline;
+    if (r.error && !out.error) out.error = r.error;
+  };
+
+  Chunk first;
+  if (!chunker.Next(first)) {
+    out.error = src.error;
+    return out;
+  }
+  TimeContext ctx = DetectFormat(name, first.data, mtime);
+  out.format = ctx.format;
+  if (chunker.eof()) {
+    absorb(Process(first, ctx));
+  } else {
+    bool have_first = true;
+    const std::size_t tokens = 4;
+    tbb::parallel_pipeline(
+        tokens,
+        tbb::make_filter<void, Chunk*>(tbb::filter_mode::serial_in_order,
+                                       [&](tbb::flow_control& fc) -> Chunk* {
+                                         if (have_first) {
+                                           have_first = false;
+                                           return new Chunk(std::move(first));
+                                         }
+                                         auto c = std::make_unique<Chunk>();
+                                         if (!chunker.Next(*c)) {
+                                           fc.stop();
+                                           return nullptr;
+                                         }
+                                         return c.release();
+                                       }) &
+            tbb::make_filter<Chunk*, ChunkResult*>(tbb::filter_mode::parallel,
+                                                   [&](Chunk* c) -> ChunkResult* {
+                                                     std::unique_ptr<Chunk> own(c);
+                                                     return new ChunkResult(Process(*own, ctx));
+                                                   }) &
+            tbb::make_filter<ChunkResult*, void>(tbb::filter_mode::serial_in_order,
+                                                 [&](ChunkResult* r) {
+                                                   std::unique_ptr<ChunkResult> own(r);
+                                                   absorb(std::move(*own));
+                                                 }));
+  }
+  out.lines = line_base + (out.bytes > 0 && !last_nl ? 1 : 0);
+  if (src.error && !out.error) out.error = src.error;
+  if (chunker.capped_ && !out.error)
+    out.error = "stopped after " + std::to_string(opts.max_bytes) + " bytes (max_bytes)";
+  return out;
+}
+
+LogScanner::LogScanner(const netmatch::NetMatcher& matcher, LogOptions opts)
+    : impl_(std::make_unique<Impl>(matcher, std::move(opts))) {}
+LogScanner::~LogScanner() = default;
+
+Result<LogFileResult> LogScanner::Scan(const std::string& path) const {
+  auto file = read::File::Open(path);
+  if (!file.ok()) return file.status();
+  const read::File& f = *file;
+  unsigned char magic[8];
+  ssize_t n;
+  do {
+    n = ::pread(f.fd(), magic, sizeof magic, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return Status::Error(path + ": read error: " + std::strerror(errno));
+  std::int64_t mtime = static_cast<std::int64_t>(f.st().st_mtime);
+  const char* comp = CompressionOf(magic, static_cast<std::size_t>(n));
+  LogFileResult out;
+  if (comp) {
+    std::string err;
+    auto src = ArchiveSource::Open(f.fd(), err);
+    if (!src) {
+      out.compression = comp;
+      out.error = err;
+      return out;
+    }
+    Chunker chunker(*src, impl_->opts);
+    out = impl_->Run(chunker, *src, path, mtime);
+    out.compression = src->filter();
+  } else {
+    PlainSource src(f.fd(), static_cast<std::uint64_t>(f.st().st_size));
+    Chunker chunker(src, impl_->opts);
+    out = impl_->Run(chunker, src, path, mtime);
+  }
+  return out;
+}
+
+LogFileResult LogScanner::ScanBuffer(std::string_view data, std::string_view name,
+                                     std::int64_t mtime_unix) const {
+  class BufferSource : public Source {
+   public:
+    explicit BufferSource(std::string_view d) : d_(d) {}
+    std::size_t Read(char* buf, std::size_t n) override {
+      n = std::min(n, d_.size());
+      std::memcpy(buf, d_.data(), n);
+      d_.remove_prefix(n);
+      return n;
+    }
+
+   private:
+    std::string_view d_;
+  };
+  BufferSource src(data);
+  Chunker chunker(src, impl_->opts);
+  return impl_->Run(chunker, src, std::string(name), mtime_unix);
+}
+
+Result<LogFileResult> ScanLog(const std::string& path, const netmatch::NetMatcher& m,
+                              const LogOptions& opts) {
+  LogScanner scanner(m, opts);
+  return scanner.Scan(path);
+}
+
+void Timeline::Add(const LogFileResult& result) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [ind, t] : result.tally) {
+    Entry& e = entries_[ind];
+    e.indicator = ind;
+    e.hits += t.hits;
+    e.files += 1;
+    if (t.first_ms && (!e.first_ms || *t.first_ms < *e.first_ms)) e.first_ms = t.first_ms;
+    if (t.last_ms && (!e.last_ms || *t.last_ms > *e.last_ms)) e.last_ms = t.last_ms;
+  }
+}
+
+std::vector<Timeline::Entry> Timeline::Entries() const {
+  std::vector<Entry> out;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [ind, e] : entries_) out.push_back(e);
+  }
+  std::sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) {
+    if (a.first_ms.has_value() != b.first_ms.has_value()) return a.first_ms.has_value();
+    if (a.first_ms && *a.first_ms != *b.first_ms) return *a.first_ms < *b.first_ms;
+    return a.indicator->value < b.indicator->value;
+  });
+  return out;
+}
+
+Finding ToFinding(const std::string& path, const LogHit& hit, const Thresholds& t) {
+  Finding f;
+  f.module = "log";
+  f.path = path;
+  const ioc::Indicator& ind = *hit.indicator;
+  f.reasons.push_back(
+      {ioc::ReasonKind(ind.kind), ind.value, ind.description, ind.source, ind.score});
+  f.extra.emplace_back("line", static_cast<std::int64_t>(hit.line));
+  f.extra.emplace_back("offset", static_cast<std::int64_t>(hit.offset));
+  if (!hit.time_text.empty()) f.extra.emplace_back("time", hit.time_text);
+  f.extra.emplace_back("excerpt", hit.excerpt);
+  f.extra.emplace_back("matched", hit.matched);
+  ScoreFinding(f, t);
+  return f;
+}
+
+}  // namespace trawl::logs

@@ -1,0 +1,397 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "trawl/core/text.h"
+#include "trawl/logs/logs.h"
+
+namespace trawl::logs {
+namespace {
+
+namespace fs = std::filesystem;
+using ioc::Kind;
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteFile(const fs::path& p, const std::string& s) {
+  std::ofstream out(p, std::ios::binary);
+  out << s;
+}
+
+std::vector<std::string> Lines(const std::string& s) {
+  std::vector<std::string> out;
+  for (auto v : Split(s, '\n')) out.emplace_back(v);
+  if (!out.empty() && out.back().empty()) out.pop_back();
+  return out;
+}
+
+class LogsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) /
+           ("trawl_logs_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void Add(Kind k, const std::string& v) {
+    ioc::Indicator ind;
+    ind.kind = k;
+    ind.value = v;
+    ind.source = "test:1";
+    ind.description = "test " + v;
+    set_.Add(ind);
+  }
+  const netmatch::NetMatcher& Matcher() {
+    if (!matcher_) {
+      auto m = netmatch::NetMatcher::Build(set_);
+      EXPECT_TRUE(m.ok());
+      matcher_ = std::make_unique<netmatch::NetMatcher>(std::move(m).value());
+    }
+    return *matcher_;
+  }
+  LogFileResult Scan(const fs::path& p, LogOptions opts = {}) {
+    LogScanner scanner(Matcher(), opts);
+    auto r = scanner.Scan(p.string());
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.status().message());
+    return r.ok() ? std::move(r).value() : LogFileResult{};
+  }
+  static std::vector<std::uint64_t> HitLines(const LogFileResult& r) {
+    std::vector<std::uint64_t> out;
+    for (const auto& h : r.hits) out.push_back(h.line);
+    return out;
+  }
+
+  fs::path dir_;
+  ioc::IndicatorSet set_;
+  std::unique_ptr<netmatch::NetMatcher> matcher_;
+};
+
+const char* kSyslog =
+    "Mar 30 10:00:01 host dnsmasq[1]: query[A] update.akamaicontainer.com from 10.0.0.5\n"
+    "Mar 30 10:00:02 host dnsmasq[1]: query[A] notakamaicontainer.com from 10.0.0.5\n"
+    "Mar 30 10:00:03 host kernel: nothing here\n"
+    "Mar 30 10:00:04 host curl: GET "
+    "https://raw.githubusercontent.com/IconStorages/images/main/icon3.ico\n"
+    "Mar 30 10:00:05 host sshd[2]: connection from 1.2.3.4 port 22\n";
+
+TEST_F(LogsTest, PlainFileLinesTimesExcerpts) {
+  Add(Kind::kDomain, "akamaicontainer.com");
+  Add(Kind::kUrl, "https://github.com/IconStorages/images");
+  Add(Kind::kIpv4, "1.2.3.4");
+  fs::path p = dir_ / "syslog";
+  WriteFile(p, kSyslog);
+  fs::last_write_time(p, fs::file_time_type::clock::now());
+  auto r = Scan(p);
+  EXPECT_FALSE(r.error);
+  EXPECT_EQ(r.lines, 5u);
+  EXPECT_EQ(r.bytes, std::string(kSyslog).size());
+  EXPECT_EQ(r.compression, "");
+  ASSERT_EQ(HitLines(r), (std::vector<std::uint64_t>{1, 4, 5}));
+  EXPECT_EQ(r.hits[0].matched, "update.akamaicontainer.com");
+  EXPECT_EQ(r.hits[0].excerpt, Lines(kSyslog)[0]);
+  EXPECT_EQ(std::string(kSyslog).substr(r.hits[0].offset, 26), "update.akamaicontainer.com");
+  // Syslog has no year: it comes from the file's mtime (now), so only the day and time are fixed.
+  EXPECT_NE(r.hits[0].time_text.find("-03-30T10:00:01Z"), std::string::npos) << r.hits[0].time_text;
+  EXPECT_EQ(r.hits[1].indicator->kind, Kind::kUrl);
+  EXPECT_EQ(r.hits_total, 3u);
+  EXPECT_EQ(r.tally.size(), 3u);
+}
+
+TEST_F(LogsTest, EachCompression) {
+  Add(Kind::kDomain, "akamaicontainer.com");
+  Add(Kind::kIpv4, "1.2.3.4");
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += kSyslog;
+  fs::path plain = dir_ / "messages";
+  WriteFile(plain, text);
+  auto want = Scan(plain);
+  ASSERT_EQ(want.hits_total, 4000u);
+  struct Tool {
+    const char* cmd;
+    const char* ext;
+    const char* name;
+  } tools[] = {{"gzip", "gz", "gzip"},
+               {"bzip2", "bz2", "bzip2"},
+               {"xz", "xz", "xz"},
+               {"zstd -q", "zst", "zstd"}};
+  for (const Tool& t : tools) {
+    fs::path out = dir_ / (std::string("messages.1.") + t.ext);
+    std::string cmd = std::string(t.cmd) + " -c '" + plain.string() + "' > '" + out.string() + "'";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    LogOptions opts;
+    opts.chunk_bytes = 64 * 1024;  // several chunks: the parallel path
+    auto r = Scan(out, opts);
+    EXPECT_FALSE(r.error) << t.name << ": " << *r.error;
+    EXPECT_EQ(r.compression, t.name);
+    EXPECT_EQ(r.bytes, text.size()) << t.name;
+    EXPECT_EQ(r.lines, 10000u) << t.name;
+    EXPECT_EQ(r.hits_total, want.hits_total) << t.name;
+    EXPECT_EQ(HitLines(r), HitLines(want)) << t.name;
+  }
+}
+
+TEST_F(LogsTest, TruncatedGzipKeepsEarlierHits) {
+  Add(Kind::kDomain, "akamaicontainer.com");
+  std::string text;
+  // Varied lines so the compressed stream is long enough to cut in the middle.
+  for (int i = 0; i < 40000; ++i)
+    text += "line " + std::to_string(i * 7919 % 100003) + " q akamaicontainer.com id " +
+            std::to_string(i) + "\n";
+  fs::path plain = dir_ / "big.log";
+  WriteFile(plain, text);
+  fs::path gz = dir_ / "big.log.gz";
+  ASSERT_EQ(std::system(("gzip -c '" + plain.string() + "' > '" + gz.string() + "'").c_str()), 0);
+  fs::resize_file(gz, fs::file_size(gz) / 2);
+  LogOptions opts;
+  opts.chunk_bytes = 16 * 1024;
+  opts.max_hits_per_file = 100000;
+  auto r = Scan(gz, opts);
+  ASSERT_TRUE(r.error);
+  EXPECT_NE(r.error->find("decompression"), std::string::npos) << *r.error;
+  EXPECT_GT(r.hits_total, 1000u);
+  EXPECT_LT(r.hits_total, 40000u);
+  for (std::size_t i = 0; i < r.hits.size(); ++i) ASSERT_EQ(r.hits[i].line, i + 1);
+}
+
+TEST_F(LogsTest, CrlfNulInvalidUtf8) {
+  Add(Kind::kDomain, "akamaicontainer.com");
+  std::string text = "first\r\n";
+  text += std::string("nul\0\0 akamaicontainer.com \xff\xfe end\r\n", 34);
+  text += "third akamaicontainer.com\r\n";
+  fs::path p = dir_ / "win.log";
+  WriteFile(p, text);
+  auto r = Scan(p);
+  ASSERT_EQ(HitLines(r), (std::vector<std::uint64_t>{2, 3}));
+  EXPECT_EQ(r.hits[0].excerpt, "nul\\x00\\x00 akamaicontainer.com \\xff\\xfe end");
+  EXPECT_EQ(r.hits[1].excerpt, "third akamaicontainer.com");
+  EXPECT_EQ(r.lines, 3u);
+}
+
+TEST_F(LogsTest, LineLongerThanChunkAndManyChunks) {
+  Add(Kind::kDomain, "akamaicontainer.com");
+  std::string text;
+  std::vector<std::uint64_t> want;
+  std::uint64_t line = 0;
+  for (int i = 0; i < 3000; ++i) {
+    ++line;
+    if (i == 1500) {
+      text += std::string(200000, 'a') + " akamaicontainer.com " + std::string(50000, 'b') + "\n";
+      want.push_back(line);
+    } else if (i % 97 == 0) {
+      text += "hit " + std::to_string(i) + " akamaicontainer.com\n";
+      want.push_back(line);
+    } else {
+      text += "filler line " + std::to_string(i) + " notakamaicontainer.com\n";
+    }
+  }
+  text += "last line without newline akamaicontainer.com";
+  want.push_back(++line);
+  fs::path p = dir_ / "long.log";
+  WriteFile(p, text);
+  LogOptions opts;
+  opts.chunk_bytes = 4096;
+  auto r = Scan(p, opts);
+  EXPECT_FALSE(r.error);
+  EXPECT_EQ(r.lines, line);
+  EXPECT_EQ(HitLines(r), want);
+  for (const auto& h : r.hits) EXPECT_LE(h.excerpt.size(), 512u + 6);
+  const LogHit& big = r.hits[std::find(want.begin(), want.end(), 1501) - want.begin()];
+  EXPECT_NE(big.excerpt.find("akamaicontainer.com"), std::string::npos);
+  EXPECT_EQ(big.excerpt.substr(0, 3), "...");
+  EXPECT_EQ(text.substr(big.offset, 19), "akamaicontainer.com");
+}
+
+TEST_F(LogsTest, EmptyFile) {
+  Add(Kind::kDomain, "akamaicontainer.com");
+  fs::path p = dir_ / "empty.log";
+  WriteFile(p, "");
+  auto r = Scan(p);
+  EXPECT_FALSE(r.error);
+  EXPECT_EQ(r.bytes, 0u);
+  EXPECT_EQ(r.lines, 0u);
+  EXPECT_TRUE(r.hits.empty());
+}
+
+TEST_F(LogsTest, CapKeepsCounting) {
+  Add(Kind::kDomain, "akamaicontainer.com");
+  std::string text;
+  for (int i = 0; i < 100; ++i)
+    text += "2023-03-30T10:00:" + std::string(i < 10 ? "0" : "") + std::to_string(i % 60) +
+            "Z q akamaicontainer.com\n";
+  fs::path p = dir_ / "cap.log";
+  WriteFile(p, text);
+  LogOptions opts;
+  opts.max_hits_per_file = 5;
+  auto r = Scan(p, opts);
+  EXPECT_EQ(r.hits.size(), 5u);
+  EXPECT_EQ(r.hits_total, 100u);
+  ASSERT_EQ(r.tally.size(), 1u);
+  const Tally& t = r.tally.begin()->second;
+  EXPECT_EQ(t.hits, 100u);
+  EXPECT_EQ(FormatIsoUtc(*t.first_ms), "2023-03-30T10:00:00Z");
+  EXPECT_EQ(FormatIsoUtc(*t.last_ms), "2023-03-30T10:00:59Z");
+  Timeline tl;
+  tl.Add(r);
+  tl.Add(r);
+  auto e = tl.Entries();
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].hits, 200u);
+  EXPECT_EQ(e[0].files, 2u);
+  Finding f = ToFinding(p.string(), r.hits[0]);
+  EXPECT_EQ(f.module, "log");
+  ASSERT_EQ(f.reasons.size(), 1u);
+  EXPECT_EQ(f.reasons[0].kind, "c2");
+  EXPECT_EQ(f.level, Level::kAlert);
+  EXPECT_EQ(std::get<std::int64_t>(f.extra[0].second), 1);
+  EXPECT_EQ(f.extra[2].first, "time");
+}
+
+TEST_F(LogsTest, NotRegularOrMissing) {
+  Add(Kind::kDomain, "akamaicontainer.com");
+  LogScanner scanner(Matcher(), {});
+  EXPECT_FALSE(scanner.Scan((dir_ / "missing.log").string()).ok());
+  fs::path fifo = dir_ / "fifo.log";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_FALSE(scanner.Scan(fifo.string()).ok());  // refused, never blocks
+  fs::path target = dir_ / "t.log";
+  WriteFile(target, "akamaicontainer.com\n");
+  fs::create_symlink(target, dir_ / "link.log");
+  EXPECT_FALSE(scanner.Scan((dir_ / "link.log").string()).ok());
+}
+
+// --- Real sample logs: indicators picked from their own lines -------------
+
+std::string Shared(const char* rel) { return std::string(TRAWL_SHARED_DATA) + "/logs/" + rel; }
+
+TEST_F(LogsTest, ZeekDnsHostFromItsOwnLines) {
+  std::string path = Shared("zeek_btest/opt.basic_dns.log");
+  std::string text = ReadFile(path);
+  Add(Kind::kDomain, "wikimedia.org");
+  std::vector<std::uint64_t> want;
+  auto lines = Lines(text);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].empty() || lines[i][0] == '#') continue;
+    bool hit = false;
+    for (auto field : Split(lines[i], '\t'))
+      for (auto v : Split(field, ','))
+        hit |=
+            v == "wikimedia.org" || (v.size() > 14 && v.substr(v.size() - 14) == ".wikimedia.org");
+    if (hit) want.push_back(i + 1);
+  }
+  ASSERT_GE(want.size(), 10u);  // meta. and upload.wikimedia.org, not *.ncsa.uiuc.edu
+  auto r = Scan(path);
+  auto all = HitLines(r);
+  std::set<std::uint64_t> got(all.begin(), all.end());
+  EXPECT_EQ(std::vector<std::uint64_t>(got.begin(), got.end()), want);
+  EXPECT_EQ(r.format, Format::kZeek);
+  for (const auto& h : r.hits) EXPECT_NE(h.matched.find("ncsa"), 0u);
+}
+
+TEST_F(LogsTest, ZeekConnIpAndTimes) {
+  std::string path = Shared("lnav/logfile_bro_conn.log.0");
+  std::string text = ReadFile(path);
+  auto lines = Lines(text);
+  // The responder address of the first data line.
+  std::string ip;
+  for (const auto& l : lines)
+    if (!l.empty() && l[0] != '#') {
+      ip = std::string(Split(l, '\t')[4]);
+      break;
+    }
+  Add(Kind::kIpv4, ip);
+  std::vector<std::uint64_t> want;
+  std::vector<std::string> ts;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].empty() || lines[i][0] == '#') continue;
+    auto f = Split(lines[i], '\t');
+    bool hit = false;
+    for (auto v : f) hit |= v == ip;
+    if (hit) {
+      want.push_back(i + 1);
+      ts.emplace_back(f[0]);
+    }
+  }
+  ASSERT_FALSE(want.empty());
+  auto r = Scan(path);
+  ASSERT_EQ(HitLines(r), want);
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    auto dot = ts[i].find('.');
+    std::int64_t ms = std::stoll(ts[i].substr(0, dot)) * 1000 + std::stoi(ts[i].substr(dot + 1, 3));
+    ASSERT_TRUE(r.hits[i].time_unix_ms);
+    EXPECT_EQ(*r.hits[i].time_unix_ms, ms);
+  }
+}
+
+TEST_F(LogsTest, SquidUrlFromItsOwnLines) {
+  std::string path = Shared("netdata_go.d/squid_access.log");
+  std::string text = ReadFile(path);
+  auto lines = Lines(text);
+  const std::string url = "cache_object://localhost/counters";
+  Add(Kind::kUrl, url);
+  std::vector<std::uint64_t> want;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    std::istringstream in(lines[i]);
+    std::string field;
+    bool hit = false;
+    while (in >> field) hit |= field.rfind(url, 0) == 0;
+    if (hit) want.push_back(i + 1);
+  }
+  ASSERT_GT(want.size(), 100u);
+  LogOptions opts;
+  opts.max_hits_per_file = 100000;
+  auto r = Scan(path, opts);
+  EXPECT_EQ(HitLines(r), want);  // "localhost" alone (a client name) is not the URL
+  EXPECT_EQ(r.format, Format::kSquid);
+  ASSERT_FALSE(r.hits.empty());
+  EXPECT_TRUE(r.hits[0].time_unix_ms);
+}
+
+TEST_F(LogsTest, W3cClientIpAndTime) {
+  std::string path = Shared("lnav/logfile_w3c_big.0");
+  std::string text = ReadFile(path);
+  auto lines = Lines(text);
+  std::string ip = "157.55.39.146";
+  Add(Kind::kIpv4, ip);
+  std::vector<std::uint64_t> want;
+  std::vector<std::string> when;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].empty() || lines[i][0] == '#') continue;
+    auto f = Split(lines[i], ' ');
+    bool hit = false;
+    for (auto v : f) hit |= v == ip;
+    if (hit) {
+      want.push_back(i + 1);
+      when.push_back(std::string(f[0]) + "T" + std::string(f[1]) + "Z");
+    }
+  }
+  ASSERT_FALSE(want.empty());
+  auto r = Scan(path);
+  ASSERT_EQ(HitLines(r), want);
+  for (std::size_t i = 0; i < want.size(); ++i) EXPECT_EQ(r.hits[i].time_text, when[i]);
+}
+
+TEST_F(LogsTest, ScanBufferMatchesFile) {
+  Add(Kind::kDomain, "akamaicontainer.com");
+  LogScanner scanner(Matcher(), {});
+  auto r = scanner.ScanBuffer(kSyslog, "syslog", 1680393600);
+  ASSERT_EQ(r.hits.size(), 1u);
+  EXPECT_EQ(r.hits[0].time_text, "2023-03-30T10:00:01Z");
+}
+
+}  // namespace
+}  // namespace trawl::logs
