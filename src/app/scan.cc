@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <tbb/enumerable_thread_specific.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <mutex>
@@ -151,6 +152,8 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
 
 namespace {
 
+constexpr std::size_t kChunkSize = 256 << 10;  // fits L2: every hash reads it while hot
+
 struct Counters {
   std::uint64_t files = 0, bytes = 0, errors = 0;
   std::map<std::string, std::uint64_t> skipped;
@@ -166,7 +169,8 @@ struct WorkerState {
   hash::MultiHasher hasher;
   std::unique_ptr<match::FilenameMatcher::Scratch> scratch;
   std::unique_ptr<yara::Scanner> scanner;
-  std::vector<std::uint8_t> buffer;
+  std::vector<std::uint8_t> buffer;  // whole file, for YARA
+  std::vector<std::uint8_t> chunk;   // read buffer
   std::vector<const ioc::Indicator*> hits;
   Counters counters;
 };
@@ -258,7 +262,13 @@ class ScanVisitor final : public walk::Visitor {
     }
     w.hasher.Reset();
     w.buffer.clear();
-    auto stats = read::ReadChunks(*file, config_.max_file_size, 1 << 20,
+    // Read what the file held when opened (a file that grows while read, such
+    // as a busy log, is not chased); pseudo files that report size 0 are read
+    // to EOF, up to the cap.
+    std::uint64_t limit = config_.max_file_size;
+    if (file->st().st_size > 0)
+      limit = std::min<std::uint64_t>(limit, static_cast<std::uint64_t>(file->st().st_size));
+    auto stats = read::ReadChunks(*file, limit, kChunkSize, w.chunk,
                                   [&](const std::uint8_t* d, std::size_t n) {
                                     if (engine_.hash_algos) w.hasher.Update(d, n);
                                     if (want_yara) w.buffer.insert(w.buffer.end(), d, d + n);
@@ -288,11 +298,7 @@ class ScanVisitor final : public walk::Visitor {
     }
 
     if (want_yara) {
-      fs::path p(entry.path);
-      yara::Externals ext;
-      ext.filename = p.filename().string();
-      ext.filepath = p.parent_path().string();
-      ext.extension = ToLowerAscii(p.extension().string());
+      yara::Externals ext = yara::ExternalsForPath(entry.path);
       ext.filetype = yara::FileType(w.buffer.data(), w.buffer.size());
       auto md5 = f.hashes.find("md5");
       if (md5 != f.hashes.end()) ext.md5 = md5->second;

@@ -71,10 +71,10 @@ RunResult RunTrawl(const std::vector<std::string>& args, const std::string& pref
 }
 
 std::vector<nlohmann::json> RunResult::Of(const std::string& type) const {
-  std::vector<nlohmann::json> out;
+  std::vector<nlohmann::json> matching;
   for (const auto& j : json)
-    if (j.value("type", "") == type) out.push_back(j);
-  return out;
+    if (j.value("type", "") == type) matching.push_back(j);
+  return matching;
 }
 
 const nlohmann::json* RunResult::Summary() const {
