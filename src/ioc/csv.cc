@@ -49,7 +49,7 @@ std::vector<Record> ParseCsv(std::string_view text) {
           ++i;
         }
         if (!closed) {
-          rec.error = "unterminated quote";
+          rec.error = "unterminated quote (runs to the end of the file)";
           i = text.size();
           done = true;
           break;
