@@ -284,6 +284,25 @@ bool ChunkDecoder::CompileFragment(std::uint32_t pos, std::uint32_t end, int dep
   }
   const std::uint8_t* c = chunk_.data();
   int open = 0;
+  std::size_t open_nodes[kMaxElementDepth + 1];
+  // Marks the element opened at open_nodes[open - 1] as ended at the node
+  // just added: where to skip to, and whether its content (between '>' and
+  // the end tag) is only optional substitutions.
+  auto finish_element = [&]() {
+    std::size_t o = open_nodes[open - 1];
+    Node& on = out.nodes[o];
+    on.b = static_cast<std::uint32_t>(out.nodes.size());
+    std::size_t close = o + 1;
+    while (close < out.nodes.size() && out.nodes[close].op != Op::kCloseStart &&
+           out.nodes[close].op != Op::kCloseEmpty) {
+      ++close;
+    }
+    bool only_opt = close + 2 < out.nodes.size() && out.nodes[close].op == Op::kCloseStart;
+    for (std::size_t k = close + 1; only_opt && k + 1 < out.nodes.size(); ++k) {
+      only_opt = out.nodes[k].op == Op::kSubst && (out.nodes[k].flags & 1);
+    }
+    if (only_opt) on.flags |= 2;
+  };
   // Are we between an element's name and its '>' / '/>'?
   bool in_start = false;
   std::size_t attr_node = SIZE_MAX;  // Index of the current kAttr node.
@@ -358,6 +377,7 @@ bool ChunkDecoder::CompileFragment(std::uint32_t pos, std::uint32_t end, int dep
           if (!need(4)) return false;
           pos += 4;
         }
+        open_nodes[open] = out.nodes.size();
         out.nodes.push_back(n);
         ++open;
         in_start = true;
@@ -372,7 +392,10 @@ bool ChunkDecoder::CompileFragment(std::uint32_t pos, std::uint32_t end, int dep
         }
         in_start = false;
         out.nodes.push_back(Node{tok == 0x02 ? Op::kCloseStart : Op::kCloseEmpty});
-        if (tok == 0x03) --open;
+        if (tok == 0x03) {
+          finish_element();
+          --open;
+        }
         ++pos;
         continue;
       case 0x04:
@@ -381,8 +404,9 @@ bool ChunkDecoder::CompileFragment(std::uint32_t pos, std::uint32_t end, int dep
           err = "end tag without element at " + Hex32(pos);
           return false;
         }
-        --open;
         out.nodes.push_back(Node{Op::kEnd});
+        finish_element();
+        --open;
         ++pos;
         continue;
       case 0x05: {  // Value text.
@@ -528,6 +552,18 @@ bool Walk(ChunkDecoder& d, const Compiled& code, const Value* vals, std::size_t 
     const Node& node = code.nodes[i];
     switch (node.op) {
       case Op::kOpen:
+        if ((node.flags & 2) && node.b > i && node.b <= n) {
+          // Only optional substitutions inside: left out when all are empty.
+          bool empty = true;
+          for (std::size_t k = i + 1; k < node.b && empty; ++k) {
+            const Node& c = code.nodes[k];
+            if (c.op == Op::kSubst && c.sub < nvals && !IsNullValue(vals[c.sub])) empty = false;
+          }
+          if (empty) {
+            i = node.b - 1;
+            break;
+          }
+        }
         v.Open(node.a);
         break;
       case Op::kAttr: {
@@ -683,12 +719,14 @@ class FieldVisitor {
         content_ = &cur_field_->value;
       } else if (section_ == kUserData && fields_) {
         ud_value_.clear();
+        ud_count_ = 0;
         content_ = &ud_value_;
       }
       return;
     }
     if (depth_ > 3 && section_ == kUserData && fields_ && depth_ < kStack) {
       ud_value_.clear();
+      ud_count_ = 0;
       content_ = &ud_value_;
     }
   }
@@ -750,20 +788,24 @@ class FieldVisitor {
           r_.id = v;
         }
       } else if (section_ == kEventData && cur_field_ != nullptr) {
-        if (cur_field_->name.empty()) {
-          cur_field_->name = "Data[";
-          cur_field_->name += std::to_string(data_index_);
-          cur_field_->name.push_back(']');
-        }
+        FinishDataField();
         cur_field_ = nullptr;
       }
     }
     if (depth_ >= 3 && section_ == kUserData && fields_ && depth_ < kStack &&
         !stack_[depth_].has_child) {
-      Field* f = AddField();
-      AppendPath(f->name);
-      f->value = ud_value_;
+      if (ud_count_ == 0) {
+        Field* f = AddField();
+        AppendPath(f->name);
+        f->value = ud_value_;
+      }
+      for (std::size_t i = 0; i < ud_count_; ++i) {
+        Field* f = AddField();
+        AppendPath(f->name);
+        f->value = ud_items_[i];
+      }
     }
+    ud_count_ = 0;
     if (depth_ == 3) content_ = nullptr;
     if (section_ == kUserData && depth_ > 3) content_ = nullptr;
     if (depth_ > 0) --depth_;
@@ -785,6 +827,11 @@ class FieldVisitor {
     if (time_attr_ && v.type == kFiletime && v.size == 8) {
       time_ = Le64(v.data);
       have_time_ = true;
+      return;  // Record::time_text is formatted once, from time_.
+    }
+    if ((v.type & kArrayFlag) && attr_ == nullptr && !in_attr_ && fields_ && depth_ >= 3 &&
+        (section_ == kEventData || section_ == kUserData) && ArrayContent(v)) {
+      return;
     }
     if (std::string* t = Target()) AppendValue(v, *t);
   }
@@ -799,6 +846,42 @@ class FieldVisitor {
     bool has_child = false;
     std::uint32_t name = 0;
   };
+
+  // Element content that is an array: like evtxexport, each item is a copy
+  // of the element, so each item is a field of its own.
+  bool ArrayContent(const Value& v) {
+    if (section_ == kEventData) {
+      if (depth_ != 3 || cur_field_ == nullptr) return false;
+      bool first = true;
+      return ForEachArrayItem(v, [&](const Value& item) {
+        if (!first) {
+          std::string name = cur_field_->name;
+          FinishDataField();
+          ++data_index_;
+          cur_field_ = AddField();
+          cur_field_->name = std::move(name);
+          if (cur_field_->name.rfind("Data[", 0) == 0) cur_field_->name.clear();
+          content_ = &cur_field_->value;
+        }
+        first = false;
+        AppendValue(item, cur_field_->value);
+      });
+    }
+    return ForEachArrayItem(v, [&](const Value& item) {
+      if (ud_items_.size() <= ud_count_) ud_items_.emplace_back();
+      ud_items_[ud_count_].clear();
+      AppendValue(item, ud_items_[ud_count_]);
+      ++ud_count_;
+    });
+  }
+
+  void FinishDataField() {
+    if (cur_field_ != nullptr && cur_field_->name.empty()) {
+      cur_field_->name = "Data[";
+      cur_field_->name += std::to_string(data_index_);
+      cur_field_->name.push_back(']');
+    }
+  }
 
   std::string* Target() {
     if (attr_ != nullptr) return attr_;
@@ -847,6 +930,8 @@ class FieldVisitor {
   Field* cur_field_ = nullptr;
   int data_index_ = 0;
   std::string event_id_text_, level_text_, record_id_text_, qual_text_, time_text_, ud_value_;
+  std::vector<std::string> ud_items_;
+  std::size_t ud_count_ = 0;
   std::uint64_t time_ = 0;
   bool have_time_ = false;
 };
@@ -865,6 +950,7 @@ class XmlVisitor {
       has_child_[depth_] = false;
     }
     Indent();
+    if (depth_ < kStack) tag_pos_[depth_] = out_.size();
     out_.push_back('<');
     out_.append(d_.Name(name));
   }
@@ -878,7 +964,10 @@ class XmlVisitor {
     out_.push_back('"');
     in_attr_ = false;
   }
-  void CloseStart() { out_.push_back('>'); }
+  void CloseStart() {
+    out_.push_back('>');
+    if (depth_ < kStack) tag_end_[depth_] = out_.size();
+  }
   void CloseEmpty() {
     out_ += "/>\n";
     if (depth_ > 0) --depth_;
@@ -917,6 +1006,25 @@ class XmlVisitor {
     out_ += "?>\n";
   }
   void Val(const Value& v) {
+    if ((v.type & kArrayFlag) && !in_attr_ && depth_ > 0 && depth_ < kStack) {
+      // Like evtxexport: each item in a copy of the element.
+      bool first = true;
+      bool ok = ForEachArrayItem(v, [&](const Value& item) {
+        if (!first && tag_pos_[depth_] < tag_end_[depth_] && tag_end_[depth_] <= out_.size()) {
+          std::string tag = out_.substr(tag_pos_[depth_], tag_end_[depth_] - tag_pos_[depth_]);
+          out_ += "</";
+          out_.append(d_.Name(names_[depth_]));
+          out_ += ">\n";
+          Indent();
+          out_ += tag;
+        }
+        first = false;
+        tmp_.clear();
+        AppendValue(item, tmp_);
+        Escape(tmp_);
+      });
+      if (ok) return;
+    }
     tmp_.clear();
     AppendValue(v, tmp_);
     Escape(tmp_);
@@ -956,6 +1064,8 @@ class XmlVisitor {
   int depth_ = 0;
   bool has_child_[kStack] = {};
   std::uint32_t names_[kStack] = {};
+  std::size_t tag_pos_[kStack] = {};
+  std::size_t tag_end_[kStack] = {};
   bool in_attr_ = false;
   std::string tmp_;
 };

@@ -17,13 +17,27 @@
 //     have U+FFFD at the same place and differ right after it, the test drops
 //     trawl's next character before comparing (see SameText). Seen once in the
 //     samples (pyevtx__issue_43_sysmon.evtx record 508, ConfigurationFileHash).
+//  4. Floating point: evtxexport prints Real32/Real64 as "%.6e" with a 3-digit
+//     exponent ("-2.250000e+000", 7 significant digits); trawl prints the
+//     shortest text that reads back as the same value ("-2.25"). Where
+//     evtxexport's text has that exact form, the two are compared as numbers
+//     (relative difference below 1e-6). Only in the synthetic file.
+// Not normalised but avoided in the synthetic file, because they are
+// evtxexport bugs or failures, not representations (trawl's unit tests pin
+// trawl's output for them): negative signed integers (libfwevt 20181227 prints
+// -300 as -32468), a Null value in a normal (non-optional) substitution (the
+// record fails to export), duplicate attributes for array values in attributes.
 // Nothing else is normalised: names, attribute values, text are byte-equal.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -61,7 +75,7 @@ std::string AttrOr(const XmlNode* n, const std::string& a) {
 // Normalisation 1.
 std::string NormTime(const std::string& t, std::string* err) {
   // 2017-12-26T13:10:29.136879200Z -> 2017-12-26T13:10:29.1368792Z
-  if (t.size() == 30 && t[19] == '.' && t.back() == 'Z') {
+  if (t.size() == 30 && t[4] == '-' && t[10] == 'T' && t[19] == '.' && t.back() == 'Z') {
     if (t.compare(27, 2, "00") != 0) *err = "evtxexport time with sub-100ns digits: " + t;
     return t.substr(0, 27) + "Z";
   }
@@ -91,6 +105,35 @@ bool SameText(const std::string& ours, const std::string& theirs) {
   return i == ours.size() && j == theirs.size();
 }
 
+// Normalisation 4: "-2.250000e+000" (evtxexport) vs "-2.25" (trawl).
+bool SameReal(const std::string& ours, const std::string& theirs) {
+  std::size_t e = theirs.find('e');
+  if (e == std::string::npos || theirs.size() != e + 5 ||
+      (theirs[e + 1] != '+' && theirs[e + 1] != '-')) {
+    return false;
+  }
+  char* end = nullptr;
+  double a = std::strtod(ours.c_str(), &end);
+  if (end == ours.c_str() || *end != 0) return false;
+  double b = std::strtod(theirs.c_str(), &end);
+  if (*end != 0) return false;
+  double scale = std::max(std::fabs(a), std::fabs(b));
+  return scale == 0 ? a == b : std::fabs(a - b) / scale < 1e-6;
+}
+
+bool SameValue(const std::string& ours, const std::string& theirs) {
+  std::string err;
+  std::string t = NormTime(theirs, &err);
+  return err.empty() && (SameText(ours, t) || SameReal(ours, t));
+}
+
+// All character data inside an element, descendants included.
+std::string AllText(const XmlNode& n) {
+  std::string s = n.text;
+  for (const auto& c : n.children) s += AllText(*c);
+  return s;
+}
+
 // Fields of an evtxexport event, by the rules documented in evtx.h.
 std::vector<Field> ExpectedFields(const XmlNode& ev) {
   std::vector<Field> out;
@@ -100,7 +143,7 @@ std::vector<Field> ExpectedFields(const XmlNode& ev) {
       ++i;
       std::string name = c->name == "Data" ? AttrOr(c.get(), "Name") : c->name;
       if (name.empty()) name = "Data[" + std::to_string(i) + "]";
-      out.push_back({name, c->text});
+      out.push_back({name, AllText(*c)});
     }
   }
   if (const XmlNode* ud = ev.Child("UserData")) {
@@ -140,12 +183,12 @@ std::string TreeDiff(const XmlNode& ours, const XmlNode& theirs, const std::stri
     std::string tv = theirs.attrs[i].second;
     if (theirs.attrs[i].first == "SystemTime") tv = NormTime(tv, &err);
     if (!err.empty()) return here + ": " + err;
-    if (ours.attrs[i].first != theirs.attrs[i].first || !SameText(ours.attrs[i].second, tv)) {
+    if (ours.attrs[i].first != theirs.attrs[i].first || !SameValue(ours.attrs[i].second, tv)) {
       return here + "@" + theirs.attrs[i].first + ": '" + ours.attrs[i].second + "' vs '" + tv +
              "'";
     }
   }
-  if (!SameText(ours.text, theirs.text))
+  if (!SameValue(ours.text, theirs.text))
     return here + ": text '" + ours.text + "' vs '" + theirs.text + "'";
   if (ours.children.size() != theirs.children.size()) return here + ": child count differs";
   for (std::size_t i = 0; i < ours.children.size(); ++i) {
@@ -178,7 +221,7 @@ void CompareEvent(const Seen& s, const XmlNode& ev, const std::string& where) {
   ASSERT_EQ(s.rec.fields.size(), want.size());
   for (std::size_t i = 0; i < want.size(); ++i) {
     EXPECT_EQ(s.rec.fields[i].name, want[i].name) << "field " << i;
-    EXPECT_TRUE(SameText(s.rec.fields[i].value, want[i].value))
+    EXPECT_TRUE(SameValue(s.rec.fields[i].value, want[i].value))
         << "field " << want[i].name << ": '" << s.rec.fields[i].value << "' vs '" << want[i].value
         << "'";
   }
@@ -232,6 +275,48 @@ TEST(EvtxDiff, EverySampleMatchesEvtxexport) {
   // The samples hold 2,113 live records and 40 recoverable ones in slack.
   EXPECT_GE(compared, 2000u);
   EXPECT_GE(compared_recovered, 40u);
+}
+
+}  // namespace
+}  // namespace trawl::evtx
+
+namespace trawl::evtx {
+namespace {
+
+// The synthetic file (every value type, UserData, unnamed Data, references,
+// CDATA, nested BinXml) read by both.
+TEST(EvtxDiff, SyntheticAllValueTypesMatchEvtxexport) {
+  std::vector<std::uint8_t> file = testing::RichSample();
+  std::string path = ::testing::TempDir() + "rich_" + std::to_string(::getpid()) + ".evtx";
+  {
+    std::ofstream f(path, std::ios::binary);
+    f.write(reinterpret_cast<const char*>(file.data()), static_cast<std::streamsize>(file.size()));
+  }
+  std::vector<Seen> live;
+  auto st = ReadFile(path, [&](const Record& r) {
+    Seen s{r, {}};
+    auto x = RenderXml(r);
+    EXPECT_TRUE(x.ok());
+    if (x.ok()) s.xml = *x;
+    live.push_back(std::move(s));
+  });
+  ASSERT_TRUE(st.ok());
+  EXPECT_TRUE(st->problems.empty()) << st->problems[0].message;
+  bool ok = false;
+  std::string tmp = path + ".xml";
+  std::string theirs = RunEvtxexport(path, "items", tmp, &ok);
+  ASSERT_TRUE(ok);
+  auto items = ParseAll(theirs);
+  ASSERT_EQ(live.size(), 3u);
+  ASSERT_EQ(items.size(), 3u);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    CompareEvent(live[i], *items[i], "synthetic");
+    if (::testing::Test::HasFailure()) {
+      std::cerr << "ours:\n" << live[i].xml << "\ntheirs:\n" << theirs << "\n";
+      break;
+    }
+  }
+  std::remove(path.c_str());
 }
 
 }  // namespace

@@ -89,6 +89,38 @@ struct Value {
   std::uint8_t type = kNull;
 };
 
+// Size of one item of an array of `item` values; 0 when variable-sized.
+std::size_t ArrayItemSize(std::uint8_t item);
+
+// Calls f(item) for each item of an array value (type | kArrayFlag): string
+// arrays are NUL-terminated UTF-16 strings (a missing final NUL tolerated),
+// others fixed-size items. False (and no calls) when the size does not fit
+// the item type or the item type is unsupported.
+template <class F>
+bool ForEachArrayItem(const Value& v, F&& f) {
+  const std::uint8_t item = v.type & 0x7f;
+  if (item == kString) {
+    const std::size_t units = v.size / 2;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < units; ++i) {
+      if (Le16(v.data + 2 * i) == 0) {
+        f(Value{v.data + 2 * start, static_cast<std::uint32_t>(2 * (i - start)), kString});
+        start = i + 1;
+      }
+    }
+    if (start < units) {
+      f(Value{v.data + 2 * start, static_cast<std::uint32_t>(2 * (units - start)), kString});
+    }
+    return true;
+  }
+  const std::size_t size = ArrayItemSize(item);
+  if (size == 0 || v.size % size != 0) return false;
+  for (std::size_t i = 0; i < v.size / size; ++i) {
+    f(Value{v.data + i * size, static_cast<std::uint32_t>(size), item});
+  }
+  return true;
+}
+
 // Appends the value as text, in evtxexport's representation. Never fails:
 // a value whose size does not fit its type is rendered as hex bytes.
 void AppendValue(const Value& v, std::string& out);
@@ -123,7 +155,8 @@ struct NameEntry {
 };
 
 enum class Op : std::uint8_t {
-  kOpen,        // a = name index
+  kOpen,        // a = name index, b = index after the element's end,
+                // flags & 2: content is only optional substitutions
   kAttr,        // a = name index, b = number of value nodes that follow
   kCloseStart,  // '>'
   kCloseEmpty,  // '/>'

@@ -121,9 +121,9 @@ void AppendSid(const std::uint8_t* p, std::size_t n, std::string& out) {
 void AppendSystemtime(const std::uint8_t* p, std::string& out) {
   // year, month, day-of-week, day, hour, minute, second, milliseconds (u16 each)
   char buf[48];
-  int n = std::snprintf(buf, sizeof(buf), "%04u-%02u-%02uT%02u:%02u:%02u.%03u0000Z", Le16(p),
-                        Le16(p + 2), Le16(p + 6), Le16(p + 8), Le16(p + 10), Le16(p + 12),
-                        Le16(p + 14));
+  int n =
+      std::snprintf(buf, sizeof(buf), "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", Le16(p), Le16(p + 2),
+                    Le16(p + 6), Le16(p + 8), Le16(p + 10), Le16(p + 12), Le16(p + 14));
   out.append(buf, static_cast<std::size_t>(n));
 }
 
@@ -289,41 +289,20 @@ void AppendUtf16(const std::uint8_t* p, std::size_t n, std::string& out) {
   out.resize(static_cast<std::size_t>(o - out.data()));
 }
 
+std::size_t ArrayItemSize(std::uint8_t item) { return item == kSizeT ? 8 : FixedSize(item); }
+
 void AppendValue(const Value& v, std::string& out) {
   const std::uint8_t* p = v.data;
   std::size_t n = v.size;
   std::uint8_t t = v.type;
   if (t & kArrayFlag) {
-    std::uint8_t item = t & 0x7f;
-    if (item == kString) {
-      // NUL-separated UTF-16 strings.
-      std::size_t units = n / 2, start = 0;
-      bool first = true;
-      for (std::size_t i = 0; i <= units; ++i) {
-        if (i == units || Le16(p + 2 * i) == 0) {
-          if (i == units && start == units) break;
-          if (!first) out += ", ";
-          AppendUtf16(p + 2 * start, i - start, out);
-          first = false;
-          start = i + 1;
-        }
-      }
-      return;
-    }
-    std::size_t item_size = FixedSize(item);
-    if (item == kSizeT) item_size = 8;
-    if (item_size == 0 || n % item_size != 0) {
-      AppendHexBytes(p, n, out);
-      return;
-    }
-    for (std::size_t i = 0; i < n / item_size; ++i) {
-      if (i != 0) out += ", ";
-      if (item == kSizeT) {
-        AppendHexFixed(Le64(p + i * item_size), 16, out);
-      } else {
-        AppendFixed(item, p + i * item_size, out);
-      }
-    }
+    bool first = true;
+    bool ok = ForEachArrayItem(v, [&](const Value& item) {
+      if (!first) out += ", ";
+      first = false;
+      AppendValue(item, out);
+    });
+    if (!ok) AppendHexBytes(p, n, out);
     return;
   }
   switch (t) {
@@ -347,11 +326,11 @@ void AppendValue(const Value& v, std::string& out) {
     case kSid:
       AppendSid(p, n, out);
       return;
-    case kSizeT:
+    case kSizeT:  // Decimal, like evtxexport.
       if (n == 4) {
-        AppendHexFixed(Le32(p), 8, out);
+        AppendUnsigned(Le32(p), out);
       } else if (n == 8) {
-        AppendHexFixed(Le64(p), 16, out);
+        AppendUnsigned(Le64(p), out);
       } else {
         AppendHexBytes(p, n, out);
       }

@@ -24,14 +24,21 @@
 //  - Fields: EventData <Data Name="N">v</Data> gives {N, v}; an unnamed Data
 //    element gives {"Data[i]", v} with i its 1-based position among the
 //    EventData children; another EventData child element gives {element name, v}.
+//    v is all character data inside the element, nested elements included.
 //    UserData gives one field per leaf element below its (single) root element,
 //    named by the element path below that root joined with '/', and one per
 //    attribute (other than xmlns) named "path@attribute".
+//  - An element whose only content is optional substitutions that are all
+//    empty is left out (as evtxexport does), as is an attribute made only of
+//    empty optional substitutions.
 //  - Values are rendered like evtxexport: integers in decimal, HexInt32/64 as
 //    0x%08x / 0x%016x, GUIDs as {UPPERCASE}, SIDs as S-1-..., binary as
-//    uppercase hex, booleans as true/false, FILETIME/SYSTEMTIME as ISO 8601 UTC
-//    text (7-digit fraction), arrays as their items joined by ", " (strings)
-//    / ", " (others). UTF-16 is converted to UTF-8; an unpaired surrogate
+//    uppercase hex, booleans as true/false, size_t in decimal, FILETIME as
+//    ISO 8601 UTC with 7 fraction digits, SYSTEMTIME with 3 (milliseconds),
+//    reals as the shortest text that reads back as the same value. An array
+//    in element content becomes one copy of the element per item (as
+//    evtxexport and Windows render it; in EventData one field per item); an
+//    array in an attribute is joined with ", ". UTF-16 is converted to UTF-8; an unpaired surrogate
 //    becomes U+FFFD (the unit after it is decoded on its own). ANSI strings are decoded as
 //    Windows-1252.
 //
