@@ -255,7 +255,9 @@ class ScanVisitor final : public walk::Visitor {
       f.size = entry.st.st_size;
       return true;
     }
-    auto file = read::File::Open(entry.path);
+    // A followed link is read through its resolved target (File::Open never
+    // follows links itself); findings still name the path as walked.
+    auto file = read::File::Open(entry.real_path.empty() ? entry.path : entry.real_path);
     if (!file.ok()) {
       OnError(entry.path, file.status().message());
       return true;  // name reasons, if any, still stand

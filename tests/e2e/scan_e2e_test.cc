@@ -163,9 +163,15 @@ TEST_F(ScanE2E, FollowNeverLeavesTheRootAndSurvivesLoops) {
   fs::create_directory_symlink(dir_.path() + "/outside", tree_ + "/out");
   fs::create_directory_symlink(tree_, tree_ + "/loop");
   dir_.Write("iocs/x-hash-iocs.txt", HexDigest("MD5", secret) + ";outside the root\n");
+  std::string inside = RandomBytes(100);
+  dir_.Write("tree/real/inside.bin", inside);
+  fs::create_symlink(tree_ + "/real/inside.bin", tree_ + "/link-to-inside");
+  dir_.Write("iocs/y-hash-iocs.txt", HexDigest("MD5", inside) + ";inside the root, via a link\n");
   RunResult r = RunTrawl({"scan", tree_, "--iocs", iocs_, "--follow"});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_EQ(r.FindingFor(tree_ + "/out/secret.bin"), nullptr);
+  EXPECT_NE(r.FindingFor(tree_ + "/link-to-inside"), nullptr) << "a followed link is read";
+  EXPECT_NE(r.FindingFor(tree_ + "/real/inside.bin"), nullptr);
   ExpectSummaryAddsUp(r);
 }
 
