@@ -60,6 +60,17 @@ struct IndicatorSetInfo {
   std::map<std::string, std::uint64_t> skipped;  // per reason
 };
 
+// Contact with one network indicator across every source (logs, events,
+// browser visits...): the timeline of contact the summary reports.
+struct ContactTimeline {
+  std::string indicator;     // the indicator value
+  std::string kind;          // "domain", "ipv4", "url"...
+  std::string first_seen;    // ISO 8601 UTC, empty when no source gave a time
+  std::string last_seen;
+  std::uint64_t hits = 0;
+  std::uint64_t files = 0;   // distinct files / sources with a hit
+};
+
 struct Summary {
   std::uint64_t files = 0;  // objects whose content or name was checked
   std::uint64_t bytes = 0;  // bytes read
@@ -68,6 +79,11 @@ struct Summary {
   std::uint64_t alerts = 0, warnings = 0, notices = 0;
   double seconds = 0;
   std::vector<IndicatorSetInfo> indicator_sets;
+  // Scan facts, for reports: host name, OS, roots, start and end (ISO 8601 UTC).
+  std::string host, os;
+  std::vector<std::string> paths;
+  std::string started, finished;
+  std::vector<ContactTimeline> timeline;
   // Module-specific summary fields, emitted in order after the fixed ones.
   std::vector<std::pair<std::string, FieldValue>> extra;
 };
