@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -40,9 +41,20 @@ bool ParseSize(const std::string& text, std::uint64_t& out) {
   return true;
 }
 
+std::string UtcNow() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 int RunScanCommand(trawl::app::ScanConfig& config, const std::string& json_path, bool no_color,
                    bool quiet) {
   auto start = std::chrono::steady_clock::now();
+  std::string started = UtcNow();
   if (config.paths.empty()) config.paths.push_back("/");
 
   auto engine = trawl::app::LoadEngine(config, stderr, quiet);
@@ -72,6 +84,8 @@ int RunScanCommand(trawl::app::ScanConfig& config, const std::string& json_path,
   }
   summary->seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary->started = started;
+  summary->finished = UtcNow();
   sinks.OnSummary(*summary);
   if (auto st = sinks.Close(); !st.ok()) {
     std::fprintf(stderr, "trawl: %s\n", st.message().c_str());

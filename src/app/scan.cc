@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <pwd.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <tbb/enumerable_thread_specific.h>
 
 #include <algorithm>
@@ -357,6 +358,12 @@ Result<Summary> RunScan(const ScanConfig& config, const Engine& engine, report::
   s.warnings = c.levels[static_cast<int>(Level::kWarning)];
   s.alerts = c.levels[static_cast<int>(Level::kAlert)];
   s.indicator_sets = engine.set_infos;
+  s.paths = config.paths;
+  struct utsname u {};
+  if (uname(&u) == 0) {
+    s.host = u.nodename;
+    s.os = fmt::format("{} {} {}", u.sysname, u.release, u.machine);
+  }
   return s;
 }
 

@@ -174,6 +174,42 @@ class JsonLinesSink final : public Sink {
                      sum.notices);
     AppendKey(s, "seconds");
     s += fmt::format("{:.3f}", sum.seconds);
+    if (!sum.host.empty()) AppendTextField(s, "host", sum.host);
+    if (!sum.os.empty()) AppendTextField(s, "os", sum.os);
+    if (!sum.started.empty()) AppendTextField(s, "started", sum.started);
+    if (!sum.finished.empty()) AppendTextField(s, "finished", sum.finished);
+    if (!sum.paths.empty()) {
+      AppendKey(s, "paths");
+      s += '[';
+      for (size_t i = 0; i < sum.paths.size(); ++i) {
+        if (i) s += ',';
+        AppendJsonString(s, sum.paths[i]);
+      }
+      s += ']';
+    }
+    if (!sum.timeline.empty()) {
+      AppendKey(s, "timeline");
+      s += '[';
+      for (size_t i = 0; i < sum.timeline.size(); ++i) {
+        const ContactTimeline& t = sum.timeline[i];
+        if (i) s += ',';
+        s += '{';
+        AppendKey(s, "indicator");
+        AppendJsonString(s, t.indicator);
+        AppendKey(s, "kind");
+        AppendJsonString(s, t.kind);
+        AppendKey(s, "first_seen");
+        AppendJsonString(s, t.first_seen);
+        AppendKey(s, "last_seen");
+        AppendJsonString(s, t.last_seen);
+        AppendKey(s, "hits");
+        s += std::to_string(t.hits);
+        AppendKey(s, "files");
+        s += std::to_string(t.files);
+        s += '}';
+      }
+      s += ']';
+    }
     AppendKey(s, "indicator_sets");
     s += '[';
     for (size_t i = 0; i < sum.indicator_sets.size(); ++i) {
