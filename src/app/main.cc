@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <cstdio>
@@ -129,6 +130,14 @@ int main(int argc, char** argv) {
   scan->add_option("--warning-score", config.thresholds.warning,
                    "Score for a warning (default 60)");
   scan->add_option("--notice-score", config.thresholds.notice, "Score for a notice (default 40)");
+  std::string modules;
+  scan->add_option("--modules", modules,
+                   "Sweeps to run, comma-separated: file,log (default: all)")
+      ->type_name("LIST");
+  scan->add_option("--log", config.log_globs, "Also read files matching GLOB as logs")
+      ->type_name("GLOB");
+  scan->add_option("--max-hits-per-file", config.max_hits_per_file,
+                   "Log hits kept per file in JSON (default 1000; the rest are counted)");
   scan->add_flag("--no-color", no_color, "No colours (also when NO_COLOR is set)");
   scan->add_flag("-q,--quiet", quiet, "Print only findings and the summary");
 
@@ -141,6 +150,15 @@ int main(int argc, char** argv) {
 
   if (scan->parsed()) {
     config.builtin = !no_builtin;
+    for (const std::string& m : CLI::detail::split(modules, ',')) {
+      if (m.empty()) continue;
+      const auto& known = trawl::app::KnownModules();
+      if (std::find(known.begin(), known.end(), m) == known.end()) {
+        std::fprintf(stderr, "trawl: --modules: unknown module '%s'\n", m.c_str());
+        return kExitError;
+      }
+      config.modules.push_back(m);
+    }
     if (!ParseSize(max_size, config.max_file_size)) {
       std::fprintf(stderr, "trawl: --max-file-size: not a size: %s\n", max_size.c_str());
       return kExitError;

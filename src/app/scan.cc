@@ -15,7 +15,9 @@
 #include "trawl/hash/hash.h"
 #include "trawl/ioc/indicator.h"
 #include "trawl/ioc/loader.h"
+#include "trawl/logs/logs.h"
 #include "trawl/match/filename.h"
+#include "trawl/netmatch/netmatch.h"
 #include "trawl/read/read.h"
 #include "trawl/walk/walk.h"
 #include "trawl/yara/yara.h"
@@ -24,10 +26,21 @@ namespace trawl::app {
 
 namespace fs = std::filesystem;
 
+const std::vector<std::string>& KnownModules() {
+  static const std::vector<std::string> kModules = {"file", "log"};
+  return kModules;
+}
+
+bool ScanConfig::Runs(const std::string& module) const {
+  return modules.empty() || std::find(modules.begin(), modules.end(), module) != modules.end();
+}
+
 struct Engine {
   ioc::IndicatorSet set;
   std::vector<IndicatorSetInfo> set_infos;
   std::unique_ptr<match::FilenameMatcher> filenames;
+  std::unique_ptr<netmatch::NetMatcher> net;    // network indicators and keywords
+  std::unique_ptr<logs::LogScanner> log_scanner;
   std::shared_ptr<const yara::Rules> rules;
   unsigned hash_algos = 0;
 };
@@ -141,6 +154,27 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
     engine->set_infos.push_back(info);
   }
 
+  // Network indicators and keywords: one automaton for every text sweep.
+  if (config.Runs("log")) {
+    auto net = netmatch::NetMatcher::Build(engine->set);
+    if (!net.ok()) return Status::Error("network indicators: " + net.status().message());
+    if (!net->empty()) {
+      engine->net = std::make_unique<netmatch::NetMatcher>(std::move(*net));
+      if (!quiet)
+        std::fputs(fmt::format("network indicators: {} in one automaton of {} patterns\n",
+                               engine->net->indicator_count(), engine->net->pattern_count())
+                       .c_str(),
+                   log);
+      PrintProblems(log, engine->net->problems(), quiet);
+      logs::LogOptions lo;
+      lo.extra_globs = config.log_globs;
+      lo.max_hits_per_file = config.max_hits_per_file;
+      engine->log_scanner = std::make_unique<logs::LogScanner>(*engine->net, lo);
+    } else if (!quiet) {
+      std::fputs("log sweep: no network or keyword indicators loaded; skipped\n", log);
+    }
+  }
+
   if (engine->set.Has(ioc::Kind::kMd5)) engine->hash_algos |= hash::kMd5;
   if (engine->set.Has(ioc::Kind::kSha1)) engine->hash_algos |= hash::kSha1;
   if (engine->set.Has(ioc::Kind::kSha256)) engine->hash_algos |= hash::kSha256;
@@ -157,6 +191,7 @@ constexpr std::size_t kChunkSize = 256 << 10;  // fits L2: every hash reads it w
 
 struct Counters {
   std::uint64_t files = 0, bytes = 0, errors = 0;
+  std::uint64_t logs = 0, log_bytes = 0, log_lines = 0, log_hits = 0, log_hits_beyond_cap = 0;
   std::map<std::string, std::uint64_t> skipped;
   std::uint64_t levels[4] = {0, 0, 0, 0};
 };
@@ -203,23 +238,32 @@ class ScanVisitor final : public walk::Visitor {
   void OnEntry(const walk::Entry& entry) override {
     WorkerState& w = workers_.local();
     w.counters.files++;
-    Finding f;
-    f.path = entry.path;
-    CheckName(entry.path, w, f);
-    if (entry.type != walk::EntryType::kRegular) {
-      w.counters.skipped[SkipReason(entry.type)]++;
-    } else if (static_cast<std::uint64_t>(entry.st.st_size) > config_.max_file_size) {
-      w.counters.skipped["too_large"]++;
-      f.size = entry.st.st_size;
-    } else if (!CheckContent(entry, w, f)) {
-      return;  // trusted, or an error already reported
+    bool regular = entry.type == walk::EntryType::kRegular;
+    if (!regular) w.counters.skipped[SkipReason(entry.type)]++;
+    if (run_file_) {
+      Finding f;
+      f.path = entry.path;
+      CheckName(entry.path, w, f);
+      if (regular && static_cast<std::uint64_t>(entry.st.st_size) > config_.max_file_size) {
+        w.counters.skipped["too_large"]++;
+        f.size = entry.st.st_size;
+      } else if (regular && !CheckContent(entry, w, f)) {
+        return;  // trusted: no file finding, and no log sweep of a known-good file
+      }
+      Emit(f, w);
     }
-    Emit(f, w);
+    if (engine_.log_scanner && entry.type == walk::EntryType::kRegular &&
+        logs::IsLogPath(entry.path, log_options_))
+      ScanLogFile(entry, w);
   }
 
   void OnError(const std::string& path, const std::string& message) override {
+    ReportError(path, message, "file");
+  }
+
+  void ReportError(const std::string& path, const std::string& message, const char* module) {
     workers_.local().counters.errors++;
-    sink_.OnError({path, message});
+    sink_.OnError({path, message, module});
   }
 
   void OnSkip(const std::string&, const std::string& reason) override {
@@ -234,6 +278,11 @@ class ScanVisitor final : public walk::Visitor {
       t.errors += w.counters.errors;
       for (const auto& [k, n] : w.counters.skipped) t.skipped[k] += n;
       for (int i = 0; i < 4; ++i) t.levels[i] += w.counters.levels[i];
+      t.logs += w.counters.logs;
+      t.log_bytes += w.counters.log_bytes;
+      t.log_lines += w.counters.log_lines;
+      t.log_hits += w.counters.log_hits;
+      t.log_hits_beyond_cap += w.counters.log_hits_beyond_cap;
     }
     return t;
   }
@@ -323,6 +372,48 @@ class ScanVisitor final : public walk::Visitor {
     return true;
   }
 
+  // The log sweep of one file: every hit (up to the cap) to machine sinks,
+  // one aggregate per indicator to people, contact times to the timeline.
+  void ScanLogFile(const walk::Entry& entry, WorkerState& w) {
+    const std::string& path = entry.real_path.empty() ? entry.path : entry.real_path;
+    auto result = engine_.log_scanner->Scan(path);
+    if (!result.ok()) {
+      ReportError(entry.path, result.status().message(), "log");
+      return;
+    }
+    w.counters.logs++;
+    w.counters.log_bytes += result->bytes;
+    w.counters.log_lines += result->lines;
+    w.counters.log_hits += result->hits_total;
+    w.counters.log_hits_beyond_cap += result->hits_total - result->hits.size();
+    if (result->error) ReportError(entry.path, *result->error, "log");
+    if (result->hits_total == 0) return;
+    timeline_.Add(*result);
+
+    for (const logs::LogHit& hit : result->hits) {
+      Finding f = logs::ToFinding(entry.path, hit, config_.thresholds);
+      f.audience = Finding::Audience::kMachine;
+      Emit(f, w);
+    }
+    // People get one line per indicator, with the first excerpt, however many hits.
+    for (const auto& [ind, tally] : result->tally) {
+      const logs::LogHit* first = nullptr;
+      for (const logs::LogHit& hit : result->hits)
+        if (hit.indicator == ind) {
+          first = &hit;
+          break;
+        }
+      if (!first) continue;
+      Finding agg = logs::ToFinding(entry.path, *first, config_.thresholds);
+      agg.audience = Finding::Audience::kHuman;
+      agg.extra.insert(agg.extra.begin(), {"hits", static_cast<std::int64_t>(tally.hits)});
+      if (tally.first_ms)
+        agg.extra.push_back({"first_seen", logs::FormatIsoUtc(*tally.first_ms)});
+      if (tally.last_ms) agg.extra.push_back({"last_seen", logs::FormatIsoUtc(*tally.last_ms)});
+      if (agg.level != Level::kNone) sink_.OnFinding(agg);
+    }
+  }
+
   void Emit(Finding& f, WorkerState& w) {
     if (f.reasons.empty()) return;
     ScoreFinding(f, config_.thresholds);
@@ -335,6 +426,11 @@ class ScanVisitor final : public walk::Visitor {
   const Engine& engine_;
   report::Sink& sink_;
   tbb::enumerable_thread_specific<WorkerState> workers_;
+  logs::LogOptions log_options_{config_.log_globs, config_.max_hits_per_file};
+  bool run_file_ = config_.Runs("file");
+
+ public:
+  logs::Timeline timeline_;
 };
 
 }  // namespace
@@ -359,6 +455,23 @@ Result<Summary> RunScan(const ScanConfig& config, const Engine& engine, report::
   s.alerts = c.levels[static_cast<int>(Level::kAlert)];
   s.indicator_sets = engine.set_infos;
   s.paths = config.paths;
+  if (engine.log_scanner) {
+    s.extra.push_back({"logs", static_cast<std::int64_t>(c.logs)});
+    s.extra.push_back({"log_bytes", static_cast<std::int64_t>(c.log_bytes)});
+    s.extra.push_back({"log_lines", static_cast<std::int64_t>(c.log_lines)});
+    s.extra.push_back({"log_hits", static_cast<std::int64_t>(c.log_hits)});
+    s.extra.push_back({"log_hits_beyond_cap", static_cast<std::int64_t>(c.log_hits_beyond_cap)});
+    for (const logs::Timeline::Entry& e : visitor.timeline_.Entries()) {
+      ContactTimeline t;
+      t.indicator = e.indicator->value;
+      t.kind = ioc::KindName(e.indicator->kind);
+      if (e.first_ms) t.first_seen = logs::FormatIsoUtc(*e.first_ms);
+      if (e.last_ms) t.last_seen = logs::FormatIsoUtc(*e.last_ms);
+      t.hits = e.hits;
+      t.files = e.files;
+      s.timeline.push_back(std::move(t));
+    }
+  }
   struct utsname u {};
   if (uname(&u) == 0) {
     s.host = u.nodename;

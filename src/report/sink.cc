@@ -90,6 +90,7 @@ class JsonLinesSink final : public Sink {
   }
 
   void OnFinding(const Finding& f) override {
+    if (f.audience == Finding::Audience::kHuman) return;
     std::string s = "{";
     AppendKey(s, "type");
     s += "\"finding\"";
@@ -256,6 +257,7 @@ class ConsoleSink final : public Sink {
   ConsoleSink(std::FILE* out, ConsoleOptions opts) : out_(out), opts_(opts) {}
 
   void OnFinding(const Finding& f) override {
+    if (f.audience == Finding::Audience::kMachine) return;
     std::string s = fmt::format("{} {} score={} {}\n", Tag(f.level), f.module, f.score,
                                 EscapeControl(f.path));
     for (const auto& [k, v] : f.extra) {

@@ -34,7 +34,17 @@ struct ScanConfig {
   int threads = 0;  // 0 = all cores
   int yara_timeout = 30;
   Thresholds thresholds;
+  // Sweeps to run (--modules): "file" (hash, name, YARA), "log" (network
+  // indicators and keywords in text logs). Empty = every sweep.
+  std::vector<std::string> modules;
+  std::vector<std::string> log_globs;             // --log GLOB: more files to read as logs
+  std::uint64_t max_hits_per_file = 1000;         // --max-hits-per-file
+
+  bool Runs(const std::string& module) const;
 };
+
+// Every module name --modules accepts, in run order.
+const std::vector<std::string>& KnownModules();
 
 struct Engine;  // compiled indicators and rules; immutable once loaded
 

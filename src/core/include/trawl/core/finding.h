@@ -43,6 +43,11 @@ struct Finding {
   Level level = Level::kNone;  // from score and thresholds
   // Module fields, emitted in order after the fixed ones.
   std::vector<std::pair<std::string, FieldValue>> extra;
+  // Who reads it. A sweep with many hits per object (a log with a million
+  // contacts) sends every hit to machine sinks (JSON, CSV, syslog) and one
+  // aggregate per object and indicator to people (the console).
+  enum class Audience { kAll, kMachine, kHuman };
+  Audience audience = Audience::kAll;
 };
 
 // A per-object problem that did not stop the scan (unreadable file, corrupt record...).
