@@ -61,8 +61,12 @@ struct Cand {
   std::uint32_t id;
 };
 
-// The '.' of every dot form the IPv4 confirmer accepts (addr.h).
-constexpr const char* kSep = R"((?:\.|\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\{dot\}|%2e))";
+// Address prefilters use plain dots only; one shared pattern finds every
+// defanged or escaped dot between digits ("1[.]2", "1(dot)2", "1%2E2"), and the
+// confirmer reads the whole token (addr.h). Keeping the per-address patterns
+// free of alternations keeps the database quick to compile.
+constexpr const char* kSep = R"(\.)";
+constexpr const char* kDefangedDigitDot = R"([0-9](?:[\[({](?:\.|dot)[\])}]|%2e)[0-9])";
 
 std::string OctetRegex(int v) {
   if (v == 0) return "0{1,3}";
@@ -246,6 +250,7 @@ const std::vector<ioc::Problem>& NetMatcher::problems() const { return impl_->pr
 
 Result<NetMatcher> NetMatcher::Build(const ioc::IndicatorSet& set) {
   auto impl = std::make_unique<Impl>();
+  bool any_ipv4 = false;
   std::vector<std::string> exprs;
   std::vector<unsigned> flags;
   std::map<std::string, std::uint32_t, std::less<>> label_ids;
@@ -284,10 +289,11 @@ Result<NetMatcher> NetMatcher::Build(const ioc::IndicatorSet& set) {
       if (i) fwd += kSep;
       fwd += OctetRegex(ip.bytes[i]);
       if (i) rev += kSep;
-      rev += OctetRegex(ip.bytes[3 - i]);
+      rev += std::to_string(ip.bytes[3 - i]);  // PTR names are never zero-padded
     }
-    add_shared(fwd, HS_FLAG_CASELESS, PatType::kIpv4);
+    add_shared(fwd, 0, PatType::kIpv4);
     add_shared(rev + R"(\.in-addr\.arpa)", HS_FLAG_CASELESS, PatType::kIpv4Rev);
+    any_ipv4 = true;
   };
   const std::string kGenericV6 = "[0-9a-f]{0,4}:[0-9a-f]{0,4}:";
   // Prefilter for an IPv6 address: its longest non-zero group among the first
@@ -391,7 +397,8 @@ Result<NetMatcher> NetMatcher::Build(const ioc::IndicatorSet& set) {
             if (i) re += kSep;
             re += i < full ? OctetRegex(c->net.bytes[i]) : std::string("[0-9]{1,3}");
           }
-          add_shared(re, HS_FLAG_CASELESS, PatType::kIpv4);
+          add_shared(re, 0, PatType::kIpv4);
+          any_ipv4 = true;
         } else {
           if (c->prefix >= 16)
             add_ipv6(c->net, 1);
@@ -402,7 +409,8 @@ Result<NetMatcher> NetMatcher::Build(const ioc::IndicatorSet& set) {
           if (c->prefix >= 96 && MappedV4(c->net, probe))
             add_shared(std::string("[0-9]{1,3}") + kSep + "[0-9]{1,3}" + kSep + "[0-9]{1,3}" +
                            kSep + "[0-9]{1,3}",
-                       HS_FLAG_CASELESS, PatType::kIpv4);
+                       0, PatType::kIpv4);
+          any_ipv4 = true;
         }
         break;
       }
@@ -420,6 +428,7 @@ Result<NetMatcher> NetMatcher::Build(const ioc::IndicatorSet& set) {
     }
     ++impl->in_use;
   }
+  if (any_ipv4) add_shared(kDefangedDigitDot, HS_FLAG_CASELESS, PatType::kIpv4);
   if (any_escape) {
     // Percent escapes of host bytes: - . 0-9 A-Z _ a-z.
     add_shared("%(?:2[de]|3[0-9]|[46][1-9a-f]|[57][0-9a]|5f)", HS_FLAG_CASELESS, PatType::kEscape);
