@@ -149,14 +149,20 @@ Result<ReadStats> ReadFile(const std::string& path, const RecordFn& fn, const Op
 Result<ReadStats> ReadBuffer(std::span<const std::uint8_t> data, const RecordFn& fn,
                              const Options& opts = {});
 
-// Full event as XML (like evtxexport -f xml, 2-space indented, one element per
-// line, text escaped) or as one-line JSON:
+// Full event as XML, laid out like evtxexport -f xml (2-space indent, one
+// element per line, &, <, > and in attributes " escaped; character data is
+// otherwise passed through as decoded). REQUIRES: called during the callback
+// that received `r` (it re-walks the record's Binary XML through r.context);
+// otherwise an error.
+Result<std::string> RenderXml(const Record& r);
+
+// The Record's values as one line of JSON (works on copies too):
 //   {"record_id":N,"time":"...","recovered":false,"provider":"...",
 //    "channel":"...","computer":"...","event_id":N[,"qualifiers":N],"level":N,
 //    "fields":{"name":"value",...}}
-// (a repeated field name gets "#2", "#3" ... appended). REQUIRES: called during
-// the callback that received `r` (r.context set); otherwise an error.
-Result<std::string> RenderXml(const Record& r);
+// A repeated field name gets "#2", "#3" ... appended. Strings are escaped for
+// JSON (control characters as \u00XX); invalid UTF-8 cannot occur (all text
+// is converted from UTF-16 or Windows-1252).
 Result<std::string> RenderJson(const Record& r);
 
 // Formats FILETIME ticks as "YYYY-MM-DDThh:mm:ss.fffffffZ" (appends to `out`).
