@@ -91,16 +91,24 @@ class ArchiveSource : public Source {
     s->a_ = std::move(a);
     return s;
   }
+  // Reads in pieces of at most kPiece: archive_read_data drops everything it
+  // decompressed in a call that ends in an error, so a truncated stream keeps
+  // all but its last piece only when the pieces are small.
   std::size_t Read(char* buf, std::size_t n) override {
-    if (ended_) return 0;
-    la_ssize_t r = archive_read_data(a_.get(), buf, n);
-    if (r < 0) {
-      error = Message(a_.get());
-      ended_ = true;
-      return 0;
+    constexpr std::size_t kPiece = 64 << 10;
+    std::size_t got = 0;
+    while (!ended_ && got < n) {
+      la_ssize_t r = archive_read_data(a_.get(), buf + got, std::min(kPiece, n - got));
+      if (r < 0) {
+        error = Message(a_.get());
+        ended_ = true;
+      } else if (r == 0) {
+        ended_ = true;
+      } else {
+        got += static_cast<std::size_t>(r);
+      }
     }
-    if (r == 0) ended_ = true;
-    return static_cast<std::size_t>(r);
+    return got;
   }
   const std::string& filter() const { return filter_; }
 
