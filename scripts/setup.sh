@@ -13,7 +13,7 @@ BUILD_PKGS=(
 # Tools the tests use as oracles or peers; also the benchmarks' peers.
 TEST_PKGS=(
   yara hashdeep ripgrep libevtx-utils systemd-journal-remote sqlite3
-  gzip bzip2 xz-utils zstd util-linux time
+  gzip bzip2 xz-utils zstd util-linux time clang libclang-rt-14-dev
 )
 
 want=()
