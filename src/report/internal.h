@@ -1,0 +1,28 @@
+// Helpers shared by the report sinks (not part of the public API).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "trawl/core/finding.h"
+
+namespace trawl::report::internal {
+
+// Length of a valid UTF-8 sequence at s[i] (1..4), 0 if invalid there.
+std::size_t Utf8SeqLen(std::string_view s, std::size_t i);
+// s with every byte that is not part of valid UTF-8 replaced by U+FFFD.
+std::string ValidUtf8(std::string_view s);
+// Lower-case hex of the bytes.
+std::string HexOf(std::string_view s);
+// The current time as ISO 8601 UTC with milliseconds ("2024-05-01T10:00:00.123Z").
+std::string UtcNowIso();
+// A field value as plain text (numbers as written by JSON, strings as is).
+std::string PlainValue(const FieldValue& v);
+// The finding / summary as the JSON Lines sink writes it, without the newline.
+std::string FindingJsonLine(const Finding& f);
+std::string SummaryJsonLine(const Summary& s);
+// The verdict from the summary's counts: "compromised", "suspicious", "clean".
+const char* Verdict(const Summary& s);
+
+}  // namespace trawl::report::internal
