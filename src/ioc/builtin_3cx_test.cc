@@ -40,7 +40,7 @@ TEST_F(Builtin3cx, LoadsWithoutProblemsOrDuplicates) {
                 i.description.find("signature-base") != std::string::npos)
         << i.value << ": " << i.description;
   }
-  EXPECT_EQ(Builtin3cxFiles().size(), 3u);
+  EXPECT_EQ(Builtin3cxFiles().size(), 4u);
 }
 
 TEST_F(Builtin3cx, HoldsTheNamedIndicators) {
@@ -117,6 +117,19 @@ TEST_F(Builtin3cx, FilenameRegexesHaveGradedScores) {
   EXPECT_TRUE(guiconfigd);
   EXPECT_TRUE(sysnetd);
   EXPECT_TRUE(update_agent);
+}
+
+TEST_F(Builtin3cx, HoldsTheAffectedVersions) {
+  std::set<std::string> got;
+  for (const Indicator* v : set_.OfKind(Kind::kVersion)) {
+    EXPECT_EQ(v->product, "3CX Desktop App");
+    EXPECT_EQ(v->score, 100);
+    got.insert(v->platform + " " + v->value);
+  }
+  const std::set<std::string> want = {"windows 18.12.407", "windows 18.12.416",
+                                      "macos 18.11.1213",  "macos 18.12.402",
+                                      "macos 18.12.407",   "macos 18.12.416"};
+  EXPECT_EQ(got, want);
 }
 
 }  // namespace

@@ -26,6 +26,8 @@ const char* KindName(Kind kind) {
       return "url";
     case Kind::kKeyword:
       return "keyword";
+    case Kind::kVersion:
+      return "version";
   }
   return "unknown";
 }
@@ -34,6 +36,7 @@ const char* ReasonKind(Kind kind) {
   if (IsHashKind(kind)) return "hash";
   if (IsNetworkKind(kind)) return "c2";
   if (kind == Kind::kFilename) return "filename";
+  if (kind == Kind::kVersion) return "version";
   return "keyword";
 }
 
@@ -57,8 +60,10 @@ void LoadStats::Merge(const LoadStats& other) {
 namespace {
 
 // Filename indicators with different false-positive regexes match differently,
-// so the FP regex is part of their identity.
-std::string IndexKey(Kind kind, std::string_view value, std::string_view fp_regex) {
+// so the FP regex is part of their identity; a version is one of a product on
+// a platform.
+std::string IndexKey(Kind kind, std::string_view value, std::string_view fp_regex,
+                     std::string_view product = {}, std::string_view platform = {}) {
   std::string key = KindName(kind);
   key += ':';
   key += value;
@@ -66,13 +71,20 @@ std::string IndexKey(Kind kind, std::string_view value, std::string_view fp_rege
     key += '\0';
     key += fp_regex;
   }
+  if (kind == Kind::kVersion) {
+    key += '\0';
+    for (char c : product) key += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    key += '\0';
+    key += platform;
+  }
   return key;
 }
 
 }  // namespace
 
 bool IndicatorSet::Add(Indicator ind) {
-  auto [it, inserted] = index_.emplace(IndexKey(ind.kind, ind.value, ind.fp_regex), all_.size());
+  auto [it, inserted] = index_.emplace(
+      IndexKey(ind.kind, ind.value, ind.fp_regex, ind.product, ind.platform), all_.size());
   if (!inserted) return false;
   ++per_kind_[ind.kind];
   all_.push_back(std::move(ind));

@@ -53,6 +53,7 @@ void LoadSigBaseC2(std::string_view text, Sink& sink);
 void LoadSigBaseKeyword(std::string_view text, Sink& sink);
 void LoadPlain(std::string_view text, Sink& sink);
 void LoadCsv(std::string_view text, Sink& sink);
+void LoadSigBaseVersion(std::string_view text, Sink& sink);
 
 }  // namespace trawl::ioc::internal
 

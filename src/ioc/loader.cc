@@ -46,6 +46,9 @@ void Dispatch(std::string_view text, Format format, internal::Sink& sink) {
     case Format::kCsv:
       internal::LoadCsv(text, sink);
       break;
+    case Format::kVersion:
+      internal::LoadSigBaseVersion(text, sink);
+      break;
     case Format::kPlain:
     case Format::kAuto:
       internal::LoadPlain(text, sink);
@@ -105,6 +108,7 @@ Format DetectFormat(const fs::path& file) {
   if (Contains(name, "filename")) return Format::kSigBaseFilename;
   if (Contains(name, "c2")) return Format::kSigBaseC2;
   if (Contains(name, "keyword")) return Format::kSigBaseKeyword;
+  if (Contains(name, "version") && name != "version") return Format::kVersion;
   return Format::kPlain;
 }
 
@@ -126,6 +130,8 @@ const char* FormatName(Format format) {
       return "plain";
     case Format::kCsv:
       return "csv";
+    case Format::kVersion:
+      return "version";
   }
   return "auto";
 }
@@ -133,7 +139,8 @@ const char* FormatName(Format format) {
 bool ParseFormat(std::string_view name, Format& out) {
   for (Format f :
        {Format::kAuto, Format::kSigBaseHash, Format::kSigBaseFilename, Format::kSigBaseC2,
-        Format::kSigBaseKeyword, Format::kSigBaseTrustedHash, Format::kPlain, Format::kCsv}) {
+        Format::kSigBaseKeyword, Format::kSigBaseTrustedHash, Format::kPlain, Format::kCsv,
+        Format::kVersion}) {
     if (name == FormatName(f)) {
       out = f;
       return true;
@@ -169,6 +176,7 @@ Result<LoadStats> LoadFile(const fs::path& file, Format format, IndicatorSet& se
 bool IsIndicatorFileName(std::string_view file_name) {
   std::string name = ToLowerAscii(file_name);
   if (name.empty() || name.front() == '.' || name.back() == '~') return false;
+  if (name == "version") return false;  // a pack's date stamp
   for (std::string_view prefix : {"readme", "license", "licence", "copying"})
     if (name.rfind(prefix, 0) == 0) return false;
   for (std::string_view ext : {".yar", ".yara", ".yml", ".yaml", ".json", ".md"})

@@ -4,6 +4,7 @@
 // last comment carries from one line to the next, ';' may occur in hash
 // descriptions, scores are validated, and every rejected line is reported.
 #include <array>
+#include <vector>
 
 #include "internal.h"
 #include "trawl/core/text.h"
@@ -245,6 +246,68 @@ void LoadPlain(std::string_view text, Sink& sink) {
     ind.score = score;
     ind.description = comment;
     sink.Add(std::move(ind), no);
+  });
+}
+
+// PRODUCT;PLATFORM;VERSION[,VERSION...][;SCORE[;DESCRIPTION]]: one indicator
+// per version (see loader.h).
+void LoadSigBaseVersion(std::string_view text, Sink& sink) {
+  ForEachEntry(text, sink, [&](size_t no, std::string_view line, const std::string& comment) {
+    line = TrimAscii(line);
+    std::vector<std::string_view> f = Split(line, ';');
+    if (f.size() < 3) {
+      sink.Reject(no, "missing field (PRODUCT;PLATFORM;VERSIONS)", line);
+      return;
+    }
+    std::string_view product = TrimAscii(f[0]);
+    if (product.empty()) {
+      sink.Reject(no, "empty product", line);
+      return;
+    }
+    std::string platform = ToLowerAscii(TrimAscii(f[1]));
+    if (platform == "win") platform = "windows";
+    if (platform == "mac" || platform == "osx" || platform == "darwin") platform = "macos";
+    if (platform == "*") platform = "any";
+    if (platform != "windows" && platform != "macos" && platform != "linux" && platform != "any") {
+      sink.Reject(no, "unknown platform", line);
+      return;
+    }
+    int score = 100;
+    std::string_view desc;
+    if (f.size() > 3) {
+      if (!ParseScore(f[3], score)) {
+        sink.Reject(no, "bad score", line);
+        return;
+      }
+      // The description is everything after the fourth ';'.
+      size_t at = 0;
+      for (int i = 0; i < 4; ++i) at = line.find(';', at) + 1;
+      if (f.size() > 4) desc = TrimAscii(line.substr(at));
+    }
+    std::vector<std::string> versions;
+    for (std::string_view v : Split(f[2], ',')) {
+      v = TrimAscii(v);
+      bool ok = !v.empty();
+      for (char c : v)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              c == '.' || c == '_' || c == '+' || c == '-'))
+          ok = false;
+      if (!ok) {
+        sink.Reject(no, v.empty() ? "empty version" : "bad version", line);
+        return;
+      }
+      versions.emplace_back(v);
+    }
+    for (std::string& v : versions) {
+      Indicator ind;
+      ind.kind = Kind::kVersion;
+      ind.value = std::move(v);
+      ind.product = std::string(product);
+      ind.platform = platform;
+      ind.score = score;
+      ind.description = desc.empty() ? comment : std::string(desc);
+      sink.Add(std::move(ind), no);
+    }
   });
 }
 

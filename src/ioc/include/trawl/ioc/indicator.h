@@ -26,11 +26,15 @@ enum class Kind {
   kCidr,  // v4 or v6, "10.0.0.0/8"
   kUrl,
   kKeyword,  // a literal, case-sensitive
+  // An affected version of an installed product: `value` is the version,
+  // `product` and `platform` say of what (see loader.h, version-iocs.txt).
+  kVersion,
 };
 
-// "md5", "sha1", "sha256", "filename", "domain", "ipv4", "ipv6", "cidr", "url", "keyword".
+// "md5", "sha1", "sha256", "filename", "domain", "ipv4", "ipv6", "cidr", "url", "keyword",
+// "version".
 const char* KindName(Kind kind);
-// The reason kind a finding reports: "hash", "filename", "c2", "keyword".
+// The reason kind a finding reports: "hash", "filename", "c2", "keyword", "version".
 const char* ReasonKind(Kind kind);
 bool IsHashKind(Kind kind);
 bool IsNetworkKind(Kind kind);  // domain, ipv4, ipv6, cidr, url
@@ -41,6 +45,10 @@ struct Indicator {
   // dot; IPs canonical text; URLs refanged; regexes and keywords verbatim.
   std::string value;
   std::string fp_regex;  // filename indicators only: a match here cancels the hit
+  // Version indicators only: the product as written (e.g. "3CX Desktop App")
+  // and the platform: "windows", "macos", "linux" or "any".
+  std::string product;
+  std::string platform;
   int score = 100;
   std::string description;
   std::string source;  // "path/to/file:LINE" or "builtin:3cx"
@@ -69,7 +77,8 @@ struct LoadStats {
 class IndicatorSet {
  public:
   // Adds an indicator. Duplicates (same kind and value; for filename regexes
-  // also the same FP regex) are kept once: the first keeps its place (and its
+  // also the same FP regex; for versions also the same product, compared
+  // case-insensitively, and platform) are kept once: the first keeps its place (and its
   // score and description), later ones are counted as duplicates by the loader.
   // Returns false for a duplicate.
   bool Add(Indicator ind);

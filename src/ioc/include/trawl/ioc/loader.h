@@ -23,6 +23,16 @@
 //    does, and reports). C2: like plain lists below, default score 100 (LOKI
 //    ignores the score; THOR Lite reads it), network kinds only. Keyword:
 //    the line verbatim (literal, case-sensitive).
+//  - affected versions (trawl's own, signature-base style; file name contains
+//    "version", e.g. version-iocs.txt; a file named just "VERSION" is a pack's
+//    date stamp, not indicators):
+//      PRODUCT;PLATFORM;VERSION[,VERSION...][;SCORE[;DESCRIPTION]]
+//    PRODUCT is the product's name as installers write it ("3CX Desktop
+//    App"; inventory compares names case-insensitively, ignoring blanks and
+//    punctuation); PLATFORM is windows, macos, linux or any (also win, mac,
+//    osx, darwin, *; any case); each VERSION is dotted text of letters,
+//    digits and "._+-" (one indicator per version); SCORE 0..100 (default
+//    100); DESCRIPTION is the rest (';' allowed), else the comment above.
 //  - plain lists: one indicator a line, "VALUE[;SCORE]" (the text after the
 //    last ';' is a score only if it is all digits, then it must be 0..100;
 //    otherwise the whole line is the value, so URLs may hold ';'). Kind
@@ -60,21 +70,23 @@ enum class Format {
   kSigBaseKeyword,
   kSigBaseTrustedHash,
   kPlain,
-  kCsv
+  kCsv,
+  kVersion,  // affected product versions (see above)
 };
 
 // The format a file name implies: ".csv" -> kCsv; else by the lower-cased
 // name containing "hash" (with "falsepositive" or "trusted": trusted hashes),
-// "filename", "c2", "keyword", in that order; else kPlain.
+// "filename", "c2", "keyword", "version" (but not the name "version" alone),
+// in that order; else kPlain.
 Format DetectFormat(const std::filesystem::path& file);
 
-// "auto", "hash", "trusted-hash", "filename", "c2", "keyword", "plain", "csv".
+// "auto", "hash", "trusted-hash", "filename", "c2", "keyword", "plain", "csv", "version".
 const char* FormatName(Format format);
 // Inverse of FormatName; false for an unknown name.
 bool ParseFormat(std::string_view name, Format& out);
 
 // False for names LoadDirectory leaves alone: hidden files, editor backups
-// (~), README*, LICENSE*/LICENCE*, COPYING*, and rule or document files
+// (~), README*, LICENSE*/LICENCE*, COPYING*, a pack's "VERSION" stamp, and rule or document files
 // (.yar .yara .yml .yaml .json .md), which other loaders read.
 bool IsIndicatorFileName(std::string_view file_name);
 
