@@ -88,8 +88,24 @@ CompilerPtr NewCompiler(CompilerLog& log) {
   return c;
 }
 
+// A rule file (text == nullptr) or an in-memory source, by name.
+struct Unit {
+  std::string name;
+  const std::string* text = nullptr;
+};
+
 // Adds one file (namespace = its path). Returns false when it has errors
 // (they are in `log`); the compiler is unusable after that.
+bool AddFile(YR_COMPILER* c, const std::string& path, CompilerLog& log);
+
+// Adds a file or an in-memory source. Includes are disabled before a source
+// is added (and stay disabled: sources come after every file).
+bool AddUnit(YR_COMPILER* c, const Unit& u, CompilerLog& log) {
+  if (u.text == nullptr) return AddFile(c, u.name, log);
+  yr_compiler_set_include_callback(c, nullptr, nullptr, nullptr);
+  return yr_compiler_add_string(c, u.text->c_str(), u.name.c_str()) == 0;
+}
+
 bool AddFile(YR_COMPILER* c, const std::string& path, CompilerLog& log) {
   std::unique_ptr<FILE, FileCloser> f(std::fopen(path.c_str(), "rbe"));
   if (!f) {
@@ -152,7 +168,7 @@ Status CollectFiles(const std::vector<std::string>& paths, std::vector<std::stri
 // Compiles `files` in order into one compiler. On success returns the rules;
 // on the first failing file sets `failed_at` (its index in `files`) and
 // returns null.
-RulesPtr CompileTogether(const std::vector<std::string>& files, std::size_t& failed_at,
+RulesPtr CompileTogether(const std::vector<Unit>& files, std::size_t& failed_at,
                          CompilerLog& log, std::string& fatal) {
   failed_at = files.size();
   CompilerPtr c = NewCompiler(log);
@@ -161,7 +177,7 @@ RulesPtr CompileTogether(const std::vector<std::string>& files, std::size_t& fai
     return nullptr;
   }
   for (std::size_t i = 0; i < files.size(); ++i) {
-    if (!AddFile(c.get(), files[i], log)) {
+    if (!AddUnit(c.get(), files[i], log)) {
       failed_at = i;
       return nullptr;
     }
@@ -188,11 +204,20 @@ std::size_t Rules::rule_count() const { return impl_->count; }
 
 Result<std::shared_ptr<const Rules>> Rules::Compile(const std::vector<std::string>& paths,
                                                     CompileStats& stats) {
+  return Compile(paths, {}, stats);
+}
+
+Result<std::shared_ptr<const Rules>> Rules::Compile(const std::vector<std::string>& paths,
+                                                    const std::vector<RuleSource>& sources,
+                                                    CompileStats& stats) {
   const auto start = std::chrono::steady_clock::now();
   if (Status s = InitLibrary(); !s.ok()) return s;
 
-  std::vector<std::string> files;
-  if (Status s = CollectFiles(paths, files, stats.problems); !s.ok()) return s;
+  std::vector<std::string> paths_found;
+  if (Status s = CollectFiles(paths, paths_found, stats.problems); !s.ok()) return s;
+  std::vector<Unit> files;
+  for (std::string& p : paths_found) files.push_back({std::move(p), nullptr});
+  for (const RuleSource& s : sources) files.push_back({s.name, &s.text});
   stats.files += files.size();
   if (files.empty()) return Status::Error("no YARA rule files (.yar, .yara) found");
 
@@ -200,7 +225,7 @@ Result<std::shared_ptr<const Rules>> Rules::Compile(const std::vector<std::strin
   // When a file fails, each file after it is checked alone (2 threads), then
   // the good ones are compiled together. A file failing only in company (not
   // expected: each has its own namespace) is left out the same way.
-  std::vector<std::string> good = files;
+  std::vector<Unit> good = files;
   RulesPtr compiled;
   std::size_t checked_upto = 0;  // files before this index in `good` compiled fine
   for (;;) {
@@ -211,8 +236,8 @@ Result<std::shared_ptr<const Rules>> Rules::Compile(const std::vector<std::strin
     stats.warnings = log.warnings;
     if (compiled) break;
     if (!fatal.empty()) return Status::Error(fatal);
-    stats.problems.push_back(ProblemOf(good[failed_at], log));
-    std::vector<std::string> rest(good.begin() + static_cast<std::ptrdiff_t>(failed_at) + 1,
+    stats.problems.push_back(ProblemOf(good[failed_at].name, log));
+    std::vector<Unit> rest(good.begin() + static_cast<std::ptrdiff_t>(failed_at) + 1,
                                   good.end());
     good.resize(failed_at);
     if (failed_at + 1 > checked_upto) {
@@ -223,7 +248,7 @@ Result<std::shared_ptr<const Rules>> Rules::Compile(const std::vector<std::strin
       auto work = [&] {
         for (std::size_t i = next++; i < rest.size(); i = next++) {
           CompilerPtr c = NewCompiler(logs[i]);
-          ok[i] = c && AddFile(c.get(), rest[i], logs[i]) ? 1 : 0;
+          ok[i] = c && AddUnit(c.get(), rest[i], logs[i]) ? 1 : 0;
         }
       };
       std::thread helper(work);
@@ -233,7 +258,7 @@ Result<std::shared_ptr<const Rules>> Rules::Compile(const std::vector<std::strin
         if (ok[i]) {
           good.push_back(rest[i]);
         } else {
-          stats.problems.push_back(ProblemOf(rest[i], logs[i]));
+          stats.problems.push_back(ProblemOf(rest[i].name, logs[i]));
         }
       }
       checked_upto = good.size();

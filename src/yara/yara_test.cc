@@ -180,6 +180,41 @@ TEST(YaraTest, BrokenFileIsReportedAndLeftOut) {
   EXPECT_EQ(m[1].rule, "good_c");
 }
 
+// In-memory sources (MISP/STIX rules): compiled beside files, each in its own
+// namespace, broken ones reported by name:line, includes refused.
+TEST(YaraTest, InMemorySources) {
+  TempDir dir;
+  std::string file = dir.Write("a.yar", "rule same { strings: $a = \"AAAA\" condition: $a }\n");
+  std::string secret = dir.Write("secret.yar", "rule leaked { condition: true }\n");
+  std::vector<RuleSource> sources = {
+      {"feed.json:attr-1", "rule same { strings: $b = \"BBBB\" condition: $b }"},
+      {"feed.json:attr-2", "rule broken {\n condition: $nope }"},
+      {"feed.json:attr-3", "include \"" + secret + "\"\nrule inc { condition: true }"},
+      {"feed.json:attr-4", "rule meta_rule { meta: score = 40 strings: $c = \"CCCC\" condition: $c }"},
+  };
+  CompileStats stats;
+  auto r = Rules::Compile({file}, sources, stats);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(stats.files, 5u);
+  EXPECT_EQ(stats.files_ok, 3u);
+  EXPECT_EQ(stats.rules, 3u);
+  ASSERT_EQ(stats.problems.size(), 2u);
+  EXPECT_EQ(stats.problems[0].where, "feed.json:attr-2:2");
+  EXPECT_EQ(stats.problems[1].where.rfind("feed.json:attr-3", 0), 0u) << stats.problems[1].where;
+  EXPECT_NE(stats.problems[1].message.find("include"), std::string::npos) << stats.problems[1].message;
+  Scanner scanner(*r, 10);
+  auto m = ScanOrDie(scanner, "AAAA BBBB CCCC");
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_EQ(m[1].ns_file, "feed.json:attr-1");
+  EXPECT_EQ(m[2].score, 40);
+
+  // Sources alone, no paths.
+  CompileStats only;
+  auto r2 = Rules::Compile({}, {sources[0]}, only);
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(only.rules, 1u);
+}
+
 TEST(YaraTest, SameRuleNameInTwoFilesIsFine) {
   TempDir dir;
   std::string f1 = dir.Write("one.yar", "rule dup { strings: $a = \"ONE\" condition: $a }\n");

@@ -28,7 +28,7 @@
 namespace trawl::yara {
 
 struct CompileStats {
-  std::size_t files = 0;     // rule files found under the paths
+  std::size_t files = 0;     // rule files found under the paths (and in-memory sources)
   std::size_t files_ok = 0;  // compiled and loaded
   std::size_t rules = 0;     // rules loaded
   std::size_t warnings = 0;  // compiler warnings (e.g. slow strings), counted only
@@ -36,6 +36,14 @@ struct CompileStats {
   // One per file left out: where = "file:line" of its first error (or the
   // file alone when unreadable), message = the compiler's message.
   std::vector<ioc::Problem> problems;
+};
+
+// Rules held in memory, e.g. a MISP `yara` attribute or a STIX indicator with
+// pattern_type yara. `name` is the namespace, and what problems and matches
+// (Match::ns_file) name: use the indicator's source.
+struct RuleSource {
+  std::string name;
+  std::string text;
 };
 
 // Compiled rules: immutable, shared read-only by every Scanner.
@@ -47,6 +55,14 @@ class Rules {
   // when files were found but none compiled; broken files are problems in
   // `stats`. Initialises libyara on first use (process-wide, once).
   static Result<std::shared_ptr<const Rules>> Compile(const std::vector<std::string>& paths,
+                                                      CompileStats& stats);
+  // As above, plus in-memory sources, compiled after the files, each in its
+  // own namespace and counted in `stats` like a file. `include` directives
+  // are refused in them (a feed must not make trawl read local files). A
+  // source that does not compile is a problem and left out. `paths` may be
+  // empty when `sources` is not.
+  static Result<std::shared_ptr<const Rules>> Compile(const std::vector<std::string>& paths,
+                                                      const std::vector<RuleSource>& sources,
                                                       CompileStats& stats);
 
   ~Rules();
