@@ -21,7 +21,8 @@ std::string MakeAsar(const std::vector<std::pair<std::string, std::string>>& fil
   for (const auto& [path, content] : files) {
     nlohmann::json* node = &tree;
     std::string rest = path;
-    for (size_t slash; (slash = rest.find('/')) != std::string::npos; rest = rest.substr(slash + 1)) {
+    for (size_t slash; (slash = rest.find('/')) != std::string::npos;
+         rest = rest.substr(slash + 1)) {
       nlohmann::json& dir = (*node)["files"][rest.substr(0, slash)];
       if (!dir.contains("files")) dir["files"] = nlohmann::json::object();
       node = &dir;
@@ -55,13 +56,16 @@ std::string MakeAsarFromTree(const nlohmann::json& tree, const std::string& data
   return out + header + data;
 }
 
-const std::uint8_t* U8(const std::string& s) { return reinterpret_cast<const std::uint8_t*>(s.data()); }
+const std::uint8_t* U8(const std::string& s) {
+  return reinterpret_cast<const std::uint8_t*>(s.data());
+}
 
 TEST(Asar, ReadsTheEmbeddedPackageJson) {
-  std::string a = MakeAsar({{"index.js", "console.log(1)"},
-                            {"node_modules/x/package.json", R"({"version":"9.9.9"})"},
-                            {"package.json",
-                             R"({"name":"3cx-desktop-app","productName":"3CX Desktop App","version":"18.12.416"})"}});
+  std::string a = MakeAsar(
+      {{"index.js", "console.log(1)"},
+       {"node_modules/x/package.json", R"({"version":"9.9.9"})"},
+       {"package.json",
+        R"({"name":"3cx-desktop-app","productName":"3CX Desktop App","version":"18.12.416"})"}});
   auto p = ReadAsarPackage(U8(a), a.size());
   ASSERT_TRUE(p.ok()) << p.status().message();
   EXPECT_EQ(p->name, "3cx-desktop-app");

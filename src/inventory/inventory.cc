@@ -100,9 +100,8 @@ bool Exists(const std::string& p) {
 std::vector<std::string> VersionParts(std::string_view v) {
   std::vector<std::string> parts;
   for (std::string_view p : Split(TrimAscii(v), '.')) {
-    bool numeric = !p.empty() && std::all_of(p.begin(), p.end(), [](char c) {
-      return c >= '0' && c <= '9';
-    });
+    bool numeric =
+        !p.empty() && std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (numeric) {
       while (p.size() > 1 && p.front() == '0') p.remove_prefix(1);
       parts.emplace_back(p);
@@ -144,7 +143,8 @@ Layout Classify(std::string_view path) {
 std::string ProductKey(std::string_view product) {
   std::string k;
   for (char c : product) {
-    if (c >= 'A' && c <= 'Z') k += static_cast<char>(c - 'A' + 'a');
+    if (c >= 'A' && c <= 'Z')
+      k += static_cast<char>(c - 'A' + 'a');
     else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
              static_cast<unsigned char>(c) >= 0x80)
       k += c;
@@ -202,7 +202,8 @@ Result<InstalledProduct> Examine(const std::string& real_path, Layout layout) {
       if (p.product.empty()) p.product = PlistString(raw, "CFBundleDisplayName");
       if (p.product.empty()) {
         std::string_view bundle = BaseName(DirName(DirName(real_path)));
-        p.product = std::string(bundle.substr(0, bundle.size() - std::min<size_t>(4, bundle.size())));
+        p.product =
+            std::string(bundle.substr(0, bundle.size() - std::min<size_t>(4, bundle.size())));
       }
       break;
     }
@@ -221,9 +222,12 @@ Result<InstalledProduct> Examine(const std::string& real_path, Layout layout) {
       bool windows = false;
       for (size_t i = 0; i + 1 < c.size(); ++i)
         windows |= c[i] == "appdata" || c[i] == "program files" || c[i] == "program files (x86)";
-      if (in_bundle) p.platform = "macos";
-      else if (windows || Exists(sibling_exe)) p.platform = "windows";
-      else p.platform = "linux";
+      if (in_bundle)
+        p.platform = "macos";
+      else if (windows || Exists(sibling_exe))
+        p.platform = "windows";
+      else
+        p.platform = "linux";
       break;
     }
     case Layout::kNone:
@@ -255,8 +259,7 @@ Finding ToFinding(const InstalledProduct& p, const ioc::Indicator& ind,
   Finding f;
   f.module = "inventory";
   f.path = p.path;
-  f.reasons.push_back({"version",
-                       ind.product + " " + ind.value + " (" + ind.platform + ")",
+  f.reasons.push_back({"version", ind.product + " " + ind.value + " (" + ind.platform + ")",
                        ind.description, ind.source, ind.score});
   f.extra.push_back({"product", p.product});
   f.extra.push_back({"version", p.version});
@@ -315,10 +318,8 @@ std::vector<InstalledProduct> Sweep::Installations() const {
 
 std::size_t Sweep::affected() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return static_cast<std::size_t>(
-      std::count_if(found_.begin(), found_.end(), [](const InstalledProduct& p) {
-        return p.affected;
-      }));
+  return static_cast<std::size_t>(std::count_if(
+      found_.begin(), found_.end(), [](const InstalledProduct& p) { return p.affected; }));
 }
 
 }  // namespace trawl::inventory

@@ -58,11 +58,16 @@ TEST(Inventory, ProductKeysAndVersions) {
     bool equal;
   };
   const Row rows[] = {
-      {"18.12.416", "18.12.416", true},  {"18.12.416.0", "18.12.416", true},
-      {"18.12.416", "18.12.4160", false}, {"18.12.416", "18.12.41", false},
-      {"18.012.416", "18.12.416", true}, {"1.0", "1", true},
-      {"1.0-beta", "1.0-BETA", true},    {"1.0-beta", "1.0", false},
-      {"", "", false},                   {"18.12.416", " 18.12.416 ", true},
+      {"18.12.416", "18.12.416", true},
+      {"18.12.416.0", "18.12.416", true},
+      {"18.12.416", "18.12.4160", false},
+      {"18.12.416", "18.12.41", false},
+      {"18.012.416", "18.12.416", true},
+      {"1.0", "1", true},
+      {"1.0-beta", "1.0-BETA", true},
+      {"1.0-beta", "1.0", false},
+      {"", "", false},
+      {"18.12.416", " 18.12.416 ", true},
       {"18.11.1213", "18.11.1213.0.0", true},
   };
   for (const Row& r : rows) EXPECT_EQ(VersionsEqual(r.a, r.b), r.equal) << r.a << " vs " << r.b;
@@ -73,9 +78,13 @@ std::string XmlPlist(const std::string& name, const std::string& version) {
          "<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" "
          "\"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n"
          "<plist version=\"1.0\"><dict>\n"
-         "<key>CFBundleName</key><string>" + name + "</string>\n"
+         "<key>CFBundleName</key><string>" +
+         name +
+         "</string>\n"
          "<key>CFBundleIdentifier</key><string>com.example.app</string>\n"
-         "<key>CFBundleShortVersionString</key><string>" + version + "</string>\n"
+         "<key>CFBundleShortVersionString</key><string>" +
+         version +
+         "</string>\n"
          "<key>CFBundleVersion</key><string>999</string>\n"
          "</dict></plist>\n";
 }
@@ -127,8 +136,9 @@ TEST(Inventory, SweepFindsInstallationsAndFlagsAffectedVersions) {
       tree.Write("Users/bob/AppData/Local/Programs/3CXDesktopApp/3CXDesktopApp.exe", pe_good);
   const std::string mac_bad = tree.Write("Applications/3CX Desktop App.app/Contents/Info.plist",
                                          XmlPlist("3CX Desktop App", "18.11.1213"));
-  const std::string mac_good = tree.Write("Users/c/Applications/3CX Desktop App.app/Contents/Info.plist",
-                                          BinaryPlist("3CX Desktop App", "18.12.425"));
+  const std::string mac_good =
+      tree.Write("Users/c/Applications/3CX Desktop App.app/Contents/Info.plist",
+                 BinaryPlist("3CX Desktop App", "18.12.425"));
   const std::string asar_win = tree.Write(
       "Users/alice/AppData/Local/Programs/3CXDesktopApp/resources/app.asar",
       Asar(R"({"name":"3cx-desktop-app","productName":"3CX Desktop App","version":"18.12.407"})"));
@@ -138,7 +148,8 @@ TEST(Inventory, SweepFindsInstallationsAndFlagsAffectedVersions) {
       Asar(R"({"name":"3cx-desktop-app","productName":"3CX Desktop App","version":"18.12.407"})"));
   const std::string asar_other =
       tree.Write("opt/slack/resources/app.asar", Asar(R"({"name":"slack","version":"4.29.149"})"));
-  const std::string broken = tree.Write("opt/broken/resources/app.asar", "this is not an asar archive");
+  const std::string broken =
+      tree.Write("opt/broken/resources/app.asar", "this is not an asar archive");
   const std::string plain = tree.Write("etc/hosts", "127.0.0.1 localhost\n");
 
   std::vector<Finding> findings;

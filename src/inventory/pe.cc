@@ -136,8 +136,8 @@ Status ParseBlock(const std::vector<std::uint8_t>& b, std::uint64_t at, std::uin
     std::string ckey;
     std::uint64_t ignored;
     Utf16z(b, child + 6, std::min<std::uint64_t>(end, child + clen), ckey, ignored);
-    bool descend = (depth == 0 && ckey == "StringFileInfo") || (depth == 1 && tables++ == 0) ||
-                   depth == 2;
+    bool descend =
+        (depth == 0 && ckey == "StringFileInfo") || (depth == 1 && tables++ == 0) || depth == 2;
     if (descend) {
       Status st = ParseBlock(b, child, end, depth + 1, info);
       if (!st.ok()) return st;
@@ -161,7 +161,8 @@ Result<PeVersionInfo> ReadPeVersion(const ReadAtFn& read_at, std::uint64_t file_
   U32(h, 0x3C, pe_off);
   if (pe_off > h.size() || h.size() - pe_off < 24)
     return Broken("PE header outside the first 4 KiB", 0x3C);
-  if (std::memcmp(&h[pe_off], "PE\0\0", 4) != 0) return Status::Error("not a PE file (no PE\\0\\0)");
+  if (std::memcmp(&h[pe_off], "PE\0\0", 4) != 0)
+    return Status::Error("not a PE file (no PE\\0\\0)");
   std::uint16_t nsections = 0, opt_size = 0, magic = 0;
   U16(h, pe_off + 6, nsections);
   U16(h, pe_off + 20, opt_size);
@@ -195,7 +196,8 @@ Result<PeVersionInfo> ReadPeVersion(const ReadAtFn& read_at, std::uint64_t file_
   }
   if (!rs) return Broken("resource directory in no section", rsrc_rva);
   std::uint64_t delta = rsrc_rva - rs->va;
-  if (delta >= rs->raw_size) return Broken("resource directory beyond the section's data", rsrc_rva);
+  if (delta >= rs->raw_size)
+    return Broken("resource directory beyond the section's data", rsrc_rva);
   std::uint64_t rsrc_off = std::uint64_t{rs->raw_ptr} + delta;
   std::uint64_t avail = rs->raw_size - delta;
   if (rsrc_off >= file_size) return Broken("resource section beyond the end of the file", rsrc_off);
@@ -228,8 +230,10 @@ Result<PeVersionInfo> ReadPeVersion(const ReadAtFn& read_at, std::uint64_t file_
       off &= 0x7FFFFFFFu;
       if (level < 2 && !subdir) return Broken("resource entry is not a directory", rsrc_off + e);
       if (level == 2 && subdir) return Broken("resource leaf is a directory", rsrc_off + e);
-      if (level < 2) dir = off;
-      else leaf = off;
+      if (level < 2)
+        dir = off;
+      else
+        leaf = off;
       found = true;
       break;
     }
@@ -239,7 +243,8 @@ Result<PeVersionInfo> ReadPeVersion(const ReadAtFn& read_at, std::uint64_t file_
   if (!U32(r, leaf, data_rva) || !U32(r, std::uint64_t{leaf} + 4, data_size))
     return Broken("truncated resource data entry", rsrc_off + leaf);
   std::uint64_t vs;
-  if (!rva_to_r(data_rva, vs)) return Broken("version resource outside the resource section", data_rva);
+  if (!rva_to_r(data_rva, vs))
+    return Broken("version resource outside the resource section", data_rva);
   std::uint64_t vs_end = std::min<std::uint64_t>(r.size(), vs + data_size);
   PeVersionInfo info;
   if (Status st = ParseBlock(r, vs, vs_end, 0, info); !st.ok()) return st;

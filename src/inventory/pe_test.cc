@@ -12,7 +12,9 @@ using testing::BuildPe;
 using testing::PeSpec;
 using testing::TempDir;
 
-const std::uint8_t* U8(const std::string& s) { return reinterpret_cast<const std::uint8_t*>(s.data()); }
+const std::uint8_t* U8(const std::string& s) {
+  return reinterpret_cast<const std::uint8_t*>(s.data());
+}
 
 TEST(PeVersion, ReadsStringsAndFixedInfoOfARealExecutable) {
   struct Row {
@@ -54,8 +56,12 @@ TEST(PeVersion, NotPeAndNoResource) {
       {"", "not a PE file (no MZ)"},
       {std::string(100, 'A'), "not a PE file (no MZ)"},
       {"MZ" + std::string(62, '\0'), "not a PE file (no PE\\0\\0)"},  // e_lfanew 0
-      {"MZ" + std::string(58, '\0') + std::string("\xff\xff\0\0", 4), "PE: PE header outside the first 4 KiB at offset 60"},
-      {"\x7f" "ELF" + std::string(200, '\0'), "not a PE file (no MZ)"},
+      {"MZ" + std::string(58, '\0') + std::string("\xff\xff\0\0", 4),
+       "PE: PE header outside the first 4 KiB at offset 60"},
+      {"\x7f"
+       "ELF" +
+           std::string(200, '\0'),
+       "not a PE file (no MZ)"},
   };
   for (const Row& r : rows) {
     auto v = ReadPeVersion(U8(r.bytes), r.bytes.size());
@@ -80,8 +86,7 @@ TEST(PeVersion, EveryTruncationAndCorruptionIsAnErrorNotACrash) {
   std::mt19937 rng(42);
   for (int i = 0; i < 3000; ++i) {
     std::string bad = pe;
-    for (int k = 0; k < 4; ++k)
-      bad[rng() % bad.size()] = static_cast<char>(rng() & 0xFF);
+    for (int k = 0; k < 4; ++k) bad[rng() % bad.size()] = static_cast<char>(rng() & 0xFF);
     (void)ReadPeVersion(U8(bad), bad.size());
   }
 }

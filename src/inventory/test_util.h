@@ -64,13 +64,22 @@ inline std::string BuildPe(const std::string& dir, const PeSpec& spec) {
   std::string rc = "1 VERSIONINFO\nFILEVERSION " + fixed + "\nPRODUCTVERSION " + fixed +
                    "\nFILEOS 0x4\nFILETYPE 0x1\nBEGIN\n";
   if (spec.strings) {
-    rc += "  BLOCK \"StringFileInfo\"\n  BEGIN\n    BLOCK \"040904b0\"\n    BEGIN\n"
-          "      VALUE \"CompanyName\", \"Test Co\"\n"
-          "      VALUE \"FileDescription\", \"" + spec.product + " (description)\"\n"
-          "      VALUE \"FileVersion\", \"" + spec.version + "\"\n"
-          "      VALUE \"ProductName\", \"" + spec.product + "\"\n"
-          "      VALUE \"ProductVersion\", \"" + spec.version + "\"\n"
-          "    END\n  END\n";
+    rc +=
+        "  BLOCK \"StringFileInfo\"\n  BEGIN\n    BLOCK \"040904b0\"\n    BEGIN\n"
+        "      VALUE \"CompanyName\", \"Test Co\"\n"
+        "      VALUE \"FileDescription\", \"" +
+        spec.product +
+        " (description)\"\n"
+        "      VALUE \"FileVersion\", \"" +
+        spec.version +
+        "\"\n"
+        "      VALUE \"ProductName\", \"" +
+        spec.product +
+        "\"\n"
+        "      VALUE \"ProductVersion\", \"" +
+        spec.version +
+        "\"\n"
+        "    END\n  END\n";
   }
   rc += "  BLOCK \"VarFileInfo\"\n  BEGIN\n    VALUE \"Translation\", 0x409, 1200\n  END\nEND\n";
   std::ofstream(dir + "/v.rc") << rc;

@@ -17,8 +17,12 @@ TEST(Version, Grammar) {
     std::string description;
   };
   const Row rows[] = {
-      {"3CX Desktop App;windows;18.12.407,18.12.416;100;trojanized", "3CX Desktop App", "windows",
-       {"18.12.407", "18.12.416"}, 100, "trojanized"},
+      {"3CX Desktop App;windows;18.12.407,18.12.416;100;trojanized",
+       "3CX Desktop App",
+       "windows",
+       {"18.12.407", "18.12.416"},
+       100,
+       "trojanized"},
       {"  Foo ; MacOS ; 1.0 ", "Foo", "macos", {"1.0"}, 100, "from comment"},
       {"Foo;osx;1.0-beta+2;70", "Foo", "macos", {"1.0-beta+2"}, 70, "from comment"},
       {"Foo;darwin;1", "Foo", "macos", {"1"}, 100, "from comment"},
@@ -77,7 +81,7 @@ TEST(Version, IdentityIsProductPlatformAndVersion) {
   IndicatorSet set;
   LoadStats st = LoadText(
       "A;windows;1.0\n"
-      "A;macos;1.0\n"   // another platform: another indicator
+      "A;macos;1.0\n"    // another platform: another indicator
       "B;windows;1.0\n"  // another product
       "a;windows;1.0\n"  // the same product, other case: a duplicate
       "A;windows;1.0,1.1\n",
@@ -90,7 +94,7 @@ TEST(Version, IdentityIsProductPlatformAndVersion) {
 TEST(Version, FormatFromFileName) {
   EXPECT_EQ(DetectFormat("version-iocs.txt"), Format::kVersion);
   EXPECT_EQ(DetectFormat("/p/My-Versions.TXT"), Format::kVersion);
-  EXPECT_EQ(DetectFormat("VERSION"), Format::kPlain);  // a pack's date stamp
+  EXPECT_EQ(DetectFormat("VERSION"), Format::kPlain);                 // a pack's date stamp
   EXPECT_EQ(DetectFormat("hash-version.txt"), Format::kSigBaseHash);  // earlier names win
   EXPECT_FALSE(IsIndicatorFileName("VERSION"));
   EXPECT_TRUE(IsIndicatorFileName("version-iocs.txt"));

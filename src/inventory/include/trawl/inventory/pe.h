@@ -28,8 +28,8 @@ struct PeVersionInfo {
 
 // Random access to a file's bytes: fills `out` with up to n bytes at offset
 // (fewer at the end of the file). Error only on an I/O failure.
-using ReadAtFn = std::function<Status(std::uint64_t offset, std::size_t n,
-                                      std::vector<std::uint8_t>& out)>;
+using ReadAtFn =
+    std::function<Status(std::uint64_t offset, std::size_t n, std::vector<std::uint8_t>& out)>;
 
 // Reads the version resource of a PE file of `file_size` bytes through
 // `read_at`, reading at most the headers and the resource section (capped at

@@ -1,0 +1,102 @@
+// Live sweeps: running processes (executables, command lines, mapped
+// modules, optionally memory) and network connections, matched against the
+// engine's indicators; and hosts files (of a live or mounted system).
+//
+// The engine's pieces are borrowed (LiveEngine), built once by the caller;
+// the OS is reached only through an Os (os.h). Findings and per-object errors
+// go to callbacks; the sweep itself is sequential (one thread).
+//
+// Modules and fields (JSON Lines, via Finding::extra):
+//  - "process": one finding per process with a reason, path = its executable.
+//    Reasons: hash (the running executable, read through /proc/PID/exe, so a
+//    deleted one too), filename (regexes over the executable path and over
+//    the command line), c2/keyword (network indicators and keywords in the
+//    command line), anomaly (a deleted executable: 50; a memfd executable:
+//    70), yara (process memory, only with process_memory). Fields pid, ppid,
+//    user, exe, cmdline (and exe_deleted when true).
+//  - "process" module findings for mapped files: one per process and mapped
+//    file whose hash (or path) matches, path = the mapped file; fields as
+//    above plus "mapped" (true). Each mapped file is hashed once per sweep
+//    (cache by device, inode, size and mtime).
+//  - "network": one finding per connection whose remote address matches an
+//    IP or CIDR indicator; path "PROTO LOCAL -> REMOTE"; fields proto, local,
+//    remote, state, pid and exe (when the owner is known), user.
+//  - "network" hosts-file findings: path the hosts file, fields line, entry
+//    (the line), address, host.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "trawl/core/finding.h"
+#include "trawl/core/scoring.h"
+#include "trawl/ioc/indicator.h"
+#include "trawl/live/os.h"
+
+namespace trawl::match {
+class FilenameMatcher;
+}
+namespace trawl::netmatch {
+class NetMatcher;
+}
+namespace trawl::yara {
+class Rules;
+}
+
+namespace trawl::live {
+
+// The engine's compiled pieces; any pointer may be null (that check is skipped).
+struct LiveEngine {
+  const ioc::IndicatorSet* set = nullptr;
+  const match::FilenameMatcher* filenames = nullptr;
+  const netmatch::NetMatcher* net = nullptr;
+  std::shared_ptr<const yara::Rules> rules;  // used only with process_memory
+  unsigned hash_algos = 0;                   // trawl::hash::Algo bits
+  Thresholds thresholds;
+};
+
+struct LiveOptions {
+  bool process_memory = false;                 // YARA over process memory
+  std::uint64_t memory_cap = 256ull << 20;     // bytes read per process
+  std::uint64_t max_file_size = 100ull << 20;  // executables and modules hashed up to this
+  int yara_timeout = 30;
+  bool skip_self = true;  // never sweep trawl's own process
+};
+
+struct LiveStats {
+  std::uint64_t processes = 0, vanished = 0;
+  std::uint64_t modules = 0;         // distinct mapped files
+  std::uint64_t modules_hashed = 0;  // hashes computed (cache misses)
+  std::uint64_t bytes = 0;           // file bytes hashed
+  std::uint64_t memory_bytes = 0;    // process memory scanned
+  std::uint64_t connections = 0;
+  std::uint64_t hosts_entries = 0;
+  std::uint64_t errors = 0;
+  std::uint64_t findings = 0;
+};
+
+using FindingFn = std::function<void(const Finding&)>;
+using ErrorFn = std::function<void(const ErrorRecord&)>;
+
+// Every process of `os`. Error only when the process list cannot be read at
+// all (or the OS is unsupported); a process that exits meanwhile is counted
+// in `vanished`, other per-process problems are error records.
+Result<LiveStats> SweepProcesses(Os& os, const LiveEngine& engine, const LiveOptions& options,
+                                 const FindingFn& on_finding, const ErrorFn& on_error);
+
+// Every socket of trawl's network namespace, owners found through each
+// process's fd table. Error only when the socket tables cannot be read.
+Result<LiveStats> SweepNetwork(Os& os, const LiveEngine& engine, const FindingFn& on_finding,
+                               const ErrorFn& on_error);
+
+// A hosts file ("ADDRESS NAME [ALIAS...]", '#' comments): an entry naming a
+// C2 domain (to any address), or mapping a name to a C2 address. `real_path`
+// is read (regular files only, O_NOATIME, at most 16 MiB); `shown_path` is
+// reported. A missing file is no error (returns zero entries).
+Result<LiveStats> CheckHostsFile(const std::string& real_path, const std::string& shown_path,
+                                 const LiveEngine& engine, const FindingFn& on_finding);
+
+}  // namespace trawl::live
