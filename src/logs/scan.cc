@@ -200,12 +200,21 @@ class Chunker {
     std::size_t n = want - buf.size();
     if (opts_.max_bytes)
       n = static_cast<std::size_t>(std::min<std::uint64_t>(n, opts_.max_bytes - read_));
+    // Decompressors hand out small pieces: fill the whole request before
+    // shrinking, so the buffer is resized once per request, not per piece.
     std::size_t old = buf.size();
     buf.resize(old + n);
-    std::size_t got = src_.Read(buf.data() + old, n);
+    std::size_t got = 0;
+    while (got < n) {
+      std::size_t r = src_.Read(buf.data() + old + got, n - got);
+      if (r == 0) {
+        eof_ = true;
+        break;
+      }
+      got += r;
+    }
     buf.resize(old + got);
     read_ += got;
-    if (got == 0) eof_ = true;
   }
 
  public:
