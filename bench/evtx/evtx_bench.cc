@@ -58,8 +58,7 @@ int main(int argc, char** argv) {
           std::string& s = out[rec.worker];
           s.clear();
           if (mode == kXml) {
-            auto x = trawl::evtx::RenderXml(rec);
-            if (x.ok()) s = std::move(*x);
+            if (!trawl::evtx::AppendXml(rec, s).ok()) s.clear();
           } else if (mode == kJson) {
             auto x = trawl::evtx::RenderJson(rec);
             if (x.ok()) s = std::move(*x);

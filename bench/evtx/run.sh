@@ -30,17 +30,26 @@ ALLBYTES=$(bytes "${FILES[@]}")
 XBYTES=$(bytes "${XSET[@]}")
 cat "${FILES[@]}" >/dev/null  # Page cache: both tools read from memory.
 
-# Live records (what evtxexport -m items exports) and all records (trawl also
-# recovers records from chunk slack by default).
-stats=$("$BENCH" --threads 1 "${FILES[@]}" 2>&1 >/dev/null | tail -1)
-ALL=$(sed -n 's/.*records=\([0-9]*\).*/\1/p' <<<"$stats")
-REC=$(sed -n 's/.*recovered=\([0-9]*\).*/\1/p' <<<"$stats")
+# Records per file: live ones (what evtxexport -m items exports) and all
+# (trawl also recovers records from chunk slack by default).
+count() {  # count FIELD FILES...: sum of evtx_bench's FIELD= over FILES
+  local field=$1 total=0 n
+  shift
+  for f; do
+    n=$("$BENCH" "$f" 2>&1 >/dev/null | tail -1 | grep -o "\b$field=[0-9]*" | cut -d= -f2)
+    total=$((total + n))
+  done
+  echo "$total"
+}
+ALL=$(count records "${FILES[@]}")
+REC=$(count recovered "${FILES[@]}")
 LIVE=$((ALL - REC))
-XLIVE=$((LIVE * XFILES / NFILES))
-# Check that evtxexport really exports that many records from one file.
+XLIVE=$(($(count records "${XSET[@]}") - $(count recovered "${XSET[@]}")))
+# Check that evtxexport really exports that many records from the first file.
 n1=$(evtxexport -f xml "${FILES[0]}" 2>/dev/null | grep -c '^<Event ' || true)
-if [ "$n1" -ne $((LIVE / NFILES)) ]; then
-  echo "record count mismatch: evtxexport $n1, trawl $((LIVE / NFILES)) per file" >&2
+t1=$(($(count records "${FILES[0]}") - $(count recovered "${FILES[0]}")))
+if [ "$n1" -ne "$t1" ]; then
+  echo "record count mismatch on ${FILES[0]}: evtxexport $n1, trawl $t1" >&2
   exit 1
 fi
 
@@ -49,8 +58,11 @@ declare -A RATE
 run() {
   local name=$1 records=$2 nbytes=$3
   shift 3
-  local t
-  t=$( { /usr/bin/time -f "%e %U %S" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+  local t tf
+  tf=$(mktemp)
+  /usr/bin/time -o "$tf" -f "%e %U %S" "$@" >/dev/null 2>&1
+  t=$(tail -1 "$tf")
+  rm -f "$tf"
   local wall cpu
   wall=$(cut -d' ' -f1 <<<"$t")
   cpu=$(awk '{print $2 + $3}' <<<"$t")

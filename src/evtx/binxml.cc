@@ -1,5 +1,6 @@
 // Binary XML: compiling fragments and templates into nodes, walking them with
 // substitution values, and the two visitors (field extraction, XML text).
+#include <array>
 #include <cstdio>
 
 #include "internal.h"
@@ -948,6 +949,7 @@ class XmlVisitor {
     if (depth_ < kStack) {
       names_[depth_] = name;
       has_child_[depth_] = false;
+      tag_end_[depth_] = 0;
     }
     Indent();
     if (depth_ < kStack) tag_pos_[depth_] = out_.size();
@@ -1025,6 +1027,11 @@ class XmlVisitor {
       });
       if (ok) return;
     }
+    const std::uint8_t base = v.type & 0x7f;
+    if (base != kString && base != kAnsiString) {
+      AppendValue(v, out_);  // Numbers, GUIDs, SIDs, hex, times: nothing to escape.
+      return;
+    }
     tmp_.clear();
     AppendValue(v, tmp_);
     Escape(tmp_);
@@ -1033,39 +1040,38 @@ class XmlVisitor {
  private:
   static constexpr int kStack = 256;
   void Indent() {
-    for (int i = 1; i < depth_; ++i) out_ += "  ";
+    if (depth_ > 1) out_.append(2 * static_cast<std::size_t>(depth_ - 1), ' ');
   }
   void Escape(std::string_view s) {
-    for (char ch : s) {
-      switch (ch) {
-        case '&':
-          out_ += "&amp;";
-          break;
-        case '<':
-          out_ += "&lt;";
-          break;
-        case '>':
-          out_ += "&gt;";
-          break;
-        case '"':
-          if (in_attr_) {
-            out_ += "&quot;";
-          } else {
-            out_.push_back(ch);
-          }
-          break;
-        default:
-          out_.push_back(ch);
+    // Append runs without special characters in one go.
+    static constexpr auto kSpecial = [] {
+      std::array<bool, 256> t{};
+      t['&'] = t['<'] = t['>'] = t['"'] = true;
+      return t;
+    }();
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      unsigned char ch = static_cast<unsigned char>(s[i]);
+      if (!kSpecial[ch]) continue;
+      const char* rep = ch == '&' ? "&amp;" : ch == '<' ? "&lt;" : ch == '>' ? "&gt;" : nullptr;
+      if (rep == nullptr) {  // '"': escaped in attributes only.
+        if (!in_attr_) continue;
+        rep = "&quot;";
       }
+      out_.append(s.data() + run, i - run);
+      out_.append(rep);
+      run = i + 1;
     }
+    out_.append(s.data() + run, s.size() - run);
   }
   ChunkDecoder& d_;
   std::string& out_;
   int depth_ = 0;
-  bool has_child_[kStack] = {};
-  std::uint32_t names_[kStack] = {};
-  std::size_t tag_pos_[kStack] = {};
-  std::size_t tag_end_[kStack] = {};
+  // Entries at depth d are set when the element at depth d opens.
+  bool has_child_[kStack];
+  std::uint32_t names_[kStack];
+  std::size_t tag_pos_[kStack];
+  std::size_t tag_end_[kStack];
   bool in_attr_ = false;
   std::string tmp_;
 };

@@ -388,14 +388,21 @@ Result<ReadStats> ReadFile(const std::string& path, const RecordFn& fn, const Op
   return r;
 }
 
-Result<std::string> RenderXml(const Record& r) {
+Status AppendXml(const Record& r, std::string& out) {
   if (r.context == nullptr || r.context->decoder == nullptr) {
     return Status::Error("record cannot be rendered outside its callback");
   }
-  std::string out, err;
+  std::string err;
   if (!r.context->decoder->RenderXml(out, err)) {
     return Status::Error("record " + std::to_string(r.id) + ": " + err);
   }
+  return Status::Ok();
+}
+
+Result<std::string> RenderXml(const Record& r) {
+  std::string out;
+  Status st = AppendXml(r, out);
+  if (!st.ok()) return st;
   return out;
 }
 

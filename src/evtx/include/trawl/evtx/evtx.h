@@ -155,6 +155,9 @@ Result<ReadStats> ReadBuffer(std::span<const std::uint8_t> data, const RecordFn&
 // that received `r` (it re-walks the record's Binary XML through r.context);
 // otherwise an error.
 Result<std::string> RenderXml(const Record& r);
+// Same, appended to `out` (lets a sink reuse one buffer). On error `out` may
+// hold a partial rendering after its original contents.
+Status AppendXml(const Record& r, std::string& out);
 
 // The Record's values as one line of JSON (works on copies too):
 //   {"record_id":N,"time":"...","recovered":false,"provider":"...",
