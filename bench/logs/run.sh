@@ -1,9 +1,9 @@
 #!/bin/bash
-# Log-sweep benchmark: trawl's log scanner vs `rg -F -i -f` and `grep -F -i -f`
+# Log-sweep benchmark: `trawl scan --modules log` vs `rg -F -i -f` and `grep -F -i -f`
 # on the same indicator text, plain and gzip-compressed, with precision and
 # recall against the planted ground truth. Prints a Markdown report.
 #
-# usage: bench/logs/run.sh            (env: BUILD=build dir with the logs stage,
+# usage: bench/logs/run.sh            (env: BUILD=build dir with trawl built,
 #                                       CORPUS=corpus dir, THREADS=2)
 # Makes the corpus first when missing (bench/logs/make_corpus.py, ~1.1 GB,
 # plus gzip copies).
@@ -24,8 +24,22 @@ if [ ! -d "$CORPUS/gz" ]; then
   mkdir -p "$CORPUS/gz"
   ls "$CORPUS"/plain/*.log | xargs -P "$THREADS" -I{} sh -c 'gzip -6 -c "$1" > "$2/gz/$(basename "$1").gz"' _ {} "$CORPUS"
 fi
-cmake --build "$BUILD" --target trawl_logbench -j2 >&2
-BENCH=$(find "$BUILD" -name trawl_logbench -type f -perm -u+x | head -1)
+TRAWL=$BUILD/trawl
+[ -x "$TRAWL" ] || { echo "build trawl first (README command 1)" >&2; exit 2; }
+# trawl scan over a folder of logs, hits as FILE LINE INDICATOR for evaluate.py.
+trawl_scan() {
+  local dir=$1 out=$2
+  "$TRAWL" scan "$dir" --modules log --no-builtin "${IOCS[@]}" --threads "$THREADS" \
+    --max-hits-per-file 100000000 -q --no-color --json "$out.jsonl" >/dev/null 2>"$out.err" || true
+  $PY -c 'import json,sys,os
+for l in open(sys.argv[1]):
+    j = json.loads(l)
+    if j["type"] == "finding":
+        print("%s\t%d\t%s" % (os.path.basename(j["path"]), j["line"], j["reasons"][0]["indicator"]))
+    elif j["type"] == "summary":
+        print("trawl: %d logs, %d lines, %d hits, %.2f s in trawl" % (j["logs"], j["log_lines"], j["log_hits"], j["seconds"]), file=sys.stderr)
+' "$out.jsonl" >"$out" 2>>"$out.err"
+}
 mkdir -p "$OUT"
 PLAIN=("$CORPUS"/plain/*.log)
 GZ=("$CORPUS"/gz/*.log.gz)
@@ -50,10 +64,10 @@ BYTES=$(cat "${PLAIN[@]}" | wc -c)
 GZBYTES=$(cat "${GZ[@]}" | wc -c)
 
 echo "timing (each run once, page cache warm)" >&2
-timed trawl "$OUT/trawl.tsv" "$BENCH" --threads "$THREADS" --out /dev/stdout "${IOCS[@]}" "${PLAIN[@]}"
+timed trawl "$OUT/trawl.run" trawl_scan "$CORPUS/plain" "$OUT/trawl.tsv"
 timed rg "$OUT/rg.txt" rg -F -i -n --no-heading -j "$THREADS" -f "$PAT" "${PLAIN[@]}"
 timed grep "$OUT/grep.txt" grep -F -i -n -H -f "$PAT" "${PLAIN[@]}"
-timed trawl_gz "$OUT/trawl_gz.tsv" "$BENCH" --threads "$THREADS" --out /dev/stdout "${IOCS[@]}" "${GZ[@]}"
+timed trawl_gz "$OUT/trawl_gz.run" trawl_scan "$CORPUS/gz" "$OUT/trawl_gz.tsv"
 timed rg_gz "$OUT/rg_gz.txt" rg -z -F -i -n --no-heading -j "$THREADS" -f "$PAT" "${GZ[@]}"
 
 E_T=$($PY "$HERE/evaluate.py" "$CORPUS" trawl "$OUT/trawl.tsv")
@@ -66,7 +80,7 @@ j() { echo "$1" | $PY -c "import json,sys; print(json.load(sys.stdin)$2)"; }
 cat <<MD
 Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -sr).
 Corpus: ${#PLAIN[@]} files, $BYTES bytes plain ($GZBYTES gzip -6), $(wc -l <"$CORPUS/truth.tsv") planted contacts on $(cut -f1,2 "$CORPUS/truth.tsv" | sort -u | wc -l) lines, $(wc -l <"$CORPUS/decoys.tsv") decoy lines.
-Indicators: trawl $(grep -o '[0-9]* indicators ([0-9]* patterns)' "$OUT/trawl.tsv.err"); rg/grep $(wc -l <"$PAT") fixed strings.
+Indicators: trawl $(grep -o 'network indicators: .*' "$OUT/trawl.tsv.err" | head -1); rg/grep $(wc -l <"$PAT") fixed strings.
 Tools: $(rg --version | head -1), $(grep --version | head -1); $THREADS threads for trawl and rg, grep has one.
 
 | run | wall s | vs trawl | precision | recall | decoy lines hit |
@@ -78,8 +92,10 @@ Tools: $(rg --version | head -1), $(grep --version | head -1); $THREADS threads 
 | rg -z -F -i -f (gzip) | ${WALL[rg_gz]} | $(ratio "${WALL[rg_gz]}" "${WALL[trawl_gz]}") (vs trawl gzip) | $(j "$E_RG" "['precision']") | $(j "$E_RG" "['recall']") | $(j "$E_RG" "['decoy_hits']") of $(j "$E_RG" "['decoy_lines']") |
 
 trawl is scored per (file, line, indicator), rg and grep per line (they cannot say which indicator matched).
-trawl: $(grep trawl_logbench: "$OUT/trawl.tsv.err" | sed 's/^trawl_logbench: //')
-trawl gzip: $(grep trawl_logbench: "$OUT/trawl_gz.tsv.err" | sed 's/^trawl_logbench: //')
+trawl plain: $(grep '^trawl:' "$OUT/trawl.tsv.err" | sed 's/^trawl: //')
+trawl gzip: $(grep '^trawl:' "$OUT/trawl_gz.tsv.err" | sed 's/^trawl: //')
+Commands: \`trawl scan DIR --modules log --no-builtin --iocs c2-iocs.txt --iocs planted-iocs.txt --threads $THREADS --max-hits-per-file 100000000 -q --json OUT\`,
+\`rg -F -i -n --no-heading -j $THREADS -f patterns.txt FILES\`, \`grep -F -i -n -H -f patterns.txt FILES\`, \`rg -z ...\` on the gzip copies.
 MD
 echo "trawl plain: $E_T" >&2
 echo "trawl gzip:  $E_TG" >&2
