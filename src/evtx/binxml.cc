@@ -3,6 +3,10 @@
 #include <array>
 #include <cstdio>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "internal.h"
 
 namespace trawl::evtx::detail {
@@ -1051,6 +1055,23 @@ class XmlVisitor {
     }();
     std::size_t run = 0;
     for (std::size_t i = 0; i < s.size(); ++i) {
+#if defined(__SSE2__)
+      // Skip 16 plain bytes at a time.
+      while (i + 16 <= s.size()) {
+        __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
+                                                _mm_cmpeq_epi8(v, _mm_set1_epi8('<'))),
+                                   _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('>')),
+                                                _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))));
+        int mask = _mm_movemask_epi8(hit);
+        if (mask != 0) {
+          i += static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+          break;
+        }
+        i += 16;
+      }
+      if (i >= s.size()) break;
+#endif
       unsigned char ch = static_cast<unsigned char>(s[i]);
       if (!kSpecial[ch]) continue;
       const char* rep = ch == '&' ? "&amp;" : ch == '<' ? "&lt;" : ch == '>' ? "&gt;" : nullptr;
