@@ -34,12 +34,14 @@
 //  - Values are rendered like evtxexport: integers in decimal, HexInt32/64 as
 //    0x%08x / 0x%016x, GUIDs as {UPPERCASE}, SIDs as S-1-..., binary as
 //    uppercase hex, booleans as true/false, size_t in decimal, FILETIME as
-//    ISO 8601 UTC with 7 fraction digits, SYSTEMTIME with 3 (milliseconds),
-//    reals as the shortest text that reads back as the same value. An array
-//    in element content becomes one copy of the element per item (as
-//    evtxexport and Windows render it; in EventData one field per item); an
-//    array in an attribute is joined with ", ". UTF-16 is converted to UTF-8; an unpaired surrogate
-//    becomes U+FFFD (the unit after it is decoded on its own). ANSI strings are decoded as
+//    ISO 8601 UTC with 7 fraction digits, SYSTEMTIME with 3 (milliseconds).
+//    Differences: reals are the shortest text that reads back as the same
+//    value (evtxexport: "%.6e"), and negative integers are correct (evtxexport
+//    20181227 misprints them). An array in element content becomes one copy
+//    of the element per item (as evtxexport and Windows render it; in
+//    EventData one field per item); an array in an attribute is joined with
+//    ", ". UTF-16 is converted to UTF-8; an unpaired surrogate becomes U+FFFD
+//    (the unit after it is decoded on its own). ANSI strings are decoded as
 //    Windows-1252.
 //
 // Threads: ReadFile/ReadBuffer are reentrant. With Options::threads > 1, chunks
