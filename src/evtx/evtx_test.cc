@@ -243,6 +243,38 @@ TEST(Decode, RichSampleFields) {
   EXPECT_EQ(r3.fields.size(), a.fields.size());
 }
 
+TEST(Decode, ElementWithoutDependencyIdentifier) {
+  // Nested BinXml whose start tags lack the dependency identifier.
+  testing::EvtxBuilder b;
+  auto body = [](testing::BinXmlWriter& t) {
+    testing::SystemOpen(t);
+    t.SubstElement("Computer", 0, 0x01);
+    t.End();  // System
+    t.Open("EventData", false);
+    t.CloseStart();
+    t.DataElement("Blob", 1, 0x21);
+    t.End();
+    t.End();
+  };
+  b.AddRecord(1, 1, 0, body, {testing::Str("pc")}, [](testing::BinXmlWriter& n) {
+    n.Open("Outer", true, /*dependency_id=*/false);
+    n.Attr("a");
+    n.Text("1");
+    n.CloseStart();
+    n.Open("In", false, /*dependency_id=*/false);
+    n.CloseStart();
+    n.Text("x");
+    n.End();
+    n.End();
+  });
+  Collected c = ReadAll(b.File());
+  ASSERT_EQ(c.records.size(), 1u) << (c.stats.problems.empty() ? "" : c.stats.problems[0].message);
+  const Field* f = FindField(c.records[0], "Blob");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->value, "x");
+  EXPECT_NE(c.xml[0].find("<Outer a=\"1\">"), std::string::npos) << c.xml[0];
+}
+
 TEST(Decode, FieldsCanBeSkipped) {
   std::vector<std::uint8_t> file = testing::RichSample();
   Options o;

@@ -265,9 +265,11 @@ class BinXmlWriter {
     w_.U8(0);
   }
   void Eos() { w_.U8(0x00); }
-  void Open(std::string_view name, bool has_attrs) {
+  // `dependency_id` false: the variant some writers emit, without the 2-byte
+  // dependency identifier.
+  void Open(std::string_view name, bool has_attrs, bool dependency_id = true) {
     w_.U8(has_attrs ? 0x41 : 0x01);
-    w_.U16(0xffff);
+    if (dependency_id) w_.U16(0xffff);
     sizes_.push_back(w_.size());
     w_.U32(0);
     Name(name);
