@@ -102,6 +102,9 @@ constexpr std::string_view kTypeCols[] = {"entity_type", "type", "indicator_type
 constexpr std::string_view kDescCols[] = {"description", "comment", "comments", "desc",
                                           "context",     "info",    "notes",    "name"};
 constexpr std::string_view kScoreCols[] = {"score"};
+// trawl's own columns (written by `trawl iocs convert --to csv`).
+constexpr std::string_view kFpCols[] = {"fp_regex"};
+constexpr std::string_view kAndNameCols[] = {"and_filename"};
 
 template <size_t N>
 std::optional<size_t> FindColumn(const std::vector<std::string>& header,
@@ -112,7 +115,11 @@ std::optional<size_t> FindColumn(const std::vector<std::string>& header,
   return std::nullopt;
 }
 
-enum class TypeClass { kAny, kHash, kMd5, kSha1, kSha256, kDomain, kIp, kCidr, kUrl, kUnsupported };
+enum class TypeClass {
+  kAny, kHash, kMd5, kSha1, kSha256, kDomain, kIp, kCidr, kUrl,
+  kFilenameRegex, kKeyword,  // values taken verbatim, never detected
+  kUnsupported
+};
 
 TypeClass ClassifyType(std::string_view type) {
   std::string t = ToLowerAscii(TrimAscii(type));
@@ -138,6 +145,8 @@ TypeClass ClassifyType(std::string_view type) {
       {"cidr", TypeClass::kCidr},      {"subnet", TypeClass::kCidr},
       {"network", TypeClass::kCidr},   {"url", TypeClass::kUrl},
       {"uri", TypeClass::kUrl},        {"link", TypeClass::kUrl},
+      {"filename-regex", TypeClass::kFilenameRegex}, {"path-regex", TypeClass::kFilenameRegex},
+      {"keyword", TypeClass::kKeyword},
   };
   for (const M& m : kMap)
     if (t == m.name) return m.cls;
@@ -164,6 +173,10 @@ bool TypeAccepts(TypeClass cls, Kind kind) {
       return kind == Kind::kCidr;
     case TypeClass::kUrl:
       return kind == Kind::kUrl;
+    case TypeClass::kFilenameRegex:
+      return kind == Kind::kFilename;
+    case TypeClass::kKeyword:
+      return kind == Kind::kKeyword;
     case TypeClass::kUnsupported:
       return false;
   }
@@ -199,6 +212,8 @@ void LoadCsv(std::string_view text, Sink& sink) {
   std::optional<size_t> type_col = FindColumn(names, kTypeCols);
   std::optional<size_t> desc_col = FindColumn(names, kDescCols);
   std::optional<size_t> score_col = FindColumn(names, kScoreCols);
+  std::optional<size_t> fp_col = FindColumn(names, kFpCols);
+  std::optional<size_t> and_name_col = FindColumn(names, kAndNameCols);
 
   for (++r; r < records.size(); ++r) {
     const Record& rec = records[r];
@@ -241,6 +256,23 @@ void LoadCsv(std::string_view text, Sink& sink) {
     std::string desc;
     for (char c : cell(desc_col)) desc += (static_cast<unsigned char>(c) < 0x20) ? ' ' : c;
 
+    // Path regexes and keywords: the cell verbatim (trimmed), one indicator.
+    if (cls == TypeClass::kFilenameRegex || cls == TypeClass::kKeyword) {
+      if (std::string_view bad = BadText(value); !bad.empty()) {
+        sink.Reject(rec.line, std::string(bad), rec.raw);
+        continue;
+      }
+      Indicator ind;
+      ind.kind = cls == TypeClass::kKeyword ? Kind::kKeyword : Kind::kFilename;
+      ind.value = std::string(value);
+      if (cls == TypeClass::kFilenameRegex) ind.fp_regex = std::string(cell(fp_col));
+      ind.score = score;
+      ind.description = desc;
+      sink.Add(std::move(ind), rec.line);
+      continue;
+    }
+    std::string_view and_name = cell(and_name_col);
+
     std::vector<std::string_view> parts;
     Indicator whole;
     std::string refanged = Refang(value);
@@ -264,6 +296,7 @@ void LoadCsv(std::string_view text, Sink& sink) {
       }
       ind.score = score;
       ind.description = desc;
+      if (IsHashKind(ind.kind)) ind.and_filename = std::string(and_name);
       sink.Add(std::move(ind), rec.line);
     }
   }

@@ -28,6 +28,8 @@ const char* KindName(Kind kind) {
       return "keyword";
     case Kind::kVersion:
       return "version";
+    case Kind::kYara:
+      return "yara";
   }
   return "unknown";
 }
@@ -37,6 +39,7 @@ const char* ReasonKind(Kind kind) {
   if (IsNetworkKind(kind)) return "c2";
   if (kind == Kind::kFilename) return "filename";
   if (kind == Kind::kVersion) return "version";
+  if (kind == Kind::kYara) return "yara";
   return "keyword";
 }
 
@@ -83,9 +86,14 @@ std::string IndexKey(Kind kind, std::string_view value, std::string_view fp_rege
 }  // namespace
 
 bool IndicatorSet::Add(Indicator ind) {
-  auto [it, inserted] = index_.emplace(
-      IndexKey(ind.kind, ind.value, ind.fp_regex, ind.product, ind.platform), all_.size());
+  std::string key = IndexKey(ind.kind, ind.value, ind.fp_regex, ind.product, ind.platform);
+  // A hash bound to a file name is a different indicator from the bare hash.
+  if (!IsHashKind(ind.kind)) ind.and_filename.clear();
+  if (!ind.and_filename.empty()) key += '\1' + ind.and_filename;
+  auto [it, inserted] = index_.emplace(std::move(key), all_.size());
   if (!inserted) return false;
+  if (!ind.and_filename.empty())
+    conditional_[IndexKey(ind.kind, ind.value, {})].push_back(all_.size());
   ++per_kind_[ind.kind];
   all_.push_back(std::move(ind));
   return true;
@@ -107,6 +115,16 @@ const Indicator* IndicatorSet::FindHash(Kind kind, std::string_view hex) const {
   if (!IsHashKind(kind)) return nullptr;
   auto it = index_.find(IndexKey(kind, hex, {}));
   return it == index_.end() ? nullptr : &all_[it->second];
+}
+
+std::vector<const Indicator*> IndicatorSet::FindHashes(Kind kind, std::string_view hex) const {
+  std::vector<const Indicator*> out;
+  if (!IsHashKind(kind)) return out;
+  std::string key = IndexKey(kind, hex, {});
+  if (auto it = index_.find(key); it != index_.end()) out.push_back(&all_[it->second]);
+  if (auto it = conditional_.find(key); it != conditional_.end())
+    for (size_t pos : it->second) out.push_back(&all_[pos]);
+  return out;
 }
 
 bool IndicatorSet::IsTrustedHash(std::string_view hex) const {

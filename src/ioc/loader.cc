@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "internal.h"
+#include "interchange_internal.h"
 #include "trawl/core/text.h"
 
 namespace trawl::ioc {
@@ -53,6 +54,10 @@ void Dispatch(std::string_view text, Format format, internal::Sink& sink) {
     case Format::kAuto:
       internal::LoadPlain(text, sink);
       break;
+    case Format::kStix:
+    case Format::kMisp:
+    case Format::kJson:
+      break;  // JSON formats: LoadTextAs calls internal::LoadJson directly
   }
 }
 
@@ -99,6 +104,7 @@ Result<std::string> ReadRegularFile(const fs::path& file) {
 
 Format DetectFormat(const fs::path& file) {
   std::string name = ToLowerAscii(file.filename().string());
+  if (EndsWith(name, ".json")) return Format::kJson;
   if (EndsWith(name, ".csv")) return Format::kCsv;
   if (Contains(name, "hash")) {
     if (Contains(name, "falsepositive") || Contains(name, "trusted"))
@@ -132,6 +138,12 @@ const char* FormatName(Format format) {
       return "csv";
     case Format::kVersion:
       return "version";
+    case Format::kStix:
+      return "stix";
+    case Format::kMisp:
+      return "misp";
+    case Format::kJson:
+      return "json";
   }
   return "auto";
 }
@@ -140,7 +152,7 @@ bool ParseFormat(std::string_view name, Format& out) {
   for (Format f :
        {Format::kAuto, Format::kSigBaseHash, Format::kSigBaseFilename, Format::kSigBaseC2,
         Format::kSigBaseKeyword, Format::kSigBaseTrustedHash, Format::kPlain, Format::kCsv,
-        Format::kVersion}) {
+        Format::kVersion, Format::kStix, Format::kMisp, Format::kJson}) {
     if (name == FormatName(f)) {
       out = f;
       return true;
@@ -150,27 +162,47 @@ bool ParseFormat(std::string_view name, Format& out) {
 }
 
 LoadStats LoadTextAs(std::string_view text, Format format, const std::string& display_name,
-                     const std::string& indicator_source, IndicatorSet& set) {
+                     const std::string& indicator_source, IndicatorSet& set,
+                     const LoadOptions& options) {
   if (format == Format::kAuto) format = DetectFormat(display_name);
   LoadStats stats;
   stats.name = display_name;
+  if (format == Format::kStix || format == Format::kMisp || format == Format::kJson) {
+    internal::LoadJson(text, format, display_name, indicator_source, options, set, stats);
+    return stats;
+  }
   internal::Sink sink(set, stats, display_name, indicator_source);
   Dispatch(text, format, sink);
   return stats;
 }
 
+LoadStats LoadTextAs(std::string_view text, Format format, const std::string& display_name,
+                     const std::string& indicator_source, IndicatorSet& set) {
+  return LoadTextAs(text, format, display_name, indicator_source, set, LoadOptions{});
+}
+
 LoadStats LoadText(std::string_view text, Format format, const std::string& source_name,
-                   IndicatorSet& set) {
-  LoadStats stats = LoadTextAs(text, format, source_name, {}, set);
+                   IndicatorSet& set, const LoadOptions& options) {
+  LoadStats stats = LoadTextAs(text, format, source_name, {}, set, options);
   set.stats().push_back(stats);
   return stats;
 }
 
-Result<LoadStats> LoadFile(const fs::path& file, Format format, IndicatorSet& set) {
+LoadStats LoadText(std::string_view text, Format format, const std::string& source_name,
+                   IndicatorSet& set) {
+  return LoadText(text, format, source_name, set, LoadOptions{});
+}
+
+Result<LoadStats> LoadFile(const fs::path& file, Format format, IndicatorSet& set,
+                           const LoadOptions& options) {
   Result<std::string> data = ReadRegularFile(file);
   if (!data.ok()) return data.status();
   if (format == Format::kAuto) format = DetectFormat(file);
-  return LoadText(*data, format, file.string(), set);
+  return LoadText(*data, format, file.string(), set, options);
+}
+
+Result<LoadStats> LoadFile(const fs::path& file, Format format, IndicatorSet& set) {
+  return LoadFile(file, format, set, LoadOptions{});
 }
 
 bool IsIndicatorFileName(std::string_view file_name) {
@@ -179,12 +211,17 @@ bool IsIndicatorFileName(std::string_view file_name) {
   if (name == "version") return false;  // a pack's date stamp
   for (std::string_view prefix : {"readme", "license", "licence", "copying"})
     if (name.rfind(prefix, 0) == 0) return false;
-  for (std::string_view ext : {".yar", ".yara", ".yml", ".yaml", ".json", ".md"})
+  for (std::string_view ext : {".yar", ".yara", ".yml", ".yaml", ".md"})
     if (EndsWith(name, ext)) return false;
   return true;
 }
 
 Result<std::vector<LoadStats>> LoadDirectory(const fs::path& dir, IndicatorSet& set) {
+  return LoadDirectory(dir, set, LoadOptions{});
+}
+
+Result<std::vector<LoadStats>> LoadDirectory(const fs::path& dir, IndicatorSet& set,
+                                             const LoadOptions& options) {
   std::error_code ec;
   fs::path root = dir;
   if (fs::is_directory(dir / "iocs", ec)) root = dir / "iocs";
@@ -204,7 +241,7 @@ Result<std::vector<LoadStats>> LoadDirectory(const fs::path& dir, IndicatorSet& 
   std::sort(files.begin(), files.end());
   std::vector<LoadStats> out;
   for (const fs::path& f : files) {
-    Result<LoadStats> r = LoadFile(f, Format::kAuto, set);
+    Result<LoadStats> r = LoadFile(f, Format::kAuto, set, options);
     if (!r.ok()) return r.status();
     out.push_back(std::move(*r));
   }

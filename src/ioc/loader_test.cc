@@ -43,7 +43,9 @@ TEST(FormatName, RoundTrips) {
     EXPECT_EQ(back, f);
   }
   Format f;
-  EXPECT_FALSE(ParseFormat("stix", f));
+  EXPECT_FALSE(ParseFormat("stix2", f));
+  EXPECT_TRUE(ParseFormat("stix", f));  // issue 6
+  EXPECT_EQ(f, Format::kStix);
 }
 
 TEST(Plain, KindsScoresCommentsAndRefanging) {
@@ -218,7 +220,7 @@ TEST(IsIndicatorFileName, Table) {
   EXPECT_FALSE(IsIndicatorFileName("readme"));
   EXPECT_FALSE(IsIndicatorFileName("LICENSE.md"));
   EXPECT_FALSE(IsIndicatorFileName("rules.yar"));
-  EXPECT_FALSE(IsIndicatorFileName("event.misp.json"));
+  EXPECT_TRUE(IsIndicatorFileName("event.misp.json"));  // STIX/MISP (issue 6)
   EXPECT_FALSE(IsIndicatorFileName(".git"));
   EXPECT_FALSE(IsIndicatorFileName("c2.txt~"));
 }

@@ -29,12 +29,14 @@ enum class Kind {
   // An affected version of an installed product: `value` is the version,
   // `product` and `platform` say of what (see loader.h, version-iocs.txt).
   kVersion,
+  kYara,  // a YARA rule's source text (MISP `yara` attributes, STIX pattern_type yara)
 };
 
 // "md5", "sha1", "sha256", "filename", "domain", "ipv4", "ipv6", "cidr", "url", "keyword",
-// "version".
+// "version", "yara".
 const char* KindName(Kind kind);
-// The reason kind a finding reports: "hash", "filename", "c2", "keyword", "version".
+// The reason kind a finding reports: "hash", "filename", "c2", "keyword", "version",
+// "yara".
 const char* ReasonKind(Kind kind);
 bool IsHashKind(Kind kind);
 bool IsNetworkKind(Kind kind);  // domain, ipv4, ipv6, cidr, url
@@ -52,6 +54,10 @@ struct Indicator {
   int score = 100;
   std::string description;
   std::string source;  // "path/to/file:LINE" or "builtin:3cx"
+  // Hash indicators only: the file's base name must also equal this (exactly,
+  // case-sensitive) for the hash to count; empty = the hash alone suffices.
+  // From STIX patterns such as [file:name = 'a.dll' AND file:hashes.MD5 = '...'].
+  std::string and_filename;
 };
 
 // Counts and problems from loading, per file, for the summary and `iocs check`.
@@ -78,7 +84,7 @@ class IndicatorSet {
  public:
   // Adds an indicator. Duplicates (same kind and value; for filename regexes
   // also the same FP regex; for versions also the same product, compared
-  // case-insensitively, and platform) are kept once: the first keeps its place (and its
+  // case-insensitively, and platform; for hashes also the same and_filename) are kept once: the first keeps its place (and its
   // score and description), later ones are counted as duplicates by the loader.
   // Returns false for a duplicate.
   bool Add(Indicator ind);
@@ -87,13 +93,18 @@ class IndicatorSet {
 
   const std::vector<Indicator>& all() const { return all_; }
   std::vector<const Indicator*> OfKind(Kind kind) const;
-  // Exact hash lookup; hex must be lower-case. nullptr if absent.
+  // Exact hash lookup; hex must be lower-case. nullptr if absent. Finds only
+  // the unconditional indicator (empty and_filename); see FindHashes.
   const Indicator* FindHash(Kind kind, std::string_view hex) const;
+  // Every indicator with this hash: the unconditional one (if any) first,
+  // then those with an and_filename condition (the caller checks the name).
+  std::vector<const Indicator*> FindHashes(Kind kind, std::string_view hex) const;
   bool IsTrustedHash(std::string_view hex) const;
   bool Has(Kind kind) const;
   // Number of indicators of one kind (per-kind count, O(log kinds)).
   size_t CountOf(Kind kind) const;
   size_t trusted_count() const { return trusted_.size(); }
+  const std::unordered_set<std::string>& trusted() const { return trusted_; }
   size_t size() const { return all_.size(); }
 
   // Stats of every load that fed this set, in load order.
@@ -104,6 +115,8 @@ class IndicatorSet {
   std::vector<Indicator> all_;
   std::unordered_map<std::string, size_t> index_;  // KindName + ':' + value -> position
   std::unordered_set<std::string> trusted_;
+  // KindName + ':' + hash -> positions of hash indicators with an and_filename.
+  std::unordered_map<std::string, std::vector<size_t>> conditional_;
   std::map<Kind, size_t> per_kind_;
   std::vector<LoadStats> stats_;
 };

@@ -52,6 +52,7 @@
 // lone newline are rejected (they would match countless innocent files).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -72,33 +73,51 @@ enum class Format {
   kPlain,
   kCsv,
   kVersion,  // affected product versions (see above)
+  kStix,     // STIX 2.1 JSON (interchange.h)
+  kMisp,     // MISP event JSON (interchange.h)
+  kJson,     // STIX or MISP, decided by the content (DetectJsonFormat)
+};
+
+// Options for the interchange loaders (STIX, MISP); the other formats ignore them.
+struct LoadOptions {
+  // MISP: also load attributes without the to_ids flag (default score 50).
+  bool all_attributes = false;
+  // STIX: "now" for valid_until, in Unix seconds; 0 = the current time.
+  std::int64_t now = 0;
 };
 
 // The format a file name implies: ".csv" -> kCsv; else by the lower-cased
 // name containing "hash" (with "falsepositive" or "trusted": trusted hashes),
 // "filename", "c2", "keyword", "version" (but not the name "version" alone),
 // in that order; else kPlain.
+// A ".json" name gives kJson (before any other test).
 Format DetectFormat(const std::filesystem::path& file);
 
-// "auto", "hash", "trusted-hash", "filename", "c2", "keyword", "plain", "csv", "version".
+// "auto", "hash", "trusted-hash", "filename", "c2", "keyword", "plain", "csv", "version",
+// "stix", "misp", "json".
 const char* FormatName(Format format);
 // Inverse of FormatName; false for an unknown name.
 bool ParseFormat(std::string_view name, Format& out);
 
 // False for names LoadDirectory leaves alone: hidden files, editor backups
 // (~), README*, LICENSE*/LICENCE*, COPYING*, a pack's "VERSION" stamp, and rule or document files
-// (.yar .yara .yml .yaml .json .md), which other loaders read.
+// (.yar .yara .yml .yaml .md), which other loaders read. ".json" files are
+// indicator files (STIX or MISP).
 bool IsIndicatorFileName(std::string_view file_name);
 
 // Parses `text` as if read from `source_name` (used in "source" and problems).
 // Appends to `set`; returns the stats of this load (also appended to set.stats()).
 LoadStats LoadText(std::string_view text, Format format, const std::string& source_name,
                    IndicatorSet& set);
+LoadStats LoadText(std::string_view text, Format format, const std::string& source_name,
+                   IndicatorSet& set, const LoadOptions& options);
 
 // Reads and loads one file (kAuto: DetectFormat). Error only if the file
 // cannot be read: missing, unreadable, not a regular file (never blocks on a
 // FIFO), or larger than 1 GiB. Opens with O_NOATIME where permitted.
 Result<LoadStats> LoadFile(const std::filesystem::path& file, Format format, IndicatorSet& set);
+Result<LoadStats> LoadFile(const std::filesystem::path& file, Format format, IndicatorSet& set,
+                           const LoadOptions& options);
 
 // Loads every indicator file in a folder (not recursive into yara/). For a
 // signature-base root (with iocs/), loads iocs/. Files named README*, LICENSE*
@@ -106,6 +125,8 @@ Result<LoadStats> LoadFile(const std::filesystem::path& file, Format format, Ind
 // Regular files only, in name order, format by DetectFormat. Error if the
 // folder cannot be listed or one of its indicator files cannot be read.
 Result<std::vector<LoadStats>> LoadDirectory(const std::filesystem::path& dir, IndicatorSet& set);
+Result<std::vector<LoadStats>> LoadDirectory(const std::filesystem::path& dir, IndicatorSet& set,
+                                             const LoadOptions& options);
 
 inline constexpr char kBuiltin3cxSource[] = "builtin:3cx";
 
