@@ -16,6 +16,8 @@
 #include <cstring>
 #include <cerrno>
 
+#include "iocs_cmd.h"
+#include "signatures_cmd.h"
 #include "trawl/app/scan.h"
 #include "trawl/report/sink.h"
 
@@ -114,6 +116,13 @@ int main(int argc, char** argv) {
       ->type_name("PATH");
   scan->add_option("--yara", config.yara_paths, "YARA rule file or folder")->type_name("PATH");
   scan->add_flag("--no-builtin", no_builtin, "Do not load the built-in 3CX indicator pack");
+  bool no_packs = false;
+  scan->add_flag("--no-packs", no_packs, "Do not load installed signature packs");
+  scan->add_flag("--all-attributes", config.all_attributes,
+                 "MISP: also load attributes without the to_ids flag");
+  int command_exit = -1;  // set by the iocs/signatures commands when they run
+  trawl::app::AddIocsCommands(app, command_exit);
+  trawl::app::AddSignaturesCommands(app, command_exit);
   scan->add_option("--json", json_path, "Write JSON Lines findings to FILE ('-' for stdout)")
       ->type_name("FILE");
   scan->add_option("--exclude", config.exclude_globs, "Skip paths matching GLOB (pruned)")
@@ -150,6 +159,7 @@ int main(int argc, char** argv) {
 
   if (scan->parsed()) {
     config.builtin = !no_builtin;
+    config.packs = !no_packs;
     for (const std::string& m : CLI::detail::split(modules, ',')) {
       if (m.empty()) continue;
       const auto& known = trawl::app::KnownModules();
@@ -165,5 +175,6 @@ int main(int argc, char** argv) {
     }
     return RunScanCommand(config, json_path, no_color, quiet);
   }
+  if (command_exit >= 0) return command_exit;
   return kExitError;
 }

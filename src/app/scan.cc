@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "trawl/app/packs.h"
 #include "trawl/core/text.h"
 #include "trawl/hash/hash.h"
 #include "trawl/ioc/indicator.h"
@@ -76,6 +77,11 @@ void ReportLoad(std::FILE* log, bool quiet, const ioc::LoadStats& st) {
   PrintProblems(log, st.problems, quiet);
 }
 
+std::string_view BaseName(std::string_view path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
 bool IsRuleFile(const fs::path& p) {
   std::string ext = ToLowerAscii(p.extension().string());
   return ext == ".yar" || ext == ".yara";
@@ -86,6 +92,8 @@ bool IsRuleFile(const fs::path& p) {
 Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quiet) {
   EnginePtr engine(new Engine);
   std::vector<std::string> rule_paths = config.yara_paths;
+  ioc::LoadOptions load_opts;
+  load_opts.all_attributes = config.all_attributes;
 
   if (config.builtin) {
     ioc::LoadStats st = ioc::LoadBuiltin3cx(engine->set);
@@ -97,7 +105,7 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
     fs::file_status status = fs::status(p, ec);
     if (ec) return Status::Error(fmt::format("--iocs {}: {}", p, ec.message()));
     if (fs::is_directory(status)) {
-      auto loaded = ioc::LoadDirectory(p, engine->set);
+      auto loaded = ioc::LoadDirectory(p, engine->set, load_opts);
       if (!loaded.ok()) return loaded.status();
       for (const ioc::LoadStats& st : *loaded) {
         ReportLoad(log, quiet, st);
@@ -113,10 +121,33 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
     } else if (IsRuleFile(p)) {
       rule_paths.push_back(p);
     } else {
-      auto loaded = ioc::LoadFile(p, ioc::DetectFormat(p), engine->set);
+      auto loaded = ioc::LoadFile(p, ioc::DetectFormat(p), engine->set, load_opts);
       if (!loaded.ok()) return loaded.status();
       ReportLoad(log, quiet, *loaded);
       engine->set_infos.push_back(InfoOf(*loaded));
+    }
+  }
+
+  // Installed signature packs (`trawl signatures install`): one set each in
+  // the summary, "pack:NAME" with the pack's version.
+  if (config.packs) {
+    fs::path dir = config.packs_dir.empty() ? PacksDir() : fs::path(config.packs_dir);
+    auto packs = ListPacks(dir);
+    if (!packs.ok()) return Status::Error("signature packs: " + packs.status().message());
+    for (const PackManifest& pack : *packs) {
+      auto loaded = ioc::LoadDirectory(pack.content, engine->set, load_opts);
+      if (!loaded.ok())
+        return Status::Error("pack " + pack.name + ": " + loaded.status().message());
+      ioc::LoadStats total;
+      total.name = "pack:" + pack.name;
+      total.version = pack.version;
+      for (const ioc::LoadStats& st : *loaded) total.Merge(st);
+      ReportLoad(log, quiet, total);
+      engine->set_infos.push_back(InfoOf(total));
+      if (fs::is_directory(pack.content / "yara"))
+        rule_paths.push_back((pack.content / "yara").string());
+      else if (pack.counts.count("yara_files"))
+        rule_paths.push_back(pack.content.string());
     }
   }
 
@@ -137,9 +168,13 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
     PrintProblems(log, bs.problems, quiet);
   }
 
-  if (!rule_paths.empty()) {
+  // Rules that came as indicators (MISP yara attributes, STIX yara patterns).
+  std::vector<yara::RuleSource> rule_sources;
+  for (const ioc::Indicator* ind : engine->set.OfKind(ioc::Kind::kYara))
+    rule_sources.push_back({ind->source, ind->value});
+  if (!rule_paths.empty() || !rule_sources.empty()) {
     yara::CompileStats cs;
-    auto rules = yara::Rules::Compile(rule_paths, cs);
+    auto rules = yara::Rules::Compile(rule_paths, rule_sources, cs);
     if (!rules.ok()) return Status::Error("YARA rules: " + rules.status().message());
     engine->rules = *rules;
     if (!quiet)
@@ -345,8 +380,11 @@ class ScanVisitor final : public walk::Visitor {
     for (const auto& [name, kind] : kKinds) {
       auto it = f.hashes.find(name);
       if (it == f.hashes.end()) continue;
-      if (const ioc::Indicator* ind = engine_.set.FindHash(kind, it->second))
+      for (const ioc::Indicator* ind : engine_.set.FindHashes(kind, it->second)) {
+        // A hash bound to a file name (STIX name AND hash) needs both.
+        if (!ind->and_filename.empty() && ind->and_filename != BaseName(entry.path)) continue;
         f.reasons.push_back({"hash", ind->value, ind->description, ind->source, ind->score});
+      }
     }
 
     if (want_yara) {

@@ -27,6 +27,9 @@ struct ScanConfig {
   std::vector<std::string> ioc_paths;   // --iocs: files, folders, signature-base roots
   std::vector<std::string> yara_paths;  // --yara: rule files or folders
   bool builtin = true;                  // the built-in 3CX pack
+  bool all_attributes = false;          // --all-attributes: MISP attributes without to_ids too
+  bool packs = true;                    // installed signature packs (--no-packs: off)
+  std::string packs_dir;                // where packs are; empty = PacksDir() (packs.h)
   std::vector<std::string> exclude_globs;
   bool follow_symlinks = false;
   bool one_filesystem = false;
