@@ -1,0 +1,296 @@
+// Browser history sweep: Chromium-family `History` (urls, visits) and Firefox
+// `places.sqlite` (moz_places, moz_historyvisits), read from a private copy.
+//
+// Why a copy: opening the evidence with SQLite would create a `-shm` (and take
+// locks) beside it, could roll back or checkpoint into it, and a running
+// Chrome holds its History locked. So the database and its `-wal` and
+// `-journal` are copied, byte for byte, into a fresh 0700 directory and
+// SQLite opens the copy read-only: visits still only in the WAL are read, the
+// evidence is never written, and the copies are removed afterwards.
+#include <dirent.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <unordered_map>
+
+#include "internal.h"
+#include "trawl/core/text.h"
+#include "trawl/read/read.h"
+
+namespace trawl::artifacts::detail {
+
+namespace {
+
+// --- The private directory ---------------------------------------------------
+
+// Removes the directory and every file in it (all of them ours: the copies and
+// what SQLite made beside them).
+struct PrivateDirRemover {
+  void operator()(std::string* dir) const noexcept {
+    if (DIR* d = opendir(dir->c_str())) {
+      while (dirent* e = readdir(d)) {
+        if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+        unlinkat(dirfd(d), e->d_name, 0);
+      }
+      closedir(d);
+    }
+    rmdir(dir->c_str());
+    delete dir;
+  }
+};
+using PrivateDir = std::unique_ptr<std::string, PrivateDirRemover>;
+
+Result<PrivateDir> MakePrivateDir(const Options& opts) {
+  std::string base = opts.temp_dir;
+  if (base.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    base = tmp && *tmp ? tmp : "/tmp";
+  }
+  std::string tmpl = base + "/trawl-history-XXXXXX";
+  if (!mkdtemp(tmpl.data()))  // mode 0700
+    return Status::Error("cannot create a private directory in " + base + ": " +
+                         std::strerror(errno));
+  return PrivateDir(new std::string(tmpl));
+}
+
+struct FdCloser {
+  void operator()(int* fd) const noexcept {
+    close(*fd);
+    delete fd;
+  }
+};
+
+// Copies `src` (opened evidence-safely) to the new file `dst`, at most the
+// size it had when opened. `budget` is what may still be copied.
+Status CopyFile(const std::string& src, const std::string& dst, std::uint64_t& budget) {
+  auto in = read::File::Open(src);
+  if (!in.ok()) return in.status();
+  auto size = static_cast<std::uint64_t>(in->st().st_size);
+  if (size > budget)
+    return Status::Error(fmt::format("{}: {} bytes: larger than the copy limit", src, size));
+  int raw = open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (raw < 0) return Status::Error(dst + ": " + std::strerror(errno));
+  std::unique_ptr<int, FdCloser> out(new int(raw));
+  Status write_error = Status::Ok();
+  auto stats = read::ReadChunks(*in, size, 1u << 20, [&](const std::uint8_t* d, std::size_t n) {
+    while (n > 0 && write_error.ok()) {
+      ssize_t w = write(*out, d, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) {
+        write_error = Status::Error(dst + ": write: " + std::strerror(errno));
+        break;
+      }
+      d += w;
+      n -= static_cast<std::size_t>(w);
+    }
+  });
+  if (!stats.ok()) return stats.status();
+  if (!write_error.ok()) return write_error;
+  budget -= stats->bytes;
+  return Status::Ok();
+}
+
+// --- SQLite ------------------------------------------------------------------
+
+struct DbCloser {
+  void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+};
+using Db = std::unique_ptr<sqlite3, DbCloser>;
+struct StmtFinalizer {
+  void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
+};
+using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+
+Result<Db> OpenCopy(const std::string& path, bool writable) {
+  sqlite3* raw = nullptr;
+  int flags = (writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) | SQLITE_OPEN_NOMUTEX |
+              SQLITE_OPEN_NOFOLLOW;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  Db db(raw);
+  if (rc != SQLITE_OK) return Status::Error(raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
+  // A hostile database: no schema-defined functions with side effects, no
+  // writes to the schema, no extensions.
+  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
+  return db;
+}
+
+Result<Stmt> Prepare(sqlite3* db, const char* sql) {
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db, sql, -1, &raw, nullptr);
+  Stmt s(raw);
+  if (rc != SQLITE_OK) return Status::Error(sqlite3_errmsg(db));
+  return s;
+}
+
+std::string_view ColumnText(sqlite3_stmt* s, int col) {
+  const unsigned char* p = sqlite3_column_text(s, col);
+  int n = sqlite3_column_bytes(s, col);
+  if (!p || n <= 0) return {};
+  return {reinterpret_cast<const char*>(p), static_cast<std::size_t>(n)};
+}
+
+// Tables a history database must have, checked before any query so a
+// lookalike (a view or a missing table) is refused with a clear reason.
+Status CheckTables(sqlite3* db, std::initializer_list<const char*> tables) {
+  auto stmt = Prepare(db, "SELECT type FROM sqlite_master WHERE name = ?1");
+  if (!stmt.ok()) return stmt.status();
+  for (const char* t : tables) {
+    sqlite3_reset(stmt->get());
+    sqlite3_bind_text(stmt->get(), 1, t, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(stmt->get());
+    if (rc == SQLITE_ROW) {
+      if (ColumnText(stmt->get(), 0) != "table")
+        return Status::Error(fmt::format("'{}' is not a table", t));
+    } else if (rc == SQLITE_DONE) {
+      return Status::Error(fmt::format("no table '{}'", t));
+    } else {
+      return Status::Error(sqlite3_errmsg(db));
+    }
+  }
+  return Status::Ok();
+}
+
+// The two layouts, as SQL.
+struct Schema {
+  const char* urls_table;
+  const char* visits_table;
+  const char* urls_sql;    // id, url, title, last visit time
+  const char* visits_sql;  // id, time, for ?1 = url id
+  std::optional<std::int64_t> (*to_unix_us)(std::int64_t);
+};
+
+const Schema kChromium = {
+    "urls", "visits", "SELECT id, url, title, last_visit_time FROM urls ORDER BY id",
+    "SELECT id, visit_time FROM visits WHERE url = ?1 ORDER BY visit_time, id",
+    &WebKitToUnixMicros};
+const Schema kFirefox = {
+    "moz_places", "moz_historyvisits",
+    "SELECT id, url, title, last_visit_date FROM moz_places ORDER BY id",
+    "SELECT id, visit_date FROM moz_historyvisits WHERE place_id = ?1 ORDER BY visit_date, id",
+    &PrTimeToUnixMicros};
+
+struct MatchedUrl {
+  std::int64_t id = 0;
+  std::string url, title;
+  std::int64_t last_visit = 0;
+  const ioc::Indicator* indicator = nullptr;
+};
+
+bool IsReadonlyRollback(int rc) {
+  return rc == SQLITE_READONLY_ROLLBACK || rc == SQLITE_READONLY_RECOVERY;
+}
+
+}  // namespace
+
+Result<SweepResult> ScanBrowserFile(const std::string& path, const Target& target,
+                                    const netmatch::NetMatcher& m, const Options& opts) {
+  const Schema& schema = target.type == Type::kFirefoxPlaces ? kFirefox : kChromium;
+  SweepResult result;
+  result.type = target.type;
+  Collector collect(opts, result);
+
+  // 1. The private copy: database, then -wal and -journal when present.
+  auto dir = MakePrivateDir(opts);
+  if (!dir.ok()) return dir.status();
+  const std::string copy = **dir + "/copy";
+  std::uint64_t budget = opts.max_copy_bytes;
+  if (Status st = CopyFile(path, copy, budget); !st.ok()) return st;
+  for (const char* suffix : {"-wal", "-journal"}) {
+    std::string side = path + suffix;
+    struct stat sst;
+    if (lstat(side.c_str(), &sst) != 0) {
+      if (errno != ENOENT)
+        collect.Error(fmt::format("{}: {} (database read without it)", side, std::strerror(errno)));
+      continue;
+    }
+    if (Status st = CopyFile(side, copy + suffix, budget); !st.ok())
+      collect.Error(st.message() + " (database read without it)");
+  }
+
+  // 2. Open the copy read-only. A hot rollback journal can only be rolled
+  // back through a writable connection: that writes to our copy, never to
+  // the evidence.
+  auto db = OpenCopy(copy, false);
+  if (!db.ok()) return Status::Error(path + ": " + db.status().message());
+  Status tables = CheckTables(db->get(), {schema.urls_table, schema.visits_table});
+  if (!tables.ok() && IsReadonlyRollback(sqlite3_extended_errcode(db->get()))) {
+    db = OpenCopy(copy, true);
+    if (!db.ok()) return Status::Error(path + ": " + db.status().message());
+    tables = CheckTables(db->get(), {schema.urls_table, schema.visits_table});
+  }
+  if (!tables.ok()) return Status::Error(path + ": not a browser history: " + tables.message());
+
+  // 3. Every URL through the matcher; then the visits of those that match.
+  std::vector<MatchedUrl> matched;
+  {
+    auto stmt = Prepare(db->get(), schema.urls_sql);
+    if (!stmt.ok()) return Status::Error(path + ": " + stmt.status().message());
+    int rc;
+    while ((rc = sqlite3_step(stmt->get())) == SQLITE_ROW) {
+      result.items++;
+      std::string_view url = ColumnText(stmt->get(), 1);
+      if (url.empty()) continue;
+      const ioc::Indicator* ind = m.MatchUrl(url);
+      if (!ind) continue;
+      matched.push_back({sqlite3_column_int64(stmt->get(), 0), std::string(url),
+                         std::string(ColumnText(stmt->get(), 2)),
+                         sqlite3_column_int64(stmt->get(), 3), ind});
+    }
+    if (rc != SQLITE_DONE)
+      collect.Error(fmt::format("table {}: {} after {} rows (the rest not read)", schema.urls_table,
+                                sqlite3_errmsg(db->get()), result.items));
+  }
+  if (matched.empty()) {
+    collect.Finish();
+    return result;
+  }
+
+  auto visits = Prepare(db->get(), schema.visits_sql);
+  if (!visits.ok()) return Status::Error(path + ": " + visits.status().message());
+  for (const MatchedUrl& u : matched) {
+    auto add = [&](std::optional<std::int64_t> visit_id, std::int64_t raw_time) {
+      std::optional<std::int64_t> time_us = schema.to_unix_us(raw_time);
+      if (!collect.Count(u.indicator, time_us)) return;
+      Hit hit;
+      hit.indicator = u.indicator;
+      hit.time_unix_us = time_us;
+      if (time_us) hit.time_text = FormatIsoUtcMicros(*time_us);
+      hit.matched = EscapeControl(u.url.substr(0, 2048));
+      hit.fields.push_back({"url", Excerpt(u.url, 0, 0, 2048)});
+      hit.fields.push_back({"browser", target.browser});
+      hit.fields.push_back({"profile", EscapeControl(target.profile)});
+      if (!target.user.empty()) hit.fields.push_back({"user", EscapeControl(target.user)});
+      if (!u.title.empty()) hit.fields.push_back({"title", Excerpt(u.title, 0, 0, 512)});
+      if (visit_id) hit.fields.push_back({"visit", *visit_id});
+      hit.fields.push_back({"matched", hit.matched});
+      collect.Keep(std::move(hit));
+    };
+    sqlite3_reset(visits->get());
+    sqlite3_bind_int64(visits->get(), 1, u.id);
+    int rc;
+    std::uint64_t n = 0;
+    while ((rc = sqlite3_step(visits->get())) == SQLITE_ROW) {
+      n++;
+      add(sqlite3_column_int64(visits->get(), 0), sqlite3_column_int64(visits->get(), 1));
+    }
+    if (rc != SQLITE_DONE) {
+      collect.Error(fmt::format("table {}: {} (visits of URL id {} not all read)",
+                                schema.visits_table, sqlite3_errmsg(db->get()), u.id));
+    }
+    // A URL whose visits expired (or were deleted) still says it was visited,
+    // and when last.
+    if (n == 0) add(std::nullopt, u.last_visit);
+  }
+  collect.Finish();
+  return result;
+}
+
+}  // namespace trawl::artifacts::detail

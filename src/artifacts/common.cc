@@ -1,0 +1,369 @@
+// Shared machinery of the artifact sweeps: the sweeper front end, hit
+// collection, field scanning, excerpts, times, findings and the timeline.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "internal.h"
+#include "trawl/core/text.h"
+
+namespace trawl::artifacts {
+
+const char* ModuleName(Type type) {
+  switch (type) {
+    case Type::kEvtx:
+      return "evtx";
+    case Type::kJournal:
+      return "journal";
+    case Type::kChromiumHistory:
+    case Type::kFirefoxPlaces:
+      return "browser";
+    case Type::kNone:
+      break;
+  }
+  return "";
+}
+
+namespace detail {
+
+Result<ScratchPool::Lease> ScratchPool::Get() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!free_.empty()) {
+      auto s = std::move(free_.back());
+      free_.pop_back();
+      return Lease(this, std::move(s));
+    }
+  }
+  auto s = matcher_.MakeScratch();
+  if (!s.ok()) return s.status();
+  return Lease(this, std::move(s).value());
+}
+
+void ScratchPool::Put(std::unique_ptr<netmatch::NetMatcher::Scratch> s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  free_.push_back(std::move(s));
+}
+
+bool Collector::Count(const ioc::Indicator* ind, std::optional<std::int64_t> time_us) {
+  r_.hits_total++;
+  logs::Tally& t = r_.tally[ind];
+  t.hits++;
+  if (time_us) {
+    // Floor to milliseconds (the timeline's unit), also before 1970.
+    std::int64_t ms = *time_us / 1000 - (*time_us % 1000 < 0 ? 1 : 0);
+    if (!t.first_ms || ms < *t.first_ms) t.first_ms = ms;
+    if (!t.last_ms || ms > *t.last_ms) t.last_ms = ms;
+  }
+  return Keeps();
+}
+
+void Collector::Error(std::string message) {
+  if (r_.errors.size() < opts_.max_errors_per_file)
+    r_.errors.push_back(std::move(message));
+  else
+    errors_dropped_++;
+}
+
+void Collector::Finish() {
+  if (errors_dropped_)
+    r_.errors.push_back(fmt::format("{} more problems in this file (not listed)", errors_dropped_));
+  errors_dropped_ = 0;
+}
+
+Status FieldScanner::Scan(const netmatch::NetMatcher& m, netmatch::NetMatcher::Scratch& scratch,
+                          const std::vector<std::string_view>& values, std::vector<FieldHit>& out) {
+  buf_.clear();
+  starts_.clear();
+  for (std::string_view v : values) {
+    starts_.push_back(buf_.size());
+    buf_.append(v);
+    buf_.push_back('\n');
+  }
+  hits_.clear();
+  Status st = m.Scan(buf_, scratch, hits_);
+  if (!st.ok()) return st;
+  for (netmatch::Hit& h : hits_) {
+    // The value holding the match: the last start at or before its offset.
+    auto it = std::upper_bound(starts_.begin(), starts_.end(), h.offset);
+    if (it == starts_.begin()) continue;
+    std::size_t field = static_cast<std::size_t>(it - starts_.begin()) - 1;
+    std::size_t vbegin = starts_[field];
+    std::size_t vsize = values[field].size();
+    std::size_t begin = h.offset - vbegin;
+    if (begin > vsize) continue;  // on the separator: cannot happen, but never index past
+    std::size_t end = std::min(vsize, begin + h.length);
+    bool seen = false;
+    for (const FieldHit& prev : out)
+      if (prev.field == field && prev.indicator == h.indicator) seen = true;
+    if (seen) continue;
+    out.push_back({field, h.indicator, begin, end, EscapeControl(h.matched)});
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const FieldHit& a, const FieldHit& b) { return a.field < b.field; });
+  return Status::Ok();
+}
+
+}  // namespace detail
+
+// ---------------------------------------------------------------------------
+// Times
+
+namespace {
+
+// Days since 1970-01-01 -> civil date (Howard Hinnant's algorithm).
+void CivilFromDays(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
+  z += 719468;
+  std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  unsigned doe = static_cast<unsigned>(z - era * 146097);
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = static_cast<std::int64_t>(yoe) + era * 400;
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  unsigned mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) y++;
+}
+
+constexpr std::int64_t kMicrosPerDay = 86400LL * 1000000;
+// Microseconds from 1601-01-01 to 1970-01-01.
+constexpr std::int64_t kWebKitToUnix = 11644473600LL * 1000000;
+
+}  // namespace
+
+std::string FormatIsoUtcMicros(std::int64_t unix_us) {
+  std::int64_t days = unix_us / kMicrosPerDay;
+  std::int64_t rem = unix_us % kMicrosPerDay;
+  if (rem < 0) {
+    rem += kMicrosPerDay;
+    days--;
+  }
+  std::int64_t y;
+  unsigned mo, d;
+  CivilFromDays(days, y, mo, d);
+  std::int64_t secs = rem / 1000000;
+  std::int64_t frac = rem % 1000000;
+  std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", y, mo, d, secs / 3600,
+                                secs / 60 % 60, secs % 60);
+  if (frac % 1000 == 0) {
+    if (frac) out += fmt::format(".{:03}", frac / 1000);
+  } else {
+    out += fmt::format(".{:06}", frac);
+  }
+  out += 'Z';
+  return out;
+}
+
+std::optional<std::int64_t> WebKitToUnixMicros(std::int64_t webkit_us) {
+  if (webkit_us <= 0) return std::nullopt;
+  // Year 10000 and later is not a time a browser wrote.
+  if (webkit_us > std::numeric_limits<std::int64_t>::max() / 2) return std::nullopt;
+  return webkit_us - kWebKitToUnix;
+}
+
+std::optional<std::int64_t> PrTimeToUnixMicros(std::int64_t prtime_us) {
+  if (prtime_us <= 0) return std::nullopt;
+  if (prtime_us > std::numeric_limits<std::int64_t>::max() / 2) return std::nullopt;
+  return prtime_us;
+}
+
+// ---------------------------------------------------------------------------
+// Excerpts
+
+namespace {
+
+// Length of the unit (one UTF-8 sequence, or one byte) starting at s[i].
+std::size_t UnitLen(std::string_view s, std::size_t i) {
+  unsigned char c = static_cast<unsigned char>(s[i]);
+  std::size_t n = c >= 0xF0 && c <= 0xF4   ? 4
+                  : c >= 0xE0 && c <= 0xEF ? 3
+                  : c >= 0xC2 && c <= 0xDF ? 2
+                                           : 1;
+  if (n == 1 || i + n > s.size()) return 1;
+  for (std::size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 1;
+  return n;
+}
+
+// Start of the unit that ends right before s[i] (i > 0).
+std::size_t PrevUnitStart(std::string_view s, std::size_t i) {
+  for (std::size_t back = 2; back <= 4 && back <= i; ++back)
+    if (UnitLen(s, i - back) == back) return i - back;
+  return i - 1;
+}
+
+// Start of the unit holding s[i].
+std::size_t UnitStartAt(std::string_view s, std::size_t i) {
+  for (std::size_t back = 1; back <= 3 && back <= i; ++back)
+    if (UnitLen(s, i - back) > back) return i - back;
+  return i;
+}
+
+}  // namespace
+
+std::string Excerpt(std::string_view value, std::size_t match_begin, std::size_t match_end,
+                    std::size_t max_bytes) {
+  std::string all = EscapeControl(value);
+  if (all.size() <= max_bytes) return all;
+  max_bytes = std::max<std::size_t>(max_bytes, 16);
+  const std::size_t budget = max_bytes - 6;  // room for "..." on both sides
+  match_begin = std::min(match_begin, value.size());
+  match_end = std::clamp(match_end, match_begin, value.size());
+  std::size_t l = match_begin < value.size() ? UnitStartAt(value, match_begin) : value.size();
+  std::size_t r = l;
+  std::string mid;
+  // The match itself first (cut when it alone exceeds the budget).
+  while (r < match_end) {
+    std::size_t n = UnitLen(value, r);
+    std::string esc = EscapeControl(value.substr(r, n));
+    if (mid.size() + esc.size() > budget) break;
+    mid += esc;
+    r += n;
+  }
+  std::vector<std::string> left;  // pieces, nearest first
+  std::size_t left_size = 0;
+  std::string right;
+  bool grow = true;
+  while (grow) {
+    grow = false;
+    if (r < value.size()) {
+      std::size_t n = UnitLen(value, r);
+      std::string esc = EscapeControl(value.substr(r, n));
+      if (mid.size() + left_size + right.size() + esc.size() <= budget) {
+        right += esc;
+        r += n;
+        grow = true;
+      }
+    }
+    if (l > 0) {
+      std::size_t p = PrevUnitStart(value, l);
+      std::string esc = EscapeControl(value.substr(p, l - p));
+      if (mid.size() + left_size + right.size() + esc.size() <= budget) {
+        left_size += esc.size();
+        left.push_back(std::move(esc));
+        l = p;
+        grow = true;
+      }
+    }
+  }
+  std::string out;
+  out.reserve(max_bytes);
+  if (l > 0) out += "...";
+  for (auto it = left.rbegin(); it != left.rend(); ++it) out += *it;
+  out += mid;
+  out += right;
+  if (r < value.size()) out += "...";
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Findings and the timeline
+
+std::vector<Finding> ToFindings(const std::string& path, const SweepResult& result,
+                                const Thresholds& t) {
+  std::vector<Finding> out;
+  auto make = [&](const Hit& hit) {
+    Finding f;
+    f.module = ModuleName(result.type);
+    f.path = path;
+    const ioc::Indicator& ind = *hit.indicator;
+    f.reasons.push_back(
+        {ioc::ReasonKind(ind.kind), ind.value, ind.description, ind.source, ind.score});
+    f.extra = hit.fields;
+    // `time` goes where the module wants it: after the locator fields
+    // (record / url), else first.
+    if (!hit.time_text.empty()) {
+      auto pos = f.extra.begin();
+      if (pos != f.extra.end() && (pos->first == "record" || pos->first == "url")) ++pos;
+      f.extra.insert(pos, {"time", hit.time_text});
+    }
+    ScoreFinding(f, t);
+    return f;
+  };
+  for (const Hit& hit : result.hits) {
+    Finding f = make(hit);
+    f.audience = Finding::Audience::kMachine;
+    out.push_back(std::move(f));
+  }
+  for (const auto& [ind, tally] : result.tally) {
+    const Hit* first = nullptr;
+    for (const Hit& hit : result.hits)
+      if (hit.indicator == ind) {
+        first = &hit;
+        break;
+      }
+    if (!first) continue;
+    Finding agg = make(*first);
+    agg.audience = Finding::Audience::kHuman;
+    agg.extra.insert(agg.extra.begin(), {"hits", static_cast<std::int64_t>(tally.hits)});
+    if (tally.first_ms) agg.extra.push_back({"first_seen", logs::FormatIsoUtc(*tally.first_ms)});
+    if (tally.last_ms) agg.extra.push_back({"last_seen", logs::FormatIsoUtc(*tally.last_ms)});
+    out.push_back(std::move(agg));
+  }
+  return out;
+}
+
+void AddToTimeline(const SweepResult& result, logs::Timeline& timeline) {
+  if (result.tally.empty()) return;
+  logs::LogFileResult as_log;  // the timeline reads only the per-indicator tally
+  as_log.tally = result.tally;
+  as_log.hits_total = result.hits_total;
+  timeline.Add(as_log);
+}
+
+// ---------------------------------------------------------------------------
+// Sweeper
+
+struct Sweeper::Impl {
+  Impl(const netmatch::NetMatcher& m, Options o) : matcher(m), opts(std::move(o)), pool(m) {}
+  const netmatch::NetMatcher& matcher;
+  Options opts;
+  mutable detail::ScratchPool pool;
+};
+
+Sweeper::Sweeper(const netmatch::NetMatcher& matcher, Options opts)
+    : impl_(std::make_unique<Impl>(matcher, std::move(opts))) {}
+Sweeper::~Sweeper() = default;
+
+const Options& Sweeper::options() const { return impl_->opts; }
+
+Target Sweeper::Detect(const std::string& path, const struct stat& st,
+                       const std::string& read_path) const {
+  const Options& o = impl_->opts;
+  Target t;
+  if (!S_ISREG(st.st_mode)) return t;
+  if (IsEvtxName(path)) {
+    if (o.evtx) t.type = Type::kEvtx;
+    return t;
+  }
+  if (IsJournalName(path)) {
+    if (o.journal) t.type = Type::kJournal;
+    return t;
+  }
+  if (o.browser) {
+    Target b = BrowserTargetOf(path);
+    if (b.type != Type::kNone) return b;
+  }
+  // An EVTX file under another name: only a file with more than the 4 KiB
+  // file header can hold a record.
+  if (o.evtx && st.st_size > 4096 && HasEvtxMagic(read_path)) t.type = Type::kEvtx;
+  return t;
+}
+
+Result<SweepResult> Sweeper::Scan(const std::string& read_path, const Target& target) const {
+  switch (target.type) {
+    case Type::kEvtx:
+      return detail::ScanEvtxFile(read_path, impl_->matcher, impl_->pool, impl_->opts);
+    case Type::kJournal:
+      return detail::ScanJournalFile(read_path, impl_->matcher, impl_->pool, impl_->opts);
+    case Type::kChromiumHistory:
+    case Type::kFirefoxPlaces:
+      return detail::ScanBrowserFile(read_path, target, impl_->matcher, impl_->opts);
+    case Type::kNone:
+      break;
+  }
+  return Status::Error(read_path + ": not an artifact this sweep reads");
+}
+
+}  // namespace trawl::artifacts

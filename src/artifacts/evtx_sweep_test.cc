@@ -1,0 +1,257 @@
+// The EVTX sweep over the real samples in ../shared/data/evtx. Expected hits
+// come from the samples themselves, read with trawl::evtx (whose decoding is
+// checked against libevtx in src/evtx).
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "test_util.h"
+#include "trawl/artifacts/artifacts.h"
+#include "trawl/evtx/evtx.h"
+
+namespace trawl::artifacts {
+namespace {
+
+const std::string kData = std::string(TRAWL_SHARED_DATA) + "/evtx/";
+const std::string kSysmonNet =
+    kData + "mdecrevoisier__ID3-7-10_Suspicious_DLL_loaded_CME_Mimikatz.evtx";
+
+std::vector<evtx::Record> ReadRecords(const std::string& path) {
+  std::vector<evtx::Record> out;
+  auto st = evtx::ReadFile(path, [&](const evtx::Record& r) { out.push_back(r); });
+  EXPECT_TRUE(st.ok()) << path;
+  return out;
+}
+
+std::string ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+std::uint32_t Le32(const std::string& b, std::size_t at) {
+  std::uint32_t v;
+  std::memcpy(&v, b.data() + at, 4);
+  return v;
+}
+
+TEST(EvtxSweep, IpFromSampleFoundInEveryFieldHoldingIt) {
+  std::vector<evtx::Record> records = ReadRecords(kSysmonNet);
+  ASSERT_FALSE(records.empty());
+  // The destination of the first network connection (Sysmon event 3).
+  std::string ip;
+  for (const evtx::Record& r : records)
+    for (const evtx::Field& f : r.fields)
+      if (ip.empty() && r.event_id == 3 && f.name == "DestinationIp") ip = f.value;
+  ASSERT_FALSE(ip.empty());
+  std::set<std::pair<std::uint64_t, std::string>> want;
+  for (const evtx::Record& r : records)
+    for (const evtx::Field& f : r.fields) {
+      if (f.value == ip)
+        want.insert({r.id, f.name});
+      else
+        ASSERT_EQ(f.value.find(ip), std::string::npos) << "only exact values in this sample";
+    }
+  ASSERT_GE(want.size(), 2u);
+
+  auto m = testing::MakeMatcher({{ioc::Kind::kIpv4, ip}});
+  Sweeper sweeper(*m->net, {});
+  auto res = sweeper.Scan(kSysmonNet, {Type::kEvtx});
+  ASSERT_TRUE(res.ok()) << res.status().message();
+  EXPECT_EQ(res->type, Type::kEvtx);
+  EXPECT_EQ(res->items, records.size());
+  EXPECT_TRUE(res->errors.empty());
+  std::set<std::pair<std::uint64_t, std::string>> got;
+  for (const Hit& h : res->hits) {
+    auto id = static_cast<std::uint64_t>(testing::IntField(h, "record"));
+    got.insert({id, testing::StrField(h, "field")});
+    const evtx::Record* rec = nullptr;
+    for (const evtx::Record& r : records)
+      if (r.id == id) rec = &r;
+    ASSERT_NE(rec, nullptr);
+    EXPECT_EQ(h.indicator->value, ip);
+    EXPECT_EQ(h.time_text, rec->time_text);
+    EXPECT_EQ(testing::StrField(h, "channel"), rec->channel);
+    EXPECT_EQ(testing::IntField(h, "event_id"), rec->event_id);
+    EXPECT_EQ(testing::StrField(h, "provider"), rec->provider);
+    EXPECT_EQ(testing::StrField(h, "computer"), rec->computer);
+    EXPECT_EQ(testing::StrField(h, "value"), ip);
+    EXPECT_EQ(testing::StrField(h, "matched"), ip);
+    EXPECT_EQ(std::get<bool>(*testing::FieldOf(h, "recovered")), false);
+    EXPECT_EQ(static_cast<std::uint64_t>(testing::IntField(h, "offset")), rec->file_offset);
+  }
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(res->hits_total, want.size());
+  ASSERT_EQ(res->tally.size(), 1u);
+  EXPECT_EQ(res->tally.begin()->second.hits, want.size());
+
+  // Findings: one per hit for machines, one aggregate for people.
+  std::vector<Finding> fs = ToFindings(kSysmonNet, *res);
+  EXPECT_EQ(fs.size(), want.size() + 1);
+  for (const Finding& f : fs) EXPECT_EQ(f.module, "evtx");
+}
+
+TEST(EvtxSweep, SystemFieldsAndKeywords) {
+  std::vector<evtx::Record> records = ReadRecords(kSysmonNet);
+  ASSERT_FALSE(records.empty());
+  // The parent domain of the computer name ("host.example.lan" -> "example.lan").
+  std::string computer = records[0].computer;
+  std::size_t dot = computer.find('.');
+  ASSERT_NE(dot, std::string::npos) << computer;
+  std::string domain = computer.substr(dot + 1);
+  // A keyword: the executable name of the first record with an Image field.
+  std::string keyword;
+  for (const evtx::Record& r : records)
+    for (const evtx::Field& f : r.fields)
+      if (keyword.empty() && f.name == "Image") keyword = f.value.substr(f.value.rfind('\\') + 1);
+  ASSERT_FALSE(keyword.empty());
+  std::set<std::pair<std::uint64_t, std::string>> want_kw;
+  for (const evtx::Record& r : records)
+    for (const evtx::Field& f : r.fields)
+      if (f.value.find(keyword) != std::string::npos) want_kw.insert({r.id, f.name});
+  ASSERT_FALSE(want_kw.empty());
+
+  auto m = testing::MakeMatcher({{ioc::Kind::kDomain, domain}, {ioc::Kind::kKeyword, keyword}});
+  Sweeper sweeper(*m->net, {});
+  auto res = sweeper.Scan(kSysmonNet, {Type::kEvtx});
+  ASSERT_TRUE(res.ok()) << res.status().message();
+  std::set<std::uint64_t> computer_hits;
+  std::set<std::pair<std::uint64_t, std::string>> kw_hits;
+  for (const Hit& h : res->hits) {
+    auto id = static_cast<std::uint64_t>(testing::IntField(h, "record"));
+    if (h.indicator->kind == ioc::Kind::kDomain &&
+        testing::StrField(h, "field") == "System/Computer")
+      computer_hits.insert(id);
+    if (h.indicator->kind == ioc::Kind::kKeyword)
+      kw_hits.insert({id, testing::StrField(h, "field")});
+  }
+  std::set<std::uint64_t> all_ids;
+  for (const evtx::Record& r : records)
+    if (r.computer == computer) all_ids.insert(r.id);
+  EXPECT_EQ(computer_hits, all_ids);
+  EXPECT_EQ(kw_hits, want_kw);
+}
+
+TEST(EvtxSweep, RecoveredRecordIsFlagged) {
+  // Copy the last record into its chunk's slack (as src/evtx's test does):
+  // the reader recovers it, the sweep flags its hits.
+  std::string file = ReadBytes(kSysmonNet);
+  std::vector<evtx::Record> records = ReadRecords(kSysmonNet);
+  ASSERT_EQ(records.size(), 5u);
+  const evtx::Record& src = records[4];
+  std::string ip;
+  for (const evtx::Field& f : src.fields)
+    if (f.name == "DestinationIp") ip = f.value;
+  ASSERT_FALSE(ip.empty());
+  std::uint32_t size = Le32(file, src.file_offset + 4);
+  std::uint32_t free_space = Le32(file, 4096 + 48);
+  std::uint64_t at = 4096 + ((free_space + 7) & ~7u) + 64;
+  ASSERT_LT(at + size, 4096u + 65536u);
+  std::memcpy(file.data() + at, file.data() + src.file_offset, size);
+  testing::TempDir dir;
+  std::string path = dir.Write("slack.evtx", file);
+
+  auto m = testing::MakeMatcher({{ioc::Kind::kIpv4, ip}});
+  Sweeper sweeper(*m->net, {});
+  auto res = sweeper.Scan(path, {Type::kEvtx});
+  ASSERT_TRUE(res.ok()) << res.status().message();
+  std::size_t recovered = 0, live = 0;
+  for (const Hit& h : res->hits) {
+    bool rec = std::get<bool>(*testing::FieldOf(h, "recovered"));
+    (rec ? recovered : live)++;
+    if (rec) {
+      EXPECT_EQ(static_cast<std::uint64_t>(testing::IntField(h, "offset")), at);
+      EXPECT_EQ(testing::StrField(h, "field"), "DestinationIp");
+    }
+  }
+  EXPECT_EQ(recovered, 1u);
+  EXPECT_GE(live, 1u);
+}
+
+TEST(EvtxSweep, BrokenChunksAreErrorsTheRestIsRead) {
+  const std::string sample = kData + "omerbenamram-evtx__sysmon.evtx";
+  std::vector<evtx::Record> clean = ReadRecords(sample);
+  std::string file = ReadBytes(sample);
+  const std::size_t chunk2 = 4096 + 2 * 65536;
+  file[chunk2 + 1000] ^= 0x5a;  // event records CRC no longer matches
+  testing::TempDir dir;
+  std::string path = dir.Write("broken.evtx", file);
+  // Every record's computer name's domain: hits in every chunk still read.
+  std::string computer = clean[0].computer;
+  auto m = testing::MakeMatcher({{ioc::Kind::kDomain, computer}});
+  Options opts;
+  opts.max_errors_per_file = 3;
+  Sweeper sweeper(*m->net, opts);
+  auto res = sweeper.Scan(path, {Type::kEvtx});
+  ASSERT_TRUE(res.ok()) << res.status().message();
+  EXPECT_LT(res->items, clean.size());
+  EXPECT_GT(res->items, 0u);
+  // Capped: three listed, then one line counting the rest.
+  ASSERT_EQ(res->errors.size(), 4u);
+  EXPECT_NE(res->errors.back().find("more problems"), std::string::npos);
+  bool crc = false;
+  for (const std::string& e : res->errors)
+    crc |= e.find("checksum mismatch") != std::string::npos &&
+           e.find(std::to_string(chunk2)) != std::string::npos;
+  Options all;
+  Sweeper uncapped(*m->net, all);
+  auto full = uncapped.Scan(path, {Type::kEvtx});
+  ASSERT_TRUE(full.ok());
+  for (const std::string& e : full->errors)
+    crc |= e.find("checksum mismatch") != std::string::npos &&
+           e.find(std::to_string(chunk2)) != std::string::npos;
+  EXPECT_TRUE(crc) << "the broken chunk is named by its offset";
+  EXPECT_GT(full->hits_total, 0u);
+}
+
+TEST(EvtxSweep, HitCapKeepsCounting) {
+  std::vector<evtx::Record> records = ReadRecords(kSysmonNet);
+  auto m = testing::MakeMatcher({{ioc::Kind::kDomain, records[0].computer}});
+  Options opts;
+  opts.max_hits_per_file = 2;
+  Sweeper sweeper(*m->net, opts);
+  auto res = sweeper.Scan(kSysmonNet, {Type::kEvtx});
+  ASSERT_TRUE(res.ok());
+  EXPECT_EQ(res->hits.size(), 2u);
+  EXPECT_EQ(res->hits_total, records.size());
+  EXPECT_EQ(res->tally.begin()->second.hits, records.size());
+}
+
+TEST(EvtxSweep, NotEvtxOrMissingIsAnError) {
+  testing::TempDir dir;
+  std::string junk = dir.Write("junk.evtx", std::string(70000, 'j'));
+  auto m = testing::MakeMatcher({{ioc::Kind::kDomain, "evil.example"}});
+  Sweeper sweeper(*m->net, {});
+  EXPECT_FALSE(sweeper.Scan(junk, {Type::kEvtx}).ok());
+  EXPECT_FALSE(sweeper.Scan(dir.path() + "/missing.evtx", {Type::kEvtx}).ok());
+  // Truncated inside the file header: an error or an empty read, never a crash.
+  std::string cut = dir.Write("cut.evtx", ReadBytes(kSysmonNet).substr(0, 100));
+  auto r = sweeper.Scan(cut, {Type::kEvtx});
+  if (r.ok()) {
+    EXPECT_EQ(r->items, 0u);
+  }
+}
+
+TEST(EvtxSweep, EverySampleReadsWithoutCrashing) {
+  auto m = testing::MakeMatcher({{ioc::Kind::kCidr, "0.0.0.0/0"}, {ioc::Kind::kKeyword, "exe"}});
+  Sweeper sweeper(*m->net, {});
+  for (const auto& e : std::filesystem::directory_iterator(kData)) {
+    if (!IsEvtxName(e.path().string())) continue;
+    auto res = sweeper.Scan(e.path().string(), {Type::kEvtx});
+    ASSERT_TRUE(res.ok()) << e.path() << ": " << res.status().message();
+    EXPECT_GT(res->items, 0u) << e.path();
+    for (const Hit& h : res->hits) {
+      EXPECT_LE(testing::StrField(h, "value").size(), 512u);
+      EXPECT_FALSE(testing::StrField(h, "field").empty());
+    }
+  }
+}
+
+}  // namespace
+}  // namespace trawl::artifacts

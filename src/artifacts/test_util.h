@@ -1,0 +1,82 @@
+// Helpers for the artifact sweep tests: temporary directories and matchers.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "trawl/artifacts/artifacts.h"
+#include "trawl/ioc/indicator.h"
+#include "trawl/netmatch/netmatch.h"
+
+namespace trawl::artifacts::testing {
+
+// A fresh directory, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = std::filesystem::temp_directory_path().string() + "/trawl-art-test-XXXXXX";
+    if (mkdtemp(tmpl.data())) path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+  // Writes `content` to path()/rel (parents created); returns the full path.
+  std::string Write(const std::string& rel, const std::string& content) const {
+    std::filesystem::path p = std::filesystem::path(path_) / rel;
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << content;
+    return p.string();
+  }
+
+ private:
+  std::string path_;
+};
+
+// An indicator set and a matcher over it (the set outlives the matcher).
+struct Matcher {
+  ioc::IndicatorSet set;
+  std::unique_ptr<netmatch::NetMatcher> net;
+};
+
+inline std::unique_ptr<Matcher> MakeMatcher(
+    const std::vector<std::pair<ioc::Kind, std::string>>& indicators) {
+  auto m = std::make_unique<Matcher>();
+  for (const auto& [kind, value] : indicators) {
+    ioc::Indicator ind;
+    ind.kind = kind;
+    ind.value = value;
+    ind.source = "test:1";
+    ind.score = 90;
+    m->set.Add(ind);
+  }
+  auto built = netmatch::NetMatcher::Build(m->set);
+  EXPECT_TRUE(built.ok()) << built.status().message();
+  if (built.ok()) m->net = std::make_unique<netmatch::NetMatcher>(std::move(built).value());
+  return m;
+}
+
+// The value of a module field of a hit, or nullptr.
+inline const FieldValue* FieldOf(const Hit& hit, const std::string& name) {
+  for (const auto& [k, v] : hit.fields)
+    if (k == name) return &v;
+  return nullptr;
+}
+inline std::string StrField(const Hit& hit, const std::string& name) {
+  const FieldValue* v = FieldOf(hit, name);
+  return v && std::holds_alternative<std::string>(*v) ? std::get<std::string>(*v) : "";
+}
+inline std::int64_t IntField(const Hit& hit, const std::string& name) {
+  const FieldValue* v = FieldOf(hit, name);
+  return v && std::holds_alternative<std::int64_t>(*v) ? std::get<std::int64_t>(*v) : -1;
+}
+
+}  // namespace trawl::artifacts::testing
