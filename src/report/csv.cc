@@ -13,9 +13,10 @@ std::string CsvCell(std::string_view text) {
   std::string v = internal::ValidUtf8(text);
   // Formula triggers: = + - @ after any leading spaces, or TAB / CR first.
   std::size_t i = v.find_first_not_of(' ');
-  bool formula = !v.empty() && (v[0] == '\t' || v[0] == '\r' ||
-                                (i != std::string::npos &&
-                                 (v[i] == '=' || v[i] == '+' || v[i] == '-' || v[i] == '@')));
+  bool formula =
+      !v.empty() &&
+      (v[0] == '\t' || v[0] == '\r' ||
+       (i != std::string::npos && (v[i] == '=' || v[i] == '+' || v[i] == '-' || v[i] == '@')));
   std::string out = "\"";
   if (formula) out += '\'';
   for (char c : v) {
@@ -28,10 +29,9 @@ std::string CsvCell(std::string_view text) {
 
 namespace {
 
-const char* const kColumns[] = {"type",   "level",  "score",   "module",      "path",
-                                "path_hex", "size", "md5",     "sha1",        "sha256",
-                                "reason_kinds", "indicators", "descriptions", "sources",
-                                "details"};
+const char* const kColumns[] = {"type",         "level",      "score",        "module",  "path",
+                                "path_hex",     "size",       "md5",          "sha1",    "sha256",
+                                "reason_kinds", "indicators", "descriptions", "sources", "details"};
 constexpr std::size_t kNumColumns = sizeof(kColumns) / sizeof(kColumns[0]);
 
 class CsvSink final : public Sink {

@@ -48,9 +48,12 @@ bool LooksLikeUrl(const std::string& s) { return s.find("://") != std::string::n
 
 std::string HashField(const std::string& hex) {
   switch (hex.size()) {
-    case 32: return "md5";
-    case 40: return "sha1";
-    case 64: return "sha256";
+    case 32:
+      return "md5";
+    case 40:
+      return "sha1";
+    case 64:
+      return "sha256";
   }
   return "";
 }
@@ -71,8 +74,8 @@ const FieldValue* Extra(const Finding& f, const std::string& key) {
 // records it as `matched`), else the indicator itself.
 std::string C2Target(const Finding& f, const Reason& r) {
   const FieldValue* m = Extra(f, "matched");
-  std::string target = m && std::holds_alternative<std::string>(*m) ? std::get<std::string>(*m)
-                                                                     : r.indicator;
+  std::string target =
+      m && std::holds_alternative<std::string>(*m) ? std::get<std::string>(*m) : r.indicator;
   return target.empty() ? r.indicator : target;
 }
 
@@ -164,9 +167,7 @@ class EcsSink final : public Sink {
     if (own_ && out_) std::fclose(out_);
   }
 
-  void OnFinding(const Finding& f) override {
-    Write(EcsFinding(f, opts_, internal::UtcNowIso()));
-  }
+  void OnFinding(const Finding& f) override { Write(EcsFinding(f, opts_, internal::UtcNowIso())); }
 
   void OnError(const ErrorRecord& e) override {
     json j;
@@ -174,9 +175,9 @@ class EcsSink final : public Sink {
     j["@timestamp"] = now;
     j["message"] = fmt::format("trawl could not check {}: {}", internal::ValidUtf8(e.path),
                                internal::ValidUtf8(e.message));
-    j["event"] = {{"kind", "event"},    {"category", {"file"}}, {"type", {"error"}},
-                  {"module", e.module}, {"dataset", "trawl." + e.module},
-                  {"created", now},     {"outcome", "failure"}};
+    j["event"] = {{"kind", "event"},     {"category", {"file"}},           {"type", {"error"}},
+                  {"module", e.module},  {"dataset", "trawl." + e.module}, {"created", now},
+                  {"outcome", "failure"}};
     j["error"]["message"] = e.message;
     SetHost(j, opts_);
     SetPath(j, e.module, e.path);
@@ -191,7 +192,7 @@ class EcsSink final : public Sink {
         "trawl scan {}: {} alert(s), {} warning(s), {} notice(s); {} files, {} bytes, {} "
         "error(s)",
         internal::Verdict(s), s.alerts, s.warnings, s.notices, s.files, s.bytes, s.errors);
-    j["event"] = {{"kind", "metric"}, {"category", {"host"}}, {"type", {"info"}},
+    j["event"] = {{"kind", "metric"},    {"category", {"host"}},       {"type", {"info"}},
                   {"module", "summary"}, {"dataset", "trawl.summary"}, {"created", now}};
     if (!s.started.empty()) j["event"]["start"] = s.started;
     if (!s.finished.empty()) j["event"]["end"] = s.finished;
@@ -245,15 +246,9 @@ std::string EcsFinding(const Finding& f, const EcsOptions& opts, const std::stri
   if (has_yara) categories.push_back("malware");
   if (has_c2) categories.push_back("network");
   categories.push_back("threat");
-  j["event"] = {{"kind", "alert"},
-                {"category", categories},
-                {"type", {"indicator"}},
-                {"module", f.module},
-                {"dataset", "trawl." + f.module},
-                {"provider", "trawl"},
-                {"severity", f.score},
-                {"risk_score", f.score},
-                {"created", timestamp}};
+  j["event"] = {{"kind", "alert"},     {"category", categories},         {"type", {"indicator"}},
+                {"module", f.module},  {"dataset", "trawl." + f.module}, {"provider", "trawl"},
+                {"severity", f.score}, {"risk_score", f.score},          {"created", timestamp}};
   j["log"]["level"] = LevelName(f.level);
   SetHost(j, opts);
   SetPath(j, f.module, f.path);
@@ -285,7 +280,8 @@ std::string EcsFinding(const Finding& f, const EcsOptions& opts, const std::stri
         j["url"]["original"] = target;
         target = UrlHost(target);
       }
-      if (IsIp(target)) j["destination"]["ip"] = target;
+      if (IsIp(target))
+        j["destination"]["ip"] = target;
       else if (!target.empty() && target.find('/') == std::string::npos)
         j["destination"]["domain"] = target;
     }

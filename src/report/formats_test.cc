@@ -37,8 +37,8 @@ Summary SampleSummary() {
   s.finished = "2024-05-01T10:00:01Z";
   s.skipped["fifo"] = 2;
   s.indicator_sets.push_back({"builtin:3cx", "2023-04", {{"sha1", 3}}, {}});
-  s.timeline.push_back({"akamaicontainer.com", "domain", "2023-03-01T00:00:00Z",
-                        "2023-03-20T12:00:00Z", 5, 2});
+  s.timeline.push_back(
+      {"akamaicontainer.com", "domain", "2023-03-01T00:00:00Z", "2023-03-20T12:00:00Z", 5, 2});
   s.extra.push_back({"log_lines", std::int64_t{99}});
   return s;
 }
@@ -156,7 +156,8 @@ TEST(HtmlReport, ErrorsBeyondTheCapAreCounted) {
   o.max_errors = 2;
   std::string doc = Capture([&](std::FILE* f) { return MakeHtmlSink(f, false, o); },
                             [&](Sink& s) {
-                              for (int i = 0; i < 5; ++i) s.OnError({"/e" + std::to_string(i), "x"});
+                              for (int i = 0; i < 5; ++i)
+                                s.OnError({"/e" + std::to_string(i), "x"});
                               Summary sum;
                               sum.errors = 5;
                               s.OnSummary(sum);
@@ -307,7 +308,9 @@ TEST(Ecs, C2HitsSetDestination) {
 
 TEST(Ecs, SinkWritesOneDocumentPerLineIncludingErrorsAndSummary) {
   std::string out = Capture(
-      [](std::FILE* f) { return MakeEcsSink(f, false, {"h", "Linux", "0.1.0"}); },
+      [](std::FILE* f) {
+        return MakeEcsSink(f, false, {"h", "Linux", "0.1.0"});
+      },
       [&](Sink& s) {
         s.OnFinding(HostileFinding("/a\nb"));
         s.OnError({"/x", "Permission denied"});

@@ -173,10 +173,14 @@ std::optional<double> ParseIso(const std::string& s) {
 
 const char* LevelLabel(Level l) {
   switch (l) {
-    case Level::kAlert: return "ALERT";
-    case Level::kWarning: return "WARNING";
-    case Level::kNotice: return "NOTICE";
-    case Level::kNone: break;
+    case Level::kAlert:
+      return "ALERT";
+    case Level::kWarning:
+      return "WARNING";
+    case Level::kNotice:
+      return "NOTICE";
+    case Level::kNone:
+      break;
   }
   return "INFO";
 }
@@ -227,10 +231,11 @@ class HtmlSink final : public Sink {
     RenderFindings(h);
     RenderTimeline(h, s);
     RenderErrors(h, s);
-    h += fmt::format("<footer>Report written by trawl at {}. Every value from the scanned host "
-                     "is shown as text; escapes such as <span class=\"esc\">\\n</span> mark "
-                     "control characters and bytes that are not UTF-8.</footer>\n",
-                     internal::UtcNowIso());
+    h += fmt::format(
+        "<footer>Report written by trawl at {}. Every value from the scanned host "
+        "is shown as text; escapes such as <span class=\"esc\">\\n</span> mark "
+        "control characters and bytes that are not UTF-8.</footer>\n",
+        internal::UtcNowIso());
     h += "</main>\n<script>";
     h += kScript;
     h += "</script>\n</body>\n</html>\n";
@@ -290,12 +295,11 @@ class HtmlSink final : public Sink {
     row("Duration", Duration(s.seconds));
     row("Files checked", fmt::format("{}", s.files));
     row("Bytes read", fmt::format("{} ({} bytes)", HumanBytes(s.bytes), s.bytes));
-    for (const auto& [k, v] : s.extra)
-      row(HtmlText(k), HtmlText(internal::PlainValue(v)));
+    for (const auto& [k, v] : s.extra) row(HtmlText(k), HtmlText(internal::PlainValue(v)));
     row("Skipped", Counts(s.skipped));
     row("Errors", fmt::format("{}", s.errors));
-    row("Findings", fmt::format("{} alert(s), {} warning(s), {} notice(s)", s.alerts, s.warnings,
-                                s.notices));
+    row("Findings",
+        fmt::format("{} alert(s), {} warning(s), {} notice(s)", s.alerts, s.warnings, s.notices));
     h += "</table>\n<h3>Indicator sets</h3>\n";
     if (s.indicator_sets.empty()) {
       h += "<p class=\"note\">None recorded.</p>\n";
@@ -330,8 +334,8 @@ class HtmlSink final : public Sink {
 
     h += "<div class=\"controls\" id=\"controls\" hidden>\n<span>Level:</span>\n";
     for (int l = 3; l >= 1; --l)
-      h += fmt::format("<label><input type=\"checkbox\" data-level=\"{}\" checked> {}</label>\n",
-                       l, LevelLabel(static_cast<Level>(l)));
+      h += fmt::format("<label><input type=\"checkbox\" data-level=\"{}\" checked> {}</label>\n", l,
+                       LevelLabel(static_cast<Level>(l)));
     h += "<label>Module: <select id=\"filter-module\"><option value=\"\">all</option>";
     for (const std::string& m : modules)
       h += fmt::format("<option value=\"{}\">{}</option>", HtmlAttr(m), HtmlText(m));
@@ -356,7 +360,8 @@ class HtmlSink final : public Sink {
     std::string meta;
     auto add = [&](const std::string& item) { meta += (meta.empty() ? "" : " · ") + item; };
     if (f.size) add(fmt::format("size {}", *f.size));
-    for (const auto& [k, v] : f.hashes) add(fmt::format("{} <code>{}</code>", HtmlText(k), HtmlText(v)));
+    for (const auto& [k, v] : f.hashes)
+      add(fmt::format("{} <code>{}</code>", HtmlText(k), HtmlText(v)));
     const FieldValue* excerpt = nullptr;
     for (const auto& [k, v] : f.extra) {
       if (k == "excerpt") {
@@ -407,9 +412,10 @@ class HtmlSink final : public Sink {
         double range = *hi - *lo;
         double from = range > 0 ? (*a - *lo) / range * 100 : 0;
         double to = range > 0 ? (*b - *lo) / range * 100 : 100;
-        bar = fmt::format("<div class=\"track\"><div class=\"bar\" data-from=\"{:.2f}\" "
-                          "data-to=\"{:.2f}\"></div></div>",
-                          from, to);
+        bar = fmt::format(
+            "<div class=\"track\"><div class=\"bar\" data-from=\"{:.2f}\" "
+            "data-to=\"{:.2f}\"></div></div>",
+            from, to);
       }
       h += fmt::format(
           "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
@@ -434,9 +440,10 @@ class HtmlSink final : public Sink {
                        HtmlText(e.module), HtmlText(e.path), HtmlText(e.message));
     h += "</tbody></table></details>\n";
     if (errors_seen_ > errors_.size())
-      h += fmt::format("<p class=\"note\">{} more error records are not listed here (see the "
-                       "JSON output).</p>\n",
-                       errors_seen_ - errors_.size());
+      h += fmt::format(
+          "<p class=\"note\">{} more error records are not listed here (see the "
+          "JSON output).</p>\n",
+          errors_seen_ - errors_.size());
     h += "</section>\n";
   }
 
@@ -464,17 +471,35 @@ std::string Escape(std::string_view s, bool markup) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&#39;"; break;
-        case '\n': esc("\\n"); break;
-        case '\r': esc("\\r"); break;
-        case '\t': esc("\\t"); break;
+        case '&':
+          out += "&amp;";
+          break;
+        case '<':
+          out += "&lt;";
+          break;
+        case '>':
+          out += "&gt;";
+          break;
+        case '"':
+          out += "&quot;";
+          break;
+        case '\'':
+          out += "&#39;";
+          break;
+        case '\n':
+          esc("\\n");
+          break;
+        case '\r':
+          esc("\\r");
+          break;
+        case '\t':
+          esc("\\t");
+          break;
         default:
-          if (c < 0x20 || c == 0x7F) esc(fmt::format("\\x{:02x}", c));
-          else out += static_cast<char>(c);
+          if (c < 0x20 || c == 0x7F)
+            esc(fmt::format("\\x{:02x}", c));
+          else
+            out += static_cast<char>(c);
       }
       ++i;
       continue;
@@ -486,8 +511,10 @@ std::string Escape(std::string_view s, bool markup) {
       continue;
     }
     std::uint32_t cp = DecodeCp(s, i, n);
-    if (IsDeceptive(cp)) esc(fmt::format("\\u{:04x}", cp));
-    else out.append(s.substr(i, n));
+    if (IsDeceptive(cp))
+      esc(fmt::format("\\u{:04x}", cp));
+    else
+      out.append(s.substr(i, n));
     i += n;
   }
   return out;

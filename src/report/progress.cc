@@ -116,10 +116,10 @@ std::string Progress::Line(std::uint64_t files, std::uint64_t bytes, double seco
                            std::string_view phase, std::string_view area, int width) {
   double rate = seconds > 0 ? static_cast<double>(bytes) / seconds : 0;
   auto secs = static_cast<std::uint64_t>(seconds);
-  std::string line = fmt::format("{}{}{} files, {}, {}/s, {:02}:{:02}:{:02}",
-                                 phase.empty() ? "" : phase, phase.empty() ? "" : ": ", files,
-                                 Bytes(static_cast<double>(bytes)), Bytes(rate), secs / 3600,
-                                 (secs / 60) % 60, secs % 60);
+  std::string line =
+      fmt::format("{}{}{} files, {}, {}/s, {:02}:{:02}:{:02}", phase.empty() ? "" : phase,
+                  phase.empty() ? "" : ": ", files, Bytes(static_cast<double>(bytes)), Bytes(rate),
+                  secs / 3600, (secs / 60) % 60, secs % 60);
   if (!area.empty()) {
     std::size_t used = line.size() + 3;
     if (width > 0 && static_cast<std::size_t>(width) > used + 8)
@@ -133,8 +133,7 @@ void Progress::Run() {
   while (!stop_) {
     cv_.wait_for(lock, std::chrono::milliseconds(250), [this] { return stop_; });
     if (stop_) break;
-    double secs =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     std::string line = Line(files(), bytes(), secs, phase_, area_, width_);
     want_area_.store(true, std::memory_order_relaxed);
     lock.unlock();

@@ -1,3 +1,5 @@
+#include "trawl/report/sink.h"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -5,7 +7,6 @@
 #include <string>
 
 #include "trawl/core/text.h"
-#include "trawl/report/sink.h"
 
 namespace trawl::report {
 
@@ -211,6 +212,28 @@ class JsonLinesSink final : public Sink {
       }
       s += ']';
     }
+    if (!sum.inventory.empty()) {
+      AppendKey(s, "inventory");
+      s += '[';
+      for (size_t i = 0; i < sum.inventory.size(); ++i) {
+        const InstalledProduct& p = sum.inventory[i];
+        if (i) s += ',';
+        s += '{';
+        AppendKey(s, "product");
+        AppendJsonString(s, p.product);
+        AppendKey(s, "version");
+        AppendJsonString(s, p.version);
+        AppendKey(s, "platform");
+        AppendJsonString(s, p.platform);
+        AppendTextField(s, "path", p.path);
+        AppendKey(s, "source");
+        AppendJsonString(s, p.source);
+        AppendKey(s, "affected");
+        s += p.affected ? "true" : "false";
+        s += '}';
+      }
+      s += ']';
+    }
     AppendKey(s, "indicator_sets");
     s += '[';
     for (size_t i = 0; i < sum.indicator_sets.size(); ++i) {
@@ -258,8 +281,8 @@ class ConsoleSink final : public Sink {
 
   void OnFinding(const Finding& f) override {
     if (f.audience == Finding::Audience::kMachine) return;
-    std::string s = fmt::format("{} {} score={} {}\n", Tag(f.level), f.module, f.score,
-                                EscapeControl(f.path));
+    std::string s =
+        fmt::format("{} {} score={} {}\n", Tag(f.level), f.module, f.score, EscapeControl(f.path));
     for (const auto& [k, v] : f.extra) {
       if (k == "excerpt") continue;  // printed last, it is the longest
       s += fmt::format("      {}: {}\n", k, Plain(v));
@@ -291,7 +314,8 @@ class ConsoleSink final : public Sink {
         s.alerts, s.warnings, s.notices, s.files, s.bytes, s.seconds, s.errors);
     if (!skipped.empty()) out += fmt::format("Skipped:{}\n", skipped);
     for (const auto& [k, v] : s.extra) out += fmt::format("{}: {}\n", k, Plain(v));
-    std::string verdict = s.alerts ? Paint("COMPROMISED? alerts found: investigate now", "\x1b[1;31m")
+    std::string verdict = s.alerts
+                              ? Paint("COMPROMISED? alerts found: investigate now", "\x1b[1;31m")
                           : s.warnings ? Paint("SUSPICIOUS: review the warnings", "\x1b[1;33m")
                                        : Paint("No finding at warning level or above", "\x1b[32m");
     out += verdict + "\n";
@@ -316,10 +340,14 @@ class ConsoleSink final : public Sink {
   }
   std::string Tag(Level l) const {
     switch (l) {
-      case Level::kAlert: return Paint("[ALERT]  ", "\x1b[1;31m");
-      case Level::kWarning: return Paint("[WARNING]", "\x1b[1;33m");
-      case Level::kNotice: return Paint("[NOTICE] ", "\x1b[36m");
-      case Level::kNone: break;
+      case Level::kAlert:
+        return Paint("[ALERT]  ", "\x1b[1;31m");
+      case Level::kWarning:
+        return Paint("[WARNING]", "\x1b[1;33m");
+      case Level::kNotice:
+        return Paint("[NOTICE] ", "\x1b[36m");
+      case Level::kNone:
+        break;
     }
     return "[INFO]   ";
   }

@@ -1,10 +1,10 @@
+#include "trawl/report/sink.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
-
-#include "trawl/report/sink.h"
 
 namespace trawl::report {
 namespace {
@@ -106,14 +106,14 @@ TEST(JsonString, EscapesControlCharacters) {
 
 TEST(Console, HostileNamesCannotReachTheTerminal) {
   std::string hostile = "/tmp/\x1b[2J\x1b]0;owned\x07name\nINJECTED [ALERT]";
-  std::string out = Capture(
-      [](std::FILE* f) { return MakeConsoleSink(f, ConsoleOptions{.color = false}); },
-      [&](Sink& s) {
-        Finding f = SampleFinding(hostile);
-        f.reasons[0].description = "desc\x1b[31m";
-        s.OnFinding(f);
-        s.OnError({hostile, "boom"});
-      });
+  std::string out =
+      Capture([](std::FILE* f) { return MakeConsoleSink(f, ConsoleOptions{.color = false}); },
+              [&](Sink& s) {
+                Finding f = SampleFinding(hostile);
+                f.reasons[0].description = "desc\x1b[31m";
+                s.OnFinding(f);
+                s.OnError({hostile, "boom"});
+              });
   EXPECT_EQ(out.find('\x1b'), std::string::npos) << out;
   EXPECT_EQ(out.find('\x07'), std::string::npos);
   EXPECT_EQ(out.find("\nINJECTED"), std::string::npos) << "newline in a name starts no new line";

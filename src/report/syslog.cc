@@ -32,12 +32,15 @@ namespace trawl::report {
 Status ParseSyslogTarget(std::string_view url, SyslogOptions& opts) {
   std::size_t sep = url.find("://");
   if (sep == std::string_view::npos)
-    return Status::Error(fmt::format("syslog target '{}': expected udp://, tcp:// or tls://HOST:PORT",
-                                     EscapeControl(url)));
+    return Status::Error(fmt::format(
+        "syslog target '{}': expected udp://, tcp:// or tls://HOST:PORT", EscapeControl(url)));
   std::string_view scheme = url.substr(0, sep), rest = url.substr(sep + 3);
-  if (scheme == "udp") opts.transport = SyslogTransport::kUdp;
-  else if (scheme == "tcp") opts.transport = SyslogTransport::kTcp;
-  else if (scheme == "tls") opts.transport = SyslogTransport::kTls;
+  if (scheme == "udp")
+    opts.transport = SyslogTransport::kUdp;
+  else if (scheme == "tcp")
+    opts.transport = SyslogTransport::kTcp;
+  else if (scheme == "tls")
+    opts.transport = SyslogTransport::kTls;
   else
     return Status::Error(fmt::format("syslog target '{}': unknown scheme '{}' (udp, tcp, tls)",
                                      EscapeControl(url), EscapeControl(scheme)));
@@ -46,7 +49,8 @@ Status ParseSyslogTarget(std::string_view url, SyslogOptions& opts) {
   if (!rest.empty() && rest[0] == '[') {
     std::size_t close = rest.find(']');
     if (close == std::string_view::npos)
-      return Status::Error(fmt::format("syslog target '{}': unterminated [IPv6]", EscapeControl(url)));
+      return Status::Error(
+          fmt::format("syslog target '{}': unterminated [IPv6]", EscapeControl(url)));
     host = rest.substr(1, close - 1);
     std::string_view after = rest.substr(close + 1);
     if (!after.empty()) {
@@ -57,8 +61,8 @@ Status ParseSyslogTarget(std::string_view url, SyslogOptions& opts) {
   } else {
     std::size_t colon = rest.rfind(':');
     if (colon != std::string_view::npos && rest.find(':') != colon)
-      return Status::Error(
-          fmt::format("syslog target '{}': write an IPv6 address as [ADDR]:PORT", EscapeControl(url)));
+      return Status::Error(fmt::format("syslog target '{}': write an IPv6 address as [ADDR]:PORT",
+                                       EscapeControl(url)));
     host = colon == std::string_view::npos ? rest : rest.substr(0, colon);
     if (colon != std::string_view::npos) port = rest.substr(colon + 1);
   }
@@ -83,9 +87,12 @@ Status ParseSyslogTarget(std::string_view url, SyslogOptions& opts) {
 }
 
 Status ParseSyslogFormat(std::string_view name, SyslogFormat& format) {
-  if (name == "rfc5424") format = SyslogFormat::kRfc5424;
-  else if (name == "cef") format = SyslogFormat::kCef;
-  else if (name == "json") format = SyslogFormat::kJson;
+  if (name == "rfc5424")
+    format = SyslogFormat::kRfc5424;
+  else if (name == "cef")
+    format = SyslogFormat::kCef;
+  else if (name == "json")
+    format = SyslogFormat::kJson;
   else
     return Status::Error(
         fmt::format("unknown syslog format '{}' (rfc5424, cef, json)", EscapeControl(name)));
@@ -100,10 +107,14 @@ constexpr std::string_view kSdId = "trawl@32473";
 
 int Severity(Level l) {
   switch (l) {
-    case Level::kAlert: return 1;
-    case Level::kWarning: return 4;
-    case Level::kNotice: return 5;
-    case Level::kNone: break;
+    case Level::kAlert:
+      return 1;
+    case Level::kWarning:
+      return 4;
+    case Level::kNotice:
+      return 5;
+    case Level::kNone:
+      break;
   }
   return 6;
 }
@@ -174,11 +185,20 @@ std::string CefValue(std::string_view s) {
   std::string out;
   for (char c : internal::ValidUtf8(s)) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '=': out += "\\="; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '=':
+        out += "\\=";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -200,7 +220,7 @@ std::string CefFinding(const Finding& f, const SyslogOptions& o, std::uint64_t n
   const Reason* top = TopReason(f);
   int sev = f.level == Level::kAlert ? 10 : f.level == Level::kWarning ? 7 : 5;
   std::string name = top && !top->description.empty() ? top->description
-                                                       : fmt::format("trawl {}", LevelName(f.level));
+                                                      : fmt::format("trawl {}", LevelName(f.level));
   std::string s = fmt::format("CEF:0|trawl|trawl|{}|{}|{}|{}|", CefHeader(o.version),
                               CefHeader("trawl:" + (top ? top->kind : std::string("finding"))),
                               CefHeader(name), sev);
@@ -234,9 +254,12 @@ std::string CefFinding(const Finding& f, const SyslogOptions& o, std::uint64_t n
     ext("cs2Label", "source");
     ext("cs2", top->source);
     if (top->kind == "c2") {
-      if (IsIpLiteral(top->indicator)) ext("dst", top->indicator);
-      else if (top->indicator.find("://") != std::string::npos) ext("request", top->indicator);
-      else ext("dhost", top->indicator);
+      if (IsIpLiteral(top->indicator))
+        ext("dst", top->indicator);
+      else if (top->indicator.find("://") != std::string::npos)
+        ext("request", top->indicator);
+      else
+        ext("dhost", top->indicator);
     }
   }
   std::string all;
@@ -317,7 +340,9 @@ std::string FormatSyslogSummary(const Summary& sum, const SyslogOptions& o,
   if (o.format == SyslogFormat::kCef) {
     std::string c = fmt::format("CEF:0|trawl|trawl|{}|trawl:summary|Scan summary: {}|{}|",
                                 CefHeader(o.version), internal::Verdict(sum),
-                                sum.alerts ? 10 : sum.warnings ? 7 : 1);
+                                sum.alerts     ? 10
+                                : sum.warnings ? 7
+                                               : 1);
     std::string details;
     for (const auto& [k, v] : sum.extra)
       details += fmt::format(" {}={}", k, internal::PlainValue(v));
@@ -450,8 +475,8 @@ class Connection {
     std::unique_ptr<addrinfo, FreeAddrinfo> list(res);
     std::string last = "no address";
     for (addrinfo* ai = res; ai; ai = ai->ai_next) {
-      int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                      ai->ai_protocol);
+      int fd =
+          socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
       if (fd < 0) {
         last = std::strerror(errno);
         continue;
@@ -495,6 +520,17 @@ class Connection {
     return Status::Error(fmt::format("connecting to {}:{}: {}", o_.host, o_.port, last));
   }
 
+  // UDP: true when an ICMP "port unreachable" came back for a datagram
+  // already sent (waits up to `wait` for it).
+  bool Refused(std::chrono::milliseconds wait) {
+    if (o_.transport != SyslogTransport::kUdp || !fd_) return false;
+    pollfd p{*fd_, 0, 0};
+    poll(&p, 1, static_cast<int>(wait.count()));
+    int err = 0;
+    socklen_t len = sizeof err;
+    return getsockopt(*fd_, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == ECONNREFUSED;
+  }
+
   // False once the collector closed (or reset) a stream connection.
   bool Alive() {
     if (o_.transport == SyslogTransport::kUdp) return true;
@@ -508,7 +544,8 @@ class Connection {
       ssize_t n = ::send(*fd_, msg.data(), msg.size(), MSG_NOSIGNAL);
       if (n == static_cast<ssize_t>(msg.size())) return Status::Ok();
       if (n < 0 && errno == ECONNREFUSED) return Status::Error("refused: no collector listening");
-      return Status::Error(fmt::format("sending: {}", n < 0 ? std::strerror(errno) : "short write"));
+      return Status::Error(
+          fmt::format("sending: {}", n < 0 ? std::strerror(errno) : "short write"));
     }
     std::string frame = std::to_string(msg.size()) + ' ' + msg;  // RFC 6587 octet counting
     if (ssl_) {
@@ -527,9 +564,10 @@ class Connection {
       ssize_t n = ::send(*fd_, frame.data() + off, frame.size() - off, MSG_NOSIGNAL);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0)
-        return Status::Error(fmt::format(
-            "sending: {}", n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? "write timed out"
-                                                                            : std::strerror(errno)));
+        return Status::Error(
+            fmt::format("sending: {}", n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
+                                           ? "write timed out"
+                                           : std::strerror(errno)));
       off += static_cast<std::size_t>(n);
     }
     return Status::Ok();
@@ -551,10 +589,9 @@ class Connection {
     ERR_clear_error();
     if (SSL_connect(ssl_.get()) != 1) {
       long v = SSL_get_verify_result(ssl_.get());
-      std::string why = v != X509_V_OK
-                            ? fmt::format("certificate verification failed: {}",
-                                          X509_verify_cert_error_string(v))
-                            : OpenSslError();
+      std::string why = v != X509_V_OK ? fmt::format("certificate verification failed: {}",
+                                                     X509_verify_cert_error_string(v))
+                                       : OpenSslError();
       ConsumeSigpipe();
       return Status::Error(fmt::format("TLS handshake with {}:{}: {}", o_.host, o_.port, why));
     }
@@ -611,7 +648,8 @@ void SenderLoop(SyslogSink::State& st) {
     }
     if (conn.open()) {
       Status s = conn.Send(data);
-      if (s.ok()) sent = true;
+      if (s.ok())
+        sent = true;
       else {
         error = s.message();
         conn.Close();
@@ -626,7 +664,20 @@ void SenderLoop(SyslogSink::State& st) {
       st.stats.pending = st.queue.size();
       st.collector_down = false;
       backoff = std::chrono::milliseconds(100);
-      if (st.queue.empty()) st.idle.notify_all();
+      if (st.queue.empty()) {
+        // The last datagram's refusal would only show on the next send: look
+        // for it now, before anyone reads the counts.
+        if (st.opts.transport == SyslogTransport::kUdp) {
+          lock.unlock();
+          bool refused = conn.Refused(std::chrono::milliseconds(20));
+          lock.lock();
+          if (refused && st.stats.delivered > 0) {
+            st.stats.delivered--;
+            st.stats.refused++;
+          }
+        }
+        if (st.queue.empty()) st.idle.notify_all();
+      }
       continue;
     }
     // A refused datagram means the one before it hit a closed port (ICMP port
@@ -659,6 +710,7 @@ Result<std::unique_ptr<SyslogSink>> SyslogSink::Create(SyslogOptions opts) {
     st->ctx.reset(SSL_CTX_new(TLS_client_method()));
     if (!st->ctx) return Status::Error("syslog TLS: " + OpenSslError());
     SSL_CTX_set_min_proto_version(st->ctx.get(), TLS1_2_VERSION);
+    if (opts.tls12_only) SSL_CTX_set_max_proto_version(st->ctx.get(), TLS1_2_VERSION);
     SSL_CTX_set_verify(st->ctx.get(), SSL_VERIFY_PEER, nullptr);
     int ok = opts.ca_file.empty()
                  ? SSL_CTX_set_default_verify_paths(st->ctx.get())

@@ -133,8 +133,7 @@ inline std::optional<Syslog5424> ParseSyslog5424(const std::string& m) {
       while (i < m.size() && m[i] == ' ') {
         ++i;
         size_t eq = m.find('=', i);
-        if (eq == std::string::npos || eq + 1 >= m.size() || m[eq + 1] != '"')
-          return std::nullopt;
+        if (eq == std::string::npos || eq + 1 >= m.size() || m[eq + 1] != '"') return std::nullopt;
         std::string name = m.substr(i, eq - i), value;
         i = eq + 2;
         for (;;) {

@@ -16,9 +16,9 @@
 namespace trawl::report {
 
 struct EcsOptions {
-  std::string host;      // host.name / host.hostname
-  std::string os;        // host.os.full ("Linux 6.1.0 x86_64")
-  std::string version;   // observer.version (trawl's version)
+  std::string host;     // host.name / host.hostname
+  std::string os;       // host.os.full ("Linux 6.1.0 x86_64")
+  std::string version;  // observer.version (trawl's version)
 };
 
 std::unique_ptr<Sink> MakeEcsSink(std::FILE* out, bool own, EcsOptions opts);

@@ -56,11 +56,15 @@ struct SyslogOptions {
   std::string host;
   int port = 514;
   SyslogFormat format = SyslogFormat::kRfc5424;
-  std::string ca_file;       // TLS: CA certificates (PEM); empty = the system store
-  std::string hostname;      // the HOSTNAME field; empty = this machine's name
+  std::string ca_file;  // TLS: CA certificates (PEM); empty = the system store
+  // TLS 1.2 at most. rsyslog's OpenSSL driver (lmnsd_ossl, 8.2302 in Debian
+  // 12) stalls on TLS 1.3 sessions and drops what it had not read when the
+  // connection closes; its GnuTLS driver works with 1.3.
+  bool tls12_only = false;
+  std::string hostname;  // the HOSTNAME field; empty = this machine's name
   std::string app_name = "trawl";
-  std::string version;       // trawl's version, for CEF
-  int facility = 13;         // log audit
+  std::string version;  // trawl's version, for CEF
+  int facility = 13;    // log audit
   std::size_t queue_capacity = 10000;
   std::size_t udp_max_bytes = 8192;
   std::chrono::milliseconds drain_timeout{5000};    // bounded wait at the end
@@ -75,17 +79,17 @@ Status ParseSyslogTarget(std::string_view url, SyslogOptions& opts);
 Status ParseSyslogFormat(std::string_view name, SyslogFormat& format);
 
 struct SyslogStats {
-  std::uint64_t queued = 0;       // messages accepted into the queue
-  std::uint64_t delivered = 0;    // written completely (see the header comment)
-  std::uint64_t dropped_full = 0;          // queue full when the message came
-  std::uint64_t dropped_undelivered = 0;   // still queued when the wait ran out
-  std::uint64_t refused = 0;      // UDP: datagrams the collector's host refused (lost)
-  std::uint64_t truncated = 0;    // UDP messages cut to udp_max_bytes
-  std::uint64_t reconnects = 0;   // connections (re)established after the first
-  std::uint64_t failures = 0;     // failed connects and writes
-  std::uint64_t pending = 0;      // queued and not yet sent
+  std::uint64_t queued = 0;               // messages accepted into the queue
+  std::uint64_t delivered = 0;            // written completely (see the header comment)
+  std::uint64_t dropped_full = 0;         // queue full when the message came
+  std::uint64_t dropped_undelivered = 0;  // still queued when the wait ran out
+  std::uint64_t refused = 0;              // UDP: datagrams the collector's host refused (lost)
+  std::uint64_t truncated = 0;            // UDP messages cut to udp_max_bytes
+  std::uint64_t reconnects = 0;           // connections (re)established after the first
+  std::uint64_t failures = 0;             // failed connects and writes
+  std::uint64_t pending = 0;              // queued and not yet sent
   bool summary_delivered = false;
-  std::string last_error;         // the latest connect/write problem, if any
+  std::string last_error;  // the latest connect/write problem, if any
   std::uint64_t dropped() const { return dropped_full + dropped_undelivered + refused; }
 };
 
@@ -113,7 +117,8 @@ class SyslogSink final : public Sink {
   Status Close() override;
 
   // Waits until every queued message was sent or `timeout` passed; then
-  // drops (and counts) what is still queued. True when nothing was dropped.
+  // drops (and counts) what is still queued. True when the queue emptied in
+  // time.
   bool Drain(std::chrono::milliseconds timeout);
   SyslogStats Stats() const;
 
