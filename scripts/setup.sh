@@ -15,6 +15,8 @@ TEST_PKGS=(
   yara hashdeep ripgrep libevtx-utils systemd-journal-remote sqlite3
   gzip bzip2 xz-utils zstd util-linux time clang libclang-rt-14-dev
   gcc-mingw-w64-x86-64  # real PE files with a VERSIONINFO resource for the inventory tests
+  rsyslog rsyslog-openssl rsyslog-gnutls openssl  # syslog sink tests: a private rsyslogd, TLS certs
+  chromium  # HTML report test (headless, --dump-dom) and docs/report.png
 )
 
 want=()
