@@ -17,6 +17,7 @@
 #include <cerrno>
 
 #include "iocs_cmd.h"
+#include "report_flags.h"
 #include "signatures_cmd.h"
 #include "trawl/app/scan.h"
 #include "trawl/report/sink.h"
@@ -55,7 +56,7 @@ std::string UtcNow() {
 }
 
 int RunScanCommand(trawl::app::ScanConfig& config, const std::string& json_path, bool no_color,
-                   bool quiet) {
+                   bool quiet, trawl::app::ReportSetup& reports) {
   auto start = std::chrono::steady_clock::now();
   std::string started = UtcNow();
   if (config.paths.empty()) config.paths.push_back("/");
@@ -70,15 +71,19 @@ int RunScanCommand(trawl::app::ScanConfig& config, const std::string& json_path,
   bool json_to_stdout = json_path == "-";
   std::FILE* console = json_to_stdout ? stderr : stdout;
   bool color = !no_color && std::getenv("NO_COLOR") == nullptr && isatty(fileno(console));
-  sinks.Add(trawl::report::MakeConsoleSink(console, {.color = color, .show_errors = !quiet}));
+  sinks.Add(trawl::app::WrapConsole(
+      reports, quiet,
+      trawl::report::MakeConsoleSink(console, {.color = color, .show_errors = !quiet})));
   if (!json_path.empty()) {
     std::FILE* jf = json_to_stdout ? stdout : std::fopen(json_path.c_str(), "w");
     if (!jf) {
       std::fprintf(stderr, "trawl: cannot write %s: %s\n", json_path.c_str(), std::strerror(errno));
       return kExitError;
     }
-    sinks.Add(trawl::report::MakeJsonLinesSink(jf, !json_to_stdout));
+    sinks.Add(trawl::app::MakeJsonSink(reports, jf, !json_to_stdout));
   }
+  if (!trawl::app::AddReportSinks(reports, sinks)) return kExitError;
+  config.progress = trawl::app::StartProgress(reports);
 
   auto summary = trawl::app::RunScan(config, **engine, sinks);
   if (!summary.ok()) {
@@ -89,11 +94,13 @@ int RunScanCommand(trawl::app::ScanConfig& config, const std::string& json_path,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   summary->started = started;
   summary->finished = UtcNow();
+  trawl::app::FinishReports(reports, *summary);
   sinks.OnSummary(*summary);
   if (auto st = sinks.Close(); !st.ok()) {
     std::fprintf(stderr, "trawl: %s\n", st.message().c_str());
     return kExitError;
   }
+  trawl::app::ReportForwarding(reports, quiet);
   return (summary->alerts || summary->warnings) ? kExitFindings : kExitClean;
 }
 
@@ -125,6 +132,8 @@ int main(int argc, char** argv) {
   trawl::app::AddSignaturesCommands(app, command_exit);
   scan->add_option("--json", json_path, "Write JSON Lines findings to FILE ('-' for stdout)")
       ->type_name("FILE");
+  trawl::app::ReportSetup reports;
+  trawl::app::AddReportFlags(scan, reports);
   scan->add_option("--exclude", config.exclude_globs, "Skip paths matching GLOB (pruned)")
       ->type_name("GLOB");
   scan->add_flag("--follow", config.follow_symlinks,
@@ -173,7 +182,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "trawl: --max-file-size: not a size: %s\n", max_size.c_str());
       return kExitError;
     }
-    return RunScanCommand(config, json_path, no_color, quiet);
+    return RunScanCommand(config, json_path, no_color, quiet, reports);
   }
   if (command_exit >= 0) return command_exit;
   return kExitError;

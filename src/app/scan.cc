@@ -274,6 +274,11 @@ class ScanVisitor final : public walk::Visitor {
     WorkerState& w = workers_.local();
     w.counters.files++;
     bool regular = entry.type == walk::EntryType::kRegular;
+    if (config_.progress)
+      config_.progress->OnFile(entry.path, regular && static_cast<std::uint64_t>(entry.st.st_size) <=
+                                                          config_.max_file_size
+                                               ? static_cast<std::uint64_t>(entry.st.st_size)
+                                               : 0);
     if (!regular) w.counters.skipped[SkipReason(entry.type)]++;
     if (run_file_) {
       Finding f;

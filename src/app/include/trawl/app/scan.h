@@ -18,6 +18,7 @@
 #include "trawl/core/finding.h"
 #include "trawl/core/scoring.h"
 #include "trawl/core/status.h"
+#include "trawl/report/progress.h"
 #include "trawl/report/sink.h"
 
 namespace trawl::app {
@@ -42,6 +43,8 @@ struct ScanConfig {
   std::vector<std::string> modules;
   std::vector<std::string> log_globs;             // --log GLOB: more files to read as logs
   std::uint64_t max_hits_per_file = 1000;         // --max-hits-per-file
+
+  report::Progress* progress = nullptr;  // per-object counts for the progress line (may be null)
 
   bool Runs(const std::string& module) const;
 };
