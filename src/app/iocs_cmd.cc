@@ -107,11 +107,13 @@ int RunCheck(const IocsOptions& o) {
   }
   // Rules: rule files and rules carried as indicators compile here as in a scan.
   std::vector<yara::RuleSource> sources;
-  for (const ioc::Indicator* ind : set.OfKind(ioc::Kind::kYara)) sources.push_back({ind->source, ind->value});
+  for (const ioc::Indicator* ind : set.OfKind(ioc::Kind::kYara))
+    sources.push_back({ind->source, ind->value});
   if (!rules.empty() || !sources.empty()) {
     yara::CompileStats cs;
     auto r = yara::Rules::Compile(rules, sources, cs);
-    std::printf("yara: %zu rules from %zu of %zu files and sources\n", cs.rules, cs.files_ok, cs.files);
+    std::printf("yara: %zu rules from %zu of %zu files and sources\n", cs.rules, cs.files_ok,
+                cs.files);
     for (const ioc::Problem& p : cs.problems)
       std::printf("  %s: %s\n", EscapeControl(p.where).c_str(), EscapeControl(p.message).c_str());
     problems += cs.problems.size();
@@ -220,14 +222,15 @@ int RunConvert(const IocsOptions& o) {
       std::fprintf(stderr, "trawl: skipped %s: %s\n", EscapeControl(p.where).c_str(),
                    EscapeControl(p.message).c_str());
   if (!rules.empty())
-    std::fprintf(stderr, "trawl: note: %zu rule files/folders are not converted (copy them as they are)\n",
+    std::fprintf(stderr,
+                 "trawl: note: %zu rule files/folders are not converted (copy them as they are)\n",
                  rules.size());
   ioc::ExportResult r = ioc::ExportIndicators(set, format);
   for (const std::string& l : r.losses) std::fprintf(stderr, "trawl: note: %s\n", l.c_str());
   if (o.out.empty()) {
     if (r.files.size() != 1) {
-      std::fprintf(stderr,
-                   "trawl: signature-base output is %zu files: give -o DIR\n", r.files.size());
+      std::fprintf(stderr, "trawl: signature-base output is %zu files: give -o DIR\n",
+                   r.files.size());
       return kError;
     }
     std::fwrite(r.files[0].text.data(), 1, r.files[0].text.size(), stdout);
@@ -255,14 +258,16 @@ void AddIocsCommands(CLI::App& app, int& exit_code) {
   CLI::App* iocs = app.add_subcommand("iocs", "Check, list and convert indicator sets");
   iocs->require_subcommand(1);
 
-  CLI::App* check = iocs->add_subcommand(
-      "check", "Parse indicator files/folders; print counts per kind and every problem (exit 2 on problems)");
+  CLI::App* check = iocs->add_subcommand("check",
+                                         "Parse indicator files/folders; print counts per kind and "
+                                         "every problem (exit 2 on problems)");
   check->add_option("paths", o->paths, "Indicator files or folders")->required();
   check->add_flag("--all-attributes", o->all_attributes, "MISP: also attributes without to_ids");
   check->callback([o, &exit_code] { exit_code = RunCheck(*o); });
 
   CLI::App* list = iocs->add_subcommand(
-      "list", "Print the merged indicator set (built-in pack, installed packs, PATHs) with sources");
+      "list",
+      "Print the merged indicator set (built-in pack, installed packs, PATHs) with sources");
   list->add_option("paths", o->paths, "More indicator files or folders");
   list->add_flag("--no-builtin", o->no_builtin, "Leave out the built-in 3CX pack");
   list->add_flag("--no-packs", o->no_packs, "Leave out installed signature packs");
@@ -272,8 +277,9 @@ void AddIocsCommands(CLI::App& app, int& exit_code) {
   CLI::App* convert = iocs->add_subcommand("convert", "Convert indicators to another format");
   convert->add_option("paths", o->paths, "Indicator files or folders");
   convert->add_option("--to", o->to, "stix, misp, signature-base or csv")->required();
-  convert->add_option("-o,--output", o->out,
-                      "Output file (a folder for signature-base); default: stdout")
+  convert
+      ->add_option("-o,--output", o->out,
+                   "Output file (a folder for signature-base); default: stdout")
       ->type_name("PATH");
   convert->add_flag("--builtin", o->builtin, "Include the built-in 3CX pack");
   convert->add_flag("--all-attributes", o->all_attributes, "MISP: also attributes without to_ids");

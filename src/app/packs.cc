@@ -256,15 +256,15 @@ void CountContent(const fs::path& content, PackManifest& m) {
   }
   std::uint64_t rules = 0;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(content, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec))
+  for (auto it = fs::recursive_directory_iterator(content, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
     if (it->is_regular_file(ec) && IsRuleFile(it->path())) ++rules;
   if (rules) m.counts["yara_files"] = rules;
 }
 
 Json ToJson(const PackManifest& m) {
-  return Json{{"name", m.name},         {"version", m.version}, {"source", m.source},
-              {"installed", m.installed}, {"counts", m.counts}, {"skipped", m.skipped}};
+  return Json{{"name", m.name},           {"version", m.version}, {"source", m.source},
+              {"installed", m.installed}, {"counts", m.counts},   {"skipped", m.skipped}};
 }
 
 Result<PackManifest> ReadManifest(const fs::path& dir) {
@@ -294,7 +294,8 @@ Result<PackManifest> ReadManifest(const fs::path& dir) {
 }  // namespace
 
 fs::path PacksDir() {
-  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x == '/') return fs::path(x) / "trawl/packs";
+  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x == '/')
+    return fs::path(x) / "trawl/packs";
   if (const char* h = std::getenv("HOME"); h && *h) return fs::path(h) / ".local/share/trawl/packs";
   return {};
 }
@@ -362,7 +363,8 @@ Result<PackManifest> InstallPack(const fs::path& source, const std::string& name
   m.installed = UtcNow();
   CountContent(content, m);
   for (const auto& [k, n] : st.skipped) m.skipped[k] += n;
-  if (m.counts.empty()) return Status::Error(source.string() + ": no indicator or rule files in it");
+  if (m.counts.empty())
+    return Status::Error(source.string() + ": no indicator or rule files in it");
   {
     std::ofstream out(staging / "manifest.json");
     out << ToJson(m).dump(1) << "\n";

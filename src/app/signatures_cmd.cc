@@ -17,8 +17,8 @@ std::string Counts(const std::map<std::string, std::uint64_t>& m) {
 }
 
 void Print(const PackManifest& m) {
-  std::printf("%s\tversion %s\tinstalled %s\t%s\n", m.name.c_str(), EscapeControl(m.version).c_str(),
-              m.installed.c_str(), Counts(m.counts).c_str());
+  std::printf("%s\tversion %s\tinstalled %s\t%s\n", m.name.c_str(),
+              EscapeControl(m.version).c_str(), m.installed.c_str(), Counts(m.counts).c_str());
 }
 
 }  // namespace
@@ -40,7 +40,8 @@ void AddSignaturesCommands(CLI::App& app, int& exit_code) {
     std::string name = o->name.empty() ? PackNameFor(o->source) : o->name;
     auto m = InstallPack(o->source, name, PacksDir());
     if (!m.ok()) {
-      std::fprintf(stderr, "trawl: signatures install: %s\n", EscapeControl(m.status().message()).c_str());
+      std::fprintf(stderr, "trawl: signatures install: %s\n",
+                   EscapeControl(m.status().message()).c_str());
       exit_code = 2;
       return;
     }
@@ -58,7 +59,8 @@ void AddSignaturesCommands(CLI::App& app, int& exit_code) {
       exit_code = 2;
       return;
     }
-    if (packs->empty()) std::fprintf(stderr, "no signature packs installed in %s\n", PacksDir().c_str());
+    if (packs->empty())
+      std::fprintf(stderr, "no signature packs installed in %s\n", PacksDir().c_str());
     for (const PackManifest& m : *packs) Print(m);
     exit_code = 0;
   });

@@ -80,7 +80,8 @@ class Losses {
   explicit Losses(std::string format) : format_(std::move(format)) {}
   void Add(const std::string& what) { ++counts_[what]; }
   void Flush(std::vector<std::string>& out) const {
-    for (const auto& [what, n] : counts_) out.push_back(format_ + ": " + std::to_string(n) + " " + what);
+    for (const auto& [what, n] : counts_)
+      out.push_back(format_ + ": " + std::to_string(n) + " " + what);
   }
 
  private:
@@ -107,7 +108,8 @@ std::string StixPattern(const Indicator& ind) {
     case Kind::kMd5:
     case Kind::kSha1:
     case Kind::kSha256: {
-      std::string h = "file:hashes." + std::string(StixHash(ind.kind)) + " = " + StixString(ind.value);
+      std::string h =
+          "file:hashes." + std::string(StixHash(ind.kind)) + " = " + StixString(ind.value);
       if (ind.and_filename.empty()) return "[" + h + "]";
       return "[file:name = " + StixString(ind.and_filename) + " AND " + h + "]";
     }
@@ -162,7 +164,8 @@ ExportResult ToStix(const IndicatorSet& set, std::int64_t now) {
     o["indicator_types"] = Json::array({"malicious-activity"});
     if (!ind->description.empty()) o["description"] = ind->description;
     o["x_trawl_score"] = ind->score;
-    if (ind->kind == Kind::kFilename && !ind->fp_regex.empty()) o["x_trawl_fp_regex"] = ind->fp_regex;
+    if (ind->kind == Kind::kFilename && !ind->fp_regex.empty())
+      o["x_trawl_fp_regex"] = ind->fp_regex;
     objects.push_back(std::move(o));
     ++r.written;
   }
@@ -303,8 +306,9 @@ ExportResult ToSigBase(const IndicatorSet& set) {
           losses.Add("path regexes left out (they hold ';N;', which the format cannot quote)");
           continue;
         }
-        names.emplace_back(ind->description, ind->value + ";" + std::to_string(ind->score) +
-                                                 (ind->fp_regex.empty() ? "" : ";" + ind->fp_regex));
+        names.emplace_back(ind->description,
+                           ind->value + ";" + std::to_string(ind->score) +
+                               (ind->fp_regex.empty() ? "" : ";" + ind->fp_regex));
         break;
       case Kind::kDomain:
       case Kind::kIpv4:
@@ -347,7 +351,8 @@ ExportResult ToSigBase(const IndicatorSet& set) {
     if (text.empty() || text.back() != '\n') text += '\n';
     r.files.push_back({"yara/rule-" + std::to_string(i + 1) + ".yar", text});
   }
-  if (!rules.empty()) losses.Add("yara rules lose their score and description (written as rule files)");
+  if (!rules.empty())
+    losses.Add("yara rules lose their score and description (written as rule files)");
   losses.Flush(r.losses);
   return r;
 }
@@ -395,7 +400,8 @@ ExportResult ToCsv(const IndicatorSet& set) {
     }
     if ((ind->kind == Kind::kFilename || ind->kind == Kind::kKeyword) &&
         TrimAscii(ind->value).size() != ind->value.size()) {
-      losses.Add(std::string(KindName(ind->kind)) + " indicators left out (leading or trailing blanks)");
+      losses.Add(std::string(KindName(ind->kind)) +
+                 " indicators left out (leading or trailing blanks)");
       continue;
     }
     // The CSV loader turns control characters in descriptions into blanks.
@@ -405,8 +411,7 @@ ExportResult ToCsv(const IndicatorSet& set) {
       losses.Add("descriptions have tabs turned into blanks");
     }
     out += CsvCell(ind->value) + "," + type + "," + std::to_string(ind->score) + "," +
-           CsvCell(desc) + "," + CsvCell(ind->fp_regex) + "," +
-           CsvCell(ind->and_filename) + "\n";
+           CsvCell(desc) + "," + CsvCell(ind->fp_regex) + "," + CsvCell(ind->and_filename) + "\n";
     ++r.written;
   }
   if (set.trusted_count()) losses.Add("trusted hashes left out (no CSV form)");
@@ -418,11 +423,16 @@ ExportResult ToCsv(const IndicatorSet& set) {
 }  // namespace
 
 bool ParseExportFormat(std::string_view name, ExportFormat& out) {
-  if (name == "stix") out = ExportFormat::kStix;
-  else if (name == "misp") out = ExportFormat::kMisp;
-  else if (name == "signature-base" || name == "sigbase") out = ExportFormat::kSigBase;
-  else if (name == "csv") out = ExportFormat::kCsv;
-  else return false;
+  if (name == "stix")
+    out = ExportFormat::kStix;
+  else if (name == "misp")
+    out = ExportFormat::kMisp;
+  else if (name == "signature-base" || name == "sigbase")
+    out = ExportFormat::kSigBase;
+  else if (name == "csv")
+    out = ExportFormat::kCsv;
+  else
+    return false;
   return true;
 }
 

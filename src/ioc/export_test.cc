@@ -59,7 +59,7 @@ IndicatorSet Reload(const ExportResult& r, ExportFormat f, std::string* problems
       for (const LoadStats& s : *st) *problems += ProblemsText(s);
   } else {
     EXPECT_EQ(r.files.size(), 1u);
-    Format in = f == ExportFormat::kStix ? Format::kStix
+    Format in = f == ExportFormat::kStix   ? Format::kStix
                 : f == ExportFormat::kMisp ? Format::kMisp
                                            : Format::kCsv;
     *problems += ProblemsText(LoadText(r.files.at(0).text, in, "converted", set));
@@ -102,9 +102,17 @@ IndicatorSet Synthetic() {
 // The kinds the writers know (other stages may add kinds: they are losses).
 bool Known(const Indicator& i) {
   switch (i.kind) {
-    case Kind::kMd5: case Kind::kSha1: case Kind::kSha256: case Kind::kFilename:
-    case Kind::kDomain: case Kind::kIpv4: case Kind::kIpv6: case Kind::kCidr:
-    case Kind::kUrl: case Kind::kKeyword: case Kind::kYara:
+    case Kind::kMd5:
+    case Kind::kSha1:
+    case Kind::kSha256:
+    case Kind::kFilename:
+    case Kind::kDomain:
+    case Kind::kIpv4:
+    case Kind::kIpv6:
+    case Kind::kCidr:
+    case Kind::kUrl:
+    case Kind::kKeyword:
+    case Kind::kYara:
       return true;
     default:
       return false;
@@ -122,7 +130,9 @@ bool MispKeeps(const Indicator& i) {
   if (i.kind == Kind::kFilename) return BaseNameOfRegex(i.value, n);
   return true;
 }
-void TabsToBlanks(Indicator& i) { std::replace(i.description.begin(), i.description.end(), '\t', ' '); }
+void TabsToBlanks(Indicator& i) {
+  std::replace(i.description.begin(), i.description.end(), '\t', ' ');
+}
 void DropAnd(Indicator& i) { i.and_filename.clear(); }
 
 TEST(Export, SyntheticRoundTrips) {
@@ -134,10 +144,10 @@ TEST(Export, SyntheticRoundTrips) {
     size_t losses;
   };
   const Case cases[] = {
-      {ExportFormat::kStix, nullptr, nullptr, 1},        // trusted hashes
-      {ExportFormat::kMisp, MispKeeps, DropAnd, 4},      // trusted, keyword, regexes, and-name
-      {ExportFormat::kSigBase, NotYara, DropAnd, 2},     // and-name, yara metadata
-      {ExportFormat::kCsv, NotYara, nullptr, 2},         // trusted, yara
+      {ExportFormat::kStix, nullptr, nullptr, 1},     // trusted hashes
+      {ExportFormat::kMisp, MispKeeps, DropAnd, 4},   // trusted, keyword, regexes, and-name
+      {ExportFormat::kSigBase, NotYara, DropAnd, 2},  // and-name, yara metadata
+      {ExportFormat::kCsv, NotYara, nullptr, 2},      // trusted, yara
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(static_cast<int>(c.format));

@@ -2,9 +2,8 @@
 // Not part of the public API.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -26,10 +25,10 @@ using Json = nlohmann::json;
 // parser and the value tree are not built for it); longer strings are refused
 // where they would become an indicator value or a rule.
 inline constexpr int kMaxJsonDepth = 200;
-inline constexpr size_t kMaxValueBytes = 8 << 10;       // one indicator value or pattern part
-inline constexpr size_t kMaxPatternBytes = 256 << 10;   // one STIX pattern
-inline constexpr size_t kMaxRuleBytes = 1 << 20;        // one YARA rule source
-inline constexpr size_t kMaxDescriptionBytes = 2 << 10; // longer descriptions are cut
+inline constexpr size_t kMaxValueBytes = 8 << 10;        // one indicator value or pattern part
+inline constexpr size_t kMaxPatternBytes = 256 << 10;    // one STIX pattern
+inline constexpr size_t kMaxRuleBytes = 1 << 20;         // one YARA rule source
+inline constexpr size_t kMaxDescriptionBytes = 2 << 10;  // longer descriptions are cut
 
 // Bookkeeping for one JSON load. Problems and sources name objects by id:
 // "FILE:OBJECT-ID" (the JSON carries no useful line numbers).
@@ -63,8 +62,8 @@ Format JsonKind(const Json& doc);
 
 // Loads STIX or MISP text (format kJson: decided by JsonKind).
 void LoadJson(std::string_view text, Format format, const std::string& display,
-              const std::string& indicator_source, const LoadOptions& options,
-              IndicatorSet& set, LoadStats& stats);
+              const std::string& indicator_source, const LoadOptions& options, IndicatorSet& set,
+              LoadStats& stats);
 
 void LoadStixDoc(const Json& doc, const LoadOptions& options, JsonSink& sink);
 void LoadMispDoc(const Json& doc, const LoadOptions& options, JsonSink& sink);

@@ -3,8 +3,8 @@
 #include <array>
 #include <ctime>
 
-#include "internal.h"
 #include "interchange_internal.h"
+#include "internal.h"
 #include "trawl/core/text.h"
 #include "trawl/ioc/interchange.h"
 
@@ -68,9 +68,7 @@ std::string Position(std::string_view text, size_t byte) {
 
 }  // namespace
 
-std::string JsonSink::Where(std::string_view id) const {
-  return display_ + ":" + std::string(id);
-}
+std::string JsonSink::Where(std::string_view id) const { return display_ + ":" + std::string(id); }
 
 void JsonSink::Reject(std::string_view id, const std::string& reason, std::string_view detail) {
   ++stats_.skipped[reason];
@@ -133,8 +131,8 @@ Format JsonKind(const Json& doc) {
 }
 
 void LoadJson(std::string_view text, Format format, const std::string& display,
-              const std::string& indicator_source, const LoadOptions& options,
-              IndicatorSet& set, LoadStats& stats) {
+              const std::string& indicator_source, const LoadOptions& options, IndicatorSet& set,
+              LoadStats& stats) {
   JsonSink sink(set, stats, display, indicator_source);
   Json doc;
   std::string error;
@@ -194,8 +192,7 @@ std::string MakeValue(std::string_view family, std::string_view value, Indicator
   if (std::string_view bad = BadText(value); !bad.empty()) return std::string(bad);
   std::string_view v = TrimAscii(value);
   if (v.empty()) return "empty value";
-  bool hash_family =
-      family == "hash" || family == "md5" || family == "sha1" || family == "sha256";
+  bool hash_family = family == "hash" || family == "md5" || family == "sha1" || family == "sha256";
   if (hash_family) {
     if (!IsHex(v)) return "not hex";
     size_t want = family == "md5" ? 32 : family == "sha1" ? 40 : family == "sha256" ? 64 : 0;
@@ -224,11 +221,9 @@ std::string MakeValue(std::string_view family, std::string_view value, Indicator
   if (family == "url") ok = d.kind == Kind::kUrl;
   if (family == "ip") ok = d.kind == Kind::kIpv4 || d.kind == Kind::kIpv6 || d.kind == Kind::kCidr;
   if (family == "ipv4")
-    ok = d.kind == Kind::kIpv4 ||
-         (d.kind == Kind::kCidr && d.value.find(':') == std::string::npos);
+    ok = d.kind == Kind::kIpv4 || (d.kind == Kind::kCidr && d.value.find(':') == std::string::npos);
   if (family == "ipv6")
-    ok = d.kind == Kind::kIpv6 ||
-         (d.kind == Kind::kCidr && d.value.find(':') != std::string::npos);
+    ok = d.kind == Kind::kIpv6 || (d.kind == Kind::kCidr && d.value.find(':') != std::string::npos);
   if (!ok) return std::string("not a valid ") + std::string(family);
   out.kind = d.kind;
   out.value = std::move(d.value);

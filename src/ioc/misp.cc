@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "internal.h"
 #include "interchange_internal.h"
+#include "internal.h"
 #include "trawl/core/text.h"
 #include "trawl/ioc/interchange.h"
 
@@ -42,8 +42,8 @@ std::vector<std::string> TagNames(const Json& obj) {
   auto it = obj.find("Tag");
   if (it == obj.end() || !it->is_array()) return out;
   for (const Json& t : *it) {
-    std::string_view name = t.is_string() ? std::string_view(t.get_ref<const std::string&>())
-                                          : StringOf(t, "name");
+    std::string_view name =
+        t.is_string() ? std::string_view(t.get_ref<const std::string&>()) : StringOf(t, "name");
     if (!name.empty()) out.emplace_back(name);
   }
   return out;
@@ -104,22 +104,14 @@ struct TypeRule {
 };
 
 constexpr TypeRule kTypes[] = {
-    {"md5", "md5", -1, false},
-    {"sha1", "sha1", -1, false},
-    {"sha256", "sha256", -1, false},
-    {"filename|md5", "md5", 1, true},
-    {"filename|sha1", "sha1", 1, true},
-    {"filename|sha256", "sha256", 1, true},
-    {"filename", "filename", -1, false},
-    {"domain", "domain", -1, false},
-    {"hostname", "domain", -1, false},
-    {"hostname|port", "domain", 0, false},
-    {"ip-dst", "ip", -1, false},
-    {"ip-src", "ip", -1, false},
-    {"ip-dst|port", "ip", 0, false},
-    {"ip-src|port", "ip", 0, false},
-    {"url", "url", -1, false},
-    {"yara", "yara", -1, false},
+    {"md5", "md5", -1, false},           {"sha1", "sha1", -1, false},
+    {"sha256", "sha256", -1, false},     {"filename|md5", "md5", 1, true},
+    {"filename|sha1", "sha1", 1, true},  {"filename|sha256", "sha256", 1, true},
+    {"filename", "filename", -1, false}, {"domain", "domain", -1, false},
+    {"hostname", "domain", -1, false},   {"hostname|port", "domain", 0, false},
+    {"ip-dst", "ip", -1, false},         {"ip-src", "ip", -1, false},
+    {"ip-dst|port", "ip", 0, false},     {"ip-src|port", "ip", 0, false},
+    {"url", "url", -1, false},           {"yara", "yara", -1, false},
 };
 
 // Loads one attribute. `where` names it ("EVENT/ATTRIBUTE-UUID").
@@ -223,8 +215,8 @@ void LoadAttribute(const Json& a, const std::string& where, const EventContext& 
     sink.Reject(where, std::string(type) + ": " + why, value);
     return;
   }
-  ind.description = Describe(ev, comment, IsHashKind(ind.kind) ? file_name : std::string_view(),
-                             attr_tags);
+  ind.description =
+      Describe(ev, comment, IsHashKind(ind.kind) ? file_name : std::string_view(), attr_tags);
   sink.Add(std::move(ind), where);
 }
 

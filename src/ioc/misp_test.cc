@@ -2,8 +2,8 @@
 // type, composites, objects, to_ids, tags, broken input).
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
@@ -29,12 +29,13 @@ Json Attr(const std::string& uuid, const std::string& type, const std::string& v
 }
 
 Json Event(std::vector<Json> attrs, std::vector<Json> objects = {}) {
-  return {{"Event",
-           {{"uuid", "ev1"},
-            {"info", "Test event"},
-            {"Tag", {{{"name", "tlp:white"}}, {{"name", "misp-galaxy:mitre-attack-pattern=\"X\""}}}},
-            {"Attribute", attrs},
-            {"Object", objects}}}};
+  return {
+      {"Event",
+       {{"uuid", "ev1"},
+        {"info", "Test event"},
+        {"Tag", {{{"name", "tlp:white"}}, {{"name", "misp-galaxy:mitre-attack-pattern=\"X\""}}}},
+        {"Attribute", attrs},
+        {"Object", objects}}}};
 }
 
 LoadStats Load(const std::string& text, IndicatorSet& set, bool all = false) {
@@ -128,8 +129,11 @@ TEST(Misp, ToIdsTagsDescriptionsAndObjects) {
                    {"name", "file"},
                    {"comment", "Dropper"},
                    {"Attribute",
-                    {Json{{"uuid", "f1"}, {"type", "filename"}, {"object_relation", "filename"},
-                          {"value", "drop.exe"}, {"to_ids", false}},
+                    {Json{{"uuid", "f1"},
+                          {"type", "filename"},
+                          {"object_relation", "filename"},
+                          {"value", "drop.exe"},
+                          {"to_ids", false}},
                      Attr("f2", "sha256", kSha256)}}};
   std::string doc = Event({a1, a2, a3, a4, a5, a6}, {file_obj}).dump();
 
@@ -137,12 +141,13 @@ TEST(Misp, ToIdsTagsDescriptionsAndObjects) {
   LoadStats st = Load(doc, set);
   std::vector<std::string> got;
   for (const Indicator& i : set.all()) got.push_back(Describe(i));
-  EXPECT_EQ(got, (std::vector<std::string>{"domain ids.example", "ipv4 192.0.2.9",
-                                           "sha256 " + kSha256}));
+  EXPECT_EQ(
+      got, (std::vector<std::string>{"domain ids.example", "ipv4 192.0.2.9", "sha256 " + kSha256}));
   EXPECT_EQ(set.all()[0].score, 70);
   EXPECT_EQ(set.all()[0].description,
             "C2 server | MISP event: Test event | tags: kill-chain:c2, tlp:white");
-  EXPECT_EQ(set.all()[2].description, "file drop.exe: Dropper | MISP event: Test event | tags: tlp:white");
+  EXPECT_EQ(set.all()[2].description,
+            "file drop.exe: Dropper | MISP event: Test event | tags: tlp:white");
   EXPECT_EQ(set.all()[2].source, "e.json:ev1/o1/f2");
   EXPECT_EQ(Skipped(st, "not to_ids"), 3u);
   EXPECT_EQ(Skipped(st, "deleted"), 1u);
@@ -153,9 +158,9 @@ TEST(Misp, ToIdsTagsDescriptionsAndObjects) {
   st = Load(doc, all, /*all=*/true);
   got.clear();
   for (const Indicator& i : all.all()) got.push_back(Describe(i));
-  EXPECT_EQ(got, (std::vector<std::string>{"domain ctx.example", "domain ids.example",
-                                           "ipv4 192.0.2.9", "filename " + BaseNameRegex("drop.exe"),
-                                           "sha256 " + kSha256}));
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "domain ctx.example", "domain ids.example", "ipv4 192.0.2.9",
+                     "filename " + BaseNameRegex("drop.exe"), "sha256 " + kSha256}));
   EXPECT_EQ(all.all()[0].score, 50) << "context attributes score lower";
   EXPECT_EQ(Skipped(st, "unsupported type"), 1u) << "the text attribute, counted only";
 }
@@ -164,9 +169,8 @@ TEST(Misp, Wrappers) {
   Json ev = Event({Attr("a1", "domain", "a.example")});
   Json bare = ev["Event"];
   Json search = {{"response", {{"Attribute", {Attr("x1", "domain", "s.example")}}}}};
-  for (const std::string& doc :
-       {ev.dump(), bare.dump(), Json{{"response", {ev, ev}}}.dump(), Json::array({ev}).dump(),
-        search.dump()}) {
+  for (const std::string& doc : {ev.dump(), bare.dump(), Json{{"response", {ev, ev}}}.dump(),
+                                 Json::array({ev}).dump(), search.dump()}) {
     SCOPED_TRACE(doc.substr(0, 80));
     IndicatorSet set;
     LoadStats st = Load(doc, set);
@@ -184,7 +188,8 @@ TEST(Misp, MalformedJsonNeverCrashes) {
       R"({"Event":[1,2]})",
       R"({"response":"nope"})",
       R"({"Event":{"info":"x","Attribute":[{"type":["md5"],"value":"x","to_ids":true}]}})",
-      "{\"Event\":{\"info\":\"x\",\"Attribute\":[{\"type\":\"domain\",\"to_ids\":true,\"value\":\"" +
+      "{\"Event\":{\"info\":\"x\",\"Attribute\":[{\"type\":\"domain\",\"to_ids\":true,\"value\":"
+      "\"" +
           std::string(1 << 20, 'a') + ".example\"}]}}",
       std::string(50000, '{'),
   };
@@ -235,7 +240,8 @@ TEST(Misp, EsetLazarusEventLoadsEverythingUsable) {
   EXPECT_EQ(Skipped(*st, "not to_ids"), not_ids);
   EXPECT_EQ(Skipped(*st, "unsupported type"), ids_unusable);
   EXPECT_EQ(st->problems.size(), ids_unusable) << ProblemsText(*st);
-  for (const Problem& p : st->problems) EXPECT_NE(p.message.find("unsupported type: 'text: "), std::string::npos);
+  for (const Problem& p : st->problems)
+    EXPECT_NE(p.message.find("unsupported type: 'text: "), std::string::npos);
   uint64_t total = 0;
   for (const auto& [type, values] : want) {
     total += values.size();

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "internal.h"
 #include "interchange_internal.h"
+#include "internal.h"
 #include "trawl/core/text.h"
 #include "trawl/ioc/interchange.h"
 
@@ -31,7 +31,18 @@ using Dnf = std::vector<Term>;         // ORed
 
 constexpr size_t kMaxTerms = 4096;
 
-enum class Tok { kEnd, kLBracket, kRBracket, kLParen, kRParen, kComma, kWord, kString, kOp, kOther };
+enum class Tok {
+  kEnd,
+  kLBracket,
+  kRBracket,
+  kLParen,
+  kRParen,
+  kComma,
+  kWord,
+  kString,
+  kOp,
+  kOther
+};
 
 struct Token {
   Tok type = Tok::kEnd;
@@ -44,8 +55,8 @@ class Lexer {
 
   // False with `error` set on a malformed token.
   bool Next(Token& t, std::string& error) {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' ||
-                                s_[pos_] == '\r'))
+    while (pos_ < s_.size() &&
+           (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r'))
       ++pos_;
     t = Token{};
     if (pos_ >= s_.size()) return true;
@@ -99,8 +110,7 @@ class Lexer {
         if (IsWordChar(d) || d == '-' || d == ':' || d == '.' || d == '*') {
           text += d;
           ++pos_;
-        } else if (d == '\'' && pos_ > start &&
-                   (s_[pos_ - 1] == '.' || s_[pos_ - 1] == ':')) {
+        } else if (d == '\'' && pos_ > start && (s_[pos_ - 1] == '.' || s_[pos_ - 1] == ':')) {
           // A quoted property name inside a path: hashes.'SHA-256'.
           Token q;
           if (!String(q, error)) return false;
@@ -187,7 +197,8 @@ class PatternParser {
   }
 
   static bool Or(Dnf& acc, Dnf more) {
-    acc.insert(acc.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+    acc.insert(acc.end(), std::make_move_iterator(more.begin()),
+               std::make_move_iterator(more.end()));
     return acc.size() <= kMaxTerms;
   }
 
@@ -295,7 +306,8 @@ class PatternParser {
       ++i_;
       if (c.op != "=") return Fail("operator " + c.op + " (" + path + ")");
       if (Peek().type != Tok::kString)
-        return Fail("a non-string value for " + path + (Peek().text.empty() ? "" : ": " + Peek().text));
+        return Fail("a non-string value for " + path +
+                    (Peek().text.empty() ? "" : ": " + Peek().text));
       c.value = Peek().text;
       ++i_;
       out.push_back({std::move(c)});
@@ -398,9 +410,11 @@ std::string TermToIndicator(const Term& term, Indicator& out) {
       if (!k) return "file:" + c.property;
       Indicator h;
       if (std::string why = MakeValue(KindName(*k), c.value, h); !why.empty())
-        return "file:" + c.property + ": " + why + " ('" + EscapeControl(c.value.substr(0, 80)) + "')";
+        return "file:" + c.property + ": " + why + " ('" + EscapeControl(c.value.substr(0, 80)) +
+               "')";
       auto [it, inserted] = hashes.emplace(*k, h.value);
-      if (!inserted && it->second != h.value) return "two different " + std::string(KindName(*k)) + " values ANDed";
+      if (!inserted && it->second != h.value)
+        return "two different " + std::string(KindName(*k)) + " values ANDed";
     }
     if (path_regex) {
       if (name || !hashes.empty()) return "file:x_trawl_path ANDed with other comparisons";
@@ -482,7 +496,8 @@ bool ParseTimestamp(std::string_view s, std::int64_t& out) {
   unsigned yoe = static_cast<unsigned>(y - era * 400);
   unsigned doy = static_cast<unsigned>((153 * (M + (M > 2 ? -3 : 9)) + 2) / 5 + D - 1);
   unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  std::int64_t days = static_cast<std::int64_t>(era) * 146097 + static_cast<std::int64_t>(doe) - 719468;
+  std::int64_t days =
+      static_cast<std::int64_t>(era) * 146097 + static_cast<std::int64_t>(doe) - 719468;
   out = days * 86400 + h * 3600 + m * 60 + sec;
   return true;
 }
@@ -508,7 +523,8 @@ void LoadIndicator(const Json& obj, std::string_view id, std::int64_t now, JsonS
   if (auto vu = obj.find("valid_until"); vu != obj.end()) {
     std::int64_t t;
     if (!vu->is_string() || !ParseTimestamp(vu->get_ref<const std::string&>(), t)) {
-      sink.Reject(id, "bad valid_until", vu->is_string() ? vu->get_ref<const std::string&>() : vu->type_name());
+      sink.Reject(id, "bad valid_until",
+                  vu->is_string() ? vu->get_ref<const std::string&>() : vu->type_name());
       return;
     }
     if (t <= now) {
@@ -594,7 +610,8 @@ void LoadObservable(const Json& sco, const std::string& where, const Indicator& 
         std::optional<Kind> k = HashProperty("hashes." + algo);
         if (!k || !v.is_string()) continue;  // other algorithms: the supported ones suffice
         Indicator hv;
-        if (std::string w = MakeValue(KindName(*k), v.get_ref<const std::string&>(), hv); !w.empty()) {
+        if (std::string w = MakeValue(KindName(*k), v.get_ref<const std::string&>(), hv);
+            !w.empty()) {
           sink.Reject(where, "file hash " + algo + ": " + w, v.get_ref<const std::string&>());
           return;
         }
@@ -672,12 +689,24 @@ void LoadObservedData(const Json& obj, std::string_view id,
 }
 
 bool IsObservableType(std::string_view t) {
-  static const std::set<std::string_view> kScos = {
-      "artifact",     "autonomous-system", "directory",       "domain-name",
-      "email-addr",   "email-message",     "file",            "ipv4-addr",
-      "ipv6-addr",    "mac-addr",          "mutex",           "network-traffic",
-      "process",      "software",          "url",             "user-account",
-      "windows-registry-key", "x509-certificate"};
+  static const std::set<std::string_view> kScos = {"artifact",
+                                                   "autonomous-system",
+                                                   "directory",
+                                                   "domain-name",
+                                                   "email-addr",
+                                                   "email-message",
+                                                   "file",
+                                                   "ipv4-addr",
+                                                   "ipv6-addr",
+                                                   "mac-addr",
+                                                   "mutex",
+                                                   "network-traffic",
+                                                   "process",
+                                                   "software",
+                                                   "url",
+                                                   "user-account",
+                                                   "windows-registry-key",
+                                                   "x509-certificate"};
   return kScos.count(t) > 0;
 }
 

@@ -22,10 +22,14 @@ const std::string kSha1 = "0123456789abcdef0123456789abcdef01234567";
 const std::string kSha256 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 Json Ind(const std::string& id, const std::string& pattern) {
-  return {{"type", "indicator"},      {"spec_version", "2.1"},
-          {"id", "indicator--" + id}, {"created", "2023-01-01T00:00:00Z"},
-          {"modified", "2023-01-01T00:00:00Z"}, {"pattern", pattern},
-          {"pattern_type", "stix"},   {"valid_from", "2023-01-01T00:00:00Z"}};
+  return {{"type", "indicator"},
+          {"spec_version", "2.1"},
+          {"id", "indicator--" + id},
+          {"created", "2023-01-01T00:00:00Z"},
+          {"modified", "2023-01-01T00:00:00Z"},
+          {"pattern", pattern},
+          {"pattern_type", "stix"},
+          {"valid_from", "2023-01-01T00:00:00Z"}};
 }
 
 Json Bundle(std::vector<Json> objects) {
@@ -83,13 +87,15 @@ TEST(Stix, EveryPatternForm) {
       {"[file:hashes.MD5 = '" + kMd5 + "' AND file:hashes.'SHA-256' = '" + kSha256 + "']",
        {"sha256 " + kSha256}},
       // AND binds tighter than OR; parentheses distribute.
-      {"[file:name = 'a.exe' AND file:hashes.MD5 = '" + kMd5 + "' OR domain-name:value = 'c.example']",
+      {"[file:name = 'a.exe' AND file:hashes.MD5 = '" + kMd5 +
+           "' OR domain-name:value = 'c.example']",
        {"md5 " + kMd5 + " [a.exe]", "domain c.example"}},
-      {"[file:name = 'a.exe' AND (file:hashes.MD5 = '" + kMd5 + "' OR file:hashes.SHA1 = '" + kSha1 +
-           "')]",
+      {"[file:name = 'a.exe' AND (file:hashes.MD5 = '" + kMd5 + "' OR file:hashes.SHA1 = '" +
+           kSha1 + "')]",
        {"md5 " + kMd5 + " [a.exe]", "sha1 " + kSha1 + " [a.exe]"}},
       {"([domain-name:value = 'a.example'])", {"domain a.example"}},
-      {"[domain-name:value IN ('a.example', 'b.example')]", {"domain a.example", "domain b.example"}},
+      {"[domain-name:value IN ('a.example', 'b.example')]",
+       {"domain a.example", "domain b.example"}},
   };
   for (const PatternCase& c : cases) {
     SCOPED_TRACE(c.pattern);
@@ -122,13 +128,15 @@ TEST(Stix, UnsupportedPartsSkipTheWholeIndicator) {
       {"[" + ok + "] FOLLOWEDBY [ipv4-addr:value = '192.0.2.1']", "FOLLOWEDBY"},
       {"[" + ok + "] WITHIN 300 SECONDS", "qualifier WITHIN"},
       {"[" + ok + "] REPEATS 5 TIMES", "qualifier REPEATS"},
-      {"[" + ok + "] START t'2023-01-01T00:00:00Z' STOP t'2024-01-01T00:00:00Z'", "qualifier START"},
+      {"[" + ok + "] START t'2023-01-01T00:00:00Z' STOP t'2024-01-01T00:00:00Z'",
+       "qualifier START"},
       {"[" + ok + " OR domain-name:value = 'not a domain']", "unrecognised value"},
       {"[" + ok + " OR file:hashes.MD5 = 'xyz']", "not hex"},
       {"[" + ok + " OR file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e']", "empty or newline"},
       {"[domain-name:value = 'a.example' AND domain-name:value = 'b.example']", "AND of several"},
       {"[file:name = 'a.exe' AND file:name = 'b.exe']", "two different file names"},
-      {"[file:name = 'a.exe' AND domain-name:value = 'b.example']", "AND of different object types"},
+      {"[file:name = 'a.exe' AND domain-name:value = 'b.example']",
+       "AND of different object types"},
       {"[file:name = 'dir/a.exe']", "no path separator"},
       {"[domain-name:value = 1]", "non-string value"},
       {"[domain-name:value = 'unterminated]", "unterminated string"},
@@ -207,23 +215,25 @@ TEST(Stix, ObservedData) {
   Json ip = {{"type", "ipv4-addr"}, {"id", "ipv4-addr--1"}, {"value", "203.0.113.9"}};
   Json proc = {{"type", "process"}, {"id", "process--1"}, {"pid", 4}};
   Json lone = {{"type", "domain-name"}, {"id", "domain-name--2"}, {"value", "lone.example"}};
-  Json od = {{"type", "observed-data"},
-             {"id", "observed-data--1"},
-             {"object_refs",
-              {"file--1", "file--2", "domain-name--1", "ipv4-addr--1", "process--1", "missing--1"}}};
+  Json od = {
+      {"type", "observed-data"},
+      {"id", "observed-data--1"},
+      {"object_refs",
+       {"file--1", "file--2", "domain-name--1", "ipv4-addr--1", "process--1", "missing--1"}}};
   // STIX 2.0 style: embedded objects.
   Json od20 = {{"type", "observed-data"},
                {"id", "observed-data--2"},
-               {"objects", {{"0", {{"type", "url"}, {"value", "http://u.example/p"}}},
-                            {"1", {{"type", "ipv6-addr"}, {"value", "bogus"}}}}}};
+               {"objects",
+                {{"0", {{"type", "url"}, {"value", "http://u.example/p"}}},
+                 {"1", {{"type", "ipv6-addr"}, {"value", "bogus"}}}}}};
   Json other = {{"type", "malware"}, {"id", "malware--1"}};
   IndicatorSet set;
   LoadStats st = Load(Bundle({file, name_only, dom, ip, proc, lone, od, od20, other}).dump(), set);
   std::vector<std::string> got;
   for (const Indicator& i : set.all()) got.push_back(Describe(i));
-  EXPECT_EQ(got, (std::vector<std::string>{"sha256 " + kSha256, "filename " + BaseNameRegex("b.bin"),
-                                           "domain c2.example", "ipv4 203.0.113.9",
-                                           "url http://u.example/p"}));
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "sha256 " + kSha256, "filename " + BaseNameRegex("b.bin"), "domain c2.example",
+                     "ipv4 203.0.113.9", "url http://u.example/p"}));
   EXPECT_EQ(set.all()[0].description, "file a.bin: STIX observed-data observed-data--1");
   EXPECT_EQ(Skipped(st, "unsupported observable type"), 1u);
   EXPECT_EQ(Skipped(st, "observable outside observed-data"), 1u);
@@ -243,15 +253,15 @@ TEST(Stix, LoneObjectsAndArrays) {
 TEST(Stix, MalformedJsonNeverCrashes) {
   std::string good = Bundle({Ind("1", "[domain-name:value = 'a.example']")}).dump();
   std::vector<std::string> inputs = {
-      good.substr(0, good.size() / 2),                       // truncated
-      "{\"type\":\"bundle\",\"objects\":{\"a\":1}}",         // wrong type
-      "{\"type\":\"bundle\",\"objects\":[{\"type\":7}]}",    // type not a string
+      good.substr(0, good.size() / 2),                     // truncated
+      "{\"type\":\"bundle\",\"objects\":{\"a\":1}}",       // wrong type
+      "{\"type\":\"bundle\",\"objects\":[{\"type\":7}]}",  // type not a string
       "{\"type\":\"indicator\",\"id\":\"indicator--1\",\"pattern\":42}",
       "{\"type\":\"indicator\",\"id\":\"indicator--1\",\"pattern\":\"[a:b = 'c']\","
       "\"pattern_type\":[1]}",
-      std::string(100000, '[') + std::string(100000, ']'),   // deep nesting
+      std::string(100000, '[') + std::string(100000, ']'),  // deep nesting
       "{\"type\":\"indicator\",\"id\":\"i\",\"pattern\":\"[url:value = '" +
-          std::string(1 << 20, 'a') + "']\"}",               // huge string
+          std::string(1 << 20, 'a') + "']\"}",  // huge string
       "{\"type\":\"indicator\",\"id\":\"i\",\"pattern\":\"[domain-name:value = '\xff']\"}",
       "",
       "null",
@@ -272,7 +282,9 @@ TEST(Stix, MalformedJsonNeverCrashes) {
 TEST(Stix, JsonFilesAreSniffedAndLoadedFromFolders) {
   testing::TempDir dir;
   dir.Write("a.json", Bundle({Ind("1", "[domain-name:value = 'a.example']")}).dump());
-  dir.Write("b.json", R"({"Event":{"info":"x","Attribute":[{"type":"domain","value":"b.example","to_ids":true}]}})");
+  dir.Write(
+      "b.json",
+      R"({"Event":{"info":"x","Attribute":[{"type":"domain","value":"b.example","to_ids":true}]}})");
   EXPECT_EQ(DetectFormat(dir.path() / "a.json"), Format::kJson);
   EXPECT_EQ(DetectJsonFormat(Bundle({}).dump()), Format::kStix);
   EXPECT_EQ(DetectJsonFormat(R"({"response":[]})"), Format::kMisp);

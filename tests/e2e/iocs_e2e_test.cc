@@ -34,7 +34,8 @@ Cmd RunCmd(const std::vector<std::string>& args, const std::string& data_home) {
   TempDir io;
   std::string cmd = "XDG_DATA_HOME=" + ShellQuote(data_home) + " " + ShellQuote(TRAWL_BINARY);
   for (const std::string& a : args) cmd += " " + ShellQuote(a);
-  cmd += " >" + ShellQuote(io.path() + "/out") + " 2>" + ShellQuote(io.path() + "/err") + " </dev/null";
+  cmd += " >" + ShellQuote(io.path() + "/out") + " 2>" + ShellQuote(io.path() + "/err") +
+         " </dev/null";
   int status = std::system(cmd.c_str());
   Cmd c;
   c.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -62,7 +63,7 @@ std::multiset<std::string> Rows(const std::string& list_out) {
 }
 
 Json StixInd(const std::string& id, const std::string& pattern) {
-  return {{"type", "indicator"}, {"spec_version", "2.1"}, {"id", "indicator--" + id},
+  return {{"type", "indicator"}, {"spec_version", "2.1"},  {"id", "indicator--" + id},
           {"pattern", pattern},  {"pattern_type", "stix"}, {"valid_from", "2023-01-01T00:00:00Z"}};
 }
 
@@ -90,7 +91,10 @@ TEST_F(IocsE2E, CheckReportsCountsAndProblems) {
   EXPECT_NE(c.out.find("hash-iocs.txt:2: not hex"), std::string::npos) << c.out;
   EXPECT_NE(c.out.find("total: loaded 1 domain, 2 md5"), std::string::npos) << c.out;
 
-  std::string good = dir_.Write("good.json", Json{{"type", "bundle"}, {"objects", {StixInd("g", "[url:value = 'http://a.example/x']")}}}.dump());
+  std::string good = dir_.Write(
+      "good.json",
+      Json{{"type", "bundle"}, {"objects", {StixInd("g", "[url:value = 'http://a.example/x']")}}}
+          .dump());
   c = RunCmd({"iocs", "check", good}, home_);
   EXPECT_EQ(c.exit_code, 0) << c.out << c.err;
   EXPECT_EQ(RunCmd({"iocs", "check", dir_.path() + "/missing"}, home_).exit_code, 2);
@@ -99,8 +103,8 @@ TEST_F(IocsE2E, CheckReportsCountsAndProblems) {
 TEST_F(IocsE2E, ConvertRoundTripsThroughEveryFormat) {
   // A signature-base folder of every kind it holds.
   std::string src = dir_.path() + "/src";
-  dir_.Write("src/iocs/hash-iocs.txt", std::string(64, 'c') + ";80;a sha256\n" +
-                                           std::string(40, 'd') + ";a sha1\n");
+  dir_.Write("src/iocs/hash-iocs.txt",
+             std::string(64, 'c') + ";80;a sha256\n" + std::string(40, 'd') + ";a sha1\n");
   dir_.Write("src/iocs/filename-iocs.txt", "# drop zone\n\\\\Temp\\\\evil\\.exe;70;\\\\Good\\\\\n");
   dir_.Write("src/iocs/c2-iocs.txt", "# c2\nevil.example;90\n192.0.2.7\nhttp://evil.example/a\n");
   dir_.Write("src/iocs/keyword-iocs.txt", "# kw\nEVIL-KEYWORD\n");
@@ -113,11 +117,13 @@ TEST_F(IocsE2E, ConvertRoundTripsThroughEveryFormat) {
   Cmd stix = RunCmd({"iocs", "convert", "--to", "stix", src}, home_);
   ASSERT_EQ(stix.exit_code, 0) << stix.err;
   std::string stix_file = dir_.Write("conv/set.json", stix.out);
-  EXPECT_EQ(Rows(RunCmd({"iocs", "list", "--no-builtin", "--no-packs", stix_file}, home_).out), want);
+  EXPECT_EQ(Rows(RunCmd({"iocs", "list", "--no-builtin", "--no-packs", stix_file}, home_).out),
+            want);
   std::string csv_file = dir_.path() + "/conv/set.csv";
   Cmd csv = RunCmd({"iocs", "convert", "--to", "csv", "-o", csv_file, stix_file}, home_);
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
-  EXPECT_EQ(Rows(RunCmd({"iocs", "list", "--no-builtin", "--no-packs", csv_file}, home_).out), want);
+  EXPECT_EQ(Rows(RunCmd({"iocs", "list", "--no-builtin", "--no-packs", csv_file}, home_).out),
+            want);
   std::string sb = dir_.path() + "/conv/sb";
   Cmd sbc = RunCmd({"iocs", "convert", "--to", "signature-base", "-o", sb, csv_file}, home_);
   ASSERT_EQ(sbc.exit_code, 0) << sbc.err;
@@ -129,7 +135,9 @@ TEST_F(IocsE2E, ConvertRoundTripsThroughEveryFormat) {
   EXPECT_NE(misp.err.find("misp: 1 path regexes left out"), std::string::npos) << misp.err;
   EXPECT_NE(misp.err.find("misp: 1 keyword indicators left out"), std::string::npos) << misp.err;
   std::string misp_file = dir_.Write("conv/event.json", misp.out);
-  EXPECT_EQ(Rows(RunCmd({"iocs", "list", "--no-builtin", "--no-packs", misp_file}, home_).out).size(), 5u);
+  EXPECT_EQ(
+      Rows(RunCmd({"iocs", "list", "--no-builtin", "--no-packs", misp_file}, home_).out).size(),
+      5u);
   // signature-base to stdout is several files: refused without -o.
   EXPECT_EQ(RunCmd({"iocs", "convert", "--to", "signature-base", src}, home_).exit_code, 2);
   EXPECT_EQ(RunCmd({"iocs", "convert", "--to", "xml", src}, home_).exit_code, 2);
@@ -150,14 +158,19 @@ std::string HostileTarball(const TempDir& dir) {
   std::string tar = dir.path() + "/pack.tar.gz";
   std::string script =
       "import io, tarfile\n"
-      "t = tarfile.open('" + tar + "', 'w:gz')\n"
+      "t = tarfile.open('" +
+      tar +
+      "', 'w:gz')\n"
       "def add(name, data, **kw):\n"
       "    i = tarfile.TarInfo(name); i.size = len(data)\n"
       "    for k, v in kw.items(): setattr(i, k, v)\n"
       "    t.addfile(i, io.BytesIO(data))\n"
       "add('mypack-1/VERSION', b'2024.05.01\\n')\n"
-      "add('mypack-1/iocs/hash-iocs.txt', b'" + HexDigest("SHA256", "PACKED-CONTENT") + ";pack hash\\n')\n"
-      "add('mypack-1/yara/r.yar', b'rule pack_rule { strings: $a = \"YARA-PACK-MARK\" condition: $a }\\n')\n"
+      "add('mypack-1/iocs/hash-iocs.txt', b'" +
+      HexDigest("SHA256", "PACKED-CONTENT") +
+      ";pack hash\\n')\n"
+      "add('mypack-1/yara/r.yar', b'rule pack_rule { strings: $a = \"YARA-PACK-MARK\" condition: "
+      "$a }\\n')\n"
       "add('/abs-escape.txt', b'x')\n"
       "add('mypack-1/../../dotdot-escape.txt', b'x')\n"
       "i = tarfile.TarInfo('mypack-1/iocs/link'); i.type = tarfile.SYMTYPE; i.linkname = '/etc'\n"
@@ -199,14 +212,17 @@ TEST_F(IocsE2E, SignaturePacksInstallListScanRemove) {
   EXPECT_EQ(r.exit_code, 1) << r.err;
   const Json* f = r.FindingFor(hit);
   ASSERT_NE(f, nullptr) << r.err;
-  EXPECT_NE((*f)["reasons"][0]["source"].get<std::string>().find("/trawl/packs/mypack/content/iocs/hash-iocs.txt:1"), std::string::npos);
+  EXPECT_NE((*f)["reasons"][0]["source"].get<std::string>().find(
+                "/trawl/packs/mypack/content/iocs/hash-iocs.txt:1"),
+            std::string::npos);
   ASSERT_NE(r.FindingFor(rule_hit), nullptr);
   bool named = false;
   for (const Json& s : (*r.Summary())["indicator_sets"])
     if (s["name"] == "pack:mypack" && s["version"] == "2024.05.01") named = true;
   EXPECT_TRUE(named) << r.Summary()->dump();
   // --no-packs: not loaded.
-  r = RunTrawl({"scan", tree, "--no-builtin", "--no-packs", "--iocs", dir_.Write("x/c2-iocs.txt", "x.example\n")},
+  r = RunTrawl({"scan", tree, "--no-builtin", "--no-packs", "--iocs",
+                dir_.Write("x/c2-iocs.txt", "x.example\n")},
                "XDG_DATA_HOME=" + ShellQuote(home_));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.FindingFor(hit), nullptr);
@@ -236,30 +252,38 @@ TEST_F(IocsE2E, ScanWithStixAndMispIndicators) {
   std::string ctx_content = RandomBytes(1000);
   std::string ctx = dir_.Write("tree/ctx.bin", ctx_content);
   std::string ruled = dir_.Write("tree/ruled.txt", "...MISP-RULE-MARKER...");
-  Json bundle = {{"type", "bundle"},
-                 {"objects",
-                  {StixInd("and", "[file:name = 'evil.dll' AND file:hashes.'SHA-256' = '" + sha256 + "']")}}};
+  Json bundle = {
+      {"type", "bundle"},
+      {"objects",
+       {StixInd("and", "[file:name = 'evil.dll' AND file:hashes.'SHA-256' = '" + sha256 + "']")}}};
   dir_.Write("iocs/feed.json", bundle.dump());
-  Json event = {{"Event",
-                 {{"uuid", "ev"},
-                  {"info", "e2e"},
-                  {"Attribute",
-                   {{{"uuid", "y1"}, {"type", "yara"}, {"to_ids", true},
-                     {"value", "rule misp_rule { strings: $a = \"MISP-RULE-MARKER\" condition: $a }"}},
-                    {{"uuid", "c1"}, {"type", "sha256"}, {"to_ids", false},
-                     {"value", HexDigest("SHA256", ctx_content)}}}}}}};
+  Json event = {
+      {"Event",
+       {{"uuid", "ev"},
+        {"info", "e2e"},
+        {"Attribute",
+         {{{"uuid", "y1"},
+           {"type", "yara"},
+           {"to_ids", true},
+           {"value", "rule misp_rule { strings: $a = \"MISP-RULE-MARKER\" condition: $a }"}},
+          {{"uuid", "c1"},
+           {"type", "sha256"},
+           {"to_ids", false},
+           {"value", HexDigest("SHA256", ctx_content)}}}}}}};
   dir_.Write("iocs/event.json", event.dump());
   std::string tree = dir_.path() + "/tree";
   // Paths first: --iocs takes every value after it.
-  RunResult r = RunTrawl({"scan", tree, "--no-builtin", "--no-packs", "--iocs", dir_.path() + "/iocs"},
-                         "XDG_DATA_HOME=" + ShellQuote(home_));
+  RunResult r =
+      RunTrawl({"scan", tree, "--no-builtin", "--no-packs", "--iocs", dir_.path() + "/iocs"},
+               "XDG_DATA_HOME=" + ShellQuote(home_));
   EXPECT_EQ(r.exit_code, 1) << r.err;
   ASSERT_NE(r.FindingFor(named), nullptr) << r.err;
   EXPECT_EQ(r.FindingFor(renamed), nullptr) << "name AND hash: the name must match too";
   const Json* y = r.FindingFor(ruled);
   ASSERT_NE(y, nullptr) << r.err;
   EXPECT_EQ((*y)["reasons"][0]["kind"], "yara");
-  EXPECT_NE((*y)["reasons"][0]["source"].get<std::string>().find("event.json:ev/y1"), std::string::npos);
+  EXPECT_NE((*y)["reasons"][0]["source"].get<std::string>().find("event.json:ev/y1"),
+            std::string::npos);
   EXPECT_EQ(r.FindingFor(ctx), nullptr) << "not to_ids";
   r = RunTrawl({"scan", tree, "--no-builtin", "--no-packs", "--all-attributes", "--iocs",
                 dir_.path() + "/iocs"},
