@@ -33,7 +33,9 @@ h1{font-size:26px;margin:0 0 6px}h2{font-size:18px;margin:26px 0 10px}h3{font-si
 table{border-collapse:collapse;width:100%;background:var(--card);border:1px solid var(--line);border-radius:6px}
 th,td{text-align:left;vertical-align:top;padding:6px 9px;border-bottom:1px solid var(--line)}
 th{background:#eef1f6;font-weight:600;white-space:nowrap}
-table.facts th{width:190px}
+table.facts th{width:170px}
+.grid{display:grid;grid-template-columns:1fr 1fr;gap:14px;align-items:start}
+details{margin-top:10px}details>summary{cursor:pointer;color:var(--muted)}
 th.sort{cursor:pointer;user-select:none}th.sort::after{content:" \2195";color:var(--muted)}
 th.asc::after{content:" \2191";color:var(--fg)}th.desc::after{content:" \2193";color:var(--fg)}
 code,pre,.path{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;font-size:12.5px}
@@ -280,7 +282,7 @@ class HtmlSink final : public Sink {
   }
 
   void RenderFacts(std::string& h, const Summary& s) {
-    h += "<section id=\"facts\">\n<h2>Scan</h2>\n<table class=\"facts\">\n";
+    h += "<section id=\"facts\">\n<h2>Scan</h2>\n<div class=\"grid\">\n<table class=\"facts\">\n";
     auto row = [&](std::string_view k, const std::string& v) {
       h += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", k, v);
     };
@@ -293,14 +295,24 @@ class HtmlSink final : public Sink {
     row("Started", s.started.empty() ? "unknown" : HtmlText(s.started));
     row("Finished", s.finished.empty() ? "unknown" : HtmlText(s.finished));
     row("Duration", Duration(s.seconds));
+    h += "</table>\n<table class=\"facts\">\n";
     row("Files checked", fmt::format("{}", s.files));
     row("Bytes read", fmt::format("{} ({} bytes)", HumanBytes(s.bytes), s.bytes));
-    for (const auto& [k, v] : s.extra) row(HtmlText(k), HtmlText(internal::PlainValue(v)));
+    for (const auto& [k, v] : s.extra)  // records read by the other sweeps
+      if (k == "log_lines" || k == "evtx_records" || k == "journal_entries")
+        row(HtmlText(k), HtmlText(internal::PlainValue(v)));
     row("Skipped", Counts(s.skipped));
     row("Errors", fmt::format("{}", s.errors));
-    row("Findings",
-        fmt::format("{} alert(s), {} warning(s), {} notice(s)", s.alerts, s.warnings, s.notices));
-    h += "</table>\n<h3>Indicator sets</h3>\n";
+    row("Findings", fmt::format("{} alert(s), {} warning(s), {} notice(s)", s.alerts, s.warnings,
+                                s.notices));
+    h += "</table>\n</div>\n";
+    if (!s.extra.empty()) {
+      h += fmt::format("<details><summary>All counters ({})</summary>\n<table class=\"facts\">\n",
+                       s.extra.size());
+      for (const auto& [k, v] : s.extra) row(HtmlText(k), HtmlText(internal::PlainValue(v)));
+      h += "</table></details>\n";
+    }
+    h += "<h3>Indicator sets</h3>\n";
     if (s.indicator_sets.empty()) {
       h += "<p class=\"note\">None recorded.</p>\n";
     } else {
