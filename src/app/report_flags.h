@@ -8,11 +8,11 @@
 // collector last carries the counts of every message before it.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -81,8 +81,7 @@ inline std::string OsName() {
 }
 
 // The sink for --json: the JSON Lines contract or ECS documents.
-inline std::unique_ptr<report::Sink> MakeJsonSink(const ReportSetup& r, std::FILE* out,
-                                                  bool own) {
+inline std::unique_ptr<report::Sink> MakeJsonSink(const ReportSetup& r, std::FILE* out, bool own) {
   if (r.json_format == "ecs")
     return report::MakeEcsSink(out, own, {HostName(), OsName(), TRAWL_VERSION});
   return report::MakeJsonLinesSink(out, own);
@@ -102,7 +101,8 @@ inline std::unique_ptr<report::Sink> WrapConsole(ReportSetup& r, bool quiet,
 inline bool AddReportSinks(ReportSetup& r, report::FanOut& sinks) {
   auto open = [](const std::string& path) -> std::FILE* {
     std::FILE* f = std::fopen(path.c_str(), "w");
-    if (!f) std::fprintf(stderr, "trawl: cannot write %s: %s\n", path.c_str(), std::strerror(errno));
+    if (!f)
+      std::fprintf(stderr, "trawl: cannot write %s: %s\n", path.c_str(), std::strerror(errno));
     return f;
   };
   if (!r.html_path.empty()) {
@@ -163,8 +163,7 @@ inline void ReportForwarding(const ReportSetup& r, bool quiet) {
   if (!r.syslog) return;
   report::SyslogStats st = r.syslog->Stats();
   if (st.dropped() || !st.summary_delivered)
-    std::fprintf(stderr,
-                 "trawl: syslog: %llu message(s) delivered, %llu dropped, summary %s%s%s\n",
+    std::fprintf(stderr, "trawl: syslog: %llu message(s) delivered, %llu dropped, summary %s%s%s\n",
                  static_cast<unsigned long long>(st.delivered),
                  static_cast<unsigned long long>(st.dropped()),
                  st.summary_delivered ? "delivered" : "NOT delivered",

@@ -303,8 +303,8 @@ class HtmlSink final : public Sink {
         row(HtmlText(k), HtmlText(internal::PlainValue(v)));
     row("Skipped", Counts(s.skipped));
     row("Errors", fmt::format("{}", s.errors));
-    row("Findings", fmt::format("{} alert(s), {} warning(s), {} notice(s)", s.alerts, s.warnings,
-                                s.notices));
+    row("Findings",
+        fmt::format("{} alert(s), {} warning(s), {} notice(s)", s.alerts, s.warnings, s.notices));
     h += "</table>\n</div>\n";
     if (!s.extra.empty()) {
       h += fmt::format("<details><summary>All counters ({})</summary>\n<table class=\"facts\">\n",

@@ -1,0 +1,124 @@
+// The HTML report in a real browser: headless Chromium (Debian's chromium)
+// opens a report full of hostile strings from file:// and dumps the DOM after
+// scripts ran. Nothing from the data may become markup or run; the report's
+// own script must run (proving its CSP hash) and every finding must be there.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "test_util.h"
+#include "trawl/report/html.h"
+
+namespace trawl::report {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string RunCapture(const std::string& cmd) {
+  std::string out;
+  std::FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char buf[65536];
+  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+size_t Count(const std::string& s, const std::string& needle) {
+  size_t n = 0;
+  for (size_t p = s.find(needle); p != std::string::npos; p = s.find(needle, p + 1)) ++n;
+  return n;
+}
+
+TEST(HtmlInChromium, HostileDataNeverRunsAndFindingsAreShown) {
+  char tmpl[] = "/tmp/trawl-html-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  std::string report = dir + "/report.html";
+
+  const std::string kHostilePath = "/tmp/<img src=x onerror=\"document.title='pwned-img'\">.exe";
+  const std::string kHostileDesc = "</script><script>document.title='pwned-script'</script>";
+  const std::string kHostileInd = "<svg onload=\"document.body.setAttribute('data-pwned','1')\">";
+  const std::string kHostileModule = "file\"><script>document.title='pwned-attr'</script>";
+  constexpr int kFindings = 12;
+  {
+    std::FILE* f = std::fopen(report.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    auto sink = MakeHtmlSink(f, true);
+    for (int i = 0; i < kFindings; ++i) {
+      Finding fi = testing::HostileFinding(kHostilePath + std::to_string(i));
+      fi.reasons[0].description = kHostileDesc;
+      fi.reasons[1].indicator = kHostileInd;
+      if (i % 3 == 0) fi.module = kHostileModule;
+      if (i % 4 == 1) fi.level = Level::kWarning;
+      sink->OnFinding(fi);
+    }
+    sink->OnError({"<iframe src=\"javascript:document.title='pwned-iframe'\">", "<b>denied</b>"});
+    Summary s;
+    s.host = "<script>document.title='pwned-host'</script>";
+    s.os = "Linux";
+    s.alerts = 9;
+    s.warnings = 3;
+    s.errors = 1;
+    s.paths = {"/tmp/<u>root</u>"};
+    s.timeline.push_back({"<b onmouseover=alert(1)>evil.example</b>", "domain",
+                          "2023-03-01T00:00:00Z", "2023-03-20T00:00:00Z", 4, 1});
+    s.indicator_sets.push_back({"<i>set</i>", "v1", {{"sha1", 1}}, {}});
+    sink->OnSummary(s);
+    ASSERT_TRUE(sink->Close().ok());
+  }
+
+  std::string profile = dir + "/profile";
+  fs::create_directories(profile);
+  std::string dom = RunCapture(
+      std::string(TRAWL_CHROMIUM) +
+      " --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking "
+      "--disable-component-update --user-data-dir=" +
+      profile + " --dump-dom file://" + report + " 2>" + dir + "/chromium.log");
+  ASSERT_NE(dom.find("</html>"), std::string::npos)
+      << "chromium produced no DOM (is the chromium package installed?)\n"
+      << RunCapture("cat " + dir + "/chromium.log");
+
+  // The report's own script ran: its CSP hash is right and it filled the counter.
+  EXPECT_NE(dom.find("data-script=\"ran\""), std::string::npos);
+  EXPECT_NE(dom.find(std::to_string(kFindings) + " of " + std::to_string(kFindings) + " shown"),
+            std::string::npos);
+  // Nothing from the data ran or became an element.
+  EXPECT_EQ(dom.find("pwned-img</title>"), std::string::npos);
+  EXPECT_EQ(Count(dom, "<title>"), 1u);
+  EXPECT_NE(
+      dom.find("<title>trawl report: &lt;script&gt;document.title='pwned-host'&lt;/script&gt;: "
+               "compromised</title>"),
+      std::string::npos)
+      << dom.substr(0, 2000);
+  size_t body = dom.find("<body");
+  ASSERT_NE(body, std::string::npos);
+  std::string body_tag = dom.substr(body, dom.find('>', body) - body);
+  EXPECT_EQ(body_tag.find("data-pwned"), std::string::npos) << body_tag;
+  EXPECT_NE(body_tag.find("data-script=\"ran\""), std::string::npos) << body_tag;
+  for (const char* tag : {"<img", "<svg", "<iframe", "<b ", "<b>", "<u>", "<i>"})
+    EXPECT_EQ(dom.find(tag), std::string::npos) << tag;
+  EXPECT_EQ(Count(dom, "<script"), 1u) << "only the report's own script";
+  // Every finding is there, as text.
+  EXPECT_EQ(Count(dom, "<tr class=\"finding\""), static_cast<size_t>(kFindings));
+  for (int i = 0; i < kFindings; ++i)
+    EXPECT_NE(dom.find("/tmp/&lt;img src=x onerror=\"document.title='pwned-img'\"&gt;.exe" +
+                       std::to_string(i) + "<"),
+              std::string::npos)
+        << i;
+  EXPECT_NE(dom.find("&lt;/script&gt;&lt;script&gt;document.title='pwned-script'"),
+            std::string::npos);
+  EXPECT_NE(dom.find("&lt;b onmouseover=alert(1)&gt;evil.example&lt;/b&gt;"), std::string::npos);
+  EXPECT_NE(dom.find("from /iocs/hash-iocs.txt:7"), std::string::npos);
+  // The hostile module name is an option of the filter, as text.
+  EXPECT_NE(dom.find("<option value=\"file&quot;&gt;&lt;script&gt;"), std::string::npos);
+
+  if (!std::getenv("TRAWL_TEST_KEEP")) fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace trawl::report
