@@ -313,6 +313,65 @@ void AddToTimeline(const SweepResult& result, logs::Timeline& timeline) {
 }
 
 // ---------------------------------------------------------------------------
+// The pipeline's entry point
+
+void SweepStats::Add(const SweepResult& r) {
+  std::string m = ModuleName(r.type);
+  if (m.empty()) return;
+  const char* item = r.type == Type::kEvtx      ? "_records"
+                     : r.type == Type::kJournal ? "_entries"
+                                                : "_urls";
+  std::lock_guard<std::mutex> lock(mu_);
+  counts_[m + (r.type == Type::kEvtx || r.type == Type::kJournal ? "_files" : "_databases")]++;
+  counts_[m + item] += static_cast<std::int64_t>(r.items);
+  counts_[m + "_hits"] += static_cast<std::int64_t>(r.hits_total);
+}
+
+std::vector<std::pair<std::string, FieldValue>> SweepStats::SummaryFields(
+    const Options& ran) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::pair<std::string, FieldValue>> out;
+  auto put = [&](const char* key) {
+    auto it = counts_.find(key);
+    out.push_back({key, it == counts_.end() ? std::int64_t{0} : it->second});
+  };
+  if (ran.evtx) {
+    put("evtx_files");
+    put("evtx_records");
+    put("evtx_hits");
+  }
+  if (ran.journal) {
+    put("journal_files");
+    put("journal_entries");
+    put("journal_hits");
+  }
+  if (ran.browser) {
+    put("browser_databases");
+    put("browser_urls");
+    put("browser_hits");
+  }
+  return out;
+}
+
+bool SweepFile(const Sweeper& sweeper, const std::string& walked, const std::string& read_path,
+               const std::string& shown, const struct stat& st, const Thresholds& t,
+               logs::Timeline& timeline, SweepStats& stats, const Report& report) {
+  Target target = sweeper.Detect(walked, st, read_path);
+  if (target.type == Type::kNone) return false;
+  const char* module = ModuleName(target.type);
+  auto result = sweeper.Scan(read_path, target);
+  if (!result.ok()) {
+    report.error(walked, result.status().message(), module);
+    return true;
+  }
+  stats.Add(*result);
+  for (const std::string& e : result->errors) report.error(walked, e, module);
+  AddToTimeline(*result, timeline);
+  for (Finding& f : ToFindings(shown, *result, t)) report.finding(f);
+  return true;
+}
+
+// ---------------------------------------------------------------------------
 // Sweeper
 
 struct Sweeper::Impl {

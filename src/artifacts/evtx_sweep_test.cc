@@ -7,8 +7,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -251,6 +253,59 @@ TEST(EvtxSweep, EverySampleReadsWithoutCrashing) {
       EXPECT_FALSE(testing::StrField(h, "field").empty());
     }
   }
+}
+
+}  // namespace
+}  // namespace trawl::artifacts
+
+namespace trawl::artifacts {
+namespace {
+
+TEST(SweepFile, FindingsErrorsTimelineAndStats) {
+  std::vector<evtx::Record> records = ReadRecords(kSysmonNet);
+  auto m = testing::MakeMatcher({{ioc::Kind::kDomain, records[0].computer}});
+  testing::TempDir dir;
+  std::string good = dir.Write("Logs/Sysmon.evtx", ReadBytes(kSysmonNet));
+  std::string junk = dir.Write("Logs/Junk.EVTX", std::string(70000, 'j'));
+  std::string other = dir.Write("Logs/readme.txt", "hello");
+  Sweeper sweeper(*m->net, {});
+  logs::Timeline timeline;
+  SweepStats stats;
+  std::vector<Finding> findings;
+  std::vector<std::tuple<std::string, std::string, std::string>> errors;
+  Report report{[&](Finding& f) { findings.push_back(f); },
+                [&](const std::string& p, const std::string& msg, const char* mod) {
+                  errors.emplace_back(p, msg, mod);
+                }};
+  auto run = [&](const std::string& p) {
+    struct stat st {};
+    EXPECT_EQ(stat(p.c_str(), &st), 0);
+    return SweepFile(sweeper, p, p, "C:\\shown\\" + p.substr(p.rfind('/') + 1), st, {}, timeline,
+                     stats, report);
+  };
+  EXPECT_TRUE(run(good));
+  EXPECT_TRUE(run(junk));
+  EXPECT_FALSE(run(other));
+  ASSERT_EQ(findings.size(), records.size() + 1);  // every hit, plus one aggregate
+  for (const Finding& f : findings) {
+    EXPECT_EQ(f.module, "evtx");
+    EXPECT_EQ(f.path, "C:\\shown\\Sysmon.evtx");
+  }
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(std::get<0>(errors[0]), junk);
+  EXPECT_EQ(std::get<2>(errors[0]), "evtx");
+  auto tl = timeline.Entries();
+  ASSERT_EQ(tl.size(), 1u);
+  EXPECT_EQ(tl[0].hits, records.size());
+  EXPECT_EQ(tl[0].files, 1u);
+  auto fields = stats.SummaryFields({});
+  std::map<std::string, std::int64_t> got;
+  for (const auto& [k, v] : fields) got[k] = std::get<std::int64_t>(v);
+  EXPECT_EQ(got["evtx_files"], 1);
+  EXPECT_EQ(got["evtx_records"], static_cast<std::int64_t>(records.size()));
+  EXPECT_EQ(got["evtx_hits"], static_cast<std::int64_t>(records.size()));
+  EXPECT_EQ(got["browser_databases"], 0);
+  EXPECT_EQ(fields.size(), 9u);
 }
 
 }  // namespace

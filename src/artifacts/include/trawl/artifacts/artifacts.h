@@ -36,8 +36,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -176,6 +178,37 @@ std::vector<Finding> ToFindings(const std::string& path, const SweepResult& resu
 // Adds the file's per-indicator tallies to the contact timeline (one "file"
 // per indicator seen in it).
 void AddToTimeline(const SweepResult& result, logs::Timeline& timeline);
+
+// Per-scan counts for the summary. Add is thread-safe.
+class SweepStats {
+ public:
+  void Add(const SweepResult& result);
+  // Summary fields, for the sweeps that ran: evtx_files, evtx_records,
+  // evtx_hits, journal_files, journal_entries, journal_hits, browser_databases,
+  // browser_urls, browser_hits (hits counted beyond the per-file cap too).
+  std::vector<std::pair<std::string, FieldValue>> SummaryFields(const Options& ran) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::int64_t> counts_;
+};
+
+// Callbacks through which SweepFile reports (the app's sinks and counters).
+struct Report {
+  // A finding, scored; audience kMachine (every hit) or kHuman (aggregates).
+  std::function<void(Finding&)> finding;
+  // An error record: walked path, message, module.
+  std::function<void(const std::string&, const std::string&, const char*)> error;
+};
+
+// The whole artifact sweep of one walked file, for the scan pipeline: Detect,
+// Scan, then findings (path `shown`), error records (path `walked`), the
+// timeline and the stats. Returns false when the file is no artifact.
+// `walked` is the path as walked (its layout decides), `read_path` the file to
+// read (a followed link's target), `shown` the path findings carry.
+bool SweepFile(const Sweeper& sweeper, const std::string& walked, const std::string& read_path,
+               const std::string& shown, const struct stat& st, const Thresholds& t,
+               logs::Timeline& timeline, SweepStats& stats, const Report& report);
 
 // "2023-03-30T10:00:01Z", with ".mmm" when the microseconds are whole
 // milliseconds, else ".uuuuuu". Any year from 1601 on.
