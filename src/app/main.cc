@@ -150,7 +150,7 @@ int main(int argc, char** argv) {
   scan->add_option("--notice-score", config.thresholds.notice, "Score for a notice (default 40)");
   std::string modules;
   scan->add_option("--modules", modules,
-                   "Sweeps to run, comma-separated: file,log (default: all)")
+                   "Sweeps to run, comma-separated: file,log,evtx,journal,browser (default: all)")
       ->type_name("LIST");
   scan->add_option("--log", config.log_globs, "Also read files matching GLOB as logs")
       ->type_name("GLOB");

@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "trawl/app/packs.h"
+#include "trawl/artifacts/artifacts.h"
 #include "trawl/core/text.h"
 #include "trawl/hash/hash.h"
 #include "trawl/ioc/indicator.h"
@@ -28,7 +29,7 @@ namespace trawl::app {
 namespace fs = std::filesystem;
 
 const std::vector<std::string>& KnownModules() {
-  static const std::vector<std::string> kModules = {"file", "log"};
+  static const std::vector<std::string> kModules = {"file", "log", "evtx", "journal", "browser"};
   return kModules;
 }
 
@@ -42,6 +43,7 @@ struct Engine {
   std::unique_ptr<match::FilenameMatcher> filenames;
   std::unique_ptr<netmatch::NetMatcher> net;    // network indicators and keywords
   std::unique_ptr<logs::LogScanner> log_scanner;
+  std::unique_ptr<artifacts::Sweeper> artifacts;  // EVTX, journal, browser history
   std::shared_ptr<const yara::Rules> rules;
   unsigned hash_algos = 0;
 };
@@ -190,7 +192,8 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
   }
 
   // Network indicators and keywords: one automaton for every text sweep.
-  if (config.Runs("log")) {
+  if (config.Runs("log") || config.Runs("evtx") || config.Runs("journal") ||
+      config.Runs("browser")) {
     auto net = netmatch::NetMatcher::Build(engine->set);
     if (!net.ok()) return Status::Error("network indicators: " + net.status().message());
     if (!net->empty()) {
@@ -201,6 +204,13 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
                        .c_str(),
                    log);
       PrintProblems(log, engine->net->problems(), quiet);
+      artifacts::Options ao;
+      ao.evtx = config.Runs("evtx");
+      ao.journal = config.Runs("journal");
+      ao.browser = config.Runs("browser");
+      ao.max_hits_per_file = config.max_hits_per_file;
+      if (ao.evtx || ao.journal || ao.browser)
+        engine->artifacts = std::make_unique<artifacts::Sweeper>(*engine->net, ao);
       logs::LogOptions lo;
       lo.extra_globs = config.log_globs;
       lo.max_hits_per_file = config.max_hits_per_file;
@@ -295,6 +305,8 @@ class ScanVisitor final : public walk::Visitor {
     if (engine_.log_scanner && entry.type == walk::EntryType::kRegular &&
         logs::IsLogPath(entry.path, log_options_))
       ScanLogFile(entry, w);
+    if (engine_.artifacts && entry.type == walk::EntryType::kRegular)
+      ScanArtifact(entry, entry.path, w);
   }
 
   void OnError(const std::string& path, const std::string& message) override {
@@ -457,6 +469,22 @@ class ScanVisitor final : public walk::Visitor {
     }
   }
 
+  // EVTX, journal and browser history (trawl::artifacts): every hit to
+  // machine sinks, one aggregate per indicator to people, as for logs.
+  void ScanArtifact(const walk::Entry& entry, const std::string& shown, WorkerState& w) {
+    artifacts::Report report{
+        [&](Finding& f) {
+          if (f.audience != Finding::Audience::kHuman) Emit(f, w);
+          else if (f.level != Level::kNone) sink_.OnFinding(f);
+        },
+        [&](const std::string& p, const std::string& m, const char* mod) {
+          ReportError(p, m, mod);
+        }};
+    artifacts::SweepFile(*engine_.artifacts, entry.path,
+                         entry.real_path.empty() ? entry.path : entry.real_path, shown,
+                         entry.st, config_.thresholds, timeline_, artifact_stats_, report);
+  }
+
   void Emit(Finding& f, WorkerState& w) {
     if (f.reasons.empty()) return;
     ScoreFinding(f, config_.thresholds);
@@ -474,6 +502,7 @@ class ScanVisitor final : public walk::Visitor {
 
  public:
   logs::Timeline timeline_;
+  artifacts::SweepStats artifact_stats_;
 };
 
 }  // namespace
@@ -498,22 +527,26 @@ Result<Summary> RunScan(const ScanConfig& config, const Engine& engine, report::
   s.alerts = c.levels[static_cast<int>(Level::kAlert)];
   s.indicator_sets = engine.set_infos;
   s.paths = config.paths;
+  if (engine.artifacts)
+    for (auto& kv : visitor.artifact_stats_.SummaryFields(engine.artifacts->options()))
+      s.extra.push_back(std::move(kv));
   if (engine.log_scanner) {
     s.extra.push_back({"logs", static_cast<std::int64_t>(c.logs)});
     s.extra.push_back({"log_bytes", static_cast<std::int64_t>(c.log_bytes)});
     s.extra.push_back({"log_lines", static_cast<std::int64_t>(c.log_lines)});
     s.extra.push_back({"log_hits", static_cast<std::int64_t>(c.log_hits)});
     s.extra.push_back({"log_hits_beyond_cap", static_cast<std::int64_t>(c.log_hits_beyond_cap)});
-    for (const logs::Timeline::Entry& e : visitor.timeline_.Entries()) {
-      ContactTimeline t;
-      t.indicator = e.indicator->value;
-      t.kind = ioc::KindName(e.indicator->kind);
-      if (e.first_ms) t.first_seen = logs::FormatIsoUtc(*e.first_ms);
-      if (e.last_ms) t.last_seen = logs::FormatIsoUtc(*e.last_ms);
-      t.hits = e.hits;
-      t.files = e.files;
-      s.timeline.push_back(std::move(t));
-    }
+  }
+  // The contact timeline across logs, event logs, journals and browser visits.
+  for (const logs::Timeline::Entry& e : visitor.timeline_.Entries()) {
+    ContactTimeline t;
+    t.indicator = e.indicator->value;
+    t.kind = ioc::KindName(e.indicator->kind);
+    if (e.first_ms) t.first_seen = logs::FormatIsoUtc(*e.first_ms);
+    if (e.last_ms) t.last_seen = logs::FormatIsoUtc(*e.last_ms);
+    t.hits = e.hits;
+    t.files = e.files;
+    s.timeline.push_back(std::move(t));
   }
   struct utsname u {};
   if (uname(&u) == 0) {
