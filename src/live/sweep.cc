@@ -251,6 +251,9 @@ class ProcessSweep {
   void Memory(const ProcessInfo& p, const std::vector<Mapping>& maps, Finding& f,
               LiveStats& stats) {
     buffer_.clear();
+    // Smallest regions first, so a few huge reservations (sanitizer shadow,
+    // JIT arenas) cannot use up the cap before the heap, stacks and modules.
+    std::vector<const Mapping*> order;
     for (const Mapping& m : maps) {
       if (!m.readable() || IsDeviceMapping(m)) continue;
       // Private (anonymous, heap, stack) and file-backed mappings; other
@@ -258,6 +261,13 @@ class ProcessSweep {
       if (!m.path.empty() && m.path[0] == '[' && m.path != "[heap]" &&
           m.path.rfind("[stack", 0) != 0 && m.path.rfind("[anon", 0) != 0)
         continue;
+      order.push_back(&m);
+    }
+    std::stable_sort(order.begin(), order.end(), [](const Mapping* a, const Mapping* b) {
+      return a->end - a->start < b->end - b->start;
+    });
+    for (const Mapping* mp : order) {
+      const Mapping& m = *mp;
       std::uint64_t left = o_.memory_cap - buffer_.size();
       if (left == 0) break;
       std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(m.end - m.start, left));
@@ -407,6 +417,101 @@ Result<LiveStats> CheckHostsFile(const std::string& real_path, const std::string
     Emit(f, engine, on_finding, stats);
   }
   return stats;
+}
+
+LiveRequest PlanLive(const std::vector<std::string>& modules, const std::vector<std::string>& paths,
+                     bool image, std::vector<std::pair<std::string, std::string>> image_hosts) {
+  auto named = [&](const char* m) {
+    return std::find(modules.begin(), modules.end(), m) != modules.end();
+  };
+  bool live_root = !image && std::find(paths.begin(), paths.end(), "/") != paths.end();
+  LiveRequest r;
+  r.image = image;
+  bool want_process = named("process") || (modules.empty() && live_root);
+  bool want_network = named("network") || (modules.empty() && live_root);
+  r.processes = want_process && !image;
+  r.network = want_network && !image;
+  if (image) {
+    r.hosts = named("network") || modules.empty();
+    if (r.hosts) r.hosts_files = std::move(image_hosts);
+  } else if (want_network) {
+    r.hosts = true;
+    r.hosts_files.emplace_back("/etc/hosts", "/etc/hosts");
+  }
+  return r;
+}
+
+LiveReport RunLive(Os& os, const LiveRequest& req, const LiveEngine& engine,
+                   const FindingFn& on_finding, const ErrorFn& on_error) {
+  LiveReport rep;
+  auto add = [&](const LiveStats& s) {
+    rep.stats.processes += s.processes;
+    rep.stats.vanished += s.vanished;
+    rep.stats.modules += s.modules;
+    rep.stats.modules_hashed += s.modules_hashed;
+    rep.stats.bytes += s.bytes;
+    rep.stats.memory_bytes += s.memory_bytes;
+    rep.stats.connections += s.connections;
+    rep.stats.hosts_entries += s.hosts_entries;
+    rep.stats.errors += s.errors;
+    rep.stats.findings += s.findings;
+  };
+  std::string live = "not requested";
+  if (req.image) {
+    live = "off (image)";
+    rep.notes.push_back(
+        "process and network sweeps: off for a mounted image (its processes do not run here)");
+  }
+  if (req.processes || req.network) {
+    if (!os.supported()) {
+      live = "unsupported";
+      rep.notes.push_back("process and network sweeps: not supported on this OS yet");
+    } else {
+      live = "on";
+    }
+  }
+  if (req.processes && os.supported()) {
+    auto st = SweepProcesses(os, engine, req.options, on_finding, on_error);
+    if (st.ok()) {
+      add(*st);
+    } else {
+      ++rep.stats.errors;
+      on_error({"process sweep", st.status().message(), "process"});
+    }
+  }
+  if (req.network && os.supported()) {
+    auto st = SweepNetwork(os, engine, on_finding, on_error);
+    if (st.ok()) {
+      add(*st);
+    } else {
+      ++rep.stats.errors;
+      on_error({"network sweep", st.status().message(), "network"});
+    }
+  }
+  if (req.hosts) {
+    for (const auto& [real, shown] : req.hosts_files) {
+      auto st = CheckHostsFile(real, shown, engine, on_finding);
+      if (st.ok()) {
+        add(*st);
+      } else {
+        ++rep.stats.errors;
+        on_error({shown, st.status().message(), "network"});
+      }
+    }
+  }
+  auto i64 = [](std::uint64_t v) { return static_cast<std::int64_t>(v); };
+  rep.summary.push_back({"live", live});
+  if (req.processes && os.supported()) {
+    rep.summary.push_back({"processes", i64(rep.stats.processes)});
+    rep.summary.push_back({"modules", i64(rep.stats.modules)});
+    rep.summary.push_back({"modules_hashed", i64(rep.stats.modules_hashed)});
+    if (req.options.process_memory)
+      rep.summary.push_back({"process_memory_bytes", i64(rep.stats.memory_bytes)});
+  }
+  if (req.network && os.supported())
+    rep.summary.push_back({"connections", i64(rep.stats.connections)});
+  if (req.hosts) rep.summary.push_back({"hosts_entries", i64(rep.stats.hosts_entries)});
+  return rep;
 }
 
 }  // namespace trawl::live

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -234,9 +235,12 @@ TEST(ProcessSweep, MappedModuleHashedOnceAndMemoryOnlyWhenAsked) {
   ASSERT_NE(map1, MAP_FAILED);
   ASSERT_NE(map2, MAP_FAILED);
   close(fd);
-  // A marker only in this process's heap, for the memory rule.
+  // A marker only in this process's private anonymous memory, for the memory rule
+  // (assembled at run time, so the binary's own bytes do not hold it).
   std::string marker = std::string("trawl-heap-") + "marker-7c6b5a";
-  std::string* heap = new std::string(marker + std::string(64, 'x'));
+  void* anon = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(anon, MAP_FAILED);
+  std::memcpy(anon, marker.data(), marker.size());
 
   Engine e;
   ioc::LoadText(Sha256Of(lib) + ";trojanized library\n", ioc::Format::kSigBaseHash, "h-hash.txt",
@@ -272,7 +276,7 @@ TEST(ProcessSweep, MappedModuleHashedOnceAndMemoryOnlyWhenAsked) {
 
   // Again with memory: the rule finds the heap marker; modules come from the cache.
   opts.process_memory = true;
-  opts.memory_cap = 1ull << 30;
+  opts.memory_cap = 64ull << 20;  // smallest regions first: the 4 KiB marker is read early
   Collected m;
   st = SweepProcesses(os, e.Pieces(), opts, m.finding_fn(), m.error_fn());
   ASSERT_TRUE(st.ok());
@@ -292,7 +296,7 @@ TEST(ProcessSweep, MappedModuleHashedOnceAndMemoryOnlyWhenAsked) {
 
   munmap(map1, content.size());
   munmap(map2, content.size());
-  delete heap;
+  munmap(anon, 4096);
 }
 
 // Every process of this machine: the sweep finishes, sees processes and
@@ -419,6 +423,46 @@ TEST(ProcessSweep, VanishedProcessesAreCountedNotErrors) {
   EXPECT_EQ(st->vanished, 1u);
   EXPECT_EQ(st->processes, 0u);
   EXPECT_TRUE(c.errors.empty());
+}
+
+TEST(PlanLive, WhatRunsWhere) {
+  struct Row {
+    std::vector<std::string> modules, paths;
+    bool image;
+    bool processes, network, hosts;
+  };
+  const Row rows[] = {
+      {{}, {"/"}, false, true, true, true},         // the live root: everything
+      {{}, {"/home"}, false, false, false, false},  // a tree: no live sweeps
+      {{"process"}, {"/home"}, false, true, false, false},
+      {{"network"}, {"/tmp"}, false, false, true, true},
+      {{"file"}, {"/"}, false, false, false, false},  // named modules only
+      {{}, {"/mnt/img"}, true, false, false, true},   // an image: its hosts file only
+      {{"process", "network"}, {"/mnt/img"}, true, false, false, true},
+  };
+  for (const Row& r : rows) {
+    LiveRequest q = PlanLive(r.modules, r.paths, r.image, {{"/mnt/img/etc/hosts", "/etc/hosts"}});
+    EXPECT_EQ(q.processes, r.processes);
+    EXPECT_EQ(q.network, r.network);
+    EXPECT_EQ(q.hosts, r.hosts);
+    EXPECT_EQ(q.image, r.image);
+    if (q.hosts) {
+      ASSERT_EQ(q.hosts_files.size(), 1u);
+      EXPECT_EQ(q.hosts_files[0].second, "/etc/hosts");
+    }
+  }
+}
+
+TEST(RunLive, ImagesAndUnsupportedSystemsSaySo) {
+  Engine e;
+  e.Build();
+  Collected c;
+  LiveRequest image = PlanLive({}, {"/mnt/img"}, true, {});
+  LiveReport r = RunLive(*MakeOs(), image, e.Pieces(), c.finding_fn(), c.error_fn());
+  ASSERT_FALSE(r.notes.empty());
+  EXPECT_NE(r.notes[0].find("off for a mounted image"), std::string::npos);
+  EXPECT_EQ(std::get<std::string>(r.summary.at(0).second), "off (image)");
+  EXPECT_EQ(r.stats.processes, 0u);
 }
 
 }  // namespace

@@ -59,8 +59,10 @@ struct LiveEngine {
 };
 
 struct LiveOptions {
-  bool process_memory = false;                 // YARA over process memory
-  std::uint64_t memory_cap = 256ull << 20;     // bytes read per process
+  bool process_memory = false;  // YARA over process memory
+  // Bytes read per process: readable private and file-backed mappings (never
+  // device mappings), smallest first, concatenated into one YARA scan.
+  std::uint64_t memory_cap = 256ull << 20;
   std::uint64_t max_file_size = 100ull << 20;  // executables and modules hashed up to this
   int yara_timeout = 30;
   bool skip_self = true;  // never sweep trawl's own process
@@ -98,5 +100,37 @@ Result<LiveStats> SweepNetwork(Os& os, const LiveEngine& engine, const FindingFn
 // reported. A missing file is no error (returns zero entries).
 Result<LiveStats> CheckHostsFile(const std::string& real_path, const std::string& shown_path,
                                  const LiveEngine& engine, const FindingFn& on_finding);
+
+// What a scan asks of the live sweeps, decided by PlanLive.
+struct LiveRequest {
+  bool processes = false;  // module "process"
+  bool network = false;    // module "network": connections
+  bool hosts = false;      // module "network": hosts files (also on images)
+  bool image = false;      // scanning a mounted image: no process or connection sweep
+  std::vector<std::pair<std::string, std::string>> hosts_files;  // (real, shown)
+  LiveOptions options;
+};
+
+// `modules` as --modules gave them (empty = the default set), `paths` the
+// scan roots, `image` whether --root/--map made this an image scan, and
+// `image_hosts` the image's hosts files (PathMap::HostsFiles). Process and
+// network sweeps run when named, or by default when a root is "/" (the live
+// system); never on an image. Hosts files: the live /etc/hosts, or the
+// image's, when "network" runs or by default.
+LiveRequest PlanLive(const std::vector<std::string>& modules, const std::vector<std::string>& paths,
+                     bool image, std::vector<std::pair<std::string, std::string>> image_hosts);
+
+struct LiveReport {
+  LiveStats stats;
+  std::vector<std::string> notes;  // e.g. "process sweep: off for a mounted image"
+  // Summary fields: processes, modules, modules_hashed, connections, hosts_entries,
+  // process_memory_bytes, live ("on", "off (image)", "not requested", "unsupported").
+  std::vector<std::pair<std::string, FieldValue>> summary;
+};
+
+// Runs what `request` asks, in order: processes, connections, hosts files.
+// Never fails as a whole: a sweep that cannot run becomes a note and an error record.
+LiveReport RunLive(Os& os, const LiveRequest& request, const LiveEngine& engine,
+                   const FindingFn& on_finding, const ErrorFn& on_error);
 
 }  // namespace trawl::live
