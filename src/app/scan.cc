@@ -513,6 +513,9 @@ Result<Summary> RunScan(const ScanConfig& config, const Engine& engine, report::
   wo.follow_symlinks = config.follow_symlinks;
   wo.one_filesystem = config.one_filesystem;
   wo.threads = config.threads;
+  // The artifact sweeps' private copies of browser databases are not evidence.
+  if (engine.artifacts && !engine.artifacts->private_root().empty())
+    wo.exclude_paths.push_back(engine.artifacts->private_root());
   ScanVisitor visitor(config, engine, sink);
   Status st = walk::Walk(config.paths, wo, visitor);
   if (!st.ok()) return st;

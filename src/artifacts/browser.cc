@@ -25,6 +25,23 @@
 
 namespace trawl::artifacts::detail {
 
+std::string TempBase(const Options& opts) {
+  if (!opts.temp_dir.empty()) return opts.temp_dir;
+  const char* tmp = std::getenv("TMPDIR");
+  return tmp && *tmp ? tmp : "/tmp";
+}
+
+void RemovePrivateDir(const std::string& dir) noexcept {
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+      unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+  }
+  rmdir(dir.c_str());
+}
+
 namespace {
 
 // --- The private directory ---------------------------------------------------
@@ -33,25 +50,14 @@ namespace {
 // what SQLite made beside them).
 struct PrivateDirRemover {
   void operator()(std::string* dir) const noexcept {
-    if (DIR* d = opendir(dir->c_str())) {
-      while (dirent* e = readdir(d)) {
-        if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
-        unlinkat(dirfd(d), e->d_name, 0);
-      }
-      closedir(d);
-    }
-    rmdir(dir->c_str());
+    RemovePrivateDir(*dir);
     delete dir;
   }
 };
 using PrivateDir = std::unique_ptr<std::string, PrivateDirRemover>;
 
-Result<PrivateDir> MakePrivateDir(const Options& opts) {
-  std::string base = opts.temp_dir;
-  if (base.empty()) {
-    const char* tmp = std::getenv("TMPDIR");
-    base = tmp && *tmp ? tmp : "/tmp";
-  }
+Result<PrivateDir> MakePrivateDir(const Options& opts, const std::string& private_root) {
+  std::string base = private_root.empty() ? TempBase(opts) : private_root;
   std::string tmpl = base + "/trawl-history-XXXXXX";
   if (!mkdtemp(tmpl.data()))  // mode 0700
     return Status::Error("cannot create a private directory in " + base + ": " +
@@ -191,14 +197,15 @@ bool IsReadonlyRollback(int rc) {
 }  // namespace
 
 Result<SweepResult> ScanBrowserFile(const std::string& path, const Target& target,
-                                    const netmatch::NetMatcher& m, const Options& opts) {
+                                    const netmatch::NetMatcher& m, const Options& opts,
+                                    const std::string& private_root) {
   const Schema& schema = target.type == Type::kFirefoxPlaces ? kFirefox : kChromium;
   SweepResult result;
   result.type = target.type;
   Collector collect(opts, result);
 
   // 1. The private copy: database, then -wal and -journal when present.
-  auto dir = MakePrivateDir(opts);
+  auto dir = MakePrivateDir(opts, private_root);
   if (!dir.ok()) return dir.status();
   const std::string copy = **dir + "/copy";
   std::uint64_t budget = opts.max_copy_bytes;

@@ -191,16 +191,23 @@ TEST_F(ChromeHistory, EvidenceUntouchedAndCopiesRemoved) {
   fs::create_directories(temp);
   Options opts;
   opts.temp_dir = temp;
-  Sweeper sweeper(*m->net, opts);
-  auto res = sweeper.Scan(path_, BrowserTargetOf(path_));
+  auto sweeper = std::make_unique<Sweeper>(*m->net, opts);
+  const std::string root = sweeper->private_root();
+  ASSERT_EQ(root.substr(0, temp.size() + 1), temp + "/");
+  struct stat rst {};
+  ASSERT_EQ(stat(root.c_str(), &rst), 0);
+  EXPECT_EQ(rst.st_mode & 0777, 0700u);
+  auto res = sweeper->Scan(path_, BrowserTargetOf(path_));
   ASSERT_TRUE(res.ok()) << res.status().message();
   EXPECT_EQ(res->hits.size(), 4u);
+  EXPECT_TRUE(Listing(root).empty()) << "each database's copy is removed after its scan";
+  sweeper.reset();
+  EXPECT_TRUE(Listing(temp).empty()) << "the private root goes with the sweeper";
   struct stat after {};
   ASSERT_EQ(stat(path_.c_str(), &after), 0);
   EXPECT_EQ(after.st_atime, old.actime) << "read with O_NOATIME";
   EXPECT_EQ(Slurp(path_), before);
   EXPECT_EQ(Listing(profile_), listing) << "no -shm, -journal or lock file beside the evidence";
-  EXPECT_TRUE(Listing(temp).empty()) << "the private copy is removed";
 }
 
 TEST_F(ChromeHistory, RefusesSymlinksAndOversizedCopies) {

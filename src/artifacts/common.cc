@@ -1,6 +1,7 @@
 // Shared machinery of the artifact sweeps: the sweeper front end, hit
 // collection, field scanning, excerpts, times, findings and the timeline.
 #include <fmt/format.h>
+#include <stdlib.h>
 
 #include <algorithm>
 #include <limits>
@@ -375,10 +376,19 @@ bool SweepFile(const Sweeper& sweeper, const std::string& walked, const std::str
 // Sweeper
 
 struct Sweeper::Impl {
-  Impl(const netmatch::NetMatcher& m, Options o) : matcher(m), opts(std::move(o)), pool(m) {}
+  Impl(const netmatch::NetMatcher& m, Options o) : matcher(m), opts(std::move(o)), pool(m) {
+    if (opts.browser) {
+      std::string tmpl = detail::TempBase(opts) + "/trawl-XXXXXX";
+      if (mkdtemp(tmpl.data())) private_root = tmpl;  // else: per-database dirs in the temp dir
+    }
+  }
+  ~Impl() {
+    if (!private_root.empty()) detail::RemovePrivateDir(private_root);
+  }
   const netmatch::NetMatcher& matcher;
   Options opts;
   mutable detail::ScratchPool pool;
+  std::string private_root;
 };
 
 Sweeper::Sweeper(const netmatch::NetMatcher& matcher, Options opts)
@@ -386,6 +396,7 @@ Sweeper::Sweeper(const netmatch::NetMatcher& matcher, Options opts)
 Sweeper::~Sweeper() = default;
 
 const Options& Sweeper::options() const { return impl_->opts; }
+const std::string& Sweeper::private_root() const { return impl_->private_root; }
 
 Target Sweeper::Detect(const std::string& path, const struct stat& st,
                        const std::string& read_path) const {
@@ -418,7 +429,8 @@ Result<SweepResult> Sweeper::Scan(const std::string& read_path, const Target& ta
       return detail::ScanJournalFile(read_path, impl_->matcher, impl_->pool, impl_->opts);
     case Type::kChromiumHistory:
     case Type::kFirefoxPlaces:
-      return detail::ScanBrowserFile(read_path, target, impl_->matcher, impl_->opts);
+      return detail::ScanBrowserFile(read_path, target, impl_->matcher, impl_->opts,
+                                     impl_->private_root);
     case Type::kNone:
       break;
   }

@@ -92,7 +92,13 @@ Result<SweepResult> ScanEvtxFile(const std::string& path, const netmatch::NetMat
                                  ScratchPool& pool, const Options& opts);
 Result<SweepResult> ScanJournalFile(const std::string& path, const netmatch::NetMatcher& m,
                                     ScratchPool& pool, const Options& opts);
+// `private_root`: the sweeper's directory for copies (or empty, see Sweeper).
 Result<SweepResult> ScanBrowserFile(const std::string& path, const Target& target,
-                                    const netmatch::NetMatcher& m, const Options& opts);
+                                    const netmatch::NetMatcher& m, const Options& opts,
+                                    const std::string& private_root);
+// The temp dir Options name ($TMPDIR, else /tmp, when empty).
+std::string TempBase(const Options& opts);
+// Removes `dir` and the files directly in it (best effort; never follows links).
+void RemovePrivateDir(const std::string& dir) noexcept;
 
 }  // namespace trawl::artifacts::detail

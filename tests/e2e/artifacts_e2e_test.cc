@@ -268,3 +268,26 @@ TEST_F(ArtifactsE2E, BrokenArtifactsAreErrorsAndTheScanGoesOn) {
 
 }  // namespace
 }  // namespace trawl::e2e
+
+namespace trawl::e2e {
+namespace {
+
+TEST_F(ArtifactsE2E, PrivateCopiesInsideTheScannedTreeAreNotSwept) {
+  // TMPDIR inside the scanned tree: the sweep's private directory is pruned
+  // from the walk, so its copies are never swept as files or reported.
+  std::string tmp = tree_ + "/tmp";
+  fs::create_directories(tmp);
+  RunResult r = RunTrawl({"scan", tree_, "--iocs", feed_}, "TMPDIR=" + ShellQuote(tmp));
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  for (const auto& j : r.json)
+    if (j.contains("path")) {
+      EXPECT_EQ(j["path"].get<std::string>().find(tmp), std::string::npos);
+    }
+  const nlohmann::json& s = *r.Summary();
+  EXPECT_EQ(s["browser_databases"], 2);
+  EXPECT_EQ(s["skipped"]["excluded"], 1) << s.dump();
+  EXPECT_TRUE(fs::is_empty(tmp)) << "nothing left behind";
+}
+
+}  // namespace
+}  // namespace trawl::e2e

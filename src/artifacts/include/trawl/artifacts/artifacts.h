@@ -102,8 +102,9 @@ struct Options {
   // A browser database (with its -wal and -journal) larger than this is not
   // copied; the file gets an error record.
   std::uint64_t max_copy_bytes = 4ull << 30;
-  // Where private copies are made (a fresh 0700 directory inside it); empty:
-  // $TMPDIR, else /tmp.
+  // Where private copies are made: the Sweeper makes one 0700 directory in it
+  // (see Sweeper::private_root) and a fresh 0700 one inside that per database;
+  // empty: $TMPDIR, else /tmp.
   std::string temp_dir;
 };
 
@@ -152,6 +153,15 @@ class Sweeper {
   Result<SweepResult> Scan(const std::string& read_path, const Target& target) const;
 
   const Options& options() const;
+
+  // The directory (mkdtemp, 0700) holding this sweeper's private copies while
+  // a browser database is read; made at construction when Options::browser is
+  // set, removed (with anything left in it) by the destructor. A walk that
+  // may pass through it should prune it (walk::Options::exclude_paths), so
+  // the copies are not swept as files. Empty when browser sweeps are off or
+  // the directory could not be made (each database then gets its own
+  // directory directly in the temp dir).
+  const std::string& private_root() const;
 
  private:
   struct Impl;
