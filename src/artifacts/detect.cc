@@ -94,6 +94,12 @@ bool IsJournalName(std::string_view path) {
 
 Target BrowserTargetOf(std::string_view path) {
   Target t;
+  // Called for every walked file: decide on the base name before splitting.
+  std::size_t slash = path.rfind('/');
+  std::string_view base = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  if (base.size() != 7 && base.size() != 13) return t;
+  std::string low = ToLowerAscii(base);
+  if (low != "history" && low != "places.sqlite") return t;
   Parts p = SplitPath(path);
   if (p.size() < 3) return t;
   const std::string& name = p.Back(1);
