@@ -59,7 +59,16 @@ int RunScanCommand(trawl::app::ScanConfig& config, const std::string& json_path,
                    bool quiet, trawl::app::ReportSetup& reports) {
   auto start = std::chrono::steady_clock::now();
   std::string started = UtcNow();
-  if (config.paths.empty()) config.paths.push_back("/");
+  if (config.paths.empty()) {
+    // An image scan covers the image (--root DIR, each --map DIR:C); else the live root.
+    if (!config.image_root.empty()) config.paths.push_back(config.image_root);
+    for (const std::string& m : config.maps) {
+      std::string dir = m.substr(0, m.rfind(':'));
+      if (config.image_root.empty() || dir.rfind(config.image_root, 0) != 0)
+        config.paths.push_back(dir);
+    }
+    if (config.paths.empty()) config.paths.push_back("/");
+  }
 
   auto engine = trawl::app::LoadEngine(config, stderr, quiet);
   if (!engine.ok()) {
@@ -150,12 +159,23 @@ int main(int argc, char** argv) {
   scan->add_option("--notice-score", config.thresholds.notice, "Score for a notice (default 40)");
   std::string modules;
   scan->add_option("--modules", modules,
-                   "Sweeps to run, comma-separated: file,log,evtx,journal,browser (default: all)")
+                   "Sweeps to run, comma-separated: file,log,evtx,journal,browser,inventory,process,"
+                   "network (default: all but process and network; those too when scanning /)")
       ->type_name("LIST");
   scan->add_option("--log", config.log_globs, "Also read files matching GLOB as logs")
       ->type_name("GLOB");
   scan->add_option("--max-hits-per-file", config.max_hits_per_file,
                    "Log hits kept per file in JSON (default 1000; the rest are counted)");
+  scan->add_option("--root", config.image_root,
+                   "Scan a mounted system at DIR as that system (paths shown inside it; no "
+                   "process or network sweep)")
+      ->type_name("DIR");
+  scan->add_option("--map", config.maps,
+                   "A mounted Windows volume: report DIR's paths as C:\\... and match Windows "
+                   "name indicators caselessly there")
+      ->type_name("DIR:C");
+  scan->add_flag("--process-memory", config.process_memory,
+                 "Also run YARA over process memory (process sweep; capped per process)");
   scan->add_flag("--no-color", no_color, "No colours (also when NO_COLOR is set)");
   scan->add_flag("-q,--quiet", quiet, "Print only findings and the summary");
 

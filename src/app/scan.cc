@@ -17,6 +17,9 @@
 #include "trawl/hash/hash.h"
 #include "trawl/ioc/indicator.h"
 #include "trawl/ioc/loader.h"
+#include "trawl/inventory/inventory.h"
+#include "trawl/live/image.h"
+#include "trawl/live/sweep.h"
 #include "trawl/logs/logs.h"
 #include "trawl/match/filename.h"
 #include "trawl/netmatch/netmatch.h"
@@ -29,7 +32,8 @@ namespace trawl::app {
 namespace fs = std::filesystem;
 
 const std::vector<std::string>& KnownModules() {
-  static const std::vector<std::string> kModules = {"file", "log", "evtx", "journal", "browser"};
+  static const std::vector<std::string> kModules = {"file", "log", "inventory", "process",
+                                                     "network", "evtx", "journal", "browser"};
   return kModules;
 }
 
@@ -46,6 +50,8 @@ struct Engine {
   std::unique_ptr<artifacts::Sweeper> artifacts;  // EVTX, journal, browser history
   std::shared_ptr<const yara::Rules> rules;
   unsigned hash_algos = 0;
+  live::PathMap paths;                          // --root / --map: how paths are shown
+  std::unique_ptr<live::WindowsNames> win_names;  // caseless Windows names for --map
 };
 
 void EngineDeleter::operator()(Engine* e) const { delete e; }
@@ -93,6 +99,10 @@ bool IsRuleFile(const fs::path& p) {
 
 Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quiet) {
   EnginePtr engine(new Engine);
+  if (!config.image_root.empty())
+    if (Status st = engine->paths.SetRoot(config.image_root); !st.ok()) return st;
+  for (const std::string& m : config.maps)
+    if (Status st = engine->paths.AddMap(m); !st.ok()) return st;
   std::vector<std::string> rule_paths = config.yara_paths;
   ioc::LoadOptions load_opts;
   load_opts.all_attributes = config.all_attributes;
@@ -193,7 +203,7 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
 
   // Network indicators and keywords: one automaton for every text sweep.
   if (config.Runs("log") || config.Runs("evtx") || config.Runs("journal") ||
-      config.Runs("browser")) {
+      config.Runs("browser") || config.Runs("process") || config.Runs("network")) {
     auto net = netmatch::NetMatcher::Build(engine->set);
     if (!net.ok()) return Status::Error("network indicators: " + net.status().message());
     if (!net->empty()) {
@@ -214,12 +224,18 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
       logs::LogOptions lo;
       lo.extra_globs = config.log_globs;
       lo.max_hits_per_file = config.max_hits_per_file;
-      engine->log_scanner = std::make_unique<logs::LogScanner>(*engine->net, lo);
+      if (config.Runs("log"))
+        engine->log_scanner = std::make_unique<logs::LogScanner>(*engine->net, lo);
     } else if (!quiet) {
       std::fputs("log sweep: no network or keyword indicators loaded; skipped\n", log);
     }
   }
 
+  if (!config.maps.empty()) {  // Windows-written name indicators, caseless on mapped volumes
+    auto w = live::WindowsNames::Build(engine->set);
+    if (!w.ok()) return Status::Error("filename indicators (Windows): " + w.status().message());
+    engine->win_names = std::move(*w);
+  }
   if (engine->set.Has(ioc::Kind::kMd5)) engine->hash_algos |= hash::kMd5;
   if (engine->set.Has(ioc::Kind::kSha1)) engine->hash_algos |= hash::kSha1;
   if (engine->set.Has(ioc::Kind::kSha256)) engine->hash_algos |= hash::kSha256;
@@ -245,10 +261,12 @@ struct Counters {
 struct WorkerState {
   explicit WorkerState(const Engine& e, int yara_timeout) : hasher(e.hash_algos) {
     if (e.filenames) scratch = e.filenames->MakeScratch();
+    if (e.win_names) win_scratch = e.win_names->MakeScratch();
     if (e.rules) scanner = std::make_unique<yara::Scanner>(e.rules, yara_timeout);
   }
   hash::MultiHasher hasher;
   std::unique_ptr<match::FilenameMatcher::Scratch> scratch;
+  std::unique_ptr<live::WindowsNames::Scratch> win_scratch;
   std::unique_ptr<yara::Scanner> scanner;
   std::vector<std::uint8_t> buffer;  // whole file, for YARA
   std::vector<std::uint8_t> chunk;   // read buffer
@@ -290,10 +308,13 @@ class ScanVisitor final : public walk::Visitor {
                                                ? static_cast<std::uint64_t>(entry.st.st_size)
                                                : 0);
     if (!regular) w.counters.skipped[SkipReason(entry.type)]++;
+    bool windows = false;  // on a --map volume: shown as C:\..., Windows names caseless
+    std::string shown = engine_.paths.Shown(entry.path, &windows);
     if (run_file_) {
       Finding f;
-      f.path = entry.path;
-      CheckName(entry.path, w, f);
+      f.path = shown;
+      CheckName(shown, w, f);
+      if (windows && engine_.win_names) CheckWindowsName(shown, w, f);
       if (regular && static_cast<std::uint64_t>(entry.st.st_size) > config_.max_file_size) {
         w.counters.skipped["too_large"]++;
         f.size = entry.st.st_size;
@@ -306,8 +327,15 @@ class ScanVisitor final : public walk::Visitor {
         logs::IsLogPath(entry.path, log_options_))
       ScanLogFile(entry, w);
     if (engine_.artifacts && entry.type == walk::EntryType::kRegular)
-      ScanArtifact(entry, entry.path, w);
+      ScanArtifact(entry, shown, w);
+    if (inventory && regular)
+      inventory->OnFile(entry.real_path.empty() ? entry.path : entry.real_path, shown);
   }
+
+  // Installed products (trawl::inventory); set by RunScan when the module runs.
+  inventory::Sweep* inventory = nullptr;
+  // A finding from another sweep (inventory, live), counted like the file sweep's.
+  void EmitOther(Finding f) { Emit(f, workers_.local()); }
 
   void OnError(const std::string& path, const std::string& message) override {
     ReportError(path, message, "file");
@@ -315,7 +343,7 @@ class ScanVisitor final : public walk::Visitor {
 
   void ReportError(const std::string& path, const std::string& message, const char* module) {
     workers_.local().counters.errors++;
-    sink_.OnError({path, message, module});
+    sink_.OnError({engine_.paths.Shown(path), message, module});
   }
 
   void OnSkip(const std::string&, const std::string& reason) override {
@@ -340,6 +368,17 @@ class ScanVisitor final : public walk::Visitor {
   }
 
  private:
+  void CheckWindowsName(const std::string& shown, WorkerState& w, Finding& f) {
+    w.hits.clear();
+    engine_.win_names->Match(shown, *w.win_scratch, w.hits);
+    for (const ioc::Indicator* ind : w.hits) {
+      bool have = false;
+      for (const Reason& r : f.reasons) have |= r.kind == "filename" && r.indicator == ind->value;
+      if (!have)
+        f.reasons.push_back({"filename", ind->value, ind->description, ind->source, ind->score});
+    }
+  }
+
   void CheckName(const std::string& path, WorkerState& w, Finding& f) {
     if (!engine_.filenames) return;
     w.hits.clear();
@@ -517,8 +556,32 @@ Result<Summary> RunScan(const ScanConfig& config, const Engine& engine, report::
   if (engine.artifacts && !engine.artifacts->private_root().empty())
     wo.exclude_paths.push_back(engine.artifacts->private_root());
   ScanVisitor visitor(config, engine, sink);
-  Status st = walk::Walk(config.paths, wo, visitor);
-  if (!st.ok()) return st;
+  std::unique_ptr<inventory::Sweep> inv;
+  if (config.Runs("inventory")) {
+    inv = std::make_unique<inventory::Sweep>(
+        engine.set, config.thresholds, [&](const Finding& f) { visitor.EmitOther(f); },
+        [&](const std::string& p, const std::string& m) { visitor.ReportError(p, m, "inventory"); });
+    visitor.inventory = inv.get();
+  }
+  if (config.Runs("file") || config.Runs("log") || config.Runs("inventory") ||
+      engine.artifacts) {
+    Status st = walk::Walk(config.paths, wo, visitor);
+    if (!st.ok()) return st;
+  }
+  // Live sweeps (processes, connections, hosts files): trawl::live decides
+  // what runs (never processes or connections on a mounted image).
+  live::LiveRequest lr = live::PlanLive(config.modules, config.paths, engine.paths.image(),
+                                        engine.paths.HostsFiles());
+  lr.options.process_memory = config.process_memory;
+  lr.options.memory_cap = config.process_memory_cap;
+  lr.options.max_file_size = config.max_file_size;
+  lr.options.yara_timeout = config.yara_timeout;
+  live::LiveEngine le{&engine.set, engine.filenames.get(), engine.net.get(), engine.rules,
+                      engine.hash_algos, config.thresholds};
+  auto live_os = live::MakeOs();
+  live::LiveReport live_report = live::RunLive(
+      *live_os, lr, le, [&](const Finding& f) { visitor.EmitOther(f); },
+      [&](const ErrorRecord& e) { visitor.ReportError(e.path, e.message, e.module.c_str()); });
   Counters c = visitor.Totals();
   Summary s;
   s.files = c.files;
@@ -533,6 +596,14 @@ Result<Summary> RunScan(const ScanConfig& config, const Engine& engine, report::
   if (engine.artifacts)
     for (auto& kv : visitor.artifact_stats_.SummaryFields(engine.artifacts->options()))
       s.extra.push_back(std::move(kv));
+  if (inv) {
+    s.inventory = inv->Installations();
+    s.extra.push_back({"installations", static_cast<std::int64_t>(s.inventory.size())});
+    s.extra.push_back({"installations_affected", static_cast<std::int64_t>(inv->affected())});
+  }
+  for (auto& kv : live_report.summary) s.extra.push_back(std::move(kv));
+  for (const std::string& note : live_report.notes) s.extra.push_back({"live_note", note});
+  if (!config.image_root.empty()) s.extra.push_back({"image_root", engine.paths.root()});
   if (engine.log_scanner) {
     s.extra.push_back({"logs", static_cast<std::int64_t>(c.logs)});
     s.extra.push_back({"log_bytes", static_cast<std::int64_t>(c.log_bytes)});

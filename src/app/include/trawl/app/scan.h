@@ -44,6 +44,12 @@ struct ScanConfig {
   std::vector<std::string> log_globs;             // --log GLOB: more files to read as logs
   std::uint64_t max_hits_per_file = 1000;         // --max-hits-per-file
 
+  // Live response and mounted images (README "Live response and inventory").
+  std::string image_root;         // --root DIR: a mounted system, scanned as that system
+  std::vector<std::string> maps;  // --map DIR:C: a mounted Windows volume
+  bool process_memory = false;    // --process-memory: YARA over process memory
+  std::uint64_t process_memory_cap = 256ull << 20;
+
   report::Progress* progress = nullptr;  // per-object counts for the progress line (may be null)
 
   bool Runs(const std::string& module) const;

@@ -76,6 +76,16 @@ struct ContactTimeline {
   std::uint64_t files = 0;   // distinct files / sources with a hit
 };
 
+// An installed product the inventory sweep found (affected or not).
+struct InstalledProduct {
+  std::string product;   // as the installation names itself
+  std::string version;
+  std::string platform;  // "windows", "macos", "linux"
+  std::string path;      // the evidence: executable, Info.plist or app.asar
+  std::string source;    // "pe", "plist", "asar"
+  bool affected = false;  // matches a version indicator
+};
+
 struct Summary {
   std::uint64_t files = 0;  // objects whose content or name was checked
   std::uint64_t bytes = 0;  // bytes read
@@ -89,6 +99,8 @@ struct Summary {
   std::vector<std::string> paths;
   std::string started, finished;
   std::vector<ContactTimeline> timeline;
+  // Every installation the inventory sweep found, sorted by path.
+  std::vector<InstalledProduct> inventory;
   // Module-specific summary fields, emitted in order after the fixed ones.
   std::vector<std::pair<std::string, FieldValue>> extra;
 };
