@@ -179,6 +179,13 @@ int main(int argc, char** argv) {
   scan->add_flag("--no-color", no_color, "No colours (also when NO_COLOR is set)");
   scan->add_flag("-q,--quiet", quiet, "Print only findings and the summary");
 
+  // A repeatable option takes one value per use (`--iocs A --iocs B`), so
+  // `trawl scan --iocs DIR /path` never swallows the path to scan.
+  for (CLI::Option* opt : scan->get_options())
+    if (!opt->get_positional() && opt->get_items_expected_max() > 1)
+      opt->expected(1)->allow_extra_args(false)->multi_option_policy(
+          CLI::MultiOptionPolicy::TakeAll);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -325,7 +325,7 @@ class ScanVisitor final : public walk::Visitor {
     }
     if (engine_.log_scanner && entry.type == walk::EntryType::kRegular &&
         logs::IsLogPath(entry.path, log_options_))
-      ScanLogFile(entry, w);
+      ScanLogFile(entry, shown, w);
     if (engine_.artifacts && entry.type == walk::EntryType::kRegular)
       ScanArtifact(entry, shown, w);
     if (inventory && regular)
@@ -468,11 +468,11 @@ class ScanVisitor final : public walk::Visitor {
 
   // The log sweep of one file: every hit (up to the cap) to machine sinks,
   // one aggregate per indicator to people, contact times to the timeline.
-  void ScanLogFile(const walk::Entry& entry, WorkerState& w) {
+  void ScanLogFile(const walk::Entry& entry, const std::string& shown, WorkerState& w) {
     const std::string& path = entry.real_path.empty() ? entry.path : entry.real_path;
     auto result = engine_.log_scanner->Scan(path);
     if (!result.ok()) {
-      ReportError(entry.path, result.status().message(), "log");
+      ReportError(shown, result.status().message(), "log");
       return;
     }
     w.counters.logs++;
@@ -480,12 +480,12 @@ class ScanVisitor final : public walk::Visitor {
     w.counters.log_lines += result->lines;
     w.counters.log_hits += result->hits_total;
     w.counters.log_hits_beyond_cap += result->hits_total - result->hits.size();
-    if (result->error) ReportError(entry.path, *result->error, "log");
+    if (result->error) ReportError(shown, *result->error, "log");
     if (result->hits_total == 0) return;
     timeline_.Add(*result);
 
     for (const logs::LogHit& hit : result->hits) {
-      Finding f = logs::ToFinding(entry.path, hit, config_.thresholds);
+      Finding f = logs::ToFinding(shown, hit, config_.thresholds);
       f.audience = Finding::Audience::kMachine;
       Emit(f, w);
     }
@@ -498,7 +498,7 @@ class ScanVisitor final : public walk::Visitor {
           break;
         }
       if (!first) continue;
-      Finding agg = logs::ToFinding(entry.path, *first, config_.thresholds);
+      Finding agg = logs::ToFinding(shown, *first, config_.thresholds);
       agg.audience = Finding::Audience::kHuman;
       agg.extra.insert(agg.extra.begin(), {"hits", static_cast<std::int64_t>(tally.hits)});
       if (tally.first_ms)

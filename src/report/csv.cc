@@ -49,6 +49,7 @@ class CsvSink final : public Sink {
   }
 
   void OnFinding(const Finding& f) override {
+    if (!EveryHit(f)) return;
     std::vector<std::string> row(kNumColumns);
     row[0] = "finding";
     row[1] = LevelName(f.level);

@@ -167,7 +167,9 @@ class EcsSink final : public Sink {
     if (own_ && out_) std::fclose(out_);
   }
 
-  void OnFinding(const Finding& f) override { Write(EcsFinding(f, opts_, internal::UtcNowIso())); }
+  void OnFinding(const Finding& f) override {
+    if (EveryHit(f)) Write(EcsFinding(f, opts_, internal::UtcNowIso()));
+  }
 
   void OnError(const ErrorRecord& e) override {
     json j;

@@ -194,7 +194,9 @@ class HtmlSink final : public Sink {
     if (own_ && out_) std::fclose(out_);
   }
 
-  void OnFinding(const Finding& f) override { findings_.push_back(f); }
+  void OnFinding(const Finding& f) override {
+    if (EveryHit(f)) findings_.push_back(f);
+  }
 
   void OnError(const ErrorRecord& e) override {
     ++errors_seen_;

@@ -91,7 +91,7 @@ class JsonLinesSink final : public Sink {
   }
 
   void OnFinding(const Finding& f) override {
-    if (f.audience == Finding::Audience::kHuman) return;
+    if (!EveryHit(f)) return;
     std::string s = "{";
     AppendKey(s, "type");
     s += "\"finding\"";
@@ -313,7 +313,11 @@ class ConsoleSink final : public Sink {
         "{:.1f}s; {} error(s)\n",
         s.alerts, s.warnings, s.notices, s.files, s.bytes, s.seconds, s.errors);
     if (!skipped.empty()) out += fmt::format("Skipped:{}\n", skipped);
-    for (const auto& [k, v] : s.extra) out += fmt::format("{}: {}\n", k, Plain(v));
+    // Counters of sweeps that found nothing to read stay out of the way (JSON keeps them).
+    for (const auto& [k, v] : s.extra) {
+      if (auto* n = std::get_if<std::int64_t>(&v); n && *n == 0) continue;
+      out += fmt::format("{}: {}\n", k, Plain(v));
+    }
     std::string verdict = s.alerts
                               ? Paint("COMPROMISED? alerts found: investigate now", "\x1b[1;31m")
                           : s.warnings ? Paint("SUSPICIOUS: review the warnings", "\x1b[1;33m")

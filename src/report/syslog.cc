@@ -731,6 +731,7 @@ SyslogSink::SyslogSink(std::shared_ptr<State> state) : state_(std::move(state)) 
 SyslogSink::~SyslogSink() { (void)Close(); }
 
 void SyslogSink::OnFinding(const Finding& f) {
+  if (!EveryHit(f)) return;
   State& st = *state_;
   std::uint64_t seq;
   {

@@ -55,7 +55,9 @@ RunResult RunTrawl(const std::vector<std::string>& args, const std::string& pref
   TempDir io;
   std::system(("chmod 777 " + ShellQuote(io.path())).c_str());  // writable for setpriv runs
   std::string json = io.path() + "/out.jsonl";
-  std::string cmd = prefix + " " + ShellQuote(TRAWL_BINARY);
+  // No signature packs a developer installed: the tests say what is loaded.
+  std::string cmd = "XDG_DATA_HOME=" + ShellQuote(io.path() + "/xdg") + " " + prefix + " " +
+                    ShellQuote(TRAWL_BINARY);
   for (const std::string& a : args) cmd += " " + ShellQuote(a);
   cmd += " --no-color --json " + ShellQuote(json);
   cmd += " >" + ShellQuote(io.path() + "/stdout") + " 2>" + ShellQuote(io.path() + "/stderr") +

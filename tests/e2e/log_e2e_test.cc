@@ -159,5 +159,14 @@ TEST_F(LogE2E, ExtraLogGlobsAndBrokenCompressedLogs) {
   EXPECT_TRUE(reported) << r.err;
 }
 
+TEST_F(LogE2E, ImageLogsAreReportedWithTheImagesOwnPaths) {
+  dir_.Write("tree/var/log/syslog",
+             "Mar 30 10:00:01 host dnsmasq[7]: query[A] msstorageazure.com from 10.0.0.5\n");
+  RunResult r = RunTrawl({"scan", "--root", tree_, "--modules", "log"});
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  ASSERT_EQ(r.Of("finding").size(), 1u);
+  EXPECT_EQ(r.Of("finding")[0]["path"], "/var/log/syslog");
+}
+
 }  // namespace
 }  // namespace trawl::e2e

@@ -145,6 +145,40 @@ TEST_F(ScanE2E, FindsEveryPlantedItemAndNothingElse) {
   EXPECT_GE(s["bytes"].get<uint64_t>(), a.size() + b.size() + c.size());
 }
 
+TEST_F(ScanE2E, RepeatableOptionsTakeOneValueEach) {
+  std::string bad = RandomBytes(100);
+  std::string p = dir_.Write("tree/bad.bin", bad);
+  dir_.Write("iocs/x-hash-iocs.txt", HexDigest("MD5", bad) + ";planted\n");
+  // The path after --iocs is a root to scan, not a second indicator path.
+  RunResult r = RunTrawl({"scan", "--iocs", iocs_, tree_});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.FindingFor(p), nullptr);
+  EXPECT_EQ((*r.Summary())["paths"], nlohmann::json::array({tree_}));
+}
+
+TEST_F(ScanE2E, EveryReportHoldsTheSameFindings) {
+  // A log with many hits (aggregated on the console) and a hostile file name.
+  std::string log;
+  for (int i = 0; i < 50; ++i) log += "2023-03-30T10:00:00Z GET http://akamaicontainer.com/x\n";
+  dir_.Write("tree/var/log/proxy.log", log);
+  std::string bad = RandomBytes(64);
+  std::string hostile = dir_.Write("tree/<img src=x onerror=alert(1)>.bin", bad);
+  dir_.Write("iocs/x-hash-iocs.txt", HexDigest("MD5", bad) + ";planted\n");
+  std::string csv = dir_.path() + "/out.csv", html = dir_.path() + "/out.html";
+  RunResult r = RunTrawl({"scan", tree_, "--iocs", iocs_, "--csv", csv, "--html", html});
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  size_t findings = r.Of("finding").size();
+  EXPECT_EQ(findings, 51u) << "50 log hits and one file\n" << r.err;
+  std::ifstream in(csv);
+  size_t rows = 0;
+  for (std::string line; std::getline(in, line);) rows += line.rfind("\"finding\",", 0) == 0;
+  EXPECT_EQ(rows, findings) << "CSV rows: every hit, no console aggregates";
+  std::ifstream hin(html);
+  std::string page((std::istreambuf_iterator<char>(hin)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(page.find("<img src=x"), std::string::npos) << "the hostile name is escaped";
+  EXPECT_NE(page.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);
+}
+
 TEST_F(ScanE2E, CleanTreeExitsZero) {
   for (int i = 0; i < 20; ++i) dir_.Write("tree/f" + std::to_string(i), RandomBytes(4096));
   dir_.Write("iocs/x-hash-iocs.txt", HexDigest("MD5", "not in the tree") + ";nothing\n");

@@ -18,6 +18,10 @@
 
 namespace trawl::report {
 
+// Whether a sink that records every hit (JSON, CSV, ECS, syslog, HTML) takes
+// this finding: all but the per-object aggregates meant for the console.
+inline bool EveryHit(const Finding& f) { return f.audience != Finding::Audience::kHuman; }
+
 class Sink {
  public:
   virtual ~Sink() = default;
