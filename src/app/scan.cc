@@ -341,6 +341,7 @@ class ScanVisitor final : public walk::Visitor {
     ReportError(path, message, "file");
   }
 
+  // `path` is the walked path; it is shown as the scanned system names it.
   void ReportError(const std::string& path, const std::string& message, const char* module) {
     workers_.local().counters.errors++;
     sink_.OnError({engine_.paths.Shown(path), message, module});
@@ -472,7 +473,7 @@ class ScanVisitor final : public walk::Visitor {
     const std::string& path = entry.real_path.empty() ? entry.path : entry.real_path;
     auto result = engine_.log_scanner->Scan(path);
     if (!result.ok()) {
-      ReportError(shown, result.status().message(), "log");
+      ReportError(entry.path, result.status().message(), "log");
       return;
     }
     w.counters.logs++;
@@ -480,7 +481,7 @@ class ScanVisitor final : public walk::Visitor {
     w.counters.log_lines += result->lines;
     w.counters.log_hits += result->hits_total;
     w.counters.log_hits_beyond_cap += result->hits_total - result->hits.size();
-    if (result->error) ReportError(shown, *result->error, "log");
+    if (result->error) ReportError(entry.path, *result->error, "log");
     if (result->hits_total == 0) return;
     timeline_.Add(*result);
 

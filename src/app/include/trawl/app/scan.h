@@ -38,8 +38,11 @@ struct ScanConfig {
   int threads = 0;  // 0 = all cores
   int yara_timeout = 30;
   Thresholds thresholds;
-  // Sweeps to run (--modules): "file" (hash, name, YARA), "log" (network
-  // indicators and keywords in text logs). Empty = every sweep.
+  // Sweeps to run (--modules; KnownModules() lists them): "file" (hash, name,
+  // YARA), "log" (text logs), "evtx", "journal", "browser" (network indicators
+  // and keywords in events, journal entries, visits), "inventory", "process",
+  // "network". Empty = every sweep that applies (process and network only
+  // when a root is the live `/`).
   std::vector<std::string> modules;
   std::vector<std::string> log_globs;             // --log GLOB: more files to read as logs
   std::uint64_t max_hits_per_file = 1000;         // --max-hits-per-file
