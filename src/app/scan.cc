@@ -10,6 +10,7 @@
 #include <atomic>
 #include <filesystem>
 #include <mutex>
+#include <unordered_map>
 
 #include "trawl/app/packs.h"
 #include "trawl/artifacts/artifacts.h"
@@ -271,6 +272,7 @@ struct WorkerState {
   std::vector<std::uint8_t> buffer;  // whole file, for YARA
   std::vector<std::uint8_t> chunk;   // read buffer
   std::vector<const ioc::Indicator*> hits;
+  std::unordered_map<uid_t, std::string> owners;  // uid -> name, for the `owner` external
   Counters counters;
 };
 
@@ -449,7 +451,11 @@ class ScanVisitor final : public walk::Visitor {
       ext.filetype = yara::FileType(w.buffer.data(), w.buffer.size());
       auto md5 = f.hashes.find("md5");
       if (md5 != f.hashes.end()) ext.md5 = md5->second;
-      ext.owner = OwnerName(entry.st.st_uid);
+      // One passwd lookup per uid and worker, not per file.
+      auto owner = w.owners.find(entry.st.st_uid);
+      if (owner == w.owners.end())
+        owner = w.owners.emplace(entry.st.st_uid, OwnerName(entry.st.st_uid)).first;
+      ext.owner = owner->second;
       auto matches = w.scanner->Scan(w.buffer.data(), w.buffer.size(), ext);
       if (!matches.ok()) {
         OnError(entry.path, matches.status().message());
