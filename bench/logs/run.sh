@@ -30,7 +30,7 @@ TRAWL=$BUILD/trawl
 trawl_scan() {
   local dir=$1 out=$2
   "$TRAWL" scan "$dir" --modules log --no-builtin "${IOCS[@]}" --threads "$THREADS" \
-    --max-hits-per-file 100000000 -q --no-color --json "$out.jsonl" >/dev/null 2>"$out.err" || true
+    --max-hits-per-file 100000000 --no-color --json "$out.jsonl" >/dev/null 2>"$out.err" || true
   $PY -c 'import json,sys,os
 for l in open(sys.argv[1]):
     j = json.loads(l)
@@ -94,7 +94,7 @@ Tools: $(rg --version | head -1), $(grep --version | head -1); $THREADS threads 
 trawl is scored per (file, line, indicator), rg and grep per line (they cannot say which indicator matched).
 trawl plain: $(grep '^trawl:' "$OUT/trawl.tsv.err" | sed 's/^trawl: //')
 trawl gzip: $(grep '^trawl:' "$OUT/trawl_gz.tsv.err" | sed 's/^trawl: //')
-Commands: \`trawl scan DIR --modules log --no-builtin --iocs c2-iocs.txt --iocs planted-iocs.txt --threads $THREADS --max-hits-per-file 100000000 -q --json OUT\`,
+Commands: \`trawl scan DIR --modules log --no-builtin --iocs c2-iocs.txt --iocs planted-iocs.txt --threads $THREADS --max-hits-per-file 100000000 --json OUT\`,
 \`rg -F -i -n --no-heading -j $THREADS -f patterns.txt FILES\`, \`grep -F -i -n -H -f patterns.txt FILES\`, \`rg -z ...\` on the gzip copies.
 MD
 echo "trawl plain: $E_T" >&2
