@@ -19,3 +19,8 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 
 echo "== fuzz smoke (libFuzzer, clang, ASan+UBSan): replays kept corpora, explores briefly"
 FUZZ_SECONDS=${FUZZ_SECONDS:-10} bash scripts/fuzz.sh
+
+# Reached only when every stage passed (set -e): one closing line for CI.
+count() { ctest --test-dir "$1" -N | awk '/Total Tests:/ {print $3}'; }
+fuzzers=$(ls build-fuzz/fuzz/*_fuzz 2>/dev/null | wc -l)
+echo "trawl: $(( $(count build) + $(count build-asan) + fuzzers )) passed, 0 failed"
