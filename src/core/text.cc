@@ -5,8 +5,30 @@
 namespace trawl {
 namespace {
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if invalid.
+// Length of the UTF-8 sequence at s[i] that is safe to print as it is: 0 for
+// invalid bytes, and for C1 controls (U+0080..U+009F, interpreted by some
+// terminals) and bidi overrides and isolates (they reorder what is shown).
 size_t Utf8SeqLen(std::string_view s, size_t i) {
+  size_t n = Utf8SequenceLength(s, i);
+  auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  if (n == 2 && b(0) == 0xC2 && b(1) <= 0x9F) return 0;  // C1
+  if (n == 3 && b(0) == 0xE2 &&
+      ((b(1) == 0x80 && b(2) >= 0xAA && b(2) <= 0xAE) ||  // U+202A..U+202E
+       (b(1) == 0x81 && b(2) >= 0xA6 && b(2) <= 0xA9)))   // U+2066..U+2069
+    return 0;
+  return n;
+}
+
+void AppendHex(std::string& out, unsigned char c) {
+  static const char kHex[] = "0123456789abcdef";
+  out += "\\x";
+  out += kHex[c >> 4];
+  out += kHex[c & 0xF];
+}
+
+}  // namespace
+
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
   auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   unsigned char c = b(i);
   size_t n;
@@ -23,21 +45,8 @@ size_t Utf8SeqLen(std::string_view s, size_t i) {
   }
   if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return 0;
   if (cp >= 0xD800 && cp <= 0xDFFF) return 0;
-  // C1 controls (U+0080..U+009F) are interpreted by some terminals: escape them.
-  if (cp >= 0x80 && cp <= 0x9F) return 0;
-  // Bidi overrides and isolates can reorder what a terminal shows.
-  if ((cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) return 0;
   return n;
 }
-
-void AppendHex(std::string& out, unsigned char c) {
-  static const char kHex[] = "0123456789abcdef";
-  out += "\\x";
-  out += kHex[c >> 4];
-  out += kHex[c & 0xF];
-}
-
-}  // namespace
 
 std::string EscapeControl(std::string_view s) {
   std::string out;

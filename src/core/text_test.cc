@@ -22,6 +22,27 @@ TEST(EscapeControl, KeepsValidUtf8AndEscapesTheRest) {
   EXPECT_EQ(EscapeControl("\xe2\x82"), "\\xe2\\x82");  // truncated
 }
 
+TEST(Utf8SequenceLength, AcceptsWellFormedAndRejectsTheRest) {
+  struct Case {
+    std::string bytes;
+    size_t want;
+  } cases[] = {
+      {"a", 1},
+      {"\xc3\xa9", 2},              // e-acute
+      {"\xe2\x82\xac", 3},          // euro sign
+      {"\xf0\x9f\x98\x80", 4},      // emoji
+      {"\xc0\xaf", 0},              // overlong '/'
+      {"\xe0\x80\xaf", 0},          // overlong, 3 bytes
+      {"\xed\xa0\x80", 0},          // UTF-16 surrogate
+      {"\xf4\x90\x80\x80", 0},      // beyond U+10FFFF
+      {"\xe2\x82", 0},              // cut short
+      {"\x80", 0},                   // lone continuation byte
+      {"\xff", 0},
+  };
+  for (const Case& c : cases)
+    EXPECT_EQ(Utf8SequenceLength(c.bytes, 0), c.want) << EscapeControl(c.bytes);
+}
+
 TEST(Text, Helpers) {
   EXPECT_EQ(ToLowerAscii("AbC.COM"), "abc.com");
   EXPECT_EQ(TrimAscii("  x y \t\r\n"), "x y");

@@ -283,29 +283,8 @@ std::string_view BadText(std::string_view line) {
       ++i;
       continue;
     }
-    size_t n;
-    unsigned cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-      n = 2;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      n = 3;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      n = 4;
-      cp = c & 0x07;
-    } else {
-      return "invalid UTF-8";
-    }
-    if (i + n > line.size()) return "invalid UTF-8";
-    for (size_t k = 1; k < n; ++k) {
-      unsigned char cc = static_cast<unsigned char>(line[i + k]);
-      if ((cc & 0xC0) != 0x80) return "invalid UTF-8";
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-      return "invalid UTF-8";
+    size_t n = Utf8SequenceLength(line, i);
+    if (n == 0) return "invalid UTF-8";
     i += n;
   }
   return control ? "control character" : "";

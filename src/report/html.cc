@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "internal.h"
+#include "trawl/core/text.h"
 
 namespace trawl::report {
 namespace {
@@ -518,7 +519,7 @@ std::string Escape(std::string_view s, bool markup) {
       ++i;
       continue;
     }
-    std::size_t n = internal::Utf8SeqLen(s, i);
+    std::size_t n = Utf8SequenceLength(s, i);
     if (n == 0) {
       esc(fmt::format("\\x{:02x}", c));
       ++i;

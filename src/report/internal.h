@@ -9,8 +9,6 @@
 
 namespace trawl::report::internal {
 
-// Length of a valid UTF-8 sequence at s[i] (1..4), 0 if invalid there.
-std::size_t Utf8SeqLen(std::string_view s, std::size_t i);
 // s with every byte that is not part of valid UTF-8 replaced by U+FFFD.
 std::string ValidUtf8(std::string_view s);
 // Lower-case hex of the bytes.

@@ -13,6 +13,11 @@ namespace trawl {
 // cursor or rewrite a terminal. Invalid UTF-8 bytes become \xHH too.
 std::string EscapeControl(std::string_view s);
 
+// Length (1..4) of the well-formed UTF-8 sequence starting at s[i], or 0 if
+// the bytes there are not one (overlong, surrogate, beyond U+10FFFF, cut).
+// REQUIRES: i < s.size().
+std::size_t Utf8SequenceLength(std::string_view s, std::size_t i);
+
 std::string ToLowerAscii(std::string_view s);
 std::string_view TrimAscii(std::string_view s);
 // Strips a trailing "\n", "\r\n" or "\r" (any number of them).
