@@ -73,8 +73,6 @@ void LoadMispDoc(const Json& doc, const LoadOptions& options, JsonSink& sink);
 std::string_view StringOf(const Json& obj, const char* key);
 // Control characters but tabs become blanks; cut at kMaxDescriptionBytes.
 std::string CleanDescription(std::string_view text);
-// Hash of an empty or newline-only file (never an indicator).
-bool IsTrivialHash(std::string_view hex_lower);
 // Fills `out` (kind, value) for a value of the expected kind family:
 // "hash" (md5/sha1/sha256 by length), "md5", "sha1", "sha256", "domain", "ip"
 // (ipv4, ipv6 or cidr), "ipv4", "ipv6", "url". Empty on success, else why not.

@@ -14,6 +14,10 @@ namespace trawl::ioc::internal {
 // "invalid UTF-8"), or empty when it is clean text. Tabs are allowed.
 std::string_view BadText(std::string_view line);
 
+// A hash of an empty or newline-only file ("", "\n", "\r\n"; MD5, SHA-1,
+// SHA-256): every file system has such files, so it is never an indicator.
+bool IsTrivialHash(std::string_view hex_lower);
+
 // An integer 0..100 written with 1-3 decimal digits (surrounding blanks allowed).
 bool ParseScore(std::string_view s, int& score);
 

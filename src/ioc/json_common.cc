@@ -1,6 +1,5 @@
 // JSON plumbing shared by the STIX and MISP loaders: parsing with limits,
 // format sniffing, value checks and the per-load bookkeeping.
-#include <array>
 #include <ctime>
 
 #include "interchange_internal.h"
@@ -13,19 +12,6 @@ namespace internal {
 namespace {
 
 constexpr size_t kDetailMax = 80;
-
-// Hashes every file system has (empty file, "\n", "\r\n").
-constexpr std::array<std::string_view, 9> kTrivialHashes = {
-    "d41d8cd98f00b204e9800998ecf8427e",
-    "da39a3ee5e6b4b0d3255bfef95601890afd80709",
-    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-    "68b329da9893e34099c7d8ad5cb9c940",
-    "adc83b19e793491b1c6ea0fd8b46cd9f32e592fc",
-    "01ba4719c80b6fe911b091a7c05124b64eeece964e09c058ef8f9805daca546b",
-    "81051bcc2cf1bedf378224b0a93e2877",
-    "ba8ab5a0280b953aa97435ff8946cbcbb2755a27",
-    "7eb70257593da06f682a3ddda54a9d260d4fc514f645237f5ca74b08f8da61a6",
-};
 
 // Depth of [ and { outside strings; -1 past the limit.
 bool DepthWithin(std::string_view text, int limit) {
@@ -179,12 +165,6 @@ std::string CleanDescription(std::string_view text) {
     out += "...";
   }
   return out;
-}
-
-bool IsTrivialHash(std::string_view hex_lower) {
-  for (std::string_view t : kTrivialHashes)
-    if (hex_lower == t) return true;
-  return false;
 }
 
 std::string MakeValue(std::string_view family, std::string_view value, Indicator& out) {

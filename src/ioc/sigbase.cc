@@ -40,6 +40,16 @@ constexpr std::array<std::string_view, 9> kTrivialHashes = {
     "7eb70257593da06f682a3ddda54a9d260d4fc514f645237f5ca74b08f8da61a6",
 };
 
+}  // namespace
+
+bool IsTrivialHash(std::string_view hex_lower) {
+  for (std::string_view t : kTrivialHashes)
+    if (hex_lower == t) return true;
+  return false;
+}
+
+namespace {
+
 // Runs `entry` for every line that is neither blank nor a comment and whose
 // text is clean; keeps the last comment as the running description.
 template <typename Fn>
@@ -146,11 +156,9 @@ void LoadSigBaseHash(std::string_view text, bool trusted, Sink& sink) {
       sink.AddTrusted(std::move(hex), no);
       return;
     }
-    for (std::string_view t : kTrivialHashes) {
-      if (hex == t) {
-        sink.Reject(no, "hash of an empty or newline-only file", line);
-        return;
-      }
+    if (IsTrivialHash(hex)) {
+      sink.Reject(no, "hash of an empty or newline-only file", line);
+      return;
     }
     Indicator ind;
     ind.kind = hash.size() == 32 ? Kind::kMd5 : hash.size() == 40 ? Kind::kSha1 : Kind::kSha256;
