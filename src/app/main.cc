@@ -19,6 +19,7 @@
 #include "iocs_cmd.h"
 #include "report_flags.h"
 #include "signatures_cmd.h"
+#include "trawl/app/registry.h"
 #include "trawl/app/scan.h"
 #include "trawl/report/sink.h"
 
@@ -27,23 +28,6 @@ namespace {
 constexpr int kExitClean = 0;
 constexpr int kExitFindings = 1;
 constexpr int kExitError = 2;
-
-// "100M", "1G", "512K", "4096" -> bytes.
-bool ParseSize(const std::string& text, std::uint64_t& out) {
-  if (text.empty()) return false;
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(text.c_str(), &end, 10);
-  if (end == text.c_str()) return false;
-  std::string suffix(end);
-  std::uint64_t mult = 1;
-  if (suffix.empty() || suffix == "B") mult = 1;
-  else if (suffix == "K" || suffix == "KiB" || suffix == "k") mult = 1ull << 10;
-  else if (suffix == "M" || suffix == "MiB") mult = 1ull << 20;
-  else if (suffix == "G" || suffix == "GiB") mult = 1ull << 30;
-  else return false;
-  out = v * mult;
-  return true;
-}
 
 std::string UtcNow() {
   auto now = std::chrono::system_clock::now();
@@ -59,16 +43,7 @@ int RunScanCommand(trawl::app::ScanConfig& config, const std::string& json_path,
                    bool quiet, trawl::app::ReportSetup& reports) {
   auto start = std::chrono::steady_clock::now();
   std::string started = UtcNow();
-  if (config.paths.empty()) {
-    // An image scan covers the image (--root DIR, each --map DIR:C); else the live root.
-    if (!config.image_root.empty()) config.paths.push_back(config.image_root);
-    for (const std::string& m : config.maps) {
-      std::string dir = m.substr(0, m.rfind(':'));
-      if (config.image_root.empty() || dir.rfind(config.image_root, 0) != 0)
-        config.paths.push_back(dir);
-    }
-    if (config.paths.empty()) config.paths.push_back("/");
-  }
+  config.paths = trawl::app::DefaultScanPaths(config);
 
   auto engine = trawl::app::LoadEngine(config, stderr, quiet);
   if (!engine.ok()) {
@@ -115,13 +90,13 @@ int RunScanCommand(trawl::app::ScanConfig& config, const std::string& json_path,
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int Main(int argc, char** argv) {
   CLI::App app{"trawl: compromise assessment scanner (files, logs, live system)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "trawl " TRAWL_VERSION);
 
   trawl::app::ScanConfig config;
-  std::string json_path, max_size = "100M";
+  std::string json_path;
   bool no_color = false, quiet = false;
   bool no_builtin = false;
 
@@ -148,8 +123,17 @@ int main(int argc, char** argv) {
   scan->add_flag("--follow", config.follow_symlinks,
                  "Follow symbolic links (never out of the scan roots)");
   scan->add_flag("--one-filesystem", config.one_filesystem, "Stay on the roots' file systems");
-  scan->add_option("--max-file-size", max_size,
+  // CLI11's size validator: "100M", "1G", "512K", "4096"; a negative or
+  // overflowing size is refused (exit 2), never wrapped around.
+  scan->add_option("--max-file-size", config.max_file_size,
                    "Content checks only for files up to SIZE (default 100M; K, M, G)")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            // strtoull would wrap "-1" around to 2^64-1 before the size validator sees it.
+            return v.find('-') == std::string::npos ? std::string() : "not a size: " + v;
+          },
+          "SIZE"))
+      ->transform(CLI::AsSizeValue(false))
       ->type_name("SIZE");
   scan->add_option("--threads", config.threads, "Worker threads (default: all cores)");
   scan->add_option("--yara-timeout", config.yara_timeout, "Seconds per file for YARA (default 30)");
@@ -159,8 +143,8 @@ int main(int argc, char** argv) {
   scan->add_option("--notice-score", config.thresholds.notice, "Score for a notice (default 40)");
   std::string modules;
   scan->add_option("--modules", modules,
-                   "Sweeps to run, comma-separated: file,log,evtx,journal,browser,inventory,process,"
-                   "network (default: all but process and network; those too when scanning /)")
+                   "Sweeps to run, comma-separated: " + trawl::app::Sweeps().ModuleList() +
+                       " (default: all but process and network; those too when scanning /)")
       ->type_name("LIST");
   scan->add_option("--log", config.log_globs, "Also read files matching GLOB as logs")
       ->type_name("GLOB");
@@ -198,19 +182,27 @@ int main(int argc, char** argv) {
     config.packs = !no_packs;
     for (const std::string& m : CLI::detail::split(modules, ',')) {
       if (m.empty()) continue;
-      const auto& known = trawl::app::KnownModules();
-      if (std::find(known.begin(), known.end(), m) == known.end()) {
+      if (!trawl::app::Sweeps().Knows(m)) {
         std::fprintf(stderr, "trawl: --modules: unknown module '%s'\n", m.c_str());
         return kExitError;
       }
       config.modules.push_back(m);
     }
-    if (!ParseSize(max_size, config.max_file_size)) {
-      std::fprintf(stderr, "trawl: --max-file-size: not a size: %s\n", max_size.c_str());
-      return kExitError;
-    }
     return RunScanCommand(config, json_path, no_color, quiet, reports);
   }
   if (command_exit >= 0) return command_exit;
+  return kExitError;
+}
+
+// The top-level guard: whatever escapes (a library's exception, a bad
+// allocation) ends the run with its message and exit 2, never an abort.
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "trawl: cannot run: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "trawl: cannot run: unknown error\n");
+  }
   return kExitError;
 }

@@ -228,8 +228,10 @@ Status Extract(const fs::path& tarball, const fs::path& dst, CopyState& st) {
   }
   // One top-level folder (GitHub tarballs): its content is the pack.
   std::vector<fs::path> top;
-  for (const auto& d : fs::directory_iterator(dst, ec)) top.push_back(d.path());
-  if (top.size() == 1 && fs::is_directory(fs::symlink_status(top[0]))) {
+  for (fs::directory_iterator it(dst, ec), end; !ec && it != end; it.increment(ec))
+    top.push_back(it->path());
+  std::error_code tec;
+  if (top.size() == 1 && fs::is_directory(fs::symlink_status(top[0], tec))) {
     fs::path tmp = dst.parent_path() / "content.strip";
     fs::rename(top[0], tmp, ec);
     if (!ec) fs::remove(dst, ec);
@@ -267,6 +269,16 @@ Json ToJson(const PackManifest& m) {
               {"installed", m.installed}, {"counts", m.counts},   {"skipped", m.skipped}};
 }
 
+// A manifest field as text, never throwing: a string as is, a number (a
+// hand-edited `"version": 5`) as its JSON text, anything else `def`.
+std::string TextField(const Json& j, const char* key, const char* def) {
+  auto it = j.find(key);
+  if (it == j.end()) return def;
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_number()) return it->dump();
+  return def;
+}
+
 Result<PackManifest> ReadManifest(const fs::path& dir) {
   std::ifstream in(dir / "manifest.json");
   if (!in) return Status::Error((dir / "manifest.json").string() + ": cannot read");
@@ -276,10 +288,10 @@ Result<PackManifest> ReadManifest(const fs::path& dir) {
   if (j.is_discarded() || !j.is_object() || !j.contains("name") || !j["name"].is_string())
     return Status::Error((dir / "manifest.json").string() + ": not a trawl pack manifest");
   PackManifest m;
-  m.name = j.value("name", "");
-  m.version = j.value("version", "unknown");
-  m.source = j.value("source", "");
-  m.installed = j.value("installed", "");
+  m.name = TextField(j, "name", "");
+  m.version = TextField(j, "version", "unknown");
+  m.source = TextField(j, "source", "");
+  m.installed = TextField(j, "installed", "");
   auto counts = [](const Json& o, std::map<std::string, std::uint64_t>& out) {
     if (!o.is_object()) return;
     for (const auto& [k, v] : o.items())
@@ -396,10 +408,13 @@ Result<std::vector<PackManifest>> ListPacks(const fs::path& packs_dir) {
   std::error_code ec;
   if (packs_dir.empty() || !fs::is_directory(packs_dir, ec)) return out;
   std::vector<fs::path> dirs;
-  for (const auto& d : fs::directory_iterator(packs_dir, ec)) {
-    std::string n = d.path().filename().string();
+  // Non-throwing iteration: an unreadable entry is an error value, not an abort.
+  fs::directory_iterator it(packs_dir, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    std::string n = it->path().filename().string();
     if (n.empty() || n.front() == '.') continue;  // staging and replaced packs
-    if (d.is_directory(ec)) dirs.push_back(d.path());
+    std::error_code dec;
+    if (it->is_directory(dec)) dirs.push_back(it->path());
   }
   if (ec) return Status::Error(packs_dir.string() + ": cannot list: " + ec.message());
   std::sort(dirs.begin(), dirs.end());

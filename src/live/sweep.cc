@@ -12,6 +12,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "trawl/content/content.h"
 #include "trawl/core/text.h"
 #include "trawl/hash/hash.h"
 #include "trawl/match/filename.h"
@@ -76,19 +77,14 @@ Reason ReasonOf(const ioc::Indicator& ind) {
   return {ioc::ReasonKind(ind.kind), ind.value, ind.description, ind.source, ind.score};
 }
 
-// Hash reasons; false when a hash is trusted (the object is known good).
+// Hash reasons (the content stage's one rule: trusted hashes, name-AND-hash
+// on `path`'s base name); false when a hash is trusted.
 bool HashReasons(const LiveEngine& e, const std::map<std::string, std::string>& hashes,
-                 Finding& f) {
+                 std::string_view path, Finding& f) {
   if (!e.set) return true;
-  for (const auto& [name, hex] : hashes)
-    if (e.set->IsTrustedHash(hex)) return false;
-  static const std::pair<const char*, ioc::Kind> kKinds[] = {
-      {"md5", ioc::Kind::kMd5}, {"sha1", ioc::Kind::kSha1}, {"sha256", ioc::Kind::kSha256}};
-  for (const auto& [name, kind] : kKinds) {
-    auto it = hashes.find(name);
-    if (it == hashes.end()) continue;
-    if (const ioc::Indicator* ind = e.set->FindHash(kind, it->second)) AddReason(f, ReasonOf(*ind));
-  }
+  std::vector<Reason> reasons;
+  if (!content::HashReasons(*e.set, hashes, path, reasons)) return false;
+  for (Reason& r : reasons) AddReason(f, std::move(r));
   return true;
 }
 
@@ -182,7 +178,7 @@ class ProcessSweep {
       auto h = cache_.Get(*exe, stats);
       if (h.ok()) {
         f.hashes = **h;
-        trusted = !HashReasons(e_, f.hashes, f);
+        trusted = !HashReasons(e_, f.hashes, p.exe, f);
       } else {
         Error(p.exe, h.status(), stats);
       }
@@ -238,7 +234,7 @@ class ProcessSweep {
         continue;
       }
       f.hashes = **h;
-      if (!HashReasons(e_, f.hashes, f)) continue;
+      if (!HashReasons(e_, f.hashes, m.path, f)) continue;
       NameReasons(m.path, f);
       if (f.reasons.empty()) continue;
       ProcessFields(p, f);

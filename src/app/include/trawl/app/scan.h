@@ -58,8 +58,15 @@ struct ScanConfig {
   bool Runs(const std::string& module) const;
 };
 
-// Every module name --modules accepts, in run order.
+// Every module name --modules accepts, in run order (from the sweep registry,
+// registry.h).
 const std::vector<std::string>& KnownModules();
+
+// The roots to scan: config.paths when given; else, for an image scan, the
+// --root folder and each --map folder not inside it (live::PathMap::
+// DefaultPaths, by path components: --root IMG --map IMG2:C scans IMG2);
+// else "/".
+std::vector<std::string> DefaultScanPaths(const ScanConfig& config);
 
 struct Engine;  // compiled indicators and rules; immutable once loaded
 

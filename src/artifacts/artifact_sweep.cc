@@ -1,0 +1,70 @@
+#include "trawl/artifacts/artifact_sweep.h"
+
+#include "trawl/artifacts/artifacts.h"
+
+namespace trawl::artifacts {
+namespace {
+
+class ArtifactSweep final : public sweep::Sweep {
+ public:
+  ArtifactSweep(const netmatch::NetMatcher& net, Options o, const sweep::Settings& s)
+      : settings_(s), sweeper_(net, std::move(o)) {}
+
+  bool walks() const override { return true; }
+  std::vector<std::string> ExcludePaths() const override {
+    // The private copies of browser databases are not evidence.
+    if (sweeper_.private_root().empty()) return {};
+    return {sweeper_.private_root()};
+  }
+  bool Claims(const sweep::Item& item) const override { return item.regular; }
+
+  sweep::Verdict Scan(const sweep::Item& item, sweep::Worker*, sweep::Context& ctx) override {
+    Target target = sweeper_.Detect(item.walked, item.st, item.read_path);
+    if (target.type == Type::kNone) return sweep::Verdict::kContinue;
+    const char* module = ModuleName(target.type);
+    auto result = sweeper_.Scan(item.read_path, target);
+    if (!result.ok()) {
+      ctx.Error(item.walked, result.status().message(), module);
+      return sweep::Verdict::kContinue;
+    }
+    stats_.Add(*result);
+    for (const std::string& e : result->errors) ctx.Error(item.walked, e, module);
+    std::map<const ioc::Indicator*, sweep::Context::Contact> contacts;
+    for (const auto& [ind, t] : result->tally) contacts[ind] = {t.hits, t.first_ms, t.last_ms};
+    if (!contacts.empty()) ctx.AddContacts(contacts);
+    for (Finding& f : ToFindings(item.shown, *result, settings_.thresholds)) ctx.Emit(f);
+    return sweep::Verdict::kContinue;
+  }
+
+  void Summarize(Summary& s) const override {
+    for (auto& kv : stats_.SummaryFields(sweeper_.options())) s.extra.push_back(std::move(kv));
+  }
+
+ private:
+  const sweep::Settings& settings_;
+  Sweeper sweeper_;
+  SweepStats stats_;
+};
+
+Result<std::unique_ptr<sweep::Sweep>> Make(const sweep::Engine& e, const sweep::Settings& s,
+                                           std::vector<std::string>&) {
+  Options o;
+  o.evtx = s.Runs(sweep::module::kEvtx);
+  o.journal = s.Runs(sweep::module::kJournal);
+  o.browser = s.Runs(sweep::module::kBrowser);
+  o.max_hits_per_file = s.max_hits_per_file;
+  if (!e.net || !(o.evtx || o.journal || o.browser)) return std::unique_ptr<sweep::Sweep>();
+  return std::unique_ptr<sweep::Sweep>(std::make_unique<ArtifactSweep>(*e.net, std::move(o), s));
+}
+
+}  // namespace
+
+sweep::Registration ArtifactSweepRegistration() {
+  return {{{sweep::module::kEvtx, "network indicators and keywords in Windows event logs"},
+           {sweep::module::kJournal, "the same in systemd journal files"},
+           {sweep::module::kBrowser, "the same in browser histories"}},
+          &Make,
+          true};
+}
+
+}  // namespace trawl::artifacts

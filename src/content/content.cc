@@ -1,0 +1,128 @@
+#include "trawl/content/content.h"
+
+#include <fmt/format.h>
+#include <pwd.h>
+
+#include <algorithm>
+
+#include "trawl/hash/hash.h"
+#include "trawl/read/read.h"
+#include "trawl/yara/yara.h"
+
+namespace trawl::content {
+namespace {
+
+constexpr std::size_t kChunkSize = 256 << 10;  // fits L2: every hash reads it while hot
+
+std::string OwnerName(uid_t uid) {
+  struct passwd pw, *result = nullptr;
+  char buf[1024];
+  if (getpwuid_r(uid, &pw, buf, sizeof buf, &result) == 0 && result) return result->pw_name;
+  return std::to_string(uid);
+}
+
+}  // namespace
+
+std::string_view BaseName(std::string_view path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+bool HashReasons(const ioc::IndicatorSet& set, const std::map<std::string, std::string>& hashes,
+                 std::string_view path, std::vector<Reason>& reasons) {
+  for (const auto& [name, hex] : hashes)
+    if (set.IsTrustedHash(hex)) return false;
+  static const std::pair<const char*, ioc::Kind> kKinds[] = {
+      {"md5", ioc::Kind::kMd5}, {"sha1", ioc::Kind::kSha1}, {"sha256", ioc::Kind::kSha256}};
+  std::string_view base = BaseName(path);
+  for (const auto& [name, kind] : kKinds) {
+    auto it = hashes.find(name);
+    if (it == hashes.end()) continue;
+    for (const ioc::Indicator* ind : set.FindHashes(kind, it->second)) {
+      // A hash bound to a file name (STIX name AND hash) needs both.
+      if (!ind->and_filename.empty() && ind->and_filename != base) continue;
+      reasons.push_back({"hash", ind->value, ind->description, ind->source, ind->score});
+    }
+  }
+  return true;
+}
+
+Checker::Checker(const Engine& engine)
+    : engine_(engine), hasher_(std::make_unique<hash::MultiHasher>(engine.hash_algos)) {
+  if (engine.rules) scanner_ = std::make_unique<yara::Scanner>(engine.rules, engine.yara_timeout);
+}
+Checker::~Checker() = default;
+Checker::Checker(Checker&&) noexcept = default;
+
+bool Checker::wants_bytes() const { return engine_.hash_algos != 0 || scanner_ != nullptr; }
+
+std::string Checker::Owner(uid_t uid) {
+  auto it = owners_.find(uid);  // one passwd lookup per uid and worker, not per file
+  if (it == owners_.end()) it = owners_.emplace(uid, OwnerName(uid)).first;
+  return it->second;
+}
+
+Result<Outcome> Checker::CheckFile(const read::File& file, std::uint64_t limit,
+                                   const Subject& subject) {
+  Outcome out;
+  bool want_yara = scanner_ != nullptr;
+  hasher_->Reset();
+  buffer_.clear();
+  // Read what the file held when opened (a file that grows while read, such
+  // as a busy log, is not chased); pseudo files that report size 0 are read
+  // to EOF, up to the cap.
+  if (file.st().st_size > 0)
+    limit = std::min<std::uint64_t>(limit, static_cast<std::uint64_t>(file.st().st_size));
+  auto stats = read::ReadChunks(file, limit, kChunkSize, chunk_,
+                                [&](const std::uint8_t* d, std::size_t n) {
+                                  if (engine_.hash_algos) hasher_->Update(d, n);
+                                  if (want_yara) buffer_.insert(buffer_.end(), d, d + n);
+                                });
+  if (!stats.ok()) return stats.status();
+  out.bytes = stats->bytes;
+  out.changed = stats->changed;
+  if (engine_.hash_algos) out.hashes = hasher_->Finish();
+  Finish(buffer_, subject, out);
+  // Keep the buffer's capacity for the next file, but not a huge one.
+  if (buffer_.capacity() > (64u << 20)) std::vector<std::uint8_t>().swap(buffer_);
+  return out;
+}
+
+Outcome Checker::CheckBytes(std::span<const std::uint8_t> bytes, const Subject& subject) {
+  Outcome out;
+  out.bytes = bytes.size();
+  if (engine_.hash_algos) {
+    hasher_->Reset();
+    hasher_->Update(bytes.data(), bytes.size());
+    out.hashes = hasher_->Finish();
+  }
+  Finish(bytes, subject, out);
+  return out;
+}
+
+void Checker::Finish(std::span<const std::uint8_t> bytes, const Subject& subject, Outcome& out) {
+  if (engine_.set && !HashReasons(*engine_.set, out.hashes, subject.path, out.reasons)) {
+    out.trusted = true;
+    out.reasons.clear();
+    return;
+  }
+  if (!scanner_) return;
+  yara::Externals ext = yara::ExternalsForPath(subject.path);
+  ext.filetype = yara::FileType(bytes.data(), bytes.size());
+  auto md5 = out.hashes.find("md5");
+  if (md5 != out.hashes.end()) ext.md5 = md5->second;
+  if (subject.owner) ext.owner = Owner(*subject.owner);
+  auto matches = scanner_->Scan(bytes.data(), bytes.size(), ext);
+  if (!matches.ok()) {
+    out.yara_error = matches.status().message();
+    return;
+  }
+  for (const yara::Match& m : *matches) {
+    std::string desc = m.description;
+    if (!m.author.empty()) desc += fmt::format(" (author: {})", m.author);
+    if (!m.reference.empty()) desc += fmt::format(" (reference: {})", m.reference);
+    out.reasons.push_back({"yara", m.rule, desc, m.ns_file, m.score});
+  }
+}
+
+}  // namespace trawl::content

@@ -1,0 +1,131 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "trawl/content/content.h"
+#include "trawl/files/files.h"
+#include "trawl/ioc/indicator.h"
+#include "trawl/live/image.h"
+#include "trawl/match/filename.h"
+#include "trawl/read/read.h"
+
+namespace trawl::files {
+namespace {
+
+struct FileWorker final : sweep::Worker {
+  explicit FileWorker(const content::Engine& e) : checker(e) {}
+  content::Checker checker;
+  std::unique_ptr<match::FilenameMatcher::Scratch> scratch;
+  std::unique_ptr<live::WindowsNames::Scratch> win_scratch;
+  std::vector<const ioc::Indicator*> hits;
+  std::uint64_t engine_errors_seen = 0;
+};
+
+class FileSweep final : public sweep::Sweep {
+ public:
+  FileSweep(const sweep::Engine& e, const sweep::Settings& s)
+      : engine_(e), settings_(s), content_{e.set, e.rules, e.hash_algos, s.yara_timeout} {}
+
+  bool walks() const override { return true; }
+  std::unique_ptr<sweep::Worker> MakeWorker() const override {
+    auto w = std::make_unique<FileWorker>(content_);
+    if (engine_.filenames) w->scratch = engine_.filenames->MakeScratch();
+    if (engine_.win_names) w->win_scratch = engine_.win_names->MakeScratch();
+    return w;
+  }
+  bool Claims(const sweep::Item&) const override { return true; }  // every name is checked
+
+  sweep::Verdict Scan(const sweep::Item& item, sweep::Worker* worker,
+                      sweep::Context& ctx) override {
+    auto& w = static_cast<FileWorker&>(*worker);
+    Finding f;
+    f.module = std::string(sweep::module::kFile);
+    f.path = item.shown;
+    CheckName(item, w, ctx, f);
+    if (item.windows && engine_.win_names) CheckWindowsName(item.shown, w, f);
+    if (item.regular && static_cast<std::uint64_t>(item.st.st_size) > settings_.max_file_size) {
+      ctx.Skip("too_large");
+      f.size = item.st.st_size;
+    } else if (item.regular && !CheckContent(item, w, ctx, f)) {
+      ctx.Skip("trusted");
+      return sweep::Verdict::kTrusted;  // no file finding, and no later sweep of a known-good file
+    }
+    if (!f.reasons.empty()) ctx.Emit(f);
+    return sweep::Verdict::kContinue;
+  }
+
+ private:
+  void CheckName(const sweep::Item& item, FileWorker& w, sweep::Context& ctx, Finding& f) {
+    if (!engine_.filenames) return;
+    w.hits.clear();
+    engine_.filenames->Match(item.shown, *w.scratch, w.hits);
+    for (const ioc::Indicator* ind : w.hits)
+      f.reasons.push_back({"filename", ind->value, ind->description, ind->source, ind->score});
+    // A pattern the engine could not finish (PCRE2 match limit) is not a
+    // silent non-match: the responder learns this name was not fully checked.
+    if (w.scratch->engine_errors() != w.engine_errors_seen) {
+      w.engine_errors_seen = w.scratch->engine_errors();
+      ctx.Error(item.walked, "filename indicators: a pattern hit the regex engine's match limit",
+                sweep::module::kFile);
+    }
+  }
+
+  void CheckWindowsName(const std::string& shown, FileWorker& w, Finding& f) {
+    w.hits.clear();
+    engine_.win_names->Match(shown, *w.win_scratch, w.hits);
+    for (const ioc::Indicator* ind : w.hits) {
+      bool have = false;
+      for (const Reason& r : f.reasons) have |= r.kind == "filename" && r.indicator == ind->value;
+      if (!have)
+        f.reasons.push_back({"filename", ind->value, ind->description, ind->source, ind->score});
+    }
+  }
+
+  // Returns false when the file is trusted; a read error is reported and the
+  // name reasons still stand.
+  bool CheckContent(const sweep::Item& item, FileWorker& w, sweep::Context& ctx, Finding& f) {
+    if (!w.checker.wants_bytes()) {
+      f.size = item.st.st_size;
+      return true;
+    }
+    // A followed link is read through its resolved target (File::Open never
+    // follows links itself); findings still name the path as walked.
+    auto file = read::File::Open(item.read_path);
+    if (!file.ok()) {
+      ctx.Error(item.walked, file.status().message(), sweep::module::kFile);
+      return true;
+    }
+    auto out = w.checker.CheckFile(*file, settings_.max_file_size,
+                                   {item.walked, static_cast<uid_t>(item.st.st_uid)});
+    if (!out.ok()) {
+      ctx.Error(item.walked, out.status().message(), sweep::module::kFile);
+      return true;
+    }
+    ctx.AddBytes(out->bytes);
+    f.size = out->bytes;
+    if (out->changed) f.extra.push_back({"changed_while_read", true});
+    f.hashes = std::move(out->hashes);
+    if (out->trusted) return false;
+    for (Reason& r : out->reasons) f.reasons.push_back(std::move(r));
+    if (out->yara_error) ctx.Error(item.walked, *out->yara_error, sweep::module::kFile);
+    return true;
+  }
+
+  const sweep::Engine& engine_;
+  const sweep::Settings& settings_;
+  content::Engine content_;
+};
+
+Result<std::unique_ptr<sweep::Sweep>> Make(const sweep::Engine& e, const sweep::Settings& s,
+                                           std::vector<std::string>&) {
+  if (!s.Runs(sweep::module::kFile)) return std::unique_ptr<sweep::Sweep>();
+  return std::unique_ptr<sweep::Sweep>(std::make_unique<FileSweep>(e, s));
+}
+
+}  // namespace
+
+sweep::Registration FileSweepRegistration() {
+  return {{{sweep::module::kFile, "hashes, names and YARA rules of files"}}, &Make, false};
+}
+
+}  // namespace trawl::files

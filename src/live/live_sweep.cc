@@ -1,0 +1,57 @@
+#include "trawl/live/live_sweep.h"
+
+#include "trawl/live/sweep.h"
+
+namespace trawl::live {
+namespace {
+
+class LiveSweep final : public sweep::Sweep {
+ public:
+  LiveSweep(const sweep::Engine& e, const sweep::Settings& s) : engine_(e), settings_(s) {}
+
+  void Finish(sweep::Context& ctx) override {
+    LiveRequest lr = PlanLive(settings_.modules, settings_.paths, settings_.image,
+                              settings_.image_hosts);
+    lr.options.process_memory = settings_.process_memory;
+    lr.options.memory_cap = settings_.process_memory_cap;
+    lr.options.max_file_size = settings_.max_file_size;
+    lr.options.yara_timeout = settings_.yara_timeout;
+    LiveEngine le{engine_.set, engine_.filenames, engine_.net, engine_.rules, engine_.hash_algos,
+                  settings_.thresholds};
+    auto os = MakeOs();
+    report_ = RunLive(
+        *os, lr, le,
+        [&](const Finding& f) {
+          Finding copy = f;
+          ctx.Emit(copy);
+        },
+        [&](const ErrorRecord& e) { ctx.Error(e.path, e.message, e.module); });
+  }
+
+  void Summarize(Summary& s) const override {
+    for (const auto& kv : report_.summary) s.extra.push_back(kv);
+    for (const std::string& note : report_.notes) s.extra.push_back({"live_note", note});
+  }
+
+ private:
+  const sweep::Engine& engine_;
+  const sweep::Settings& settings_;
+  LiveReport report_;
+};
+
+Result<std::unique_ptr<sweep::Sweep>> Make(const sweep::Engine& e, const sweep::Settings& s,
+                                           std::vector<std::string>&) {
+  // Always made: PlanLive decides (hosts files by default, "not requested" otherwise).
+  return std::unique_ptr<sweep::Sweep>(std::make_unique<LiveSweep>(e, s));
+}
+
+}  // namespace
+
+sweep::Registration LiveSweepRegistration() {
+  return {{{sweep::module::kProcess, "running processes, their executables and mapped files"},
+           {sweep::module::kNetwork, "connections and hosts files"}},
+          &Make,
+          true};
+}
+
+}  // namespace trawl::live

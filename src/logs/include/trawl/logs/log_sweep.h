@@ -1,0 +1,15 @@
+// The log sweep (module "log") on the sweep seam: claims the walked regular
+// files IsLogPath names logs, scans each with one LogScanner, sends every
+// hit (up to --max-hits-per-file) to machine sinks and one aggregate per
+// indicator (hits, first_seen, last_seen) to people, and feeds the contact
+// timeline. Summary fields: logs, log_bytes, log_lines, log_hits,
+// log_hits_beyond_cap. Not made when no network or keyword indicator is loaded.
+#pragma once
+
+#include "trawl/sweep/sweep.h"
+
+namespace trawl::logs {
+
+sweep::Registration LogSweepRegistration();
+
+}  // namespace trawl::logs

@@ -1,0 +1,205 @@
+// The sweep seam: what every sweep (file, log, evtx, journal, browser,
+// inventory, process, network, and the next one) implements, and the
+// registry the app builds its list from.
+//
+// A sweep is registered once (a Registration: its module names with their
+// help text, and a factory). The app asks the registry which modules exist
+// (--modules validation, help text, "ran / not requested" in the summary),
+// makes the sweeps whose modules are requested, then:
+//   1. walks the roots once; for every walked entry it calls Claims and, for
+//      a claimed entry, Scan on each sweep that walks, in registry order,
+//      with that sweep's per-worker state (workers run in parallel; one
+//      Worker is only ever used by one thread at a time);
+//   2. calls Finish on every sweep, in registry order, on one thread: live
+//      sweeps (processes, connections) are sweeps that claim no entry and do
+//      their work here;
+//   3. calls Summarize on every sweep, in registry order, so each adds its
+//      counters to the summary.
+// Findings, error records, skip counts and contact times go through the
+// Context; a sweep never writes output itself.
+//
+// Adding a sweep: a new folder with a class deriving from Sweep and a
+// `const Registration kFooSweep` (or a function returning one), plus one line
+// in the app's registry list (src/app/registry.cc). See README "Adding a sweep".
+#pragma once
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "trawl/core/finding.h"
+#include "trawl/core/scoring.h"
+#include "trawl/core/status.h"
+
+namespace trawl::ioc {
+class IndicatorSet;
+struct Indicator;
+}  // namespace trawl::ioc
+namespace trawl::match {
+class FilenameMatcher;
+}
+namespace trawl::netmatch {
+class NetMatcher;
+}
+namespace trawl::yara {
+class Rules;
+}
+namespace trawl::live {
+class WindowsNames;
+}
+
+namespace trawl::sweep {
+
+// Module names as registered constants: findings, error records and sinks
+// use these, never a spelled-out string.
+namespace module {
+inline constexpr std::string_view kFile = "file";
+inline constexpr std::string_view kLog = "log";
+inline constexpr std::string_view kEvtx = "evtx";
+inline constexpr std::string_view kJournal = "journal";
+inline constexpr std::string_view kBrowser = "browser";
+inline constexpr std::string_view kInventory = "inventory";
+inline constexpr std::string_view kProcess = "process";
+inline constexpr std::string_view kNetwork = "network";
+}  // namespace module
+
+// The compiled, immutable pieces every sweep may borrow (any may be null: the
+// check needing it is skipped). Built once by the app before the walk.
+struct Engine {
+  const ioc::IndicatorSet* set = nullptr;
+  const match::FilenameMatcher* filenames = nullptr;
+  const live::WindowsNames* win_names = nullptr;  // caseless Windows names on --map volumes
+  const netmatch::NetMatcher* net = nullptr;      // network indicators and keywords
+  std::shared_ptr<const yara::Rules> rules;
+  unsigned hash_algos = 0;  // trawl::hash::Algo bits the indicators (and rules) need
+};
+
+// The scan's settings a sweep may read (from the command line).
+struct Settings {
+  Thresholds thresholds;
+  std::uint64_t max_file_size = 100ull << 20;
+  int yara_timeout = 30;
+  std::uint64_t max_hits_per_file = 1000;
+  std::vector<std::string> log_globs;  // --log
+  std::vector<std::string> paths;      // scan roots
+  // --modules as given (empty: the default set).
+  std::vector<std::string> modules;
+  // Mounted image (--root / --map): no live sweeps; the image's hosts files.
+  bool image = false;
+  std::string image_root;
+  std::vector<std::pair<std::string, std::string>> image_hosts;  // (real, shown)
+  bool process_memory = false;
+  std::uint64_t process_memory_cap = 256ull << 20;
+
+  // Whether a module runs: named in --modules, or --modules was not given.
+  bool Runs(std::string_view module) const;
+};
+
+// One walked entry, as the pipeline hands it to the sweeps.
+struct Item {
+  const std::string& walked;     // the path as walked (a layout decides by it)
+  const std::string& read_path;  // the file to open (a followed link's target)
+  const std::string& shown;      // the path findings carry (as the scanned system names it)
+  const struct stat& st;         // the walk's stat (lstat unless the link was followed)
+  bool regular = false;          // a regular file (or a followed link to one)
+  bool windows = false;          // on a --map volume (Windows names are caseless)
+};
+
+// Where sweeps report. Thread-safe.
+class Context {
+ public:
+  virtual ~Context() = default;
+  // Scores `f` (unless already scored) and sends it to the sinks when it has
+  // a level; kAll / kMachine findings are counted in the summary's levels,
+  // kHuman aggregates are not (they repeat machine findings).
+  virtual void Emit(Finding& f) = 0;
+  // An error record; `walked` is shown as the scanned system names it.
+  virtual void Error(const std::string& walked, const std::string& message,
+                     std::string_view module) = 0;
+  // An object not checked, counted in the summary's `skipped` by reason.
+  virtual void Skip(std::string_view reason) = 0;
+  // Contact with network indicators in one source (one "file" each), for the
+  // summary's contact timeline. Times are Unix milliseconds.
+  struct Contact {
+    std::uint64_t hits = 0;
+    std::optional<std::int64_t> first_ms, last_ms;
+  };
+  virtual void AddContacts(const std::map<const ioc::Indicator*, Contact>& contacts) = 0;
+  // Bytes of content read (the summary's `bytes`).
+  virtual void AddBytes(std::uint64_t n) = 0;
+};
+
+// Per-worker state of a sweep (scratch spaces, scanners, buffers).
+class Worker {
+ public:
+  virtual ~Worker() = default;
+};
+
+enum class Verdict {
+  kContinue,  // later sweeps see the entry too
+  kTrusted,   // known good (a trusted hash): later sweeps skip it
+};
+
+class Sweep {
+ public:
+  virtual ~Sweep() = default;
+  // Whether this sweep reads walked entries at all (live sweeps do not).
+  virtual bool walks() const { return false; }
+  // Paths the walk must prune (a sweep's private copies).
+  virtual std::vector<std::string> ExcludePaths() const { return {}; }
+  // Per-worker state; null when the sweep needs none.
+  virtual std::unique_ptr<Worker> MakeWorker() const { return nullptr; }
+  // Whether the sweep reads this entry (by name, magic or path). Cheap; may
+  // read a few bytes (magic). Called from worker threads.
+  virtual bool Claims(const Item&) const { return false; }
+  // Scans one claimed entry. Called from worker threads with that thread's Worker.
+  virtual Verdict Scan(const Item&, Worker*, Context&) { return Verdict::kContinue; }
+  // After the walk, on one thread: live sweeps run here.
+  virtual void Finish(Context&) {}
+  // Adds this sweep's counters to the summary (after every Finish).
+  virtual void Summarize(Summary&) const {}
+};
+
+// A module a registration serves: its --modules name and one line of help.
+struct ModuleInfo {
+  std::string_view name;
+  std::string_view help;
+};
+
+// A sweep's factory. Makes the sweep for the requested modules among those
+// it serves (settings.Runs tells which). Returns null (ok) when there is
+// nothing to do, with a line for the operator in `notes`; an error stops the
+// scan before it starts.
+using Factory = Result<std::unique_ptr<Sweep>> (*)(const Engine& engine, const Settings& settings,
+                                                   std::vector<std::string>& notes);
+
+struct Registration {
+  std::vector<ModuleInfo> modules;  // one or more (artifacts serve evtx, journal, browser)
+  Factory make = nullptr;
+  // Whether the factory needs the network matcher (the app builds it only then).
+  bool needs_net = false;
+};
+
+// The registered sweeps, in run order. Built by the app (one line per sweep).
+class Registry {
+ public:
+  void Add(Registration r) { regs_.push_back(std::move(r)); }
+  const std::vector<Registration>& all() const { return regs_; }
+  // Every module name, in registry order.
+  std::vector<std::string> ModuleNames() const;
+  bool Knows(std::string_view module) const;
+  // "file,log,evtx,..." for help text.
+  std::string ModuleList() const;
+
+ private:
+  std::vector<Registration> regs_;
+};
+
+}  // namespace trawl::sweep

@@ -1,0 +1,154 @@
+// End to end: regressions of issue 10 (one pipeline): errors that never
+// abort, the default paths of an image scan, name-AND-hash indicators in the
+// process sweep, and module names from the sweep registry. Synthetic only.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "harness.h"
+
+namespace trawl::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Slurp(const std::string& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A pack whose manifest says `"version": 5` (a number) used to throw out of
+// nlohmann's value() and abort every scan (exit 134).
+TEST(PipelineE2e, RegressionPackManifestWithNumericVersionDoesNotAbort) {
+  TempDir dir;
+  std::string target = dir.Write("tree/evil.bin", "pack-version-regression\n");
+  std::string sha256 = HexDigest("SHA256", "pack-version-regression\n");
+  dir.Write("packs/p/manifest.json", R"({"name": "p", "version": 5})");
+  dir.Write("packs/p/content/iocs/hash-iocs.txt", sha256 + ";numeric version pack\n");
+  fs::create_directories(dir.path() + "/trawl");
+  fs::rename(dir.path() + "/packs", dir.path() + "/trawl/packs");
+  RunResult r = RunTrawl({"scan", "--no-builtin", "--modules", "file", dir.path() + "/tree"},
+                         "XDG_DATA_HOME=" + ShellQuote(dir.path()));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.FindingFor(target), nullptr) << r.out;
+  const nlohmann::json* s = r.Summary();
+  ASSERT_NE(s, nullptr);
+  bool seen = false;
+  for (const auto& set : (*s)["indicator_sets"])
+    if (set.value("name", "") == "pack:p") {
+      seen = true;
+      EXPECT_EQ(set.value("version", ""), "5");
+    }
+  EXPECT_TRUE(seen) << s->dump();
+}
+
+// An --iocs root whose yara/ is a symlink loop used to throw from
+// std::filesystem::is_directory and abort the scan.
+TEST(PipelineE2e, RegressionIocsRootWithYaraSymlinkLoopDoesNotAbort) {
+  TempDir dir;
+  std::string target = dir.Write("tree/x.bin", "loop-regression\n");
+  dir.Write("root/iocs/hash-iocs.txt", HexDigest("SHA256", "loop-regression\n") + ";loop\n");
+  fs::create_symlink("yara", dir.path() + "/root/yara");  // yara -> yara: ELOOP
+  RunResult r = RunTrawl({"scan", "--no-builtin", "--no-packs", "--iocs", dir.path() + "/root",
+                          "--modules", "file", dir.path() + "/tree"});
+  EXPECT_NE(r.exit_code, 134) << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.FindingFor(target), nullptr) << r.out;
+}
+
+// --max-file-size -1 used to wrap around to 2^64-1; CLI11's size validator refuses it.
+TEST(PipelineE2e, RegressionNegativeMaxFileSizeIsRefused) {
+  TempDir dir;
+  dir.Write("iocs/c2-iocs.txt", "example.invalid\n");
+  RunResult r = RunTrawl({"scan", "--no-builtin", "--no-packs", "--iocs", dir.path() + "/iocs",
+                          "--max-file-size", "-1", dir.path()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("max-file-size"), std::string::npos) << r.err;
+  // A size with a unit still works.
+  RunResult ok = RunTrawl({"scan", "--no-builtin", "--no-packs", "--iocs", dir.path() + "/iocs",
+                           "--modules", "file", "--max-file-size", "1M", dir.path() + "/iocs"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+}
+
+// --root IMG --map IMG2:C never scanned IMG2: main.cc took "IMG2" for a
+// folder inside "IMG" by its string prefix. PathMap::DefaultPaths decides
+// by path components.
+TEST(PipelineE2e, RegressionRootAndMapWithSharedPrefixScansBoth) {
+  TempDir dir;
+  dir.Write("iocs/filename-iocs.txt", "regression-marker\\.txt$;80\n");
+  dir.Write("img/etc/regression-marker.txt", "a\n");
+  dir.Write("img2/Users/regression-marker.txt", "b\n");
+  RunResult r = RunTrawl({"scan", "--no-builtin", "--no-packs", "--iocs",
+                          dir.path() + "/iocs/filename-iocs.txt", "--modules", "file", "--root",
+                          dir.path() + "/img", "--map", dir.path() + "/img2:C"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.FindingFor("/etc/regression-marker.txt"), nullptr) << r.out;
+  EXPECT_NE(r.FindingFor("C:\\Users\\regression-marker.txt"), nullptr) << r.out;
+}
+
+// The process sweep used FindHash, which skips name-AND-hash indicators: a
+// STIX/CSV `file:name = N AND hash = H` matched the file on disk but never
+// the running process. It now goes through the content stage's one rule.
+TEST(PipelineE2e, RegressionProcessSweepHonoursNameAndHashIndicators) {
+  TempDir dir;
+  std::string exe = dir.path() + "/bin/renamed-tool";
+  fs::create_directories(dir.path() + "/bin");
+  fs::copy_file("/bin/sleep", exe);
+  fs::permissions(exe, fs::perms::owner_all);
+  std::string sha256 = HexDigest("SHA256", Slurp(exe));
+  // Bound to the running copy's name, and one bound to another name.
+  dir.Write("iocs/bound.csv",
+            "value,type,score,description,fp_regex,and_filename\n" + sha256 +
+                ",sha256,90,renamed tool,,renamed-tool\n");
+  dir.Write("other/bound.csv",
+            "value,type,score,description,fp_regex,and_filename\n" + sha256 +
+                ",sha256,90,other name,,not-this-name\n");
+  pid_t child = fork();
+  if (child == 0) {
+    execl(exe.c_str(), exe.c_str(), "300", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  for (int i = 0; i < 200; ++i) {
+    std::error_code ec;
+    if (fs::read_symlink("/proc/" + std::to_string(child) + "/exe", ec).string() == exe) break;
+    usleep(10000);
+  }
+  RunResult hit = RunTrawl({"scan", "--no-builtin", "--no-packs", "--iocs",
+                            dir.path() + "/iocs/bound.csv", "--modules", "process"});
+  RunResult miss = RunTrawl({"scan", "--no-builtin", "--no-packs", "--iocs",
+                             dir.path() + "/other/bound.csv", "--modules", "process"});
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+
+  const nlohmann::json* found = nullptr;
+  for (const auto& j : hit.json)
+    if (j.value("type", "") == "finding" && j.value("module", "") == "process" &&
+        j.value("pid", 0) == child)
+      found = &j;
+  ASSERT_NE(found, nullptr) << hit.out << hit.err;
+  EXPECT_EQ((*found)["reasons"][0]["kind"], "hash");
+  EXPECT_EQ((*found)["reasons"][0]["indicator"], sha256);
+  for (const auto& j : miss.json)
+    EXPECT_FALSE(j.value("type", "") == "finding" && j.value("pid", 0) == child) << j.dump();
+}
+
+// --modules is checked against the sweep registry; the help lists it.
+TEST(PipelineE2e, ModulesComeFromTheRegistry) {
+  RunResult bad = RunTrawl({"scan", "--modules", "file,nosuch", "/nonexistent"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("unknown module 'nosuch'"), std::string::npos) << bad.err;
+  RunResult help = RunTrawl({"scan", "--help"});
+  EXPECT_NE(help.out.find("file,log,evtx,journal,browser,inventory,process,network"),
+            std::string::npos)
+      << help.out;
+}
+
+}  // namespace
+}  // namespace trawl::e2e
