@@ -14,6 +14,7 @@
 #include "trawl/core/text.h"
 #include "trawl/ioc/interchange.h"
 #include "trawl/ioc/loader.h"
+#include "trawl/ioc/sources.h"
 #include "trawl/yara/yara.h"
 
 namespace trawl::app {
@@ -39,50 +40,22 @@ std::string Counts(const std::map<std::string, std::uint64_t>& m) {
   return s.empty() ? "nothing" : s;
 }
 
-bool IsRuleFile(const fs::path& p) {
-  std::string ext = ToLowerAscii(p.extension().string());
-  return ext == ".yar" || ext == ".yara";
-}
-
-// Loads `paths` into `set` as a scan would (folders, signature-base roots,
-// files). Rule paths found on the way go to `rules`. Unreadable input: false.
+// Loads `paths` into `set` as a scan would (ioc::LoadSource: folders,
+// signature-base roots, files). Rule paths found on the way go to `rules`.
+// Unreadable input: false.
 bool LoadPaths(const std::vector<std::string>& paths, const ioc::LoadOptions& opts,
                ioc::IndicatorSet& set, std::vector<ioc::LoadStats>& stats,
                std::vector<std::string>& rules) {
   bool ok = true;
   for (const std::string& p : paths) {
-    std::error_code ec;
-    fs::file_status st = fs::status(p, ec);
-    if (ec) {
-      std::fprintf(stderr, "trawl: %s: %s\n", EscapeControl(p).c_str(), ec.message().c_str());
+    auto r = ioc::LoadSource(p, set, opts);
+    if (!r.ok()) {
+      std::fprintf(stderr, "trawl: %s\n", EscapeControl(r.status().message()).c_str());
       ok = false;
       continue;
     }
-    if (fs::is_directory(st)) {
-      auto r = ioc::LoadDirectory(p, set, opts);
-      if (!r.ok()) {
-        std::fprintf(stderr, "trawl: %s\n", EscapeControl(r.status().message()).c_str());
-        ok = false;
-        continue;
-      }
-      stats.insert(stats.end(), r->begin(), r->end());
-      if (fs::is_directory(fs::path(p) / "yara")) {
-        rules.push_back((fs::path(p) / "yara").string());
-      } else if (!fs::is_directory(fs::path(p) / "iocs")) {
-        for (const auto& e : fs::directory_iterator(p, ec))
-          if (IsRuleFile(e.path())) rules.push_back(e.path().string());
-      }
-    } else if (IsRuleFile(p)) {
-      rules.push_back(p);
-    } else {
-      auto r = ioc::LoadFile(p, ioc::Format::kAuto, set, opts);
-      if (!r.ok()) {
-        std::fprintf(stderr, "trawl: %s\n", EscapeControl(r.status().message()).c_str());
-        ok = false;
-        continue;
-      }
-      stats.push_back(std::move(*r));
-    }
+    stats.insert(stats.end(), r->stats.begin(), r->stats.end());
+    rules.insert(rules.end(), r->rule_paths.begin(), r->rule_paths.end());
   }
   return ok;
 }

@@ -18,6 +18,7 @@
 
 #include "trawl/core/text.h"
 #include "trawl/ioc/loader.h"
+#include "trawl/ioc/sources.h"
 
 namespace trawl::app {
 namespace fs = std::filesystem;
@@ -241,11 +242,6 @@ Status Extract(const fs::path& tarball, const fs::path& dst, CopyState& st) {
   return Status::Ok();
 }
 
-bool IsRuleFile(const fs::path& p) {
-  std::string ext = ToLowerAscii(p.extension().string());
-  return ext == ".yar" || ext == ".yara";
-}
-
 // Counts indicators per kind (loading them as a scan would) and rule files.
 void CountContent(const fs::path& content, PackManifest& m) {
   ioc::IndicatorSet set;
@@ -260,7 +256,7 @@ void CountContent(const fs::path& content, PackManifest& m) {
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(content, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-    if (it->is_regular_file(ec) && IsRuleFile(it->path())) ++rules;
+    if (it->is_regular_file(ec) && ioc::IsRuleFile(it->path())) ++rules;
   if (rules) m.counts["yara_files"] = rules;
 }
 

@@ -17,6 +17,7 @@
 #include "trawl/hash/hash.h"
 #include "trawl/ioc/indicator.h"
 #include "trawl/ioc/loader.h"
+#include "trawl/ioc/sources.h"
 #include "trawl/live/image.h"
 #include "trawl/logs/logs.h"
 #include "trawl/match/filename.h"
@@ -54,6 +55,7 @@ std::vector<std::string> DefaultScanPaths(const ScanConfig& config) {
 struct Engine {
   ioc::IndicatorSet set;
   std::vector<IndicatorSetInfo> set_infos;
+  std::vector<Problem> problems;  // every load problem, for the sinks
   std::unique_ptr<match::FilenameMatcher> filenames;
   std::unique_ptr<netmatch::NetMatcher> net;    // network indicators and keywords
   std::shared_ptr<const yara::Rules> rules;
@@ -70,7 +72,10 @@ void EngineDeleter::operator()(Engine* e) const { delete e; }
 
 namespace {
 
-void PrintProblems(std::FILE* log, const std::vector<ioc::Problem>& problems, bool quiet) {
+// Load problems go to `log` (unless quiet) and are kept for the sinks.
+void PrintProblems(std::FILE* log, const std::vector<ioc::Problem>& problems, bool quiet,
+                   const std::string& set, std::vector<Problem>& kept) {
+  for (const ioc::Problem& p : problems) kept.push_back({p.where, p.message, set});
   if (quiet) return;
   for (const ioc::Problem& p : problems)
     std::fputs(fmt::format("  skipped {}: {}\n", EscapeControl(p.where), EscapeControl(p.message))
@@ -88,18 +93,13 @@ IndicatorSetInfo InfoOf(const ioc::LoadStats& st) {
   return IndicatorSetInfo{st.name, st.version, st.loaded, st.skipped};
 }
 
-void ReportLoad(std::FILE* log, bool quiet, const ioc::LoadStats& st) {
+void ReportLoad(std::FILE* log, bool quiet, const ioc::LoadStats& st, std::vector<Problem>& kept) {
   if (!quiet)
     std::fputs(fmt::format("indicators: {}: loaded {}; skipped {}\n", EscapeControl(st.name),
                            CountsText(st.loaded), CountsText(st.skipped))
                    .c_str(),
                log);
-  PrintProblems(log, st.problems, quiet);
-}
-
-bool IsRuleFile(const fs::path& p) {
-  std::string ext = ToLowerAscii(p.extension().string());
-  return ext == ".yar" || ext == ".yara";
+  PrintProblems(log, st.problems, quiet, st.name, kept);
 }
 
 }  // namespace
@@ -116,39 +116,17 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
 
   if (config.builtin) {
     ioc::LoadStats st = ioc::LoadBuiltin3cx(engine->set);
-    ReportLoad(log, quiet, st);
+    ReportLoad(log, quiet, st, engine->problems);
     engine->set_infos.push_back(InfoOf(st));
   }
   for (const std::string& p : config.ioc_paths) {
-    std::error_code ec;
-    fs::file_status status = fs::status(p, ec);
-    if (ec) return Status::Error(fmt::format("--iocs {}: {}", p, ec.message()));
-    if (fs::is_directory(status)) {
-      auto loaded = ioc::LoadDirectory(p, engine->set, load_opts);
-      if (!loaded.ok()) return loaded.status();
-      for (const ioc::LoadStats& st : *loaded) {
-        ReportLoad(log, quiet, st);
-        engine->set_infos.push_back(InfoOf(st));
-      }
-      // A signature-base root brings its YARA rules along. Non-throwing
-      // calls only: a `yara` symlink loop is no directory, not an abort.
-      if (fs::is_directory(fs::path(p) / "yara", ec)) {
-        rule_paths.push_back((fs::path(p) / "yara").string());
-      } else if (!fs::is_directory(fs::path(p) / "iocs", ec)) {
-        // A plain folder: rule files in it are rules.
-        fs::directory_iterator it(p, ec), end;
-        for (; !ec && it != end; it.increment(ec))
-          if (IsRuleFile(it->path())) rule_paths.push_back(it->path().string());
-        if (ec) return Status::Error(fmt::format("--iocs {}: {}", p, ec.message()));
-      }
-    } else if (IsRuleFile(p)) {
-      rule_paths.push_back(p);
-    } else {
-      auto loaded = ioc::LoadFile(p, ioc::DetectFormat(p), engine->set, load_opts);
-      if (!loaded.ok()) return loaded.status();
-      ReportLoad(log, quiet, *loaded);
-      engine->set_infos.push_back(InfoOf(*loaded));
+    auto loaded = ioc::LoadSource(p, engine->set, load_opts);
+    if (!loaded.ok()) return Status::Error("--iocs " + loaded.status().message());
+    for (const ioc::LoadStats& st : loaded->stats) {
+      ReportLoad(log, quiet, st, engine->problems);
+      engine->set_infos.push_back(InfoOf(st));
     }
+    for (std::string& r : loaded->rule_paths) rule_paths.push_back(std::move(r));
   }
 
   // Installed signature packs (`trawl signatures install`): one set each in
@@ -165,7 +143,7 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
       total.name = "pack:" + pack.name;
       total.version = pack.version;
       for (const ioc::LoadStats& st : *loaded) total.Merge(st);
-      ReportLoad(log, quiet, total);
+      ReportLoad(log, quiet, total, engine->problems);
       engine->set_infos.push_back(InfoOf(total));
       std::error_code pec;
       if (fs::is_directory(pack.content / "yara", pec))
@@ -189,7 +167,7 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
                              bs.patterns - bs.vectorscan - bs.fallback)
                      .c_str(),
                  log);
-    PrintProblems(log, bs.problems, quiet);
+    PrintProblems(log, bs.problems, quiet, "filename indicators", engine->problems);
   }
 
   // Rules that came as indicators (MISP yara attributes, STIX yara patterns).
@@ -205,7 +183,7 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
       std::fputs(fmt::format("yara: {} rules from {} of {} files\n", cs.rules, cs.files_ok, cs.files)
                      .c_str(),
                  log);
-    PrintProblems(log, cs.problems, quiet);
+    PrintProblems(log, cs.problems, quiet, "yara", engine->problems);
     IndicatorSetInfo info;
     info.name = "yara";
     info.loaded["yara rules"] = cs.rules;
@@ -228,7 +206,7 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
                                engine->net->indicator_count(), engine->net->pattern_count())
                        .c_str(),
                    log);
-      PrintProblems(log, engine->net->problems(), quiet);
+      PrintProblems(log, engine->net->problems(), quiet, "network indicators", engine->problems);
     }
   }
 
@@ -404,6 +382,7 @@ Result<Summary> RunScan(const ScanConfig& config, const Engine& engine, report::
   wo.threads = config.threads;
   for (const auto& s : engine.sweeps)
     for (std::string& p : s->ExcludePaths()) wo.exclude_paths.push_back(std::move(p));
+  for (const Problem& p : engine.problems) sink.OnProblem(p);
   Pipeline pipeline(config, engine, sink);
   if (pipeline.walks()) {
     Status st = walk::Walk(config.paths, wo, pipeline);

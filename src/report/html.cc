@@ -204,6 +204,11 @@ class HtmlSink final : public Sink {
     if (errors_.size() < opts_.max_errors) errors_.push_back(e);
   }
 
+  void OnProblem(const Problem& p) override {
+    ++problems_seen_;
+    if (problems_.size() < opts_.max_errors) problems_.push_back(p);
+  }
+
   void OnSummary(const Summary& s) override {
     std::string doc = Render(s);
     if (std::fwrite(doc.data(), 1, doc.size(), out_) != doc.size()) failed_ = true;
@@ -236,6 +241,7 @@ class HtmlSink final : public Sink {
     RenderFindings(h);
     RenderTimeline(h, s);
     RenderErrors(h, s);
+    RenderProblems(h);
     h += fmt::format(
         "<footer>Report written by trawl at {}. Every value from the scanned host "
         "is shown as text; escapes such as <span class=\"esc\">\\n</span> mark "
@@ -462,9 +468,31 @@ class HtmlSink final : public Sink {
     h += "</section>\n";
   }
 
+  // Indicator and rule load problems: what the scan did not look for.
+  void RenderProblems(std::string& h) {
+    h += fmt::format("<section id=\"problems\">\n<h2>Load problems ({})</h2>\n", problems_seen_);
+    if (problems_.empty()) {
+      h += "<p class=\"note\">Every indicator and rule loaded.</p>\n</section>\n";
+      return;
+    }
+    h += "<details><summary>Indicators and rules skipped while loading</summary>\n<table><thead>"
+         "<tr><th>Set</th><th>Where</th><th>Problem</th></tr></thead><tbody>\n";
+    for (const Problem& p : problems_)
+      h += fmt::format("<tr><td>{}</td><td class=\"path\">{}</td><td>{}</td></tr>\n",
+                       HtmlText(p.set), HtmlText(p.where), HtmlText(p.message));
+    h += "</tbody></table></details>\n";
+    if (problems_seen_ > problems_.size())
+      h += fmt::format("<p class=\"note\">{} more problems are not listed here (see the JSON "
+                       "output).</p>\n",
+                       problems_seen_ - problems_.size());
+    h += "</section>\n";
+  }
+
   std::FILE* out_;
   bool own_;
   HtmlOptions opts_;
+  std::vector<Problem> problems_;
+  std::uint64_t problems_seen_ = 0;
   std::vector<Finding> findings_;
   std::vector<ErrorRecord> errors_;
   std::uint64_t errors_seen_ = 0;

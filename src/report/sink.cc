@@ -18,6 +18,10 @@ void FanOut::OnError(const ErrorRecord& e) {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& s : sinks_) s->OnError(e);
 }
+void FanOut::OnProblem(const Problem& p) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& s : sinks_) s->OnProblem(p);
+}
 void FanOut::OnSummary(const Summary& sum) {
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& s : sinks_) s->OnSummary(sum);
@@ -155,6 +159,20 @@ class JsonLinesSink final : public Sink {
     AppendJsonString(s, e.message);
     AppendKey(s, "module");
     AppendJsonString(s, e.module);
+    s += "}\n";
+    Write(s);
+  }
+
+  void OnProblem(const Problem& p) override {
+    std::string s = "{";
+    AppendKey(s, "type");
+    s += "\"problem\"";
+    AppendKey(s, "set");
+    AppendJsonString(s, p.set);
+    AppendKey(s, "where");
+    AppendJsonString(s, p.where);
+    AppendKey(s, "message");
+    AppendJsonString(s, p.message);
     s += "}\n";
     Write(s);
   }

@@ -152,3 +152,29 @@ TEST(PipelineE2e, ModulesComeFromTheRegistry) {
 
 }  // namespace
 }  // namespace trawl::e2e
+
+namespace trawl::e2e {
+namespace {
+
+// Load problems reached stderr only; they are JSON Lines `type: "problem"`
+// records and a section of the HTML report too.
+TEST(PipelineE2e, LoadProblemsReachTheJsonAndHtmlSinks) {
+  TempDir dir;
+  std::string iocs = dir.Write("iocs/c2-iocs.txt", "example.invalid\nnot a domain at all!\n");
+  dir.Write("tree/a.txt", "nothing\n");
+  std::string html = dir.path() + "/report.html";
+  RunResult r = RunTrawl({"scan", "--no-builtin", "--no-packs", "--iocs", iocs, "--modules",
+                          "file", "--html", html, dir.path() + "/tree"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<nlohmann::json> problems = r.Of("problem");
+  ASSERT_EQ(problems.size(), 1u) << r.out;
+  EXPECT_EQ(problems[0]["set"], iocs);
+  EXPECT_EQ(problems[0]["where"], iocs + ":2");
+  EXPECT_FALSE(problems[0]["message"].get<std::string>().empty());
+  std::string doc = Slurp(html);
+  EXPECT_NE(doc.find("Load problems (1)"), std::string::npos);
+  EXPECT_NE(doc.find(iocs + ":2"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace trawl::e2e

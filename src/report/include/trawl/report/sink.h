@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "trawl/core/finding.h"
+#include "trawl/core/problem.h"
 #include "trawl/core/status.h"
 
 namespace trawl::report {
@@ -27,6 +28,9 @@ class Sink {
   virtual ~Sink() = default;
   virtual void OnFinding(const Finding& f) = 0;
   virtual void OnError(const ErrorRecord& e) = 0;
+  // A load problem (skipped indicator, rule file that failed), sent before
+  // any finding. Sinks that do not report them ignore it.
+  virtual void OnProblem(const Problem&) {}
   // Called once, last.
   virtual void OnSummary(const Summary& s) = 0;
   // Flushes and reports a write failure (disk full, closed pipe).
@@ -39,6 +43,7 @@ class FanOut final : public Sink {
   void Add(std::unique_ptr<Sink> sink) { sinks_.push_back(std::move(sink)); }
   void OnFinding(const Finding& f) override;
   void OnError(const ErrorRecord& e) override;
+  void OnProblem(const Problem& p) override;
   void OnSummary(const Summary& s) override;
   Status Close() override;
 
