@@ -1,4 +1,5 @@
 #include "trawl/content/content.h"
+#include "trawl/core/names.h"
 
 #include <fmt/format.h>
 #include <pwd.h>
@@ -41,7 +42,7 @@ bool HashReasons(const ioc::IndicatorSet& set, const std::map<std::string, std::
     for (const ioc::Indicator* ind : set.FindHashes(kind, it->second)) {
       // A hash bound to a file name (STIX name AND hash) needs both.
       if (!ind->and_filename.empty() && ind->and_filename != base) continue;
-      reasons.push_back({"hash", ind->value, ind->description, ind->source, ind->score});
+      reasons.push_back({std::string(reason::kHash), ind->value, ind->description, ind->source, ind->score});
     }
   }
   return true;
@@ -121,7 +122,7 @@ void Checker::Finish(std::span<const std::uint8_t> bytes, const Subject& subject
     std::string desc = m.description;
     if (!m.author.empty()) desc += fmt::format(" (author: {})", m.author);
     if (!m.reference.empty()) desc += fmt::format(" (reference: {})", m.reference);
-    out.reasons.push_back({"yara", m.rule, desc, m.ns_file, m.score});
+    out.reasons.push_back({std::string(reason::kYara), m.rule, desc, m.ns_file, m.score});
   }
 }
 

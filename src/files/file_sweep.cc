@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "trawl/content/content.h"
+#include "trawl/core/names.h"
 #include "trawl/files/files.h"
 #include "trawl/ioc/indicator.h"
 #include "trawl/live/image.h"
@@ -60,7 +61,7 @@ class FileSweep final : public sweep::Sweep {
     w.hits.clear();
     engine_.filenames->Match(item.shown, *w.scratch, w.hits);
     for (const ioc::Indicator* ind : w.hits)
-      f.reasons.push_back({"filename", ind->value, ind->description, ind->source, ind->score});
+      f.reasons.push_back({std::string(reason::kFilename), ind->value, ind->description, ind->source, ind->score});
     // A pattern the engine could not finish (PCRE2 match limit) is not a
     // silent non-match: the responder learns this name was not fully checked.
     if (w.scratch->engine_errors() != w.engine_errors_seen) {
@@ -75,9 +76,9 @@ class FileSweep final : public sweep::Sweep {
     engine_.win_names->Match(shown, *w.win_scratch, w.hits);
     for (const ioc::Indicator* ind : w.hits) {
       bool have = false;
-      for (const Reason& r : f.reasons) have |= r.kind == "filename" && r.indicator == ind->value;
+      for (const Reason& r : f.reasons) have |= r.kind == reason::kFilename && r.indicator == ind->value;
       if (!have)
-        f.reasons.push_back({"filename", ind->value, ind->description, ind->source, ind->score});
+        f.reasons.push_back({std::string(reason::kFilename), ind->value, ind->description, ind->source, ind->score});
     }
   }
 
@@ -90,7 +91,8 @@ class FileSweep final : public sweep::Sweep {
     }
     // A followed link is read through its resolved target (File::Open never
     // follows links itself); findings still name the path as walked.
-    auto file = read::File::Open(item.read_path);
+    // The file read must be the file walked (same device and inode).
+    auto file = read::File::OpenWalked(item.read_path, item.st);
     if (!file.ok()) {
       ctx.Error(item.walked, file.status().message(), sweep::module::kFile);
       return true;

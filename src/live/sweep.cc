@@ -44,18 +44,16 @@ class HashCache {
     auto it = cache_.find(key);
     if (it != cache_.end()) return &it->second;
     if (f.size > cap_) return Status::Error("larger than --max-file-size: not hashed");
+    // Read through trawl::read (the reader stage owns I/O), over a duplicate
+    // of the handle the OS seam opened.
+    auto file = read::File::FromFd(f.fd, "read");
+    if (!file.ok()) return file.status();
     hasher_.Reset();
-    std::vector<std::uint8_t> buf(kChunk);
-    std::uint64_t off = 0;
-    while (off < cap_) {
-      ssize_t n = ::pread(f.fd, buf.data(), std::min<std::uint64_t>(kChunk, cap_ - off),
-                          static_cast<off_t>(off));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return Status::Error(std::string("read error: ") + std::strerror(errno));
-      if (n == 0) break;
-      hasher_.Update(buf.data(), static_cast<std::size_t>(n));
-      off += static_cast<std::uint64_t>(n);
-    }
+    auto read = read::ReadChunks(*file, cap_, kChunk, buf_, [&](const std::uint8_t* d, std::size_t n) {
+      hasher_.Update(d, n);
+    });
+    if (!read.ok()) return read.status();
+    std::uint64_t off = read->bytes;
     stats.bytes += off;
     ++stats.modules_hashed;
     return &(cache_[key] = hasher_.Finish());
@@ -64,6 +62,7 @@ class HashCache {
  private:
   std::map<FileKey, std::map<std::string, std::string>> cache_;
   hash::MultiHasher hasher_;
+  std::vector<std::uint8_t> buf_;
   std::uint64_t cap_;
 };
 

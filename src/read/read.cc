@@ -88,6 +88,30 @@ const char* FileTypeName(mode_t mode) {
   }
 }
 
+Result<File> File::OpenWalked(const std::string& path, const struct stat& walked) {
+  auto f = Open(path);
+  if (!f.ok()) return f;
+  if (f->st().st_dev != walked.st_dev || f->st().st_ino != walked.st_ino)
+    return PathError(path, "replaced since it was walked (device or inode differ)");
+  return f;
+}
+
+Result<File> File::FromFd(int fd, const std::string& name) {
+  int dup = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (dup < 0) return PathError(name, "dup: " + Errno(errno));
+  File f;
+  f.fd_.reset(FdCloser::pointer(dup));
+  f.path_ = name;
+  if (::fstat(dup, &f.st_) != 0) return PathError(name, "fstat: " + Errno(errno));
+  if (!S_ISREG(f.st_.st_mode))
+    return PathError(name, std::string("not a regular file (") + FileTypeName(f.st_.st_mode) + ")");
+  int fl = ::fcntl(dup, F_GETFL);
+  f.noatime_ = fl >= 0 && (fl & O_NOATIME) != 0;
+  // The duplicate shares the file offset: ReadChunks reads from offset 0.
+  if (::lseek(dup, 0, SEEK_SET) != 0) return PathError(name, "lseek: " + Errno(errno));
+  return f;
+}
+
 Result<File> File::Open(const std::string& path) {
   // Step 1: an O_PATH handle. It opens nothing in the driver sense (no FIFO
   // block, no device open side effects) and with O_NOFOLLOW it designates

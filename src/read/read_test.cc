@@ -243,3 +243,44 @@ TEST_F(ReadTest, HostileNamesAreOpenedAsRawBytes) {
 
 }  // namespace
 }  // namespace trawl::read
+
+namespace trawl::read {
+namespace {
+
+TEST(ReadRegressionTest, OpenWalkedRefusesAFileReplacedSinceItWasWalked) {
+  char tmpl[] = "/tmp/trawl-read-walked-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  std::string a = dir + "/a", b = dir + "/b";
+  { std::FILE* f = std::fopen(a.c_str(), "w"); std::fputs("walked", f); std::fclose(f); }
+  { std::FILE* f = std::fopen(b.c_str(), "w"); std::fputs("swapped", f); std::fclose(f); }
+  struct stat walked {};
+  ASSERT_EQ(::lstat(a.c_str(), &walked), 0);
+  EXPECT_TRUE(File::OpenWalked(a, walked).ok());
+  ASSERT_EQ(std::rename(b.c_str(), a.c_str()), 0);  // another inode under the walked name
+  auto f = File::OpenWalked(a, walked);
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.status().message().find("replaced since it was walked"), std::string::npos);
+  std::remove(a.c_str());
+  ::rmdir(dir.c_str());
+}
+
+TEST(ReadRegressionTest, FromFdReadsFromTheStartWithoutTakingTheDescriptor) {
+  char tmpl[] = "/tmp/trawl-read-fromfd-XXXXXX";
+  int fd = mkstemp(tmpl);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, "abcdef", 6), 6);  // offset now at the end
+  {
+    auto f = File::FromFd(fd, "test");
+    ASSERT_TRUE(f.ok()) << f.status().message();
+    std::vector<std::uint8_t> buf;
+    auto st = ReadAll(*f, 100, buf);
+    ASSERT_TRUE(st.ok());
+    EXPECT_EQ(std::string(buf.begin(), buf.end()), "abcdef");
+  }
+  EXPECT_NE(::fcntl(fd, F_GETFD), -1);  // still open: the caller keeps it
+  ::close(fd);
+  std::remove(tmpl);
+}
+
+}  // namespace
+}  // namespace trawl::read

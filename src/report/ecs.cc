@@ -7,6 +7,7 @@
 #include <string>
 
 #include "internal.h"
+#include "trawl/core/names.h"
 
 namespace trawl::report {
 namespace {
@@ -85,7 +86,7 @@ json IndicatorOf(const Finding& f, const Reason& r, json& matched) {
   ind["provider"] = r.source;
   ind["confidence"] = Confidence(r.score);
   ind["name"] = r.indicator;
-  if (r.kind == "hash") {
+  if (r.kind == trawl::reason::kHash) {
     ind["type"] = "file";
     std::string algo = HashField(r.indicator);
     if (!algo.empty()) {
@@ -93,15 +94,15 @@ json IndicatorOf(const Finding& f, const Reason& r, json& matched) {
       matched["field"] = "file.hash." + algo;
     }
     matched["atomic"] = r.indicator;
-  } else if (r.kind == "filename") {
+  } else if (r.kind == trawl::reason::kFilename) {
     ind["type"] = "file";
     matched["atomic"] = f.path;
     matched["field"] = "file.path";
-  } else if (r.kind == "yara") {
+  } else if (r.kind == trawl::reason::kYara) {
     ind["type"] = "file";
     matched["atomic"] = r.indicator;
     matched["field"] = "rule.name";
-  } else if (r.kind == "c2") {
+  } else if (r.kind == trawl::reason::kC2) {
     if (LooksLikeUrl(r.indicator)) {
       ind["type"] = "url";
       ind["url"]["original"] = r.indicator;
@@ -140,14 +141,14 @@ void SetHost(json& j, const EcsOptions& o) {
 void SetPath(json& j, const std::string& module, const std::string& path) {
   j["trawl"]["path"] = path;
   if (!IsValidUtf8(path)) j["trawl"]["path_hex"] = internal::HexOf(path);
-  if (module == "file") {
+  if (module == trawl::module::kFile) {
     j["file"]["path"] = path;
     std::size_t slash = path.rfind('/');
     if (slash != std::string::npos) {
       j["file"]["name"] = path.substr(slash + 1);
       j["file"]["directory"] = slash == 0 ? "/" : path.substr(0, slash);
     }
-  } else if (module == "log") {
+  } else if (module == trawl::module::kLog) {
     j["log"]["file"]["path"] = path;
   }
 }
@@ -240,11 +241,11 @@ std::string EcsFinding(const Finding& f, const EcsOptions& opts, const std::stri
   json categories = json::array();
   bool has_c2 = false, has_file = false, has_yara = false;
   for (const Reason& r : f.reasons) {
-    has_c2 |= r.kind == "c2";
-    has_file |= r.kind == "hash" || r.kind == "filename";
-    has_yara |= r.kind == "yara";
+    has_c2 |= r.kind == trawl::reason::kC2;
+    has_file |= r.kind == trawl::reason::kHash || r.kind == trawl::reason::kFilename;
+    has_yara |= r.kind == trawl::reason::kYara;
   }
-  if (f.module == "file" || has_file) categories.push_back("file");
+  if (f.module == trawl::module::kFile || has_file) categories.push_back("file");
   if (has_yara) categories.push_back("malware");
   if (has_c2) categories.push_back("network");
   categories.push_back("threat");
@@ -254,7 +255,7 @@ std::string EcsFinding(const Finding& f, const EcsOptions& opts, const std::stri
   j["log"]["level"] = LevelName(f.level);
   SetHost(j, opts);
   SetPath(j, f.module, f.path);
-  if (f.module == "file") {
+  if (f.module == trawl::module::kFile) {
     if (f.size) j["file"]["size"] = *f.size;
     for (const auto& [algo, hex] : f.hashes) j["file"]["hash"][algo] = hex;
   }
@@ -271,12 +272,12 @@ std::string EcsFinding(const Finding& f, const EcsOptions& opts, const std::stri
                        {"description", r.description},
                        {"source", r.source},
                        {"score", r.score}});
-    if (r.kind == "yara" && !j.contains("rule")) {
+    if (r.kind == trawl::reason::kYara && !j.contains("rule")) {
       j["rule"]["name"] = r.indicator;
       j["rule"]["ruleset"] = r.source;
       j["rule"]["description"] = r.description;
     }
-    if (r.kind == "c2" && !j.contains("destination")) {
+    if (r.kind == trawl::reason::kC2 && !j.contains("destination")) {
       std::string target = C2Target(f, r);
       if (LooksLikeUrl(target)) {
         j["url"]["original"] = target;

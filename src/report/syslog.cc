@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "internal.h"
+#include "trawl/core/names.h"
 #include "trawl/core/text.h"
 
 namespace trawl::report {
@@ -253,7 +254,7 @@ std::string CefFinding(const Finding& f, const SyslogOptions& o, std::uint64_t n
     ext("cs1", top->indicator);
     ext("cs2Label", "source");
     ext("cs2", top->source);
-    if (top->kind == "c2") {
+    if (top->kind == trawl::reason::kC2) {
       if (IsIpLiteral(top->indicator))
         ext("dst", top->indicator);
       else if (top->indicator.find("://") != std::string::npos)

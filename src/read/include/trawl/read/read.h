@@ -53,6 +53,14 @@ class File {
   // the path): "is a symlink (not followed)", "not a regular file (fifo)",
   // or the open(2) reason such as "Permission denied".
   static Result<File> Open(const std::string& path);
+  // Open, then checks that the file opened is the one a walk stat'ed:
+  // same device and inode as `walked` (error "replaced since it was walked"
+  // otherwise), so what is read is what was walked.
+  static Result<File> OpenWalked(const std::string& path, const struct stat& walked);
+  // A File over a duplicate of an already-open descriptor (the live sweeps'
+  // /proc/PID/exe and map_files handles), named `name` in errors. The
+  // caller keeps its own descriptor. Regular files only.
+  static Result<File> FromFd(int fd, const std::string& name);
 
   int fd() const { return fd_.get().fd; }
   // fstat of the opened file, taken at open time.

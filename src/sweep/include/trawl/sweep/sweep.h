@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "trawl/core/finding.h"
+#include "trawl/core/names.h"
 #include "trawl/core/scoring.h"
 #include "trawl/core/status.h"
 
@@ -57,18 +58,9 @@ class WindowsNames;
 
 namespace trawl::sweep {
 
-// Module names as registered constants: findings, error records and sinks
-// use these, never a spelled-out string.
-namespace module {
-inline constexpr std::string_view kFile = "file";
-inline constexpr std::string_view kLog = "log";
-inline constexpr std::string_view kEvtx = "evtx";
-inline constexpr std::string_view kJournal = "journal";
-inline constexpr std::string_view kBrowser = "browser";
-inline constexpr std::string_view kInventory = "inventory";
-inline constexpr std::string_view kProcess = "process";
-inline constexpr std::string_view kNetwork = "network";
-}  // namespace module
+// Module names as registered constants (trawl/core/names.h): findings,
+// error records and sinks use these, never a spelled-out string.
+namespace module = trawl::module;
 
 // The compiled, immutable pieces every sweep may borrow (any may be null: the
 // check needing it is skipped). Built once by the app before the walk.
