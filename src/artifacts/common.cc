@@ -295,12 +295,7 @@ std::vector<Finding> ToFindings(const std::string& path, const SweepResult& resu
         break;
       }
     if (!first) continue;
-    Finding agg = make(*first);
-    agg.audience = Finding::Audience::kHuman;
-    agg.extra.insert(agg.extra.begin(), {"hits", static_cast<std::int64_t>(tally.hits)});
-    if (tally.first_ms) agg.extra.push_back({"first_seen", logs::FormatIsoUtc(*tally.first_ms)});
-    if (tally.last_ms) agg.extra.push_back({"last_seen", logs::FormatIsoUtc(*tally.last_ms)});
-    out.push_back(std::move(agg));
+    out.push_back(logs::Aggregate(make(*first), tally));
   }
   return out;
 }

@@ -494,8 +494,23 @@ LiveReport RunLive(Os& os, const LiveRequest& req, const LiveEngine& engine,
       }
     }
   }
+  // What the OS seam dropped is said, never swallowed: a count and an error record.
+  Os::Dropped dropped = os.dropped();
+  if (dropped.bad_lines)
+    on_error({"/proc",
+              std::to_string(dropped.bad_lines) +
+                  " lines of process maps or socket tables could not be parsed (skipped)",
+              "process"});
+  if (dropped.texts_cut)
+    on_error({"/proc",
+              std::to_string(dropped.texts_cut) +
+                  " process maps or socket tables were longer than 16 MiB and cut there",
+              "process"});
+  rep.stats.errors += (dropped.bad_lines ? 1 : 0) + (dropped.texts_cut ? 1 : 0);
   auto i64 = [](std::uint64_t v) { return static_cast<std::int64_t>(v); };
   rep.summary.push_back({"live", live});
+  if (dropped.bad_lines) rep.summary.push_back({"procfs_bad_lines", i64(dropped.bad_lines)});
+  if (dropped.texts_cut) rep.summary.push_back({"procfs_texts_cut", i64(dropped.texts_cut)});
   if (req.processes && os.supported()) {
     rep.summary.push_back({"processes", i64(rep.stats.processes)});
     rep.summary.push_back({"modules", i64(rep.stats.modules)});

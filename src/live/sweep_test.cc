@@ -453,6 +453,44 @@ TEST(PlanLive, WhatRunsWhere) {
   }
 }
 
+// Bad /proc lines and texts cut at 16 MiB used to be dropped without a word.
+class DroppingOs final : public Os {
+ public:
+  bool supported() const override { return true; }
+  Result<std::vector<int>> ListPids() override { return std::vector<int>{}; }
+  Result<ProcessInfo> Process(int) override { return Status::Error("x"); }
+  Result<std::vector<Mapping>> Maps(int) override { return Status::Error("x"); }
+  Result<OpenedFile> OpenExe(int) override { return Status::Error("x"); }
+  Result<OpenedFile> OpenMapped(int, const Mapping&) override { return Status::Error("x"); }
+  Status ReadMemory(int, std::uint64_t, std::size_t, std::vector<std::uint8_t>&) override {
+    return Status::Error("x");
+  }
+  Result<std::vector<Socket>> Sockets() override { return std::vector<Socket>{}; }
+  Result<std::vector<std::uint64_t>> SocketInodes(int) override {
+    return std::vector<std::uint64_t>{};
+  }
+  Dropped dropped() const override { return {3, 1}; }
+};
+
+TEST(RunLive, RegressionProcfsBadLinesAndCutTextsAreReported) {
+  Engine e;
+  e.Build();
+  Collected c;
+  DroppingOs os;
+  LiveRequest req = PlanLive({"process"}, {"/"}, false, {});
+  LiveReport r = RunLive(os, req, e.Pieces(), c.finding_fn(), c.error_fn());
+  ASSERT_EQ(c.errors.size(), 2u);
+  EXPECT_NE(c.errors[0].message.find("3 lines"), std::string::npos) << c.errors[0].message;
+  EXPECT_NE(c.errors[1].message.find("16 MiB"), std::string::npos) << c.errors[1].message;
+  bool bad = false, cut = false;
+  for (const auto& [k, v] : r.summary) {
+    if (k == "procfs_bad_lines") bad = std::get<std::int64_t>(v) == 3;
+    if (k == "procfs_texts_cut") cut = std::get<std::int64_t>(v) == 1;
+  }
+  EXPECT_TRUE(bad);
+  EXPECT_TRUE(cut);
+}
+
 TEST(RunLive, ImagesAndUnsupportedSystemsSaySo) {
   Engine e;
   e.Build();

@@ -53,11 +53,7 @@ class LogSweep final : public sweep::Sweep {
           break;
         }
       if (!first) continue;
-      Finding agg = ToFinding(item.shown, *first, settings_.thresholds);
-      agg.audience = Finding::Audience::kHuman;
-      agg.extra.insert(agg.extra.begin(), {"hits", static_cast<std::int64_t>(tally.hits)});
-      if (tally.first_ms) agg.extra.push_back({"first_seen", FormatIsoUtc(*tally.first_ms)});
-      if (tally.last_ms) agg.extra.push_back({"last_seen", FormatIsoUtc(*tally.last_ms)});
+      Finding agg = Aggregate(ToFinding(item.shown, *first, settings_.thresholds), tally);
       ctx.Emit(agg);
     }
     return sweep::Verdict::kContinue;

@@ -499,6 +499,14 @@ std::vector<Timeline::Entry> Timeline::Entries() const {
   return out;
 }
 
+Finding Aggregate(Finding agg, const Tally& tally) {
+  agg.audience = Finding::Audience::kHuman;
+  agg.extra.insert(agg.extra.begin(), {"hits", static_cast<std::int64_t>(tally.hits)});
+  if (tally.first_ms) agg.extra.push_back({"first_seen", FormatIsoUtc(*tally.first_ms)});
+  if (tally.last_ms) agg.extra.push_back({"last_seen", FormatIsoUtc(*tally.last_ms)});
+  return agg;
+}
+
 Finding ToFinding(const std::string& path, const LogHit& hit, const Thresholds& t) {
   Finding f;
   f.module = "log";

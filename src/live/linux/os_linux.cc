@@ -27,7 +27,8 @@ Status Errno(const std::string& what, int err) {
   return Status::Error(what + ": " + std::strerror(err));
 }
 
-Result<std::string> ReadText(const std::string& path) {
+// At most kMaxProcText bytes; *cut is set when the text was longer.
+Result<std::string> ReadText(const std::string& path, bool* cut = nullptr) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) return Errno(path, errno);
   std::string out;
@@ -42,7 +43,10 @@ Result<std::string> ReadText(const std::string& path) {
     }
     if (n == 0) break;
     out.append(buf, static_cast<size_t>(n));
-    if (out.size() > kMaxProcText) break;
+    if (out.size() > kMaxProcText) {
+      if (cut) *cut = true;
+      break;
+    }
   }
   ::close(fd);
   return out;
@@ -150,9 +154,13 @@ class LinuxOs final : public Os {
   }
 
   Result<std::vector<Mapping>> Maps(int pid) override {
-    auto text = ReadText(Base(pid) + "/maps");
+    bool cut = false;
+    auto text = ReadText(Base(pid) + "/maps", &cut);
     if (!text.ok()) return text.status();
-    return ParseMaps(*text);
+    std::size_t bad = 0;
+    auto maps = ParseMaps(*text, &bad);
+    Count(bad, cut);
+    return maps;
   }
 
   Result<OpenedFile> OpenExe(int pid) override { return OpenRegular(Base(pid) + "/exe"); }
@@ -188,9 +196,12 @@ class LinuxOs final : public Os {
   Result<std::vector<Socket>> Sockets() override {
     std::vector<Socket> all;
     for (const char* proto : {"tcp", "tcp6", "udp", "udp6"}) {
-      auto text = ReadText(proc_ + "/net/" + proto);
+      bool cut = false;
+      auto text = ReadText(proc_ + "/net/" + proto, &cut);
       if (!text.ok()) continue;  // e.g. no IPv6 in this kernel
-      std::vector<Socket> s = ParseProcNet(*text, proto);
+      std::size_t bad = 0;
+      std::vector<Socket> s = ParseProcNet(*text, proto, &bad);
+      Count(bad, cut);
       all.insert(all.end(), s.begin(), s.end());
     }
     return all;
@@ -210,9 +221,16 @@ class LinuxOs final : public Os {
     return out;
   }
 
+  Dropped dropped() const override { return dropped_; }
+
  private:
   std::string Base(int pid) const { return proc_ + "/" + std::to_string(pid); }
+  void Count(std::size_t bad, bool cut) {
+    dropped_.bad_lines += bad;
+    if (cut) ++dropped_.texts_cut;
+  }
   std::string proc_;
+  Dropped dropped_;
 };
 
 }  // namespace

@@ -76,6 +76,14 @@ class Os {
   virtual Result<std::vector<Socket>> Sockets() = 0;
   // Inodes of the sockets a process holds open.
   virtual Result<std::vector<std::uint64_t>> SocketInodes(int pid) = 0;
+
+  // What the OS seam dropped so far, so the sweep can say so: table lines
+  // (maps, net/tcp...) that did not parse, and texts cut at the read cap.
+  struct Dropped {
+    std::uint64_t bad_lines = 0;
+    std::uint64_t texts_cut = 0;
+  };
+  virtual Dropped dropped() const { return {}; }
 };
 
 // The implementation for this OS (Linux: `proc` is the procfs mount).

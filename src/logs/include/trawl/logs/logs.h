@@ -181,6 +181,12 @@ class Timeline {
   std::map<const ioc::Indicator*, Entry> entries_;
 };
 
+// The one per-indicator aggregate people see for a source with many hits
+// (a log, an event log, a journal, a browser history): `first_hit`'s finding
+// made Audience::kHuman, with "hits" first and "first_seen" / "last_seen"
+// (ISO 8601 UTC, when known) last.
+Finding Aggregate(Finding first_hit, const Tally& tally);
+
 // A Finding for one hit: module "log", the indicator as reason (kind from
 // ioc::ReasonKind), fields line, offset, time (when read), excerpt, matched;
 // scored with `t`.
