@@ -66,6 +66,7 @@ struct Engine {
   sweep::Settings settings;  // what sweeps read of the configuration
   // The requested sweeps, in registry order (made by LoadEngine).
   std::vector<std::unique_ptr<sweep::Sweep>> sweeps;
+  std::vector<const sweep::Registration*> made_by;  // parallel to sweeps
 };
 
 void EngineDeleter::operator()(Engine* e) const { delete e; }
@@ -243,7 +244,10 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
   for (const sweep::Registration& r : Sweeps().all()) {
     auto made = r.make(engine->view, engine->settings, notes);
     if (!made.ok()) return made.status();
-    if (*made) engine->sweeps.push_back(std::move(*made));
+    if (*made) {
+      engine->sweeps.push_back(std::move(*made));
+      engine->made_by.push_back(&r);
+    }
   }
   if (!quiet)
     for (const std::string& n : notes) std::fputs((n + "\n").c_str(), log);
@@ -402,6 +406,18 @@ Result<Summary> RunScan(const ScanConfig& config, const Engine& engine, report::
   s.indicator_sets = engine.set_infos;
   s.paths = config.paths;
   for (const auto& sw : engine.sweeps) sw->Summarize(s);
+  // Which registered modules ran, from the registry (not a hand-kept list).
+  std::string ran, not_run;
+  for (const sweep::Registration& r : Sweeps().all())
+    for (const sweep::ModuleInfo& m : r.modules) {
+      bool did = false;
+      for (std::size_t i = 0; i < engine.sweeps.size(); ++i)
+        if (engine.made_by[i] == &r) did = engine.sweeps[i]->Ran(m.name, engine.settings);
+      std::string& list = did ? ran : not_run;
+      list += (list.empty() ? "" : ",") + std::string(m.name);
+    }
+  s.extra.push_back({"modules_run", ran});
+  s.extra.push_back({"modules_not_run", not_run});
   if (!config.image_root.empty()) s.extra.push_back({"image_root", engine.paths.root()});
   // The contact timeline across logs, event logs, journals and browser visits.
   for (const sweep::ContactTimeline::Entry& e : pipeline.timeline().Entries(&IndicatorValue)) {

@@ -19,6 +19,8 @@ class LiveSweep final : public sweep::Sweep {
     LiveEngine le{engine_.set, engine_.filenames, engine_.net, engine_.rules, engine_.hash_algos,
                   settings_.thresholds};
     auto os = MakeOs();
+    ran_processes_ = lr.processes && os->supported();
+    ran_network_ = (lr.network && os->supported()) || lr.hosts;
     report_ = RunLive(
         *os, lr, le,
         [&](const Finding& f) {
@@ -26,6 +28,11 @@ class LiveSweep final : public sweep::Sweep {
           ctx.Emit(copy);
         },
         [&](const ErrorRecord& e) { ctx.Error(e.path, e.message, e.module); });
+  }
+
+  bool Ran(std::string_view module, const sweep::Settings&) const override {
+    if (module == sweep::module::kProcess) return ran_processes_;
+    return ran_network_;
   }
 
   void Summarize(Summary& s) const override {
@@ -37,6 +44,7 @@ class LiveSweep final : public sweep::Sweep {
   const sweep::Engine& engine_;
   const sweep::Settings& settings_;
   LiveReport report_;
+  bool ran_processes_ = false, ran_network_ = false;
 };
 
 Result<std::unique_ptr<sweep::Sweep>> Make(const sweep::Engine& e, const sweep::Settings& s,

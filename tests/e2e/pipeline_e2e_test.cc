@@ -178,3 +178,23 @@ TEST(PipelineE2e, LoadProblemsReachTheJsonAndHtmlSinks) {
 
 }  // namespace
 }  // namespace trawl::e2e
+
+namespace trawl::e2e {
+namespace {
+
+// "ran / not requested" comes from the registry: every registered module is
+// in exactly one of the two lists.
+TEST(PipelineE2e, SummarySaysWhichModulesRan) {
+  TempDir dir;
+  std::string iocs = dir.Write("iocs/c2-iocs.txt", "example.invalid\n");
+  RunResult r = RunTrawl({"scan", "--no-builtin", "--no-packs", "--iocs", iocs, "--modules",
+                          "file,evtx", dir.path() + "/iocs"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json* s = r.Summary();
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ((*s)["modules_run"], "file,evtx");
+  EXPECT_EQ((*s)["modules_not_run"], "log,journal,browser,inventory,process,network");
+}
+
+}  // namespace
+}  // namespace trawl::e2e

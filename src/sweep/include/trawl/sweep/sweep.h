@@ -157,6 +157,12 @@ class Sweep {
   virtual void Finish(Context&) {}
   // Adds this sweep's counters to the summary (after every Finish).
   virtual void Summarize(Summary&) const {}
+  // Whether `module` (one this sweep's registration serves) actually ran,
+  // for the summary's `modules_run`; e.g. the live sweeps are made but do
+  // not run processes on an image. Default: every requested module.
+  virtual bool Ran(std::string_view module, const Settings& settings) const {
+    return settings.Runs(module);
+  }
 };
 
 // A module a registration serves: its --modules name and one line of help.
