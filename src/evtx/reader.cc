@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "internal.h"
+#include "trawl/read/read.h"
 
 namespace trawl::evtx {
 namespace detail {
@@ -55,23 +56,15 @@ class BufferSource : public Source {
   std::span<const std::uint8_t> d_;
 };
 
-struct FdCloser {
-  void operator()(int* fd) const {
-    if (fd != nullptr && *fd >= 0) ::close(*fd);
-    delete fd;
-  }
-};
-using UniqueFd = std::unique_ptr<int, FdCloser>;
-
 class FileSource : public Source {
  public:
-  FileSource(UniqueFd fd, std::uint64_t size) : fd_(std::move(fd)), size_(size) {}
+  FileSource(read::File file, std::uint64_t size) : file_(std::move(file)), size_(size) {}
   std::uint64_t size() const override { return size_; }
   bool Read(std::uint64_t off, std::size_t n, std::uint8_t* buf, const std::uint8_t** out,
             std::string& err) override {
     std::size_t got = 0;
     while (got < n) {
-      ssize_t r = ::pread(*fd_, buf + got, n - got, static_cast<off_t>(off + got));
+      ssize_t r = ::pread(file_.fd(), buf + got, n - got, static_cast<off_t>(off + got));
       if (r < 0) {
         if (errno == EINTR) continue;
         err = std::string("read error: ") + std::strerror(errno);
@@ -88,7 +81,7 @@ class FileSource : public Source {
   }
 
  private:
-  UniqueFd fd_;
+  read::File file_;
   std::uint64_t size_;
 };
 
@@ -370,19 +363,12 @@ Result<ReadStats> ReadBuffer(std::span<const std::uint8_t> data, const RecordFn&
 }
 
 Result<ReadStats> ReadFile(const std::string& path, const RecordFn& fn, const Options& opts) {
-  int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
-#ifdef O_NOATIME
-  int fd = ::open(path.c_str(), flags | O_NOATIME);
-  if (fd < 0 && errno == EPERM) fd = ::open(path.c_str(), flags);
-#else
-  int fd = ::open(path.c_str(), flags);
-#endif
-  if (fd < 0) return Status::Error(path + ": " + std::strerror(errno));
-  detail::UniqueFd guard(new int(fd));
-  struct stat st;
-  if (::fstat(fd, &st) != 0) return Status::Error(path + ": " + std::strerror(errno));
-  if (!S_ISREG(st.st_mode)) return Status::Error(path + ": not a regular file");
-  detail::FileSource src(std::move(guard), static_cast<std::uint64_t>(st.st_size));
+  // The reader stage opens evidence (trawl::read): no symlink followed, a
+  // FIFO or device refused before it is opened, O_NOATIME where allowed.
+  auto file = read::File::Open(path);
+  if (!file.ok()) return file.status();
+  auto size = static_cast<std::uint64_t>(file->st().st_size);
+  detail::FileSource src(std::move(*file), size);
   Result<ReadStats> r = detail::Reader(src, fn, opts).Run();
   if (!r.ok()) return Status::Error(path + ": " + r.status().message());
   return r;
