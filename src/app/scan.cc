@@ -181,14 +181,16 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
     if (!rules.ok()) return Status::Error("YARA rules: " + rules.status().message());
     engine->rules = *rules;
     if (!quiet)
-      std::fputs(fmt::format("yara: {} rules from {} of {} files\n", cs.rules, cs.files_ok, cs.files)
-                     .c_str(),
-                 log);
+      std::fputs(
+          fmt::format("yara: {} rules from {} of {} files\n", cs.rules, cs.files_ok, cs.files)
+              .c_str(),
+          log);
     PrintProblems(log, cs.problems, quiet, "yara", engine->problems);
     IndicatorSetInfo info;
     info.name = "yara";
     info.loaded["yara rules"] = cs.rules;
-    if (cs.files > cs.files_ok) info.skipped["rule files failing to compile"] = cs.files - cs.files_ok;
+    if (cs.files > cs.files_ok)
+      info.skipped["rule files failing to compile"] = cs.files - cs.files_ok;
     engine->set_infos.push_back(info);
   }
 
@@ -196,7 +198,8 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
   // built when a requested sweep reads text.
   bool want_net = false;
   for (const sweep::Registration& r : Sweeps().all())
-    for (const sweep::ModuleInfo& m : r.modules) want_net |= r.needs_net && config.Runs(std::string(m.name));
+    for (const sweep::ModuleInfo& m : r.modules)
+      want_net |= r.needs_net && config.Runs(std::string(m.name));
   if (want_net) {
     auto net = netmatch::NetMatcher::Build(engine->set);
     if (!net.ok()) return Status::Error("network indicators: " + net.status().message());
@@ -219,14 +222,15 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
   if (engine->set.Has(ioc::Kind::kMd5)) engine->hash_algos |= hash::kMd5;
   if (engine->set.Has(ioc::Kind::kSha1)) engine->hash_algos |= hash::kSha1;
   if (engine->set.Has(ioc::Kind::kSha256)) engine->hash_algos |= hash::kSha256;
-  if (engine->rules) engine->hash_algos |= hash::kMd5;  // the `md5` external of signature-base rules
+  if (engine->rules)
+    engine->hash_algos |= hash::kMd5;  // the `md5` external of signature-base rules
 
   if (engine->set.size() == 0 && !engine->rules)
     return Status::Error("no indicators or rules loaded: nothing to scan for");
 
   // The sweeps, from the registry: each decides from the settings whether it runs.
-  engine->view = {&engine->set,       engine->filenames.get(), engine->win_names.get(),
-                  engine->net.get(),  engine->rules,           engine->hash_algos};
+  engine->view = {&engine->set,      engine->filenames.get(), engine->win_names.get(),
+                  engine->net.get(), engine->rules,           engine->hash_algos};
   sweep::Settings& s = engine->settings;
   s.thresholds = config.thresholds;
   s.max_file_size = config.max_file_size;
@@ -264,12 +268,17 @@ struct Counters {
 
 const char* SkipReason(walk::EntryType t) {
   switch (t) {
-    case walk::EntryType::kSymlink: return "symlink";
-    case walk::EntryType::kFifo: return "fifo";
-    case walk::EntryType::kSocket: return "socket";
+    case walk::EntryType::kSymlink:
+      return "symlink";
+    case walk::EntryType::kFifo:
+      return "fifo";
+    case walk::EntryType::kSocket:
+      return "socket";
     case walk::EntryType::kCharDevice:
-    case walk::EntryType::kBlockDevice: return "device";
-    default: return "not regular";
+    case walk::EntryType::kBlockDevice:
+      return "device";
+    default:
+      return "not regular";
   }
 }
 
@@ -285,7 +294,8 @@ struct WorkerState {
 // the Context every sweep reports through.
 class Pipeline final : public walk::Visitor, public sweep::Context {
  public:
-  Pipeline(const ScanConfig& c, const Engine& e, report::Sink& sink) : config_(c), engine_(e), sink_(sink) {
+  Pipeline(const ScanConfig& c, const Engine& e, report::Sink& sink)
+      : config_(c), engine_(e), sink_(sink) {
     for (const auto& s : e.sweeps)
       if (s->walks()) walking_.push_back(s.get());
   }
@@ -298,15 +308,16 @@ class Pipeline final : public walk::Visitor, public sweep::Context {
     w.counters.files++;
     bool regular = entry.type == walk::EntryType::kRegular;
     if (config_.progress)
-      config_.progress->OnFile(entry.path, regular && static_cast<std::uint64_t>(entry.st.st_size) <=
-                                                          config_.max_file_size
+      config_.progress->OnFile(entry.path, regular && static_cast<std::uint64_t>(
+                                                          entry.st.st_size) <= config_.max_file_size
                                                ? static_cast<std::uint64_t>(entry.st.st_size)
                                                : 0);
     if (!regular) w.counters.skipped[SkipReason(entry.type)]++;
     bool windows = false;  // on a --map volume: shown as C:\..., Windows names caseless
     std::string shown = engine_.paths.Shown(entry.path, &windows);
-    sweep::Item item{entry.path, entry.real_path.empty() ? entry.path : entry.real_path, shown,
-                     entry.st, regular, windows};
+    sweep::Item item{entry.path, entry.real_path.empty() ? entry.path : entry.real_path,
+                     shown,      entry.st,
+                     regular,    windows};
     for (std::size_t i = 0; i < walking_.size(); ++i) {
       if (!walking_[i]->Claims(item)) continue;
       if (walking_[i]->Scan(item, w.workers[i].get(), *this) == sweep::Verdict::kTrusted) return;

@@ -1,11 +1,11 @@
 #include "trawl/content/content.h"
-#include "trawl/core/names.h"
 
 #include <fmt/format.h>
 #include <pwd.h>
 
 #include <algorithm>
 
+#include "trawl/core/names.h"
 #include "trawl/hash/hash.h"
 #include "trawl/read/read.h"
 #include "trawl/yara/yara.h"
@@ -42,7 +42,8 @@ bool HashReasons(const ioc::IndicatorSet& set, const std::map<std::string, std::
     for (const ioc::Indicator* ind : set.FindHashes(kind, it->second)) {
       // A hash bound to a file name (STIX name AND hash) needs both.
       if (!ind->and_filename.empty() && ind->and_filename != base) continue;
-      reasons.push_back({std::string(reason::kHash), ind->value, ind->description, ind->source, ind->score});
+      reasons.push_back(
+          {std::string(reason::kHash), ind->value, ind->description, ind->source, ind->score});
     }
   }
   return true;
@@ -74,11 +75,11 @@ Result<Outcome> Checker::CheckFile(const read::File& file, std::uint64_t limit,
   // to EOF, up to the cap.
   if (file.st().st_size > 0)
     limit = std::min<std::uint64_t>(limit, static_cast<std::uint64_t>(file.st().st_size));
-  auto stats = read::ReadChunks(file, limit, kChunkSize, chunk_,
-                                [&](const std::uint8_t* d, std::size_t n) {
-                                  if (engine_.hash_algos) hasher_->Update(d, n);
-                                  if (want_yara) buffer_.insert(buffer_.end(), d, d + n);
-                                });
+  auto stats =
+      read::ReadChunks(file, limit, kChunkSize, chunk_, [&](const std::uint8_t* d, std::size_t n) {
+        if (engine_.hash_algos) hasher_->Update(d, n);
+        if (want_yara) buffer_.insert(buffer_.end(), d, d + n);
+      });
   if (!stats.ok()) return stats.status();
   out.bytes = stats->bytes;
   out.changed = stats->changed;

@@ -61,7 +61,8 @@ class FileSweep final : public sweep::Sweep {
     w.hits.clear();
     engine_.filenames->Match(item.shown, *w.scratch, w.hits);
     for (const ioc::Indicator* ind : w.hits)
-      f.reasons.push_back({std::string(reason::kFilename), ind->value, ind->description, ind->source, ind->score});
+      f.reasons.push_back(
+          {std::string(reason::kFilename), ind->value, ind->description, ind->source, ind->score});
     // A pattern the engine could not finish (PCRE2 match limit) is not a
     // silent non-match: the responder learns this name was not fully checked.
     if (w.scratch->engine_errors() != w.engine_errors_seen) {
@@ -76,9 +77,11 @@ class FileSweep final : public sweep::Sweep {
     engine_.win_names->Match(shown, *w.win_scratch, w.hits);
     for (const ioc::Indicator* ind : w.hits) {
       bool have = false;
-      for (const Reason& r : f.reasons) have |= r.kind == reason::kFilename && r.indicator == ind->value;
+      for (const Reason& r : f.reasons)
+        have |= r.kind == reason::kFilename && r.indicator == ind->value;
       if (!have)
-        f.reasons.push_back({std::string(reason::kFilename), ind->value, ind->description, ind->source, ind->score});
+        f.reasons.push_back({std::string(reason::kFilename), ind->value, ind->description,
+                             ind->source, ind->score});
     }
   }
 

@@ -10,14 +10,14 @@ class LiveSweep final : public sweep::Sweep {
   LiveSweep(const sweep::Engine& e, const sweep::Settings& s) : engine_(e), settings_(s) {}
 
   void Finish(sweep::Context& ctx) override {
-    LiveRequest lr = PlanLive(settings_.modules, settings_.paths, settings_.image,
-                              settings_.image_hosts);
+    LiveRequest lr =
+        PlanLive(settings_.modules, settings_.paths, settings_.image, settings_.image_hosts);
     lr.options.process_memory = settings_.process_memory;
     lr.options.memory_cap = settings_.process_memory_cap;
     lr.options.max_file_size = settings_.max_file_size;
     lr.options.yara_timeout = settings_.yara_timeout;
-    LiveEngine le{engine_.set, engine_.filenames, engine_.net, engine_.rules, engine_.hash_algos,
-                  settings_.thresholds};
+    LiveEngine le{engine_.set,   engine_.filenames,  engine_.net,
+                  engine_.rules, engine_.hash_algos, settings_.thresholds};
     auto os = MakeOs();
     ran_processes_ = lr.processes && os->supported();
     ran_network_ = (lr.network && os->supported()) || lr.hosts;

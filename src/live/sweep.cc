@@ -49,9 +49,9 @@ class HashCache {
     auto file = read::File::FromFd(f.fd, "read");
     if (!file.ok()) return file.status();
     hasher_.Reset();
-    auto read = read::ReadChunks(*file, cap_, kChunk, buf_, [&](const std::uint8_t* d, std::size_t n) {
-      hasher_.Update(d, n);
-    });
+    auto read =
+        read::ReadChunks(*file, cap_, kChunk, buf_,
+                         [&](const std::uint8_t* d, std::size_t n) { hasher_.Update(d, n); });
     if (!read.ok()) return read.status();
     std::uint64_t off = read->bytes;
     stats.bytes += off;

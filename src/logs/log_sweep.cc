@@ -60,7 +60,9 @@ class LogSweep final : public sweep::Sweep {
   }
 
   void Summarize(Summary& s) const override {
-    auto i64 = [](const std::atomic<std::uint64_t>& v) { return static_cast<std::int64_t>(v.load()); };
+    auto i64 = [](const std::atomic<std::uint64_t>& v) {
+      return static_cast<std::int64_t>(v.load());
+    };
     s.extra.push_back({"logs", i64(logs_)});
     s.extra.push_back({"log_bytes", i64(bytes_)});
     s.extra.push_back({"log_lines", i64(lines_)});

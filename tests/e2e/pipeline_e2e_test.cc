@@ -104,12 +104,10 @@ TEST(PipelineE2e, RegressionProcessSweepHonoursNameAndHashIndicators) {
   fs::permissions(exe, fs::perms::owner_all);
   std::string sha256 = HexDigest("SHA256", Slurp(exe));
   // Bound to the running copy's name, and one bound to another name.
-  dir.Write("iocs/bound.csv",
-            "value,type,score,description,fp_regex,and_filename\n" + sha256 +
-                ",sha256,90,renamed tool,,renamed-tool\n");
-  dir.Write("other/bound.csv",
-            "value,type,score,description,fp_regex,and_filename\n" + sha256 +
-                ",sha256,90,other name,,not-this-name\n");
+  dir.Write("iocs/bound.csv", "value,type,score,description,fp_regex,and_filename\n" + sha256 +
+                                  ",sha256,90,renamed tool,,renamed-tool\n");
+  dir.Write("other/bound.csv", "value,type,score,description,fp_regex,and_filename\n" + sha256 +
+                                   ",sha256,90,other name,,not-this-name\n");
   pid_t child = fork();
   if (child == 0) {
     execl(exe.c_str(), exe.c_str(), "300", static_cast<char*>(nullptr));
@@ -163,8 +161,8 @@ TEST(PipelineE2e, LoadProblemsReachTheJsonAndHtmlSinks) {
   std::string iocs = dir.Write("iocs/c2-iocs.txt", "example.invalid\nnot a domain at all!\n");
   dir.Write("tree/a.txt", "nothing\n");
   std::string html = dir.path() + "/report.html";
-  RunResult r = RunTrawl({"scan", "--no-builtin", "--no-packs", "--iocs", iocs, "--modules",
-                          "file", "--html", html, dir.path() + "/tree"});
+  RunResult r = RunTrawl({"scan", "--no-builtin", "--no-packs", "--iocs", iocs, "--modules", "file",
+                          "--html", html, dir.path() + "/tree"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   std::vector<nlohmann::json> problems = r.Of("problem");
   ASSERT_EQ(problems.size(), 1u) << r.out;

@@ -71,9 +71,9 @@ struct Subject {
 };
 
 struct Outcome {
-  bool trusted = false;        // a hash is trusted: drop the object's finding
-  std::uint64_t bytes = 0;     // bytes checked
-  bool changed = false;        // the file changed while read (read::ReadStats::changed)
+  bool trusted = false;     // a hash is trusted: drop the object's finding
+  std::uint64_t bytes = 0;  // bytes checked
+  bool changed = false;     // the file changed while read (read::ReadStats::changed)
   std::map<std::string, std::string> hashes;  // computed ("md5", "sha1", "sha256")
   std::vector<Reason> reasons;                // hash and yara reasons
   std::optional<std::string> yara_error;      // YARA failed (timeout...); other reasons stand
