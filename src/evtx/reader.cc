@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "internal.h"
+#include "trawl/core/unique_handle.h"
 
 namespace trawl::evtx {
 namespace detail {
@@ -55,14 +56,6 @@ class BufferSource : public Source {
   std::span<const std::uint8_t> d_;
 };
 
-struct FdCloser {
-  void operator()(int* fd) const {
-    if (fd != nullptr && *fd >= 0) ::close(*fd);
-    delete fd;
-  }
-};
-using UniqueFd = std::unique_ptr<int, FdCloser>;
-
 class FileSource : public Source {
  public:
   FileSource(UniqueFd fd, std::uint64_t size) : fd_(std::move(fd)), size_(size) {}
@@ -71,7 +64,7 @@ class FileSource : public Source {
             std::string& err) override {
     std::size_t got = 0;
     while (got < n) {
-      ssize_t r = ::pread(*fd_, buf + got, n - got, static_cast<off_t>(off + got));
+      ssize_t r = ::pread(fd_.get().fd, buf + got, n - got, static_cast<off_t>(off + got));
       if (r < 0) {
         if (errno == EINTR) continue;
         err = std::string("read error: ") + std::strerror(errno);
@@ -378,7 +371,7 @@ Result<ReadStats> ReadFile(const std::string& path, const RecordFn& fn, const Op
   int fd = ::open(path.c_str(), flags);
 #endif
   if (fd < 0) return Status::Error(path + ": " + std::strerror(errno));
-  detail::UniqueFd guard(new int(fd));
+  UniqueFd guard = AdoptFd(fd);
   struct stat st;
   if (::fstat(fd, &st) != 0) return Status::Error(path + ": " + std::strerror(errno));
   if (!S_ISREG(st.st_mode)) return Status::Error(path + ": not a regular file");

@@ -28,11 +28,6 @@ constexpr std::size_t kChunk = 256 << 10;
 
 using FileKey = std::tuple<std::uint64_t, std::uint64_t, std::uint64_t, std::int64_t>;
 
-struct FdGuard {
-  int fd;
-  ~FdGuard() { CloseFd(fd); }
-};
-
 // Hashes of files by (dev, inode, size, mtime): each file once per sweep.
 class HashCache {
  public:
@@ -47,7 +42,7 @@ class HashCache {
     std::vector<std::uint8_t> buf(kChunk);
     std::uint64_t off = 0;
     while (off < cap_) {
-      ssize_t n = ::pread(f.fd, buf.data(), std::min<std::uint64_t>(kChunk, cap_ - off),
+      ssize_t n = ::pread(f.fd.get().fd, buf.data(), std::min<std::uint64_t>(kChunk, cap_ - off),
                           static_cast<off_t>(off));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return Status::Error(std::string("read error: ") + std::strerror(errno));
@@ -177,7 +172,6 @@ class ProcessSweep {
     bool trusted = false;
     auto exe = os_.OpenExe(pid);
     if (exe.ok()) {
-      FdGuard g{exe->fd};
       f.size = exe->size;
       auto h = cache_.Get(*exe, stats);
       if (h.ok()) {
@@ -230,7 +224,6 @@ class ProcessSweep {
         if (!Vanished(file.status())) Error(m.path, file.status(), stats);
         continue;
       }
-      FdGuard g{file->fd};
       f.size = file->size;
       auto h = cache_.Get(*file, stats);
       if (!h.ok()) {
