@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <string>
@@ -317,6 +318,40 @@ TEST(Samples, MalformedDnsRecordIsReadExactly) {
             "b._dns-sd._udp.@\xC2\xA6"
             "5\x01.");
   EXPECT_EQ(c.records[1].id, 101983u);
+}
+
+// Regression (issue 10, "the EVTX copy can emit invalid JSON"): RenderJson had
+// its own escaper. Every record of the DNS sample, whose ANSI QNAME holds a
+// control byte and a byte above 0x7f, renders as JSON that parses and gives
+// the decoded value back.
+TEST(Samples, MalformedDnsRecordRendersAsValidJson) {
+  Collected c = ReadAll(Load(kData + "pyevtx__dns_log_malformed_DNSServer.evtx"));
+  ASSERT_EQ(c.json.size(), 5u);
+  for (const std::string& line : c.json) {
+    EXPECT_TRUE(nlohmann::json::accept(line)) << line;
+  }
+  nlohmann::json j = nlohmann::json::parse(c.json[1], nullptr, false);
+  ASSERT_FALSE(j.is_discarded());
+  EXPECT_EQ(j["fields"]["QNAME"].get<std::string>(),
+            "b._dns-sd._udp.@\xC2\xA6"
+            "5\x01.");
+  EXPECT_NE(c.json[1].find("\\u0001"), std::string::npos);
+}
+
+// Bytes that are not UTF-8 (a Record is plain data; any caller may fill one)
+// become U+FFFD, one per byte, never raw bytes in the JSON.
+TEST(Decode, RenderJsonReplacesInvalidUtf8) {
+  Record r;
+  r.provider = "P\xa6";
+  r.computer = "ok\xc3\xa9";
+  r.fields.push_back({"Name\xff", "v\xc3"});
+  auto out = RenderJson(r);
+  ASSERT_TRUE(out.ok());
+  nlohmann::json j = nlohmann::json::parse(*out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << *out;
+  EXPECT_EQ(j["provider"].get<std::string>(), "P\xEF\xBF\xBD");
+  EXPECT_EQ(j["computer"].get<std::string>(), "ok\xc3\xa9");
+  EXPECT_EQ(j["fields"]["Name\xEF\xBF\xBD"].get<std::string>(), "v\xEF\xBF\xBD");
 }
 
 TEST(Samples, JunkChunkSlotsAreReported) {

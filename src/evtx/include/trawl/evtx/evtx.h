@@ -165,9 +165,9 @@ Status AppendXml(const Record& r, std::string& out);
 //   {"record_id":N,"time":"...","recovered":false,"provider":"...",
 //    "channel":"...","computer":"...","event_id":N[,"qualifiers":N],"level":N,
 //    "fields":{"name":"value",...}}
-// A repeated field name gets "#2", "#3" ... appended. Strings are escaped for
-// JSON (control characters as \u00XX); invalid UTF-8 cannot occur (all text
-// is converted from UTF-16 or Windows-1252).
+// A repeated field name gets "#2", "#3" ... appended. Strings are quoted by
+// trawl::AppendJsonString (control characters as \u00XX, any byte that is not
+// well-formed UTF-8 as U+FFFD), so the output is always valid JSON.
 Result<std::string> RenderJson(const Record& r);
 
 // Formats FILETIME ticks as "YYYY-MM-DDThh:mm:ss.fffffffZ" (appends to `out`).
