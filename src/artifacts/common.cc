@@ -311,6 +311,8 @@ void SweepStats::Add(const SweepResult& r) {
   counts_[m + (r.type == Type::kEvtx || r.type == Type::kJournal ? "_files" : "_databases")]++;
   counts_[m + item] += static_cast<std::int64_t>(r.items);
   counts_[m + "_hits"] += static_cast<std::int64_t>(r.hits_total);
+  if (r.type == Type::kEvtx)
+    counts_["evtx_slack_unrecoverable"] += static_cast<std::int64_t>(r.slack_unrecoverable);
 }
 
 std::vector<std::pair<std::string, FieldValue>> SweepStats::SummaryFields(
@@ -325,6 +327,7 @@ std::vector<std::pair<std::string, FieldValue>> SweepStats::SummaryFields(
     put("evtx_files");
     put("evtx_records");
     put("evtx_hits");
+    put("evtx_slack_unrecoverable");
   }
   if (ran.journal) {
     put("journal_files");

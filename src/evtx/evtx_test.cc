@@ -484,7 +484,9 @@ TEST(Samples, RecordCopiedIntoSlackIsRecovered) {
   }
   EXPECT_EQ(c.xml[5], c.xml[4]);
   EXPECT_EQ(c.stats.slack_unrecoverable, 1u);
-  EXPECT_TRUE(HasProblem(c.stats, junk, "not recoverable"));
+  // Counted, not reported (issue 10: ~200 ERROR lines on the shared samples).
+  EXPECT_FALSE(HasProblem(c.stats, junk, "not recoverable"));
+  EXPECT_TRUE(c.stats.problems.empty());
   Options off;
   off.recover_slack = false;
   EXPECT_EQ(ReadAll(file, off).records.size(), 5u);

@@ -119,7 +119,9 @@ struct ReadStats {
   std::uint64_t records = 0;              // Records delivered (including recovered ones).
   std::uint64_t records_bad = 0;          // Records reported and skipped.
   std::uint64_t records_recovered = 0;    // Delivered records flagged `recovered`.
-  std::uint64_t slack_unrecoverable = 0;  // Record headers in slack that did not decode.
+  // Record headers in chunk slack that did not decode: counted only, never a
+  // Problem (slack is free space; half-overwritten records are normal there).
+  std::uint64_t slack_unrecoverable = 0;
   std::vector<Problem> problems;          // Sorted by offset; capped, see below.
   std::uint64_t problems_dropped = 0;     // Problems beyond Options::max_problems (counted only).
 };
