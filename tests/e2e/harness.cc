@@ -72,6 +72,22 @@ RunResult RunTrawl(const std::vector<std::string>& args, const std::string& pref
   return r;
 }
 
+RunResult RunTrawlRaw(const std::vector<std::string>& args, const std::string& env, bool tty) {
+  TempDir io;
+  std::string cmd = "XDG_DATA_HOME=" + ShellQuote(io.path() + "/xdg") + " " + env + " " +
+                    ShellQuote(TRAWL_BINARY);
+  for (const std::string& a : args) cmd += " " + ShellQuote(a);
+  if (tty) cmd = "script -qec " + ShellQuote(cmd) + " /dev/null";
+  cmd += " >" + ShellQuote(io.path() + "/stdout") + " 2>" + ShellQuote(io.path() + "/stderr") +
+         " </dev/null";
+  int status = std::system(cmd.c_str());
+  RunResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = Slurp(io.path() + "/stdout");
+  r.err = Slurp(io.path() + "/stderr");
+  return r;
+}
+
 std::vector<nlohmann::json> RunResult::Of(const std::string& type) const {
   std::vector<nlohmann::json> matching;
   for (const auto& j : json)

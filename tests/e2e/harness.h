@@ -35,6 +35,12 @@ struct RunResult {
 // before the binary (e.g. "setpriv --reuid=nobody ...").
 RunResult RunTrawl(const std::vector<std::string>& args, const std::string& prefix = "");
 
+// Runs `ENV trawl ARGS` exactly as given: no --json or --no-color added (`json`
+// stays empty unless the caller parses `out`). With `tty`, trawl's stdout and
+// stderr are one pseudo-terminal (util-linux `script`), both landing in `out`.
+RunResult RunTrawlRaw(const std::vector<std::string>& args, const std::string& env = "",
+                      bool tty = false);
+
 std::string ShellQuote(const std::string& s);
 std::string RandomBytes(size_t n);
 std::string HexDigest(const char* algo, const std::string& data);  // "MD5", "SHA1", "SHA256"
