@@ -20,6 +20,7 @@
 
 #include "internal.h"
 #include "test_util.h"
+#include "trawl/testsupport/temp_dir.h"
 
 namespace trawl::evtx {
 namespace {
@@ -648,12 +649,8 @@ TEST(Hostile, DeeplyNestedElementsStop) {
 
 class Files : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = ::testing::TempDir() + "evtx_files_" + std::to_string(::getpid());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string dir_;
+  testsupport::TempDir tmp_{"trawl-evtx-files"};
+  std::string dir_ = tmp_.path();
 };
 
 TEST_F(Files, ReadsRegularFilesOnly) {

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "test_util.h"
+#include "trawl/testsupport/temp_dir.h"
 
 extern char** environ;
 
@@ -35,22 +36,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/trawl-rsyslog-XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    if (std::getenv("TRAWL_TEST_KEEP")) return;  // for debugging a failure
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using TempDir = testsupport::TempDir;  // kept with TRAWL_TEST_KEEP set, for debugging
 
 // A port free right now on 127.0.0.1 (the kernel picks it).
 int FreePort(int type) {

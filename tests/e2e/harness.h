@@ -6,20 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "trawl/testsupport/temp_dir.h"
+
 namespace trawl::e2e {
 
-// A fresh directory under /tmp, removed (recursively) on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-  // Writes a file (parents created); returns its full path.
-  std::string Write(const std::string& rel, const std::string& content) const;
-
- private:
-  std::string path_;
-};
+// A fresh directory, removed (recursively, permissions given back) on
+// destruction: the shared one of tests/support.
+using TempDir = testsupport::TempDir;
 
 struct RunResult {
   int exit_code = -1;
