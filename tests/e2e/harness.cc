@@ -23,29 +23,10 @@ std::string ShellQuote(const std::string& s) {
 
 using testsupport::ReadFile;
 
-RunResult RunTrawl(const std::vector<std::string>& args, const std::string& prefix) {
-  TempDir io;
-  std::system(("chmod 777 " + ShellQuote(io.path())).c_str());  // writable for setpriv runs
-  std::string json = io.path() + "/out.jsonl";
-  // No signature packs a developer installed: the tests say what is loaded.
-  std::string cmd = "XDG_DATA_HOME=" + ShellQuote(io.path() + "/xdg") + " " + prefix + " " +
-                    ShellQuote(TRAWL_BINARY);
-  for (const std::string& a : args) cmd += " " + ShellQuote(a);
-  cmd += " --no-color --json " + ShellQuote(json);
-  cmd += " >" + ShellQuote(io.path() + "/stdout") + " 2>" + ShellQuote(io.path() + "/stderr") +
-         " </dev/null";
-  int status = std::system(cmd.c_str());
-  RunResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = ReadFile(io.path() + "/stdout");
-  r.err = ReadFile(io.path() + "/stderr");
-  std::istringstream lines(ReadFile(json));
-  for (std::string line; std::getline(lines, line);) r.json.push_back(nlohmann::json::parse(line));
-  return r;
-}
-
 RunResult RunTrawlRaw(const std::vector<std::string>& args, const std::string& env, bool tty) {
   TempDir io;
+  std::system(("chmod 777 " + ShellQuote(io.path())).c_str());  // usable by setpriv runs
+  // No signature packs a developer installed: the tests say what is loaded.
   std::string cmd = "XDG_DATA_HOME=" + ShellQuote(io.path() + "/xdg") + " " + env + " " +
                     ShellQuote(TRAWL_BINARY);
   for (const std::string& a : args) cmd += " " + ShellQuote(a);
@@ -57,6 +38,18 @@ RunResult RunTrawlRaw(const std::vector<std::string>& args, const std::string& e
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.out = ReadFile(io.path() + "/stdout");
   r.err = ReadFile(io.path() + "/stderr");
+  return r;
+}
+
+RunResult RunTrawl(const std::vector<std::string>& args, const std::string& prefix) {
+  TempDir io;
+  std::system(("chmod 777 " + ShellQuote(io.path())).c_str());  // writable for setpriv runs
+  std::string json = io.path() + "/out.jsonl";
+  std::vector<std::string> all = args;
+  all.insert(all.end(), {"--no-color", "--json", json});
+  RunResult r = RunTrawlRaw(all, prefix);
+  std::istringstream lines(ReadFile(json));
+  for (std::string line; std::getline(lines, line);) r.json.push_back(nlohmann::json::parse(line));
   return r;
 }
 

@@ -29,7 +29,8 @@ struct RunResult {
 RunResult RunTrawl(const std::vector<std::string>& args, const std::string& prefix = "");
 
 // Runs `ENV trawl ARGS` exactly as given: no --json or --no-color added (`json`
-// stays empty unless the caller parses `out`). With `tty`, trawl's stdout and
+// stays empty unless the caller parses `out`). XDG_DATA_HOME points at an empty
+// private folder unless ENV sets it. With `tty`, trawl's stdout and
 // stderr are one pseudo-terminal (util-linux `script`), both landing in `out`.
 RunResult RunTrawlRaw(const std::vector<std::string>& args, const std::string& env = "",
                       bool tty = false);
