@@ -18,8 +18,10 @@
 
 #include "iocs_cmd.h"
 #include "report_flags.h"
+#include "signals.h"
 #include "signatures_cmd.h"
 #include "trawl/app/scan.h"
+#include "trawl/core/stop.h"
 #include "trawl/report/sink.h"
 
 namespace {
@@ -70,6 +72,7 @@ int RunScanCommand(trawl::app::ScanConfig& config, const std::string& json_path,
     if (config.paths.empty()) config.paths.push_back("/");
   }
 
+  trawl::app::InstallStopSignals();  // from here on, SIGINT/SIGTERM stop the scan cleanly
   auto engine = trawl::app::LoadEngine(config, stderr, quiet);
   if (!engine.ok()) {
     std::fprintf(stderr, "trawl: cannot start the scan: %s\n", engine.status().message().c_str());
@@ -103,6 +106,7 @@ int RunScanCommand(trawl::app::ScanConfig& config, const std::string& json_path,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   summary->started = started;
   summary->finished = UtcNow();
+  summary->interrupted = trawl::StopRequested();
   trawl::app::FinishReports(reports, *summary);
   sinks.OnSummary(*summary);
   if (auto st = sinks.Close(); !st.ok()) {
@@ -110,7 +114,7 @@ int RunScanCommand(trawl::app::ScanConfig& config, const std::string& json_path,
     return kExitError;
   }
   trawl::app::ReportForwarding(reports, quiet);
-  return (summary->alerts || summary->warnings) ? kExitFindings : kExitClean;
+  return trawl::app::ScanExitCode(*summary);
 }
 
 }  // namespace

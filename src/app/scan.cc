@@ -14,6 +14,7 @@
 
 #include "trawl/app/packs.h"
 #include "trawl/artifacts/artifacts.h"
+#include "trawl/core/stop.h"
 #include "trawl/core/text.h"
 #include "trawl/hash/hash.h"
 #include "trawl/ioc/indicator.h"
@@ -586,9 +587,11 @@ Result<Summary> RunScan(const ScanConfig& config, const Engine& engine, report::
   live::LiveEngine le{&engine.set, engine.filenames.get(), engine.net.get(), engine.rules,
                       engine.hash_algos, config.thresholds};
   auto live_os = live::MakeOs();
-  live::LiveReport live_report = live::RunLive(
-      *live_os, lr, le, [&](const Finding& f) { visitor.EmitOther(f); },
-      [&](const ErrorRecord& e) { visitor.ReportError(e.path, e.message, e.module.c_str()); });
+  live::LiveReport live_report;
+  if (!StopRequested())  // a stopped scan (SIGINT/SIGTERM) starts no live sweep
+    live_report = live::RunLive(
+        *live_os, lr, le, [&](const Finding& f) { visitor.EmitOther(f); },
+        [&](const ErrorRecord& e) { visitor.ReportError(e.path, e.message, e.module.c_str()); });
   Counters c = visitor.Totals();
   Summary s;
   s.files = c.files;

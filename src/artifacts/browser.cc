@@ -20,6 +20,7 @@
 #include <unordered_map>
 
 #include "internal.h"
+#include "trawl/core/stop.h"
 #include "trawl/core/text.h"
 #include "trawl/read/read.h"
 
@@ -242,6 +243,12 @@ Result<SweepResult> ScanBrowserFile(const std::string& path, const Target& targe
     if (!stmt.ok()) return Status::Error(path + ": " + stmt.status().message());
     int rc;
     while ((rc = sqlite3_step(stmt->get())) == SQLITE_ROW) {
+      if (StopRequested()) {  // SIGINT/SIGTERM: the rest of the table is not read, and said so
+        collect.Error(fmt::format("scan interrupted after {} rows of {}", result.items,
+                                  schema.urls_table));
+        rc = SQLITE_DONE;
+        break;
+      }
       result.items++;
       std::string_view url = ColumnText(stmt->get(), 1);
       if (url.empty()) continue;

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "internal.h"
+#include "trawl/core/stop.h"
 #include "trawl/core/text.h"
 #include "trawl/read/read.h"
 
@@ -71,6 +72,10 @@ Result<SweepResult> ScanJournalFile(const std::string& path, const netmatch::Net
   int consecutive_errors = 0;
 
   for (;;) {
+    if (StopRequested()) {  // SIGINT/SIGTERM: this file ends here, and says so
+      collect.Error(fmt::format("scan interrupted after {} entries of this journal", result.items));
+      break;
+    }
     r = sd_journal_next(j.get());
     if (r == 0) break;
     if (r < 0) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <utility>
 
+#include "trawl/core/stop.h"
 #include "trawl/core/text.h"
 #include "trawl/logs/logs.h"
 #include "trawl/read/read.h"
@@ -192,6 +193,11 @@ class Chunker {
 
  private:
   void Fill(std::string& buf, std::size_t want) {
+    if (StopRequested()) {  // the scan was stopped: the file ends here, and says so
+      eof_ = true;
+      stopped_ = true;
+      return;
+    }
     if (opts_.max_bytes && read_ >= opts_.max_bytes) {
       eof_ = true;
       capped_ = true;
@@ -219,6 +225,7 @@ class Chunker {
 
  public:
   bool capped_ = false;
+  bool stopped_ = false;
 
  private:
   Source& src_;
@@ -408,6 +415,8 @@ LogFileResult LogScanner::Impl::Run(Chunker& chunker, Source& src, const std::st
   if (src.error && !out.error) out.error = src.error;
   if (chunker.capped_ && !out.error)
     out.error = "stopped after " + std::to_string(opts.max_bytes) + " bytes (max_bytes)";
+  if (chunker.stopped_ && !out.error)
+    out.error = "scan interrupted after " + std::to_string(out.bytes) + " bytes of this log";
   return out;
 }
 

@@ -98,6 +98,7 @@ class CsvSink final : public Sink {
     std::string d = fmt::format(
         "files={}\nbytes={}\nerrors={}\nalerts={}\nwarnings={}\nnotices={}\nseconds={:.3f}",
         s.files, s.bytes, s.errors, s.alerts, s.warnings, s.notices, s.seconds);
+    d += s.interrupted ? "\ninterrupted=true" : "\ninterrupted=false";
     if (!s.host.empty()) d += "\nhost=" + s.host;
     if (!s.started.empty()) d += "\nstarted=" + s.started;
     if (!s.finished.empty()) d += "\nfinished=" + s.finished;
@@ -126,8 +127,9 @@ class CsvSink final : public Sink {
     line += "\r\n";
     Write(line);
   }
+  // One row per call, flushed (internal::WriteRecord): row-atomic.
   void Write(const std::string& s) {
-    if (std::fwrite(s.data(), 1, s.size(), out_) != s.size()) failed_ = true;
+    if (!internal::WriteRecord(out_, s)) failed_ = true;
   }
 
   std::FILE* out_;
