@@ -169,7 +169,7 @@ int main(int argc, char** argv) {
   scan->add_option("--log", config.log_globs, "Also read files matching GLOB as logs")
       ->type_name("GLOB");
   scan->add_option("--max-hits-per-file", config.max_hits_per_file,
-                   "Log hits kept per file in JSON (default 1000; the rest are counted)");
+                   "Hits kept per file and indicator in JSON (default 1000; the rest are counted)");
   scan->add_option("--root", config.image_root,
                    "Scan a mounted system at DIR as that system (paths shown inside it; no "
                    "process or network sweep)")

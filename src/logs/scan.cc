@@ -338,7 +338,7 @@ ChunkResult LogScanner::Impl::Process(const Chunk& c, const TimeContext& ctx) co
     Tally& t = r.tally[h.indicator];
     Merge(t, Tally{1, cached_time, cached_time});
     ++r.hits_total;
-    if (r.hits.size() < opts.max_hits_per_file) {
+    if (t.hits <= opts.max_hits_per_file) {  // the cap counts per indicator
       LogHit lh;
       lh.indicator = h.indicator;
       lh.line = line;
@@ -357,11 +357,13 @@ ChunkResult LogScanner::Impl::Process(const Chunk& c, const TimeContext& ctx) co
 LogFileResult LogScanner::Impl::Run(Chunker& chunker, Source& src, const std::string& name,
                                     std::int64_t mtime) const {
   LogFileResult out;
+  std::map<const ioc::Indicator*, std::uint64_t> kept;  // hits kept per indicator
   std::uint64_t line_base = 0;
   bool last_nl = true;
   auto absorb = [&](ChunkResult&& r) {
     for (LogHit& h : r.hits) {
-      if (out.hits.size() >= opts.max_hits_per_file) break;
+      // Per indicator: one planted contact is not hidden behind 1,000 hits of another.
+      if (++kept[h.indicator] > opts.max_hits_per_file) continue;
       h.line += line_base + 1;
       out.hits.push_back(std::move(h));
     }

@@ -261,6 +261,27 @@ TEST_F(LogsTest, CapKeepsCounting) {
   EXPECT_EQ(f.extra[2].first, "time");
 }
 
+// Regression (issue 11): the cap was shared by all indicators, so one whose
+// first hit came after 1,000 hits of another got no finding at all.
+TEST_F(LogsTest, CapCountsPerIndicator) {
+  Add(Kind::kDomain, "akamaicontainer.com");
+  Add(Kind::kDomain, "planted-late.example");
+  std::string text;
+  for (int i = 0; i < 3000; ++i) text += "noise " + std::to_string(i) + " akamaicontainer.com\n";
+  text += "the one that matters planted-late.example\n";
+  fs::path p = dir_ / "flood.log";
+  WriteFile(p, text);
+  LogOptions opts;
+  opts.max_hits_per_file = 5;
+  opts.chunk_bytes = 4096;  // many chunks, merged in order
+  auto r = Scan(p, opts);
+  EXPECT_EQ(r.hits_total, 3001u);
+  ASSERT_EQ(r.hits.size(), 6u);
+  EXPECT_EQ(r.hits.back().indicator->value, "planted-late.example");
+  EXPECT_EQ(r.hits.back().line, 3001u);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(r.hits[i].line, static_cast<std::uint64_t>(i + 1));
+}
+
 TEST_F(LogsTest, NotRegularOrMissing) {
   Add(Kind::kDomain, "akamaicontainer.com");
   LogScanner scanner(Matcher(), {});
