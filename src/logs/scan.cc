@@ -148,7 +148,16 @@ bool IsHardBoundary(char c) { return c == ' ' || c == '\t' || c == '\n' || c == 
 struct Chunk {
   std::string data;
   std::uint64_t offset = 0;  // of data[0] in the stream
+  // data[0, overlap) repeats the end of the previous chunk, which had to be
+  // cut inside a token-sized run without a safe byte: a token across the cut
+  // is found whole here; hits lying wholly inside the overlap were the
+  // previous chunk's and are dropped. No line break is in it.
+  std::size_t overlap = 0;
 };
+
+// Bytes repeated after a forced cut: longer than any host name (253),
+// address, or URL the matcher reports (2 KiB).
+constexpr std::size_t kCutOverlap = 8 << 10;
 
 // Cuts a source into chunks that end at a line break.
 class Chunker {
@@ -159,8 +168,10 @@ class Chunker {
   bool Next(Chunk& c) {
     c.data = std::move(carry_);
     carry_.clear();
-    c.offset = offset_;
-    std::size_t want = std::max<std::size_t>(opts_.chunk_bytes, 1);
+    c.overlap = carry_overlap_;
+    carry_overlap_ = 0;
+    c.offset = offset_ - c.overlap;
+    std::size_t want = c.overlap + std::max<std::size_t>(opts_.chunk_bytes, 1);
     while (true) {
       while (!eof_ && c.data.size() < want) Fill(c.data, want);
       if (eof_) break;
@@ -170,24 +181,30 @@ class Chunker {
         c.data.resize(nl + 1);
         break;
       }
-      if (c.data.size() >= opts_.max_line_bytes) {
-        // A huge line: cut at the last hard boundary in its last 64 KiB.
+      if (c.data.size() - c.overlap >= std::max<std::size_t>(opts_.max_line_bytes, 1)) {
+        // A huge line: cut at the last hard boundary in its last 64 KiB;
+        // without one, cut anyway and repeat the last kCutOverlap bytes at
+        // the start of the next chunk, so no token is split (issue 11).
         std::size_t cut = c.data.size();
-        std::size_t floor = cut > 65536 ? cut - 65536 : 0;
+        std::size_t floor = std::max(cut > 65536 ? cut - 65536 : 0, c.overlap);
+        bool boundary = false;
         for (std::size_t p = cut; p > floor; --p) {
           if (IsHardBoundary(c.data[p - 1])) {
             cut = p;
+            boundary = true;
             break;
           }
         }
-        carry_.assign(c.data, cut, std::string::npos);
+        std::size_t keep = boundary ? 0 : std::min(kCutOverlap, cut - c.overlap);
+        carry_.assign(c.data, cut - keep, std::string::npos);
+        carry_overlap_ = keep;
         c.data.resize(cut);
         break;
       }
       want = c.data.size() + std::max<std::size_t>(opts_.chunk_bytes, 1);
     }
-    offset_ += c.data.size();
-    return !c.data.empty();
+    offset_ += c.data.size() - c.overlap;
+    return c.data.size() > c.overlap;
   }
   bool eof() const { return eof_ && carry_.empty(); }
 
@@ -231,6 +248,7 @@ class Chunker {
   Source& src_;
   const LogOptions& opts_;
   std::string carry_;
+  std::size_t carry_overlap_ = 0;  // of carry_, bytes the chunk before already held
   std::uint64_t offset_ = 0;
   std::uint64_t read_ = 0;
   bool eof_ = false;
@@ -307,7 +325,7 @@ struct LogScanner::Impl {
 ChunkResult LogScanner::Impl::Process(const Chunk& c, const TimeContext& ctx) const {
   ChunkResult r;
   const std::string& d = c.data;
-  r.bytes = d.size();
+  r.bytes = d.size() - c.overlap;
   r.ends_with_newline = !d.empty() && d.back() == '\n';
   std::vector<netmatch::Hit> hits;
   if (!matcher.empty()) {
@@ -322,6 +340,7 @@ ChunkResult LogScanner::Impl::Process(const Chunk& c, const TimeContext& ctx) co
   std::size_t cached_line_begin = std::string::npos;
   std::optional<std::int64_t> cached_time;
   for (const netmatch::Hit& h : hits) {
+    if (h.offset + h.length <= c.overlap) continue;  // the previous chunk's hit
     line += CountNewlines(base + pos, base + h.offset);
     pos = h.offset;
     const void* lb = h.offset ? memrchr(base, '\n', h.offset) : nullptr;
