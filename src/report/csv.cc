@@ -21,6 +21,16 @@ std::string CsvCell(std::string_view text) {
   if (formula) out += '\'';
   for (char c : v) {
     if (c == '"') out += '"';
+    // A raw ESC (or another C0 control but the line breaks a multi-line
+    // cell holds) would reach the terminal of whoever cats the file: \xHH.
+    unsigned char u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\n' && c != '\r' && c != '\t') || u == 0x7F) {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 0xF];
+      continue;
+    }
     out += c;
   }
   out += '"';

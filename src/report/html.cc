@@ -119,13 +119,8 @@ std::string Sha256Base64(std::string_view data) {
   return out;
 }
 
-// Code points shown escaped although valid: bidirectional controls (used to
-// disguise file extensions), zero-width and line/paragraph separators.
-bool IsDeceptive(std::uint32_t cp) {
-  return (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
-         (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF ||
-         (cp >= 0x80 && cp <= 0x9F);
-}
+// Code points shown escaped although valid: one list, in trawl/core/text.h.
+bool IsDeceptive(std::uint32_t cp) { return IsDeceptiveCodePoint(cp); }
 
 std::uint32_t DecodeCp(std::string_view s, std::size_t i, std::size_t n) {
   auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
