@@ -22,6 +22,7 @@
 #include "signatures_cmd.h"
 #include "trawl/app/scan.h"
 #include "trawl/core/stop.h"
+#include "trawl/report/output.h"
 #include "trawl/report/sink.h"
 
 namespace {
@@ -87,11 +88,13 @@ int RunScanCommand(trawl::app::ScanConfig& config, const std::string& json_path,
       reports, quiet,
       trawl::report::MakeConsoleSink(console, {.color = color, .show_errors = !quiet})));
   if (!json_path.empty()) {
-    std::FILE* jf = json_to_stdout ? stdout : std::fopen(json_path.c_str(), "w");
-    if (!jf) {
-      std::fprintf(stderr, "trawl: cannot write %s: %s\n", json_path.c_str(), std::strerror(errno));
+    auto opened = json_to_stdout ? trawl::Result<std::FILE*>(stdout)
+                                 : trawl::report::OpenOutputFile(json_path);  // O_NOFOLLOW, ours only
+    if (!opened.ok()) {
+      std::fprintf(stderr, "trawl: %s\n", opened.status().message().c_str());
       return kExitError;
     }
+    std::FILE* jf = *opened;
     sinks.Add(trawl::app::MakeJsonSink(reports, jf, !json_to_stdout));
   }
   if (!trawl::app::AddReportSinks(reports, sinks)) return kExitError;
