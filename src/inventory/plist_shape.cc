@@ -29,8 +29,8 @@ Status CheckBinary(const std::uint8_t* d, std::size_t n, const PlistLimits& lim)
   const std::size_t off_size = t[6], ref_size = t[7];
   const std::uint64_t count = BigEndian(t + 8, 8), top = BigEndian(t + 16, 8),
                       table = BigEndian(t + 24, 8);
-  if (off_size < 1 || off_size > 8 || ref_size < 1 || ref_size > 8 || count == 0 ||
-      top >= count || table >= n - 32 || count > (n - 32 - table) / off_size)
+  if (off_size < 1 || off_size > 8 || ref_size < 1 || ref_size > 8 || count == 0 || top >= count ||
+      table >= n - 32 || count > (n - 32 - table) / off_size)
     return Status::Ok();  // malformed trailer: libplist refuses it
   auto offset_of = [&](std::uint64_t obj) -> std::uint64_t {
     return BigEndian(d + table + obj * off_size, off_size);

@@ -22,8 +22,7 @@ class MappedGuard : public ::testing::Test {
     ASSERT_GE(fd_, 0);
     path_ = tmpl;
     ASSERT_EQ(ftruncate(fd_, 4 * page_), 0);
-    map_ = static_cast<volatile char*>(
-        mmap(nullptr, 4 * page_, PROT_READ, MAP_SHARED, fd_, 0));
+    map_ = static_cast<volatile char*>(mmap(nullptr, 4 * page_, PROT_READ, MAP_SHARED, fd_, 0));
     ASSERT_NE(map_, MAP_FAILED);
   }
   void TearDown() override {
@@ -74,7 +73,12 @@ TEST_F(MappedGuard, UnguardedFaultStillCrashes) {
   auto arm = [] {};
   ASSERT_TRUE(Guarded(arm));  // the handler is installed
   ASSERT_EQ(ftruncate(fd_, page_), 0);
-  EXPECT_EXIT({ (void)map_[3 * page_]; std::exit(0); }, ::testing::KilledBySignal(SIGBUS), "");
+  EXPECT_EXIT(
+      {
+        (void)map_[3 * page_];
+        std::exit(0);
+      },
+      ::testing::KilledBySignal(SIGBUS), "");
 }
 
 }  // namespace

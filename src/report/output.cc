@@ -13,10 +13,11 @@ Result<std::FILE*> OpenOutputFile(const std::string& path) {
   auto fail = [&](const std::string& why) {
     return Status::Error("cannot write " + path + ": " + why);
   };
-  int fd = ::open(path.c_str(),
-                  O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0666);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY,
+                  0666);
   if (fd < 0) {
-    if (errno == ELOOP) return fail("it is a symbolic link (not followed; remove it or pick another path)");
+    if (errno == ELOOP)
+      return fail("it is a symbolic link (not followed; remove it or pick another path)");
     return fail(std::strerror(errno));
   }
   struct stat st;
@@ -26,9 +27,12 @@ Result<std::FILE*> OpenOutputFile(const std::string& path) {
     return fail(std::strerror(err));
   }
   std::string refuse;
-  if (!S_ISREG(st.st_mode)) refuse = "not a regular file";
-  else if (st.st_uid != ::geteuid()) refuse = "an existing file owned by another user (not truncated)";
-  else if (st.st_nlink > 1) refuse = "an existing file with other hard links (not truncated)";
+  if (!S_ISREG(st.st_mode))
+    refuse = "not a regular file";
+  else if (st.st_uid != ::geteuid())
+    refuse = "an existing file owned by another user (not truncated)";
+  else if (st.st_nlink > 1)
+    refuse = "an existing file with other hard links (not truncated)";
   if (!refuse.empty()) {
     ::close(fd);
     return fail(refuse);

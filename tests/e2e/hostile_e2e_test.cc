@@ -37,8 +37,10 @@ std::vector<nlohmann::json> JsonLines(const std::string& path, bool* complete = 
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) {
     auto j = nlohmann::json::parse(line, nullptr, false);
-    if (!j.is_discarded()) out.push_back(std::move(j));
-    else if (complete) *complete = false;
+    if (!j.is_discarded())
+      out.push_back(std::move(j));
+    else if (complete)
+      *complete = false;
   }
   return out;
 }
@@ -145,8 +147,8 @@ void PlantFindings(const TempDir& dir) {
 }
 
 std::vector<std::string> ScanArgs(const TempDir& dir) {
-  return {"--no-builtin", "--no-progress", "--threads", "2", "--iocs", dir.path() + "/iocs",
-          dir.path() + "/tree"};
+  return {"--no-builtin", "--no-progress",      "--threads",         "2",
+          "--iocs",       dir.path() + "/iocs", dir.path() + "/tree"};
 }
 
 // Regression (issue 11): SIGINT left 0 bytes of JSON; now the walk and the
