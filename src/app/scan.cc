@@ -13,6 +13,7 @@
 
 #include "trawl/app/packs.h"
 #include "trawl/app/registry.h"
+#include "trawl/core/stop.h"
 #include "trawl/core/text.h"
 #include "trawl/hash/hash.h"
 #include "trawl/ioc/indicator.h"
@@ -404,7 +405,10 @@ Result<Summary> RunScan(const ScanConfig& config, const Engine& engine, report::
     if (!st.ok()) return st;
   }
   // Sweeps with work after the walk (live sweeps: processes, connections).
-  for (const auto& s : engine.sweeps) s->Finish(pipeline);
+  // A stopped scan (SIGINT/SIGTERM) starts no live sweep; walked sweeps
+  // still finish (their aggregates and counters are flushed).
+  for (const auto& s : engine.sweeps)
+    if (s->walks() || !StopRequested()) s->Finish(pipeline);
   Counters c = pipeline.Totals();
   Summary s;
   s.files = c.files;
