@@ -187,7 +187,9 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
     rule_sources.push_back({ind->source, ind->value});
   if (!rule_paths.empty() || !rule_sources.empty()) {
     yara::CompileStats cs;
-    auto rules = yara::Rules::Compile(rule_paths, rule_sources, cs);
+    yara::CompileOptions yo;
+    yo.exact = config.yara_exact;
+    auto rules = yara::Rules::Compile(rule_paths, rule_sources, cs, yo);
     if (!rules.ok()) return Status::Error("YARA rules: " + rules.status().message());
     engine->rules = *rules;
     if (!quiet)
@@ -270,6 +272,7 @@ struct WorkerState {
   std::unique_ptr<match::FilenameMatcher::Scratch> scratch;
   std::unique_ptr<live::WindowsNames::Scratch> win_scratch;
   std::unique_ptr<yara::Scanner> scanner;
+  yara::ScanReport yara_report;
   std::vector<std::uint8_t> buffer;  // whole file, for YARA
   std::vector<std::uint8_t> chunk;   // read buffer
   std::vector<const ioc::Indicator*> hits;
@@ -352,6 +355,20 @@ class ScanVisitor final : public walk::Visitor {
 
   void OnSkip(const std::string&, const std::string& reason) override {
     workers_.local().counters.skipped[reason]++;
+  }
+
+  // The YARA scanners' counts, summed over the workers.
+  yara::ScanCounters YaraTotals() {
+    yara::ScanCounters t;
+    for (WorkerState& w : workers_) {
+      if (!w.scanner) continue;
+      const yara::ScanCounters& c = w.scanner->counters();
+      for (int i = 0; i < yara::kRouteClasses; ++i) t.files_by_class[i] += c.files_by_class[i];
+      t.exact += c.exact;
+      t.timeouts += c.timeouts;
+      t.split_rescans += c.split_rescans;
+    }
+    return t;
   }
 
   Counters Totals() {
@@ -457,11 +474,16 @@ class ScanVisitor final : public walk::Visitor {
       if (owner == w.owners.end())
         owner = w.owners.emplace(entry.st.st_uid, OwnerName(entry.st.st_uid)).first;
       ext.owner = owner->second;
-      auto matches = w.scanner->Scan(w.buffer.data(), w.buffer.size(), ext);
-      if (!matches.ok()) {
-        OnError(entry.path, matches.status().message());
+      // A timeout names the slow rules; every other rule's matches stand.
+      Status st = w.scanner->Scan(w.buffer.data(), w.buffer.size(), ext, w.yara_report);
+      for (const yara::TimedOutRule& t : w.yara_report.timed_out) {
+        OnError(entry.path, fmt::format("yara timeout after {}s in rule {}:{}", config_.yara_timeout,
+                                        t.ns_file, t.rule.empty() ? "(whole file)" : t.rule));
+      }
+      if (!st.ok()) {
+        OnError(entry.path, st.message());
       } else {
-        for (const yara::Match& m : *matches) {
+        for (const yara::Match& m : w.yara_report.matches) {
           std::string desc = m.description;
           if (!m.author.empty()) desc += fmt::format(" (author: {})", m.author);
           if (!m.reference.empty()) desc += fmt::format(" (reference: {})", m.reference);
@@ -608,6 +630,24 @@ Result<Summary> RunScan(const ScanConfig& config, const Engine& engine, report::
     s.inventory = inv->Installations();
     s.extra.push_back({"installations", static_cast<std::int64_t>(s.inventory.size())});
     s.extra.push_back({"installations_affected", static_cast<std::int64_t>(inv->affected())});
+  }
+  if (engine.rules) {  // how YARA ran: files per class (routing) or all exact
+    yara::ScanCounters y = visitor.YaraTotals();
+    s.extra.push_back(
+        {"yara_routing", std::string(engine.rules->routing() ? "by class" : "exact")});
+    if (engine.rules->routing()) {
+      for (int i = 0; i < yara::kRouteClasses; ++i) {
+        if (y.files_by_class[i] == 0) continue;
+        s.extra.push_back({fmt::format("yara_class_{}_files", yara::RouteClassName(i)),
+                           static_cast<std::int64_t>(y.files_by_class[i])});
+        s.extra.push_back({fmt::format("yara_class_{}_rules", yara::RouteClassName(i)),
+                           static_cast<std::int64_t>(engine.rules->RulesInClass(i))});
+      }
+    } else {
+      s.extra.push_back({"yara_exact_files", static_cast<std::int64_t>(y.exact)});
+    }
+    s.extra.push_back({"yara_timeouts", static_cast<std::int64_t>(y.timeouts)});
+    s.extra.push_back({"yara_split_rescans", static_cast<std::int64_t>(y.split_rescans)});
   }
   for (auto& kv : live_report.summary) s.extra.push_back(std::move(kv));
   for (const std::string& note : live_report.notes) s.extra.push_back({"live_note", note});

@@ -446,7 +446,8 @@ class Parser {
   int ParseOr() { return Binary(Node::kOr, "or", &Parser::ParseAnd); }
   int ParseAnd() { return Binary(Node::kAnd, "and", &Parser::ParseNot); }
   int ParseNot() {
-    if (pos_ < t_.size() && t_[pos_] == "not") {
+    if (pos_ < t_.size() && t_[pos_] == "not" && depth_ < kMaxDepth) {
+      ++depth_;
       ++pos_;
       Node n;
       n.kind = Node::kNot;
@@ -454,16 +455,21 @@ class Parser {
       n.kids.push_back(k);
       for (int c = 0; c < kClassCount; ++c)
         n.value[c] = Not(nodes_[static_cast<std::size_t>(k)].value[c]);
+      --depth_;
       return Add(std::move(n));
     }
     return ParseAtom();
   }
   int ParseAtom() {
-    if (pos_ < t_.size() && t_[pos_] == "(") {
+    // Deeper nesting than kMaxDepth is one opaque (unknown) atom: the
+    // recursion stays bounded whatever the rule text.
+    if (pos_ < t_.size() && t_[pos_] == "(" && depth_ < kMaxDepth) {
       std::size_t save = pos_;
       std::size_t mark = nodes_.size();
       ++pos_;
+      ++depth_;
       int inner = ParseOr();
+      --depth_;
       if (pos_ < t_.size() && t_[pos_] == ")") {
         ++pos_;
         if (AtBoundary()) {
@@ -532,8 +538,10 @@ class Parser {
 
   const std::vector<std::string>& t_;
   const std::vector<std::pair<std::string, ClassMask>>& known_;
+  static constexpr int kMaxDepth = 200;
   std::vector<Node> nodes_;
   std::size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 // Whether a node cannot be true on any class of `mask`.

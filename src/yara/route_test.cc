@@ -90,6 +90,17 @@ TEST(RouteTest, UnprovableConditionsLandInEveryClass) {
   EXPECT_EQ(ConditionClasses({}, {}), kAllClasses);
 }
 
+TEST(RouteTest, DeepNestingIsBoundedAndUnknown) {
+  // Far deeper than the analysis recurses: one opaque, unknown atom.
+  std::string deep = std::string(5000, '(') + "uint16(0) == 0x5a4d" + std::string(5000, ')');
+  EXPECT_EQ(Classes(deep), kAllClasses);
+  std::string nots;
+  for (int i = 0; i < 5000; ++i) nots += "not ";
+  EXPECT_EQ(Classes(nots + "uint16(0) == 0x5a4d"), kAllClasses);
+  // Shallow nesting is still followed.
+  EXPECT_EQ(Classes("((((uint16(0) == 0x5a4d))))"), Bit(kPe));
+}
+
 TEST(RouteTest, RuleReferencesCarryTheirClasses) {
   std::vector<std::pair<std::string, ClassMask>> known = {{"IsPE", Bit(kPe)}};
   EXPECT_EQ(Classes("IsPE and $a", known), Bit(kPe));
