@@ -179,7 +179,9 @@ std::string Unquote(const std::string& t) {
 using Outcomes = std::uint8_t;
 constexpr Outcomes kT = 1, kF = 2, kU = 4, kAny = kT | kF | kU;
 
-using Value = std::array<Outcomes, kClassCount>;
+using Value = std::array<Outcomes, kRouteCount>;
+
+void SetClass(Value& v, int cls, Outcomes o) { v[2 * cls] = v[2 * cls + 1] = o; }
 
 Value Uniform(Outcomes o) {
   Value v;
@@ -280,15 +282,16 @@ std::optional<Value> MagicTest(const std::vector<std::string>& t) {
       bool full = o + w <= m.bytes.size();
       r = mismatch ? (full ? kF : kF | kU) : (full ? kT : kAny);
     }
-    eq[m.cls] |= r;
+    eq[2 * m.cls] |= r;
+    eq[2 * m.cls + 1] |= r;
   }
   // OTHER: a file that starts with no class's magic. If the compared bytes
   // begin with some magic, equality would put the file in that class.
-  eq[kOther] = kAny;
+  SetClass(eq, kOther, kAny);
   if (o == 0) {
     for (const Magic& m : kMagics) {
       if (m.bytes.size() <= w && bytes.compare(0, m.bytes.size(), m.bytes) == 0) {
-        eq[kOther] = kF | kU;
+        SetClass(eq, kOther, kF | kU);
       }
     }
   }
@@ -405,10 +408,69 @@ struct Node {
   Value value{};
 };
 
+// "filesize OP N" or "N OP filesize" (N with an optional KB / MB suffix):
+// decided per size bucket ([0, kLargeFile) and [kLargeFile, inf)); filesize
+// is always defined.
+std::optional<Value> FilesizeTest(const std::vector<std::string>& a) {
+  if (a.size() != 3) return std::nullopt;
+  std::string op = a[1];
+  std::string num;
+  if (a[0] == "filesize") {
+    num = a[2];
+  } else if (a[2] == "filesize") {
+    num = a[0];
+    static const std::pair<const char*, const char*> kFlip[] = {
+        {"<", ">"}, {">", "<"}, {"<=", ">="}, {">=", "<="}, {"==", "=="}, {"!=", "!="}};
+    bool found = false;
+    for (const auto& [from, to] : kFlip) {
+      if (op == from) {
+        op = to;
+        found = true;
+        break;
+      }
+    }
+    if (!found) return std::nullopt;
+  } else {
+    return std::nullopt;
+  }
+  std::uint64_t mult = 1;
+  if (num.size() > 2 && (num.compare(num.size() - 2, 2, "KB") == 0 ||
+                         num.compare(num.size() - 2, 2, "MB") == 0)) {
+    mult = num[num.size() - 2] == 'K' ? 1024 : 1024 * 1024;
+    num.resize(num.size() - 2);
+  }
+  auto v = ParseInt(num);
+  if (!v || *v > (1ull << 40)) return std::nullopt;
+  const std::uint64_t n = *v * mult;
+  Value out;
+  for (int big = 0; big < 2; ++big) {
+    const std::uint64_t lo = big ? kLargeFile : 0;
+    const std::uint64_t hi = big ? ~0ull : kLargeFile - 1;  // inclusive
+    Outcomes r = kT | kF;
+    if (op == "<") {
+      r = hi < n ? kT : (lo >= n ? kF : kT | kF);
+    } else if (op == "<=") {
+      r = hi <= n ? kT : (lo > n ? kF : kT | kF);
+    } else if (op == ">") {
+      r = lo > n ? kT : (hi <= n ? kF : kT | kF);
+    } else if (op == ">=") {
+      r = lo >= n ? kT : (hi < n ? kF : kT | kF);
+    } else if (op == "==") {
+      r = (n < lo || n > hi) ? kF : kT | kF;
+    } else if (op == "!=") {
+      r = (n < lo || n > hi) ? kT : kT | kF;
+    } else {
+      return std::nullopt;
+    }
+    for (int c = 0; c < kClassCount; ++c) out[2 * c + big] = r;
+  }
+  return out;
+}
+
 class Parser {
  public:
   Parser(const std::vector<std::string>& t,
-         const std::vector<std::pair<std::string, ClassMask>>& known)
+         const std::vector<std::pair<std::string, RouteMask>>& known)
       : t_(t), known_(known) {}
 
   // The root node, or -1 when the tokens do not parse as expected.
@@ -438,7 +500,7 @@ class Parser {
       int k = (this->*next)();
       n.kids.push_back(k);
       const Value& r = nodes_[static_cast<std::size_t>(k)].value;
-      for (int c = 0; c < kClassCount; ++c)
+      for (int c = 0; c < kRouteCount; ++c)
         n.value[c] = kind == Node::kAnd ? And(n.value[c], r[c]) : Or(n.value[c], r[c]);
     }
     return Add(std::move(n));
@@ -453,7 +515,7 @@ class Parser {
       n.kind = Node::kNot;
       int k = ParseNot();
       n.kids.push_back(k);
-      for (int c = 0; c < kClassCount; ++c)
+      for (int c = 0; c < kRouteCount; ++c)
         n.value[c] = Not(nodes_[static_cast<std::size_t>(k)].value[c]);
       --depth_;
       return Add(std::move(n));
@@ -512,32 +574,33 @@ class Parser {
       for (auto it = known_.rbegin(); it != known_.rend(); ++it) {
         if (it->first != a[0]) continue;
         Value v;
-        for (int c = 0; c < kClassCount; ++c) v[c] = (it->second >> c) & 1 ? kT | kF : kF;
+        for (int c = 0; c < kRouteCount; ++c) v[c] = (it->second >> c) & 1 ? kT | kF : kF;
         return v;
       }
     }
     // pe.is_pe: the pe module finds no PE in a file that does not start with MZ.
     if (a.size() == 3 && a[0] == "pe" && a[1] == "." && a[2] == "is_pe") {
       Value v = Uniform(kF | kU);
-      v[kPe] = kAny;
+      SetClass(v, kPe, kAny);
       return v;
     }
     if (PeUndefinedAtom(a)) {
       Value v = Uniform(kU);
-      v[kPe] = kAny;
+      SetClass(v, kPe, kAny);
       return v;
     }
     if (PeEmptyForAny(a)) {
       Value v = Uniform(kF | kU);
-      v[kPe] = kAny;
+      SetClass(v, kPe, kAny);
       return v;
     }
     if (auto m = MagicTest(a)) return *m;
+    if (auto f = FilesizeTest(a)) return *f;
     return Uniform(kAny);
   }
 
   const std::vector<std::string>& t_;
-  const std::vector<std::pair<std::string, ClassMask>>& known_;
+  const std::vector<std::pair<std::string, RouteMask>>& known_;
   static constexpr int kMaxDepth = 200;
   std::vector<Node> nodes_;
   std::size_t pos_ = 0;
@@ -545,8 +608,8 @@ class Parser {
 };
 
 // Whether a node cannot be true on any class of `mask`.
-bool NeverTrue(const Node& n, ClassMask mask) {
-  for (int c = 0; c < kClassCount; ++c) {
+bool NeverTrue(const Node& n, RouteMask mask) {
+  for (int c = 0; c < kRouteCount; ++c) {
     if (((mask >> c) & 1) && (n.value[c] & kT)) return false;
   }
   return true;
@@ -556,7 +619,7 @@ bool NeverTrue(const Node& n, ClassMask mask) {
 // `mask` replaced by a false that keeps its string references (libyara
 // refuses unreferenced strings). Only where no `not` is above: there false
 // and undefined act alike (neither makes an and / or true).
-void Emit(const Parser& p, int i, const std::vector<std::string>& t, ClassMask mask,
+void Emit(const Parser& p, int i, const std::vector<std::string>& t, RouteMask mask,
           bool under_not, std::vector<std::string>& out) {
   const Node& n = p.node(i);
   const bool dead = !under_not && NeverTrue(n, mask);
@@ -612,6 +675,10 @@ const char* ClassName(int c) {
   static const char* const kNames[kClassCount] = {"pe",  "elf", "macho", "ole", "zip", "pdf",
                                                   "script", "php", "asp", "lnk", "rtf", "other"};
   return c >= 0 && c < kClassCount ? kNames[c] : "?";
+}
+
+int RouteOf(const std::uint8_t* data, std::size_t n) {
+  return 2 * ClassOf(data, n) + (n >= kLargeFile ? 1 : 0);
 }
 
 Class ClassOf(const std::uint8_t* data, std::size_t n) {
@@ -677,22 +744,37 @@ bool UsesExternal(const std::vector<std::string>& tokens, std::string_view name)
   return false;
 }
 
-ClassMask ConditionClasses(const std::vector<std::string>& tokens,
-                           const std::vector<std::pair<std::string, ClassMask>>& known) {
+RouteMask ConditionRoutes(const std::vector<std::string>& tokens,
+                          const std::vector<std::pair<std::string, RouteMask>>& known) {
   Parser p(tokens, known);
   int root = p.Run();
-  if (root < 0) return kAllClasses;
+  if (root < 0) return kAllRoutes;
   const Value& v = p.node(root).value;
-  ClassMask m = 0;
-  for (int c = 0; c < kClassCount; ++c) {
+  RouteMask m = 0;
+  for (int c = 0; c < kRouteCount; ++c) {
     if (v[c] & kT) m |= 1u << c;
   }
   return m;
 }
 
+namespace {
+ClassMask ClassesOf(RouteMask r) {
+  ClassMask m = 0;
+  for (int c = 0; c < kClassCount; ++c) {
+    if ((r >> (2 * c)) & 3u) m |= 1u << c;
+  }
+  return m;
+}
+}  // namespace
+
+ClassMask ConditionClasses(const std::vector<std::string>& tokens,
+                           const std::vector<std::pair<std::string, RouteMask>>& known) {
+  return ClassesOf(ConditionRoutes(tokens, known));
+}
+
 std::vector<RuleFacts> AnalyseUnit(const SplitUnit& unit) {
   std::vector<RuleFacts> facts(unit.rules.size());
-  std::vector<std::pair<std::string, ClassMask>> known;
+  std::vector<std::pair<std::string, RouteMask>> known;
   for (std::size_t i = 0; i < unit.rules.size(); ++i) {
     const RuleText& r = unit.rules[i];
     RuleFacts& f = facts[i];
@@ -709,17 +791,18 @@ std::vector<RuleFacts> AnalyseUnit(const SplitUnit& unit) {
     f.uses_md5 = UsesExternal(r.condition, "md5");
     Parser p(r.condition, known);
     int root = p.Run();
-    f.classes = kAllClasses;
+    f.routes = kAllRoutes;
     if (root >= 0) {
-      f.classes = 0;
-      for (int c = 0; c < kClassCount; ++c) {
-        if (p.node(root).value[c] & kT) f.classes |= 1u << c;
+      f.routes = 0;
+      for (int c = 0; c < kRouteCount; ++c) {
+        if (p.node(root).value[c] & kT) f.routes |= 1u << c;
       }
     }
-    known.emplace_back(r.name, f.classes);
+    f.classes = ClassesOf(f.routes);
+    known.emplace_back(r.name, f.routes);
     // Without pe: the condition for the other classes, dead pe branches gone.
-    const ClassMask non_pe = kAllClasses & ~(1u << kPe);
-    if (root >= 0 && (f.classes & non_pe) &&
+    const RouteMask non_pe = kAllRoutes & ~(3u << (2 * kPe));
+    if (root >= 0 && (f.routes & non_pe) &&
         std::find(f.modules.begin(), f.modules.end(), "pe") != f.modules.end()) {
       std::vector<std::string> out;
       Emit(p, root, r.condition, non_pe, false, out);

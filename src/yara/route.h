@@ -12,7 +12,8 @@
 //     from the class's leading magic (a file of class ZIP starts with "PK",
 //     one of class OTHER starts with no class's magic); a read past the end
 //     of a short file is undefined;
-//   - anything else (strings, filesize, modules, loops, externals) is
+//   - filesize compared with a literal is decided per size bucket;
+//   - anything else (strings, modules, loops, externals) is
 //     unknown: it may be true, false or undefined.
 // A rule can match a class unless its condition is provably not true there,
 // so a rule the analysis does not understand lands in every class.
@@ -58,6 +59,15 @@ enum Class : int {
 using ClassMask = std::uint32_t;
 constexpr ClassMask kAllClasses = (1u << kClassCount) - 1;
 
+// A route is a class and a size bucket: files under kLargeFile bytes (route
+// 2 * class) and the others (2 * class + 1). `filesize` comparisons with a
+// literal are decided per bucket.
+constexpr std::uint64_t kLargeFile = 1u << 20;
+constexpr int kRouteCount = 2 * kClassCount;
+using RouteMask = std::uint32_t;
+constexpr RouteMask kAllRoutes = (1u << kRouteCount) - 1;
+int RouteOf(const std::uint8_t* data, std::size_t n);
+
 // Short lower-case name for summaries ("pe", "elf", ..., "other").
 const char* ClassName(int c);
 
@@ -84,7 +94,8 @@ SplitUnit SplitSource(std::string_view text);
 
 // Per-rule facts derived from a split unit.
 struct RuleFacts {
-  ClassMask classes = kAllClasses;   // classes the rule can possibly match
+  ClassMask classes = kAllClasses;   // classes the rule can possibly match (either bucket)
+  RouteMask routes = kAllRoutes;     // routes the rule can possibly match
   std::vector<std::size_t> refs;     // indices (in the unit) of rules its condition names
   std::vector<std::string> modules;  // imported modules its condition uses
   bool uses_md5 = false;             // uses the `md5` external variable
@@ -101,8 +112,12 @@ std::vector<RuleFacts> AnalyseUnit(const SplitUnit& unit);
 // The classes a condition (tokens) can match; `known` gives, for rule
 // references, the classes of earlier rules by name (a name not in it is
 // unknown). Exposed for tests.
+// `known` holds route masks.
+RouteMask ConditionRoutes(const std::vector<std::string>& tokens,
+                          const std::vector<std::pair<std::string, RouteMask>>& known);
+// The classes of ConditionRoutes (a class where either bucket can match).
 ClassMask ConditionClasses(const std::vector<std::string>& tokens,
-                           const std::vector<std::pair<std::string, ClassMask>>& known);
+                           const std::vector<std::pair<std::string, RouteMask>>& known);
 
 // Whether any token of a condition is the `md5` external (not a module's
 // member such as hash.md5). Exposed for tests.

@@ -18,7 +18,7 @@ std::vector<std::string> Cond(const std::string& condition) {
 }
 
 ClassMask Classes(const std::string& condition,
-                  const std::vector<std::pair<std::string, ClassMask>>& known = {}) {
+                  const std::vector<std::pair<std::string, RouteMask>>& known = {}) {
   return ConditionClasses(Cond(condition), known);
 }
 
@@ -78,7 +78,7 @@ TEST(RouteTest, PartialMagicIsNotProof) {
 }
 
 TEST(RouteTest, UnprovableConditionsLandInEveryClass) {
-  for (const char* c : {"$a", "filesize < 10KB", "true", "any of them",
+  for (const char* c : {"$a", "filesize < 10KB", "filesize > 2MB", "true", "any of them",
                         "for any i in (0..10) : ( uint16(i) == 0x5a4d )",
                         "(uint16(0) + 1) == 0x5a4e", "uint16(4) == 0x5a4d",
                         "uint16(0) == 0x5a4d + 0", "math.entropy(0, filesize) > 7",
@@ -101,8 +101,27 @@ TEST(RouteTest, DeepNestingIsBoundedAndUnknown) {
   EXPECT_EQ(Classes("((((uint16(0) == 0x5a4d))))"), Bit(kPe));
 }
 
+TEST(RouteTest, FilesizeBoundsSplitSmallAndLargeFiles) {
+  const RouteMask small = 0x555555 & kAllRoutes, large = small << 1;
+  auto routes = [](const std::string& c) { return ConditionRoutes(Cond(c), {}); };
+  EXPECT_EQ(routes("filesize < 100KB and $a"), small);
+  EXPECT_EQ(routes("100KB > filesize and $a"), small);
+  EXPECT_EQ(routes("filesize <= 1048575"), small);
+  EXPECT_EQ(routes("filesize < 1MB"), small);
+  EXPECT_EQ(routes("filesize <= 1MB"), kAllRoutes);  // a file of exactly 1 MiB
+  EXPECT_EQ(routes("filesize > 2MB"), large);
+  EXPECT_EQ(routes("filesize >= 1MB"), large);
+  EXPECT_EQ(routes("filesize > 1048575"), large);
+  EXPECT_EQ(routes("filesize > 10"), kAllRoutes);
+  EXPECT_EQ(routes("filesize == 5MB"), large);
+  EXPECT_EQ(routes("not filesize < 100KB"), large | small);  // small files >= 100KB
+  EXPECT_EQ(routes("filesize < 100KB and uint16(0) == 0x5a4d"), 1u << (2 * kPe));
+  EXPECT_EQ(routes("filesize < 100KB or filesize > 3MB"), kAllRoutes);
+  EXPECT_EQ(routes("filesize * 2 < 100KB"), kAllRoutes);  // not a plain comparison
+}
+
 TEST(RouteTest, RuleReferencesCarryTheirClasses) {
-  std::vector<std::pair<std::string, ClassMask>> known = {{"IsPE", Bit(kPe)}};
+  std::vector<std::pair<std::string, RouteMask>> known = {{"IsPE", 3u << (2 * kPe)}};
   EXPECT_EQ(Classes("IsPE and $a", known), Bit(kPe));
   // A rule is false (never undefined) where it cannot match: `not` makes it true.
   EXPECT_EQ(Classes("not IsPE and $a", known), kAllClasses);

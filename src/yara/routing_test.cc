@@ -162,6 +162,11 @@ rule macho { condition: uint32(0) == 0xfeedfacf or uint32(0) == 0xcafebabe }
 rule short_elf_prefix { condition: uint16(0) == 0x457f }
 rule big_any { condition: filesize > 100KB and uint8(0) != 0x4d }
 rule uses_elf { condition: elf_mark or php }
+rule small_mark { strings: $x = "ANY_MARK" condition: filesize < 1MB and $x }
+rule large_mark { strings: $x = "ANY_MARK" condition: filesize >= 1MB and $x }
+rule exactly_1mb { condition: filesize == 1048576 }
+rule zip_upto_1mb { condition: filesize <= 1MB and uint16(0) == 0x4b50 }
+rule not_small { strings: $x = "ANY_MARK" condition: not (filesize < 1048576) and $x }
 )";
 
 // A global rule limits its whole file: the file is compiled whole everywhere.
@@ -220,6 +225,16 @@ TEST(RoutingTest, RoutedHitsEqualExactAndYaraCli) {
     add(name + "_big", head + marks + std::string(150 << 10, 'x'));
   }
   for (std::size_t n : {0, 1, 2, 3, 4, 63, 64, 65}) add("size_" + std::to_string(n), std::string(n, 'M'));
+  // Around the large-file bucket (1 MiB): its own sets, filesize bounds decided.
+  for (const char* h : {"mz", "elfhead", "zip", "text"}) {
+    std::string head;
+    for (const auto& [name, bytes] : heads) {
+      if (name == h) head = bytes + marks;
+    }
+    for (std::size_t n : {1048575, 1048576, 1048577, 2100000}) {
+      add(std::string(h) + "_" + std::to_string(n), head + std::string(n - head.size(), 'y'));
+    }
+  }
   add("M_only", "M");
   add("MZ_only", "MZ");
   TempDir build;
@@ -243,6 +258,7 @@ TEST(RoutingTest, RoutedHitsEqualExactAndYaraCli) {
   // The corpus exercises the rules: many hits, every class seen.
   EXPECT_GT(Count(want), 150u);
   for (int c = 0; c < kRouteClasses; ++c) EXPECT_GT(counters.files_by_class[c], 0u) << c;
+  EXPECT_EQ(counters.large_files, 12u);  // 4 heads x 3 sizes of 1 MiB or more
   // Rules that cannot match outside their class are left out of it.
   EXPECT_LT(routed->RulesInClass(route::kOther), routed->rule_count());
   EXPECT_LT(routed->RulesInClass(route::kElf), routed->rule_count());
@@ -346,8 +362,8 @@ rule other_c { strings: $n = "NOPE" condition: $n }
 
 // The real-world set: signature-base over a corpus built from its own
 // strings, two files per rule file (its text strings behind no magic, and
-// behind the magic of a class taken in turn): the routed hits equal the
-// whole set's.
+// behind the magic of a class taken in turn; some also padded past 1 MiB):
+// the routed hits equal the whole set's.
 TEST(RoutingTest, SignatureBaseRoutedEqualsExact) {
   const fs::path sb = fs::path(TRAWL_SHARED_DATA) / "signature-base" / "yara";
   ASSERT_TRUE(fs::is_directory(sb)) << sb;
@@ -380,6 +396,11 @@ TEST(RoutingTest, SignatureBaseRoutedEqualsExact) {
     const auto& [name, head] = heads[i % (heads.size() - 1)];
     files.push_back(corpus.Write(name + "/" + std::to_string(i), head + body));
     files.push_back(corpus.Write("txt/" + std::to_string(i), heads.back().second + body));
+    if (i % 37 == 0) {  // some files of 1 MiB or more: the large-file sets
+      std::string big = head + body;
+      big.resize(std::max<std::size_t>(big.size(), 1100000), ' ');
+      files.push_back(corpus.Write("big/" + std::to_string(i), big));
+    }
   }
   std::vector<std::string> paths;
   for (const fs::path& p : rule_files) paths.push_back(p.string());

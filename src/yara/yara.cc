@@ -234,15 +234,15 @@ struct Rules::Impl {
   std::vector<UnitRec> units;
   std::vector<Member> members;
   std::vector<std::unique_ptr<ClassSet>> sets;
-  int set_of_class[kRouteClasses] = {};
+  int set_of_route[route::kRouteCount] = {};
 
   // Adds the members every selected member references (same unit).
   void Close(std::vector<char>& sel) const;
   // Compiles the selected members; null when it fails (the caller falls back
   // to the whole set, which is exact).
   RulesPtr CompileSelection(const std::vector<char>& sel, bool non_pe) const;
-  // The compiled rules for a class (compiling them on first use).
-  const YR_RULES* ForClass(int cls) const;
+  // The compiled rules for a route (compiling them on first use).
+  const YR_RULES* ForRoute(int route) const;
   std::size_t RulesOf(const std::vector<char>& sel) const;
   // Splits and analyses the compiled units, and lays out one selection per
   // class (identical selections share one set).
@@ -303,8 +303,8 @@ RulesPtr Rules::Impl::CompileSelection(const std::vector<char>& sel, bool non_pe
   return RulesPtr(raw);
 }
 
-const YR_RULES* Rules::Impl::ForClass(int cls) const {
-  ClassSet& set = *sets[static_cast<std::size_t>(set_of_class[cls])];
+const YR_RULES* Rules::Impl::ForRoute(int r) const {
+  ClassSet& set = *sets[static_cast<std::size_t>(set_of_route[r])];
   std::call_once(set.once, [&] { set.compiled = CompileSelection(set.selected, set.non_pe); });
   return set.compiled ? set.compiled.get() : rules.get();
 }
@@ -316,7 +316,7 @@ bool Rules::NeedsMd5() const { return impl_->needs_md5; }
 bool Rules::routing() const { return impl_->routing; }
 std::size_t Rules::RulesInClass(int cls) const {
   if (!impl_->routing || cls < 0 || cls >= kRouteClasses) return impl_->count;
-  return impl_->sets[static_cast<std::size_t>(impl_->set_of_class[cls])]->rules;
+  return impl_->sets[static_cast<std::size_t>(impl_->set_of_route[2 * cls])]->rules;
 }
 
 const char* RouteClassName(int cls) { return route::ClassName(cls); }
@@ -370,15 +370,15 @@ void Rules::Impl::Plan(const std::vector<Unit>& good, bool exact) {
   }
   impl.routing = !exact;
   if (!impl.routing) return;
-  for (int c = 0; c < kRouteClasses; ++c) {
+  for (int rt = 0; rt < route::kRouteCount; ++rt) {
     std::vector<char> sel(impl.members.size(), 0);
     for (std::size_t m = 0; m < impl.members.size(); ++m) {
       const Member& mem = impl.members[m];
       sel[m] = mem.rule == kWhole ||
-               ((impl.units[mem.unit].facts[mem.rule].classes >> c) & 1u) != 0;
+               ((impl.units[mem.unit].facts[mem.rule].routes >> rt) & 1u) != 0;
     }
     impl.Close(sel);
-    const bool non_pe = c != route::kPe;
+    const bool non_pe = rt / 2 != route::kPe;
     int found = -1;
     for (std::size_t s = 0; s < impl.sets.size(); ++s) {
       if (impl.sets[s]->selected == sel && impl.sets[s]->non_pe == non_pe)
@@ -392,7 +392,7 @@ void Rules::Impl::Plan(const std::vector<Unit>& good, bool exact) {
       found = static_cast<int>(impl.sets.size());
       impl.sets.push_back(std::move(set));
     }
-    impl.set_of_class[c] = found;
+    impl.set_of_route[rt] = found;
   }
 }
 
@@ -693,10 +693,12 @@ Status Scanner::Scan(const std::uint8_t* data, std::size_t n, const Externals& e
   const YR_RULES* set = ri.rules.get();
   int set_index = -1;
   if (ri.routing) {
-    report.route_class = route::ClassOf(data, data == nullptr ? 0 : n);
-    set = ri.ForClass(report.route_class);
-    set_index = ri.set_of_class[report.route_class];
+    int rt = route::RouteOf(data, data == nullptr ? 0 : n);
+    report.route_class = rt / 2;
+    set = ri.ForRoute(rt);
+    set_index = ri.set_of_route[rt];
     ++impl_->counters.files_by_class[report.route_class];
+    if (rt % 2) ++impl_->counters.large_files;
   } else {
     ++impl_->counters.exact;
   }
@@ -729,9 +731,10 @@ Result<std::vector<Match>> Scanner::Scan(const std::uint8_t* data, std::size_t n
   const Rules::Impl& ri = *impl_->rules->impl_;
   const YR_RULES* set = ri.rules.get();
   if (ri.routing) {
-    int cls = route::ClassOf(data, data == nullptr ? 0 : n);
-    set = ri.ForClass(cls);
-    ++impl_->counters.files_by_class[cls];
+    int rt = route::RouteOf(data, data == nullptr ? 0 : n);
+    set = ri.ForRoute(rt);
+    ++impl_->counters.files_by_class[rt / 2];
+    if (rt % 2) ++impl_->counters.large_files;
   } else {
     ++impl_->counters.exact;
   }

@@ -14,7 +14,8 @@
 // leading magic, it can possibly match; a file is scanned with the rules of
 // its class only (plus the rules they reference; a rule the analysis cannot
 // prove goes into every class), compiled lazily once per class without the
-// modules no rule of the class uses. The matches are exactly those of the
+// modules no rule of the class uses. Files of 1 MiB or more have their own
+// sets per class, without the rules a `filesize` bound excludes. The matches are exactly those of the
 // whole rule set: rules left out of a class cannot be true on its files.
 //
 // This stage sees bytes and strings only: callers read files and fill the
@@ -100,8 +101,8 @@ class Rules {
   bool NeedsMd5() const;
   // Whether files are routed by class (false in exact mode).
   bool routing() const;
-  // Rules in the set of a class (its rules and the rules they reference),
-  // for summaries; rule_count() in exact mode.
+  // Rules in the set of a class for files under 1 MiB (its rules and the
+  // rules they reference), for summaries; rule_count() in exact mode.
   std::size_t RulesInClass(int cls) const;
 
  private:
@@ -149,6 +150,7 @@ struct ScanReport {
 // Per-scanner counts for the summary (sum them over the workers).
 struct ScanCounters {
   std::uint64_t files_by_class[kRouteClasses] = {};  // routed scans per class
+  std::uint64_t large_files = 0;  // routed scans of 1 MiB or more (their own sets)
   std::uint64_t exact = 0;                           // scans with the whole set
   std::uint64_t timeouts = 0;                        // scans that hit the timeout
   std::uint64_t split_rescans = 0;                   // rescans of a rule subset after a timeout
