@@ -144,6 +144,8 @@ int Main(int argc, char** argv) {
       ->type_name("SIZE");
   scan->add_option("--threads", config.threads, "Worker threads (default: all cores)");
   scan->add_option("--yara-timeout", config.yara_timeout, "Seconds per file for YARA (default 30)");
+  scan->add_flag("--yara-exact", config.yara_exact,
+                 "Scan every file with the whole YARA rule set, as yara -r does (no routing by file class)");
   scan->add_option("--alert-score", config.thresholds.alert, "Score for an alert (default 80)");
   scan->add_option("--warning-score", config.thresholds.warning,
                    "Score for a warning (default 60)");

@@ -178,7 +178,9 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
     rule_sources.push_back({ind->source, ind->value});
   if (!rule_paths.empty() || !rule_sources.empty()) {
     yara::CompileStats cs;
-    auto rules = yara::Rules::Compile(rule_paths, rule_sources, cs);
+    yara::CompileOptions yo;
+    yo.exact = config.yara_exact;
+    auto rules = yara::Rules::Compile(rule_paths, rule_sources, cs, yo);
     if (!rules.ok()) return Status::Error("YARA rules: " + rules.status().message());
     engine->rules = *rules;
     if (!quiet)
@@ -223,8 +225,8 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
   if (engine->set.Has(ioc::Kind::kMd5)) engine->hash_algos |= hash::kMd5;
   if (engine->set.Has(ioc::Kind::kSha1)) engine->hash_algos |= hash::kSha1;
   if (engine->set.Has(ioc::Kind::kSha256)) engine->hash_algos |= hash::kSha256;
-  if (engine->rules)
-    engine->hash_algos |= hash::kMd5;  // the `md5` external of signature-base rules
+  // The `md5` external, only when a loaded rule's condition uses it.
+  if (engine->rules && engine->rules->NeedsMd5()) engine->hash_algos |= hash::kMd5;
 
   if (engine->set.size() == 0 && !engine->rules)
     return Status::Error("no indicators or rules loaded: nothing to scan for");

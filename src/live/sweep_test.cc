@@ -384,7 +384,7 @@ TEST(HostsFile, EntriesPointingC2DomainsOrAddresses) {
   EXPECT_EQ(c.findings[1].reasons.at(0).indicator, "198.51.100.7");
   // Regression (issue 11): a hosts file over 16 MiB was cut silently. An entry
   // after 20 MiB of comments (and one absurdly long line) is found, with its line.
-  std::string big = t.path + "/hosts.big";
+  std::string big = t.path() + "/hosts.big";
   {
     std::ofstream out(big);
     std::string comment = "# " + std::string(1000, 'c') + "\n";
