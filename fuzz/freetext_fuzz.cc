@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "trawl/ioc/freetext.h"
+#include "trawl/ioc/inet.h"
 #include "trawl/ioc/loader.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

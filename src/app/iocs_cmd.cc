@@ -123,9 +123,10 @@ int RunCheck(const IocsOptions& o) {
   if (!filename_inds.empty()) {
     match::BuildStats bs;
     auto m = match::FilenameMatcher::Build(filename_inds, bs);
-    std::printf("filename regexes: %zu compiled (%zu with the PCRE2 fallback), %zu failed, %zu "
-                "false-positive regexes failed\n",
-                bs.vectorscan + bs.fallback, bs.fallback, bs.failed, bs.fp_failed);
+    std::printf(
+        "filename regexes: %zu compiled (%zu with the PCRE2 fallback), %zu failed, %zu "
+        "false-positive regexes failed\n",
+        bs.vectorscan + bs.fallback, bs.fallback, bs.failed, bs.fp_failed);
     for (const ioc::Problem& p : bs.problems) {
       bool fallback = p.message.rfind("compiled with PCRE2", 0) == 0;
       std::printf("  %s: %s%s\n", EscapeControl(p.where).c_str(), fallback ? "note: " : "",

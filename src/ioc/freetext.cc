@@ -77,9 +77,9 @@ long DecodeBefore(std::string_view s, std::size_t end, std::size_t& len) {
 // an indicator token never touches one ("müller.de" holds no "ller.de").
 bool IsWordCodePoint(long cp) {
   if (cp < 0x80) return false;
-  if (cp < 0) return true;  // invalid bytes: not a boundary we trust
-  if (cp >= 0xA0 && cp <= 0xBF) return false;    // Latin-1 punctuation, NBSP
-  if (cp == 0xD7 || cp == 0xF7) return false;    // × ÷
+  if (cp < 0) return true;                         // invalid bytes: not a boundary we trust
+  if (cp >= 0xA0 && cp <= 0xBF) return false;      // Latin-1 punctuation, NBSP
+  if (cp == 0xD7 || cp == 0xF7) return false;      // × ÷
   if (cp >= 0x2000 && cp <= 0x2BFF) return false;  // punctuation, arrows, shapes, bullets
   if (cp >= 0x3000 && cp <= 0x303F) return false;  // CJK punctuation
   if (cp >= 0xFE00 && cp <= 0xFE0F) return false;  // variation selectors
@@ -122,13 +122,13 @@ struct Entity {
   long cp;
 };
 constexpr Entity kEntities[] = {
-    {"amp", '&'},      {"lt", '<'},       {"gt", '>'},       {"quot", '"'},     {"apos", '\''},
+    {"amp", '&'},      {"lt", '<'},        {"gt", '>'},       {"quot", '"'},     {"apos", '\''},
     {"nbsp", 0xA0},    {"hellip", 0x2026}, {"ndash", 0x2013}, {"mdash", 0x2014}, {"bull", 0x2022},
-    {"lsquo", 0x2018}, {"rsquo", 0x2019}, {"ldquo", 0x201C}, {"rdquo", 0x201D}, {"laquo", 0xAB},
-    {"raquo", 0xBB},   {"sbquo", 0x201A}, {"bdquo", 0x201E}, {"middot", 0xB7},  {"period", '.'},
-    {"colon", ':'},    {"sol", '/'},      {"lsqb", '['},     {"rsqb", ']'},     {"lpar", '('},
-    {"rpar", ')'},     {"commat", '@'},   {"auml", 0xE4},    {"ouml", 0xF6},    {"uuml", 0xFC},
-    {"Auml", 0xC4},    {"Ouml", 0xD6},    {"Uuml", 0xDC},    {"szlig", 0xDF},   {"shy", -2},
+    {"lsquo", 0x2018}, {"rsquo", 0x2019},  {"ldquo", 0x201C}, {"rdquo", 0x201D}, {"laquo", 0xAB},
+    {"raquo", 0xBB},   {"sbquo", 0x201A},  {"bdquo", 0x201E}, {"middot", 0xB7},  {"period", '.'},
+    {"colon", ':'},    {"sol", '/'},       {"lsqb", '['},     {"rsqb", ']'},     {"lpar", '('},
+    {"rpar", ')'},     {"commat", '@'},    {"auml", 0xE4},    {"ouml", 0xF6},    {"uuml", 0xFC},
+    {"Auml", 0xC4},    {"Ouml", 0xD6},     {"Uuml", 0xDC},    {"szlig", 0xDF},   {"shy", -2},
     {"zwsp", -2},
 };
 
@@ -144,7 +144,7 @@ std::size_t DecodeEntity(std::string_view s, std::size_t i, std::string& out) {
     if (digits.empty() || digits.size() > 7) return 0;
     long v = 0;
     for (char c : digits) {
-      int d = IsDigit(c)                 ? c - '0'
+      int d = IsDigit(c)                    ? c - '0'
               : hex && c >= 'a' && c <= 'f' ? c - 'a' + 10
               : hex && c >= 'A' && c <= 'F' ? c - 'A' + 10
                                             : -1;
@@ -168,10 +168,11 @@ std::size_t DecodeEntity(std::string_view s, std::size_t i, std::string& out) {
 
 bool IsBlockTag(std::string_view name) {
   static const std::unordered_set<std::string_view> kBlock = {
-      "p",     "div",   "br",      "li",     "ul",      "ol",     "tr",      "table",  "pre",
-      "h1",    "h2",    "h3",      "h4",     "h5",      "h6",     "hr",      "dt",     "dd",
-      "dl",    "title", "section", "article", "header", "footer", "blockquote", "tbody", "thead",
-      "figure", "figcaption", "main", "nav", "aside", "form", "caption", "body", "head", "html"};
+      "p",          "div",     "br",    "li",     "ul",         "ol",      "tr",     "table",
+      "pre",        "h1",      "h2",    "h3",     "h4",         "h5",      "h6",     "hr",
+      "dt",         "dd",      "dl",    "title",  "section",    "article", "header", "footer",
+      "blockquote", "tbody",   "thead", "figure", "figcaption", "main",    "nav",    "aside",
+      "form",       "caption", "body",  "head",   "html"};
   return kBlock.count(name) > 0;
 }
 
@@ -264,6 +265,7 @@ std::vector<Line> HtmlLines(std::string_view s) {
         k = s.find('<', k);
         if (k == std::string_view::npos) break;
         if (StartsNoCase(s.substr(k), close)) break;
+        if (name == "head" && StartsNoCase(s.substr(k), "<body")) break;  // no </head>
         ++k;
       }
       if (k == std::string_view::npos) k = s.size();
@@ -300,10 +302,9 @@ bool IsHeaderLine(std::string_view line) {
 }
 
 bool StartsMail(std::string_view first) {
-  for (std::string_view h :
-       {"received:", "from:", "return-path:", "delivered-to:", "message-id:", "mime-version:",
-        "date:", "subject:", "to:", "x-", "content-type:", "dkim-signature:", "arc-",
-        "authentication-results:"})
+  for (std::string_view h : {"received:", "from:", "return-path:", "delivered-to:", "message-id:",
+                             "mime-version:", "date:", "subject:", "to:", "x-",
+                             "content-type:", "dkim-signature:", "arc-", "authentication-results:"})
     if (StartsNoCase(first, h)) return IsHeaderLine(first);
   return false;
 }
@@ -343,8 +344,23 @@ bool IsDelimiter(char c) {
   auto u = static_cast<unsigned char>(c);
   if (u <= 0x20 || u == 0x7F) return true;
   switch (c) {
-    case '|': case '`': case '"': case '\'': case '<': case '>': case '*': case ',': case ';':
-    case '(': case ')': case '[': case ']': case '{': case '}': case '\\': case '^':
+    case '|':
+    case '`':
+    case '"':
+    case '\'':
+    case '<':
+    case '>':
+    case '*':
+    case ',':
+    case ';':
+    case '(':
+    case ')':
+    case '[':
+    case ']':
+    case '{':
+    case '}':
+    case '\\':
+    case '^':
       return true;
     default:
       return false;
@@ -357,8 +373,14 @@ struct Token {
   bool defanged = false;
 };
 
-bool IsLeadTrim(char c) { return c == '.' || c == ':' || c == '-' || c == '_' || c == '~' || c == '=' || c == '/' || c == '!' || c == '?' || c == '&' || c == '#' || c == '+'; }
-bool IsTailTrim(char c) { return c == '.' || c == ':' || c == '-' || c == '_' || c == '~' || c == '=' || c == '!' || c == '?' || c == '&' || c == '#' || c == '+'; }
+bool IsLeadTrim(char c) {
+  return c == '.' || c == ':' || c == '-' || c == '_' || c == '~' || c == '=' || c == '/' ||
+         c == '!' || c == '?' || c == '&' || c == '#' || c == '+';
+}
+bool IsTailTrim(char c) {
+  return c == '.' || c == ':' || c == '-' || c == '_' || c == '~' || c == '=' || c == '!' ||
+         c == '?' || c == '&' || c == '#' || c == '+';
+}
 
 std::vector<Token> Tokenise(const Refanged& r) {
   std::vector<Token> out;
@@ -406,9 +428,9 @@ std::string WordBefore(std::string_view t, std::size_t at) {
 
 bool IsVersionWord(std::string_view w) {
   static const std::unordered_set<std::string_view> kWords = {
-      "version", "versions", "ver", "v", "build", "builds", "release", "releases", "update",
-      "updates", "patch", "firmware", "fixed", "affected", "version(s)", "versionen", "revision",
-      "rev", "release(s)"};
+      "version",    "versions",  "ver",      "v",     "build",     "builds", "release",
+      "releases",   "update",    "updates",  "patch", "firmware",  "fixed",  "affected",
+      "version(s)", "versionen", "revision", "rev",   "release(s)"};
   return kWords.count(w) > 0;
 }
 
@@ -421,8 +443,8 @@ bool IsCommitWord(std::string_view w) {
 // is a file name ("invoice.zip", "install.sh") unless the text defangs it.
 bool IsFileExtensionTld(std::string_view tld) {
   static const std::unordered_set<std::string_view> kExt = {
-      "zip", "mov", "sh", "py", "pl", "pm", "rs", "md", "so", "cc", "app", "ps", "ai",
-      "cab", "in", "am", "ml", "bz", "ko", "mp", "ts", "sys", "exe", "dll", "js", "php"};
+      "zip", "mov", "sh", "py", "pl", "pm", "rs", "md", "so",  "cc",  "app", "ps", "ai",
+      "cab", "in",  "am", "ml", "bz", "ko", "mp", "ts", "sys", "exe", "dll", "js", "php"};
   return kExt.count(tld) > 0;
 }
 
@@ -488,8 +510,8 @@ Candidate Classify(std::string_view tok, const std::string& word_before) {
   // URLs, with a scheme (anything before it on the token is not the URL).
   if (std::size_t sep = tok.find("://"); sep != std::string_view::npos) {
     std::size_t s0 = sep;
-    while (s0 > 0 && (IsAlnum(tok[s0 - 1]) || tok[s0 - 1] == '+' || tok[s0 - 1] == '-' ||
-                      tok[s0 - 1] == '.'))
+    while (s0 > 0 &&
+           (IsAlnum(tok[s0 - 1]) || tok[s0 - 1] == '+' || tok[s0 - 1] == '-' || tok[s0 - 1] == '.'))
       --s0;
     if (s0 == sep) return {};
     std::string_view url = tok.substr(s0);
@@ -575,9 +597,9 @@ Candidate Classify(std::string_view tok, const std::string& word_before) {
 
 bool IsTrimCodePoint(long cp) {
   return cp == 0x2022 || cp == 0x2013 || cp == 0x2014 || cp == 0xB7 || cp == 0x25AA ||
-         cp == 0x25BA || cp == 0x2192 || cp == 0xAB || cp == 0xBB || cp == 0x201E ||
-         cp == 0x201C || cp == 0x201D || cp == 0x2018 || cp == 0x2019 || cp == 0x2026 ||
-         cp == 0xA0 || cp == 0x25CF || cp == 0x2023 || cp == 0x2043 || cp == 0x25E6;
+         cp == 0x25BA || cp == 0x2192 || cp == 0xAB || cp == 0xBB || cp == 0x201E || cp == 0x201C ||
+         cp == 0x201D || cp == 0x2018 || cp == 0x2019 || cp == 0x2026 || cp == 0xA0 ||
+         cp == 0x25CF || cp == 0x2023 || cp == 0x2043 || cp == 0x25E6;
 }
 
 bool IsTrimAscii(char c) {
@@ -673,7 +695,8 @@ TextResult ExtractFreeText(std::string_view text, std::string_view file_name) {
     bool reference_kind = false;  // a live domain or URL may be a reference
   };
   std::vector<Pending> pending;
-  std::vector<std::string> url_paths;  // of every URL in the text, for commit ids
+  // Hex runs of hash length in the paths of the text's URLs (commit ids).
+  std::unordered_set<std::string> url_hex;
   std::string heading;
 
   for (const Line& line : lines) {
@@ -707,8 +730,15 @@ TextResult ExtractFreeText(std::string_view text, std::string_view file_name) {
     for (Token& tok : tokens) {
       Candidate c = Classify(tok.text, WordBefore(r.text, tok.begin));
       if (c.what == Candidate::What::kNothing) continue;
-      if (c.what == Candidate::What::kIndicator && c.ind.kind == Kind::kUrl)
-        url_paths.push_back(UrlPath(c.ind.value));
+      if (c.what == Candidate::What::kIndicator && c.ind.kind == Kind::kUrl) {
+        std::string path = UrlPath(c.ind.value);
+        for (std::size_t k = 0; k < path.size();) {
+          std::size_t e = k;
+          while (e < path.size() && IsHex(std::string_view(&path[e], 1))) ++e;
+          if (IsHashLength(e - k)) url_hex.insert(path.substr(k, e - k));
+          k = e == k ? k + 1 : e;
+        }
+      }
       found.emplace_back(std::move(tok), std::move(c));
     }
     bool any_indicator = std::any_of(found.begin(), found.end(), [](const auto& f) {
@@ -765,8 +795,8 @@ TextResult ExtractFreeText(std::string_view text, std::string_view file_name) {
   for (Pending& p : pending) {
     TextItem& it = p.item;
     if (it.taken && res.defanged && p.reference_kind && !p.defanged) {
-      std::string host = it.indicator.kind == Kind::kUrl ? UrlHost(it.indicator.value)
-                                                         : it.indicator.value;
+      std::string host =
+          it.indicator.kind == Kind::kUrl ? UrlHost(it.indicator.value) : it.indicator.value;
       bool named = std::any_of(defanged_hosts.begin(), defanged_hosts.end(),
                                [&](const std::string& h) { return HostUnder(host, h); });
       if (!named) {
@@ -775,13 +805,9 @@ TextResult ExtractFreeText(std::string_view text, std::string_view file_name) {
       }
     }
     // A hash that is part of a URL's path elsewhere in the text: a commit id.
-    if (it.taken && IsHashKind(it.indicator.kind)) {
-      for (const std::string& path : url_paths)
-        if (path.find(it.indicator.value) != std::string::npos) {
-          it.taken = false;
-          it.reason = "in the path of a URL of the text (a commit id?), not a file hash";
-          break;
-        }
+    if (it.taken && IsHashKind(it.indicator.kind) && url_hex.count(it.indicator.value)) {
+      it.taken = false;
+      it.reason = "in the path of a URL of the text (a commit id?), not a file hash";
     }
     if (!it.taken && !it.problem) {  // each reason once per token text
       if (!left_seen.insert({ToLowerAscii(it.text), it.reason}).second) continue;

@@ -44,7 +44,8 @@ struct Loaded {
 Loaded Load(std::string_view text, const std::string& name) {
   Loaded l;
   l.stats = LoadText(text, Format::kPlain, name, l.set);
-  for (const Indicator& i : l.set.all()) l.taken.insert(std::string(KindName(i.kind)) + " " + i.value);
+  for (const Indicator& i : l.set.all())
+    l.taken.insert(std::string(KindName(i.kind)) + " " + i.value);
   return l;
 }
 
@@ -65,7 +66,8 @@ TEST(FreeText, HeiseStyleGermanBullets) {
       "SHA-1-Hashes b\xC3\xB6sartiger Files:\n"
       "\xE2\x80\xA2 bf939c9c261d27ee7bb92325cc588624fca75429 | ffmpeg.dll\n"
       "\xE2\x80\xA2 20d554a80d759c50d6537dd7097fed84dd258b3e | d3dcompiler_47.dll\n"
-      "Admins sollten 3CXDesktopApp-18.12.416.msi und update.exe pr\xC3\xBC" "fen.\n";
+      "Admins sollten 3CXDesktopApp-18.12.416.msi und update.exe pr\xC3\xBC"
+      "fen.\n";
   Loaded l = Load(text, "heise.txt");
   std::set<std::string> want = {
       "domain akamaicontainer.com",
@@ -101,9 +103,12 @@ TEST(FreeText, VendorProseDefanged) {
       "The loader (stealer.bin) beacons to hxxps://update-check[.]net/api/v2/ping and to "
       "203.0.113[.]45:8443.\n"
       "It was built with Visual Studio 2019, version 16.11.2.0, and drops ffmpeg.dll.\n"
-      "A second stage, SHA-256 " + sha256 + ", is fetched from cdn-files[.]org.\n"
-      "The fix landed in commit " + commit +
-      " (see https://github.com/example/project/commit/" + commit + ").\n"
+      "A second stage, SHA-256 " +
+      sha256 +
+      ", is fetched from cdn-files[.]org.\n"
+      "The fix landed in commit " +
+      commit + " (see https://github.com/example/project/commit/" + commit +
+      ").\n"
       "Contact research[@]example-security.com with questions.\n";
   Loaded l = Load(text, "brief.txt");
   std::set<std::string> want = {
@@ -251,15 +256,27 @@ TEST(FreeText, LiveHostNamedDefangedElsewhereIsTaken) {
   EXPECT_TRUE(l.LeftWith("vendor-blog.net", "likely a reference"));
 }
 
+TEST(FreeText, HashInAUrlPathIsNoFileHash) {
+  const std::string id = "89abcdef0123456789abcdef0123456789abcdef";
+  Loaded l = Load("Patched by " + id + " (https://git.project-forge.org/repo/c/" + id +
+                      ") and the dropper 44d88612fea8a8f36de82e1278abb02f.\n",
+                  "fix.txt");
+  std::set<std::string> want = {"url https://git.project-forge.org/repo/c/" + id,
+                                "md5 44d88612fea8a8f36de82e1278abb02f"};
+  EXPECT_EQ(l.taken, want) << l.NotesText();
+  EXPECT_TRUE(l.LeftWith(id, "in the path of a URL")) << l.NotesText();
+}
+
 TEST(FreeText, NonAsciiWordsHoldNoDomains) {
-  Loaded l = Load("Die Firma m\xC3\xBCller.de meldet den Vorfall an cert-bund.de heute.\n", "x.txt");
+  Loaded l =
+      Load("Die Firma m\xC3\xBCller.de meldet den Vorfall an cert-bund.de heute.\n", "x.txt");
   std::set<std::string> want = {"domain cert-bund.de"};
   EXPECT_EQ(l.taken, want) << l.NotesText();
 }
 
 TEST(FreeText, BadTextIsAProblemWithItsLine) {
-  Loaded l = Load(std::string("The host is evil-one[.]com\nbad \xC3( bytes evil-two[.]com\n"),
-                  "bad.txt");
+  Loaded l =
+      Load(std::string("The host is evil-one[.]com\nbad \xC3( bytes evil-two[.]com\n"), "bad.txt");
   EXPECT_EQ(l.taken, (std::set<std::string>{"domain evil-one.com"}));
   ASSERT_EQ(l.stats.problems.size(), 1u) << ProblemsText(l.stats);
   EXPECT_EQ(l.stats.problems[0].where, "bad.txt:2");
@@ -281,9 +298,15 @@ TEST(FreeText, EveryDefangForm) {
       {"evil{dot}com", "domain evil.com"},
       {"evil dot com", "domain evil.com"},
       {"evil\\.com", "domain evil.com"},
-      {"evil\xEF\xBC\x8E" "com", "domain evil.com"},
-      {"evil\xE3\x80\x82" "com", "domain evil.com"},
-      {"evil\xEF\xBD\xA1" "com", "domain evil.com"},
+      {"evil\xEF\xBC\x8E"
+       "com",
+       "domain evil.com"},
+      {"evil\xE3\x80\x82"
+       "com",
+       "domain evil.com"},
+      {"evil\xEF\xBD\xA1"
+       "com",
+       "domain evil.com"},
       {"hxxp://evil.com/a", "url http://evil.com/a"},
       {"hxxps://evil.com/a", "url https://evil.com/a"},
       {"hXXps://evil.com/a", "url https://evil.com/a"},
@@ -317,22 +340,40 @@ TEST(RefangText, TableAndFlags) {
     const char* out;
   };
   const Row rows[] = {
-      {"a[.]b", false, "a.b"},           {"a(.)b", false, "a.b"},
-      {"a{.}b", false, "a.b"},           {"a[DoT]b", false, "a.b"},
-      {"a(dot)b", false, "a.b"},         {"a{dot}b", false, "a.b"},
-      {"a[:]b", false, "a:b"},           {"a(:)b", false, "a:b"},
-      {"h[://]x", false, "h://x"},       {"h[:/]x", false, "h://x"},
-      {"a[/]b", false, "a/b"},           {"u[@]h", false, "u@h"},
-      {"u(@)h", false, "u@h"},           {"u[at]h", false, "u@h"},
-      {"u(at)h", false, "u@h"},          {"u{at}h", false, "u@h"},
-      {"hxxp://x", false, "http://x"},   {"HXXPS://x", false, "https://x"},
-      {"hxtp://x", false, "http://x"},   {"hxtps://x", false, "https://x"},
-      {"hxxxp://x", false, "http://x"},  {"hxxxps://x", false, "https://x"},
-      {"fxp://x", false, "ftp://x"},     {"ahxxp://x", false, "ahxxp://x"},
-      {"a dot b", false, "a dot b"},     {"a dot b", true, "a.b"},
-      {"a\\.b", false, "a\\.b"},         {"a\\.b", true, "a.b"},
-      {"a\xEF\xBC\x8E" "b", true, "a.b"}, {"https:// x", true, "https://x"},
-      {"https:// x", false, "https:// x"}, {"end. dot ", true, "end. dot "},
+      {"a[.]b", false, "a.b"},
+      {"a(.)b", false, "a.b"},
+      {"a{.}b", false, "a.b"},
+      {"a[DoT]b", false, "a.b"},
+      {"a(dot)b", false, "a.b"},
+      {"a{dot}b", false, "a.b"},
+      {"a[:]b", false, "a:b"},
+      {"a(:)b", false, "a:b"},
+      {"h[://]x", false, "h://x"},
+      {"h[:/]x", false, "h://x"},
+      {"a[/]b", false, "a/b"},
+      {"u[@]h", false, "u@h"},
+      {"u(@)h", false, "u@h"},
+      {"u[at]h", false, "u@h"},
+      {"u(at)h", false, "u@h"},
+      {"u{at}h", false, "u@h"},
+      {"hxxp://x", false, "http://x"},
+      {"HXXPS://x", false, "https://x"},
+      {"hxtp://x", false, "http://x"},
+      {"hxtps://x", false, "https://x"},
+      {"hxxxp://x", false, "http://x"},
+      {"hxxxps://x", false, "https://x"},
+      {"fxp://x", false, "ftp://x"},
+      {"ahxxp://x", false, "ahxxp://x"},
+      {"a dot b", false, "a dot b"},
+      {"a dot b", true, "a.b"},
+      {"a\\.b", false, "a\\.b"},
+      {"a\\.b", true, "a.b"},
+      {"a\xEF\xBC\x8E"
+       "b",
+       true, "a.b"},
+      {"https:// x", true, "https://x"},
+      {"https:// x", false, "https:// x"},
+      {"end. dot ", true, "end. dot "},
   };
   for (const Row& r : rows) {
     Refanged got = RefangText(r.in, r.free_text);
@@ -352,9 +393,9 @@ TEST(IndicatorList, OneValueALineKeepsTheListRules) {
   EXPECT_FALSE(IsIndicatorList("\n# only a comment\n"));
   // A bare scheme-less URL line (the form advisories use) loads as the URL.
   IndicatorSet set;
-  LoadStats st = LoadText(
-      "github.com/IconStorages/images\nhttps://github.com/IconStorages/images\n", Format::kPlain,
-      "list.txt", set);
+  LoadStats st =
+      LoadText("github.com/IconStorages/images\nhttps://github.com/IconStorages/images\n",
+               Format::kPlain, "list.txt", set);
   EXPECT_TRUE(st.problems.empty()) << ProblemsText(st);
   ASSERT_EQ(set.size(), 1u);
   EXPECT_EQ(set.all()[0].kind, Kind::kUrl);

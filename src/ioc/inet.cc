@@ -10,9 +10,7 @@ namespace trawl::ioc {
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsAlnum(char c) {
-  return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+bool IsAlnum(char c) { return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool EqNoCase(std::string_view s, std::size_t pos, std::string_view lower) {
@@ -167,9 +165,9 @@ Refanged RefangText(std::string_view s, bool free_text) {
       } else if (before && s[i] == '\\' && i + 1 < s.size() && s[i + 1] == '.' &&
                  host_after(i + 2)) {
         len = 2, to = ".";
-      } else if (before && (s.compare(i, 3, "\xEF\xBC\x8E") == 0 ||
-                            s.compare(i, 3, "\xE3\x80\x82") == 0 ||
-                            s.compare(i, 3, "\xEF\xBD\xA1") == 0) &&
+      } else if (before &&
+                 (s.compare(i, 3, "\xEF\xBC\x8E") == 0 || s.compare(i, 3, "\xE3\x80\x82") == 0 ||
+                  s.compare(i, 3, "\xEF\xBD\xA1") == 0) &&
                  host_after(i + 3)) {
         len = 3, to = ".";
       } else if (s.compare(i, 4, ":// ") == 0 && i > 0 && IsAlnum(s[i - 1])) {

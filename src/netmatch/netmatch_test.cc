@@ -2,11 +2,11 @@
 
 #include <gtest/gtest.h>
 
-#include "trawl/ioc/loader.h"
-
 #include <set>
 #include <string>
 #include <vector>
+
+#include "trawl/ioc/loader.h"
 
 namespace trawl::netmatch {
 namespace {
@@ -238,8 +238,8 @@ TEST(NetMatcher, KeywordBytes) {
 // one-per-line list and inside an advisory's text, is the same URL indicator
 // and matches a browser visit and a log line of raw.githubusercontent.com.
 TEST(SchemeLessUrl, MatchesRawGithubusercontentInLogsAndVisits) {
-  for (const char* text : {"github.com/OwnerX/repo-y\n",
-                           "Repository: \xE2\x80\xA2 github[.]com/OwnerX/repo-y\n"}) {
+  for (const char* text :
+       {"github.com/OwnerX/repo-y\n", "Repository: \xE2\x80\xA2 github[.]com/OwnerX/repo-y\n"}) {
     ioc::IndicatorSet set;
     ioc::LoadStats st = ioc::LoadText(text, ioc::Format::kPlain, "feed.txt", set);
     ASSERT_EQ(set.size(), 1u) << text;
@@ -250,9 +250,10 @@ TEST(SchemeLessUrl, MatchesRawGithubusercontentInLogsAndVisits) {
     auto scratch = m->MakeScratch();
     ASSERT_TRUE(scratch.ok());
     std::vector<Hit> hits;
-    ASSERT_TRUE(m->Scan("10:00 GET https://raw.githubusercontent.com/OwnerX/repo-y/main/a.ico 200\n",
-                        **scratch, hits)
-                    .ok());
+    ASSERT_TRUE(
+        m->Scan("10:00 GET https://raw.githubusercontent.com/OwnerX/repo-y/main/a.ico 200\n",
+                **scratch, hits)
+            .ok());
     ASSERT_EQ(hits.size(), 1u) << text;
     EXPECT_EQ(hits[0].matched, "https://raw.githubusercontent.com/OwnerX/repo-y/main/a.ico");
     EXPECT_NE(m->MatchUrl("https://raw.githubusercontent.com/ownerx/REPO-Y/main/b.ico"), nullptr);

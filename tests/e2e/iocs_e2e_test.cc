@@ -309,18 +309,18 @@ class FreeTextE2E : public ::testing::Test {
 };
 
 TEST_F(FreeTextE2E, ExtractAndCheckAnAdvisory) {
-  std::string adv = dir_.Write(
-      "advisory.txt",
-      "Quelle: https://www.heise.de/news/3cx.html\n"
-      "C2-Domains:\n"
-      "\xE2\x80\xA2 akamaicontainer[.]com\n"
-      "\xE2\x80\xA2 github[.]com/IconStorages/images\n"
-      "\xE2\x80\xA2 bf939c9c261d27ee7bb92325cc588624fca75429 | ffmpeg.dll\n");
+  std::string adv =
+      dir_.Write("advisory.txt",
+                 "Quelle: https://www.heise.de/news/3cx.html\n"
+                 "C2-Domains:\n"
+                 "\xE2\x80\xA2 akamaicontainer[.]com\n"
+                 "\xE2\x80\xA2 github[.]com/IconStorages/images\n"
+                 "\xE2\x80\xA2 bf939c9c261d27ee7bb92325cc588624fca75429 | ffmpeg.dll\n");
   Cmd c = RunCmd({"iocs", "extract", adv}, home_);
   EXPECT_EQ(c.exit_code, 0) << c.out << c.err;
-  EXPECT_NE(c.out.find("taken\tdomain\takamaicontainer.com\tC2-Domains (advisory.txt)\t" + adv +
-                       ":3"),
-            std::string::npos)
+  EXPECT_NE(
+      c.out.find("taken\tdomain\takamaicontainer.com\tC2-Domains (advisory.txt)\t" + adv + ":3"),
+      std::string::npos)
       << c.out;
   EXPECT_NE(c.out.find("taken\turl\thttps://github.com/IconStorages/images\t"), std::string::npos)
       << c.out;

@@ -56,8 +56,8 @@ struct TextItem {
 };
 
 struct TextResult {
-  bool list = false;      // read as a one-indicator-per-line list (the loader's list rules)
-  bool defanged = false;  // the text defangs at least one indicator
+  bool list = false;            // read as a one-indicator-per-line list (the loader's list rules)
+  bool defanged = false;        // the text defangs at least one indicator
   std::vector<TextItem> items;  // in line order
 };
 
