@@ -242,9 +242,11 @@ std::vector<Line> HtmlLines(std::string_view s) {
       ++i;
       continue;
     }
-    // The end of the tag, skipping quoted attribute values.
+    // The end of the tag, skipping quoted attribute values; an unclosed
+    // quote must not swallow the page, so past 4 KiB the first '>' ends it.
+    const std::size_t name_end = j, limit = std::min(s.size(), j + 4096);
     char quote = 0;
-    while (j < s.size()) {
+    while (j < limit) {
       char d = s[j];
       if (quote) {
         if (d == quote) quote = 0;
@@ -254,6 +256,10 @@ std::vector<Line> HtmlLines(std::string_view s) {
         break;
       }
       ++j;
+    }
+    if (j >= limit) {
+      std::size_t gt = s.find('>', name_end);
+      j = gt == std::string_view::npos ? s.size() : gt;
     }
     std::size_t tag_end = j < s.size() ? j + 1 : s.size();
     count_lines(i, tag_end);
@@ -729,6 +735,12 @@ TextResult ExtractFreeText(std::string_view text, std::string_view file_name) {
     std::vector<std::pair<Token, Candidate>> found;
     for (Token& tok : tokens) {
       Candidate c = Classify(tok.text, WordBefore(r.text, tok.begin));
+      // "bf939c9c…" / "bf939c9c...": a hash cut short for print matches nothing.
+      if (c.what == Candidate::What::kNothing && tok.text.size() >= 8 && tok.text.size() < 64 &&
+          IsHex(tok.text) &&
+          (r.text.compare(tok.end, 3, "\xE2\x80\xA6") == 0 ||
+           r.text.compare(tok.end, 3, "...") == 0))
+        c = Left("a truncated hash (cut short for print): give the whole hash");
       if (c.what == Candidate::What::kNothing) continue;
       if (c.what == Candidate::What::kIndicator && c.ind.kind == Kind::kUrl) {
         std::string path = UrlPath(c.ind.value);

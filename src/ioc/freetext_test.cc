@@ -267,6 +267,24 @@ TEST(FreeText, HashInAUrlPathIsNoFileHash) {
   EXPECT_TRUE(l.LeftWith(id, "in the path of a URL")) << l.NotesText();
 }
 
+TEST(FreeText, TruncatedHashesAreLeftWithAReason) {
+  Loaded l = Load(
+      "SHA-1:\n\xE2\x80\xA2 bf939c9c\xE2\x80\xA6 | ffmpeg.dll\n\xE2\x80\xA2 20d554a8... | x.dll\n",
+      "short.txt");
+  EXPECT_TRUE(l.taken.empty()) << l.NotesText();
+  EXPECT_TRUE(l.LeftWith("bf939c9c", "a truncated hash")) << l.NotesText();
+  EXPECT_TRUE(l.LeftWith("20d554a8", "a truncated hash")) << l.NotesText();
+}
+
+TEST(FreeText, HtmlUnclosedQuoteDoesNotSwallowThePage) {
+  Loaded l = Load(
+      "<html><body><p><a href=\"broken>evil-one[.]com</a></p>\n"
+      "<ul><li>evil-two[.]com</li></ul></body></html>\n",
+      "broken.html");
+  std::set<std::string> want = {"domain evil-one.com", "domain evil-two.com"};
+  EXPECT_EQ(l.taken, want) << l.NotesText();
+}
+
 TEST(FreeText, NonAsciiWordsHoldNoDomains) {
   Loaded l =
       Load("Die Firma m\xC3\xBCller.de meldet den Vorfall an cert-bund.de heute.\n", "x.txt");
