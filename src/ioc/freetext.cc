@@ -481,12 +481,6 @@ std::string UrlPath(std::string_view url) {
   return p == std::string_view::npos ? std::string() : ToLowerAscii(rest.substr(p));
 }
 
-bool HostUnder(std::string_view host, std::string_view domain) {
-  if (host.size() < domain.size() || host.substr(host.size() - domain.size()) != domain)
-    return false;
-  return host.size() == domain.size() || host[host.size() - domain.size() - 1] == '.';
-}
-
 // What a token is: an indicator candidate, a note, or nothing.
 struct Candidate {
   enum class What { kNothing, kIndicator, kLeft } what = What::kNothing;
@@ -795,13 +789,14 @@ TextResult ExtractFreeText(std::string_view text, std::string_view file_name) {
 
   // A text that defangs its indicators: its live domains and URLs are references,
   // unless they name a host the text defangs elsewhere.
-  std::vector<std::string> defanged_hosts;
+  std::unordered_set<std::string> defanged_hosts;
   for (const Pending& p : pending) {
-    if (!p.item.taken || !p.defanged) continue;
-    res.defanged = true;
+    if (!p.defanged || p.item.problem) continue;
+    res.defanged = true;  // a defanged e-mail address counts too
+    if (!p.item.taken) continue;
     Kind k = p.item.indicator.kind;
-    if (k == Kind::kDomain) defanged_hosts.push_back(p.item.indicator.value);
-    if (k == Kind::kUrl) defanged_hosts.push_back(UrlHost(p.item.indicator.value));
+    if (k == Kind::kDomain) defanged_hosts.insert(p.item.indicator.value);
+    if (k == Kind::kUrl) defanged_hosts.insert(UrlHost(p.item.indicator.value));
   }
   std::set<std::pair<std::string, std::string>> left_seen;
   for (Pending& p : pending) {
@@ -809,8 +804,13 @@ TextResult ExtractFreeText(std::string_view text, std::string_view file_name) {
     if (it.taken && res.defanged && p.reference_kind && !p.defanged) {
       std::string host =
           it.indicator.kind == Kind::kUrl ? UrlHost(it.indicator.value) : it.indicator.value;
-      bool named = std::any_of(defanged_hosts.begin(), defanged_hosts.end(),
-                               [&](const std::string& h) { return HostUnder(host, h); });
+      // The host or one of its parents is a defanged indicator's host.
+      bool named = false;
+      for (std::string_view h = host; !h.empty() && !named;) {
+        named = defanged_hosts.count(std::string(h)) > 0;
+        std::size_t dot = h.find('.');
+        h = dot == std::string_view::npos ? std::string_view() : h.substr(dot + 1);
+      }
       if (!named) {
         it.taken = false;
         it.reason = "not taken: not defanged, likely a reference";
