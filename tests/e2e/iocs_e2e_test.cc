@@ -347,6 +347,27 @@ TEST_F(FreeTextE2E, ExtractAndCheckAnAdvisory) {
   EXPECT_NE(c.err.find("taken\tdomain\takamaicontainer.com"), std::string::npos) << c.err;
 }
 
+// The advisory feeds a sweep: the scheme-less GitHub repository matches its
+// raw.githubusercontent.com downloads in a log, and the advisory's own (live)
+// reference link is no indicator.
+TEST_F(FreeTextE2E, AdvisoryFeedsTheLogSweep) {
+  std::string adv = dir_.Write("advisory.txt",
+                               "Read the write-up at https://vendor-blog-e2e.net/post first.\n"
+                               "Repository:\n"
+                               "\xE2\x80\xA2 github[.]com/OwnerQ/repo-q\n");
+  std::string tree = dir_.path() + "/tree";
+  dir_.Write(
+      "tree/proxy/access.log",
+      "2023-03-30T10:00:01Z GET https://raw.githubusercontent.com/OwnerQ/repo-q/main/a.ico\n"
+      "2023-03-30T10:00:02Z GET https://vendor-blog-e2e.net/post\n"
+      "2023-03-30T10:00:03Z GET https://raw.githubusercontent.com/OwnerQ/other/main/a.ico\n");
+  RunResult r = RunTrawl({"scan", tree, "--no-builtin", "--no-packs", "--iocs", adv});
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  std::set<uint64_t> lines;
+  for (const auto& f : r.Of("finding")) lines.insert(f["line"].get<uint64_t>());
+  EXPECT_EQ(lines, (std::set<uint64_t>{1})) << r.out;
+}
+
 TEST_F(FreeTextE2E, CheckIsStrict) {
   // A filename regex neither engine compiles.
   std::string fn = dir_.Write("a/filename-iocs.txt", "([;70\n");
