@@ -9,6 +9,7 @@ BUILD_PKGS=(
   libyara-dev libvectorscan-dev libssl-dev libarchive-dev libsqlite3-dev
   libsystemd-dev libgtest-dev libgmock-dev libcli11-dev libfmt-dev libtbb-dev
   nlohmann-json3-dev libplist-dev libpcre2-dev
+  libyaml-cpp-dev  # Sigma rules and the logsource mapping are YAML (src/sigma)
 )
 # Tools the tests use as oracles or peers; also the benchmarks' peers.
 TEST_PKGS=(
