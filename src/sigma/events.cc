@@ -424,6 +424,34 @@ bool JsonObjectEvent(std::string_view text, EventBuilder& b, std::string* error)
 TextStats ParseJsonEvents(std::string_view text, EventBuilder& b, const EventFn& fn,
                           const ProblemFn& problem) {
   TextStats st;
+  // JSON Lines when the first line is one whole object: then a broken line
+  // costs only itself.
+  {
+    std::size_t first = text.find_first_not_of(" \t\r\n");
+    std::size_t nl = first == std::string_view::npos ? first : text.find('\n', first);
+    if (first != std::string_view::npos && text[first] == '{' && nl != std::string_view::npos &&
+        json::accept(text.substr(first, nl - first))) {
+      std::uint64_t line = 0;
+      std::size_t pos = 0;
+      while (pos < text.size()) {
+        std::size_t e = text.find('\n', pos);
+        if (e == std::string_view::npos) e = text.size();
+        std::string_view l = text.substr(pos, e - pos);
+        ++line;
+        pos = e + 1;
+        if (l.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+        std::string err;
+        if (JsonObjectEvent(l, b, &err)) {
+          st.events++;
+          fn(b.event());
+        } else {
+          st.bad++;
+          problem("line " + std::to_string(line), err);
+        }
+      }
+      return st;
+    }
+  }
   int depth = 0, base = 0;
   bool in_str = false, esc = false;
   std::size_t start = std::string_view::npos;

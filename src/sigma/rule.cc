@@ -71,6 +71,14 @@ bool CompileFieldCond(const std::string& key, const YAML::Node& val, const Compi
     }
   }
   fc.all = std::find(mods.begin(), mods.end(), "all") != mods.end();
+  // Keyword (field-less) values match anywhere in a value, as the full-text
+  // searches of SIEM backends (and Hayabusa, Chainsaw) do.
+  if (fc.field.empty()) {
+    bool placed = false;
+    for (const auto& m : mods)
+      placed = placed || m == "contains" || m == "startswith" || m == "endswith" || m == "re";
+    if (!placed) mods.push_back("contains");
+  }
   std::vector<ValueIn> values;
   if (!ReadValues(val, values, err)) return false;
   if (!CompileValues(mods, values, opts, fc.values, err)) {
