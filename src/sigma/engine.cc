@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <unordered_map>
 
+#include "correlation.h"
 #include "eval.h"
 #include "rule.h"
 
@@ -89,6 +90,11 @@ struct Engine::Impl {
   std::vector<Variant> variants;
   std::unordered_map<std::string, Channel> channels;
   std::vector<std::uint32_t> tagged;
+  std::vector<std::unique_ptr<detail::CorrelationRule>> corrs;
+  // Base rule -> (correlation index, position in its rules list).
+  std::unordered_map<const detail::CompiledRule*, std::vector<std::pair<std::uint32_t, std::uint32_t>>>
+      feeds;
+  std::set<const detail::CompiledRule*> hidden;  // bases of non-generating correlations
   hs_database_t* db = nullptr;
   std::size_t literal_count = 0;
   bool finished = false;
@@ -108,9 +114,34 @@ struct Engine::Impl {
     report.issues.push_back({path, line, id, title, reason, detail});
   }
 
+  void AddCorrelation(const YAML::Node& doc, const std::string& name, int line) {
+    auto c = std::make_unique<detail::CorrelationRule>();
+    detail::CompileError err;
+    bool ok = false;
+    try {
+      ok = detail::CompileCorrelation(doc, name, line, *c, err);
+    } catch (const std::exception& ex) {
+      err = {"bad-yaml-structure", ex.what()};
+    }
+    if (!ok) {
+      Issue(name, line, c->info.id, c->info.title, err.reason, err.detail);
+      return;
+    }
+    if (c->info.level < opts.min_level) {
+      Issue(name, line, c->info.id, c->info.title, "below-level",
+            std::string("level ") + RuleLevelName(c->info.level) + " is below --sigma-level");
+      return;
+    }
+    corrs.push_back(std::move(c));
+  }
+
   void AddDocument(const YAML::Node& doc, const std::string& name) {
     report.documents++;
     int line = doc.Mark().line + 1;
+    if (doc.IsMap() && doc["correlation"]) {
+      AddCorrelation(doc, name, line);
+      return;
+    }
     auto rule = std::make_unique<detail::CompiledRule>();
     detail::CompileError err;
     detail::CompileOptions copts;
@@ -298,6 +329,42 @@ Status Engine::AddPath(const std::string& path) {
 
 Status Engine::Finish() {
   Impl& m = *impl_;
+  // Correlations: resolve the rules they name (by id or name), in any file.
+  {
+    std::unordered_map<std::string, const detail::CompiledRule*> by_ref;
+    for (const auto& r : m.rules) {
+      if (!r->info.id.empty()) by_ref.emplace(r->info.id, r.get());
+      if (!r->info.name.empty()) by_ref.emplace(r->info.name, r.get());
+    }
+    std::vector<std::unique_ptr<detail::CorrelationRule>> kept;
+    for (auto& c : m.corrs) {
+      std::string missing;
+      for (const std::string& ref : c->refs) {
+        auto it = by_ref.find(ref);
+        if (it == by_ref.end()) {
+          missing = ref;
+          break;
+        }
+        c->bases.push_back(it->second);
+      }
+      if (!missing.empty()) {
+        m.Issue(c->info.path, c->info.line, c->info.id, c->info.title, "correlation-unresolved",
+                "names rule '" + missing + "', which is not loaded");
+        continue;
+      }
+      auto idx = static_cast<std::uint32_t>(kept.size());
+      for (std::uint32_t b = 0; b < c->bases.size(); ++b) {
+        m.feeds[c->bases[b]].push_back({idx, b});
+        if (!c->generate) m.hidden.insert(c->bases[b]);
+      }
+      m.report.loaded++;
+      m.report.per_logsource["correlation/" + c->info.correlation]++;
+      m.report.per_level[RuleLevelName(c->info.level)]++;
+      m.infos.push_back(&c->info);
+      kept.push_back(std::move(c));
+    }
+    m.corrs = std::move(kept);
+  }
   std::unordered_map<std::string, std::uint32_t> lit_ids;
   std::vector<std::string> lits;
   for (std::uint32_t i = 0; i < m.variants.size(); ++i) {
@@ -359,6 +426,8 @@ struct Engine::Scratch {
   std::vector<std::uint32_t> cands;
   std::string chan;
   std::vector<const detail::CompiledRule*> matched;
+  std::vector<detail::CorrelationState> corr;
+  Match corr_match;
   MatchStats stats;
   ~Scratch() {
     if (hs) hs_free_scratch(hs);
@@ -369,10 +438,15 @@ std::unique_ptr<Engine::Scratch, void (*)(Engine::Scratch*)> Engine::NewScratch(
   auto* s = new Scratch;
   if (impl_->db) hs_alloc_scratch(impl_->db, &s->hs);
   s->lit_gen.assign(impl_->literal_count, 0);
+  s->corr.resize(impl_->corrs.size());
   return {s, [](Scratch* p) { delete p; }};
 }
 
 const MatchStats& Engine::Stats(const Scratch& scratch) { return scratch.stats; }
+
+void Engine::ResetCorrelations(Scratch& scratch) {
+  for (auto& c : scratch.corr) c.groups.clear();
+}
 
 namespace {
 
@@ -466,10 +540,16 @@ void Engine::MatchEvent(const Event& event, Scratch& s, const MatchFn& fn) const
     if (!detail::EvalCond(v.rule->cond, v.searches, s.ctx)) continue;
     s.stats.matches++;
     s.matched.push_back(v.rule);
-    Match match;
-    match.rule = &v.rule->info;
-    match.fields = s.ctx.recorded;
-    fn(match);
+    if (!m.hidden.count(v.rule)) {
+      Match match;
+      match.rule = &v.rule->info;
+      match.fields = s.ctx.recorded;
+      fn(match);
+    }
+    if (auto f = m.feeds.find(v.rule); f != m.feeds.end()) {
+      for (const auto& [ci, base] : f->second)
+        if (detail::Feed(*m.corrs[ci], s.corr[ci], base, event, s.stats, s.corr_match)) fn(s.corr_match);
+    }
   }
 }
 

@@ -72,7 +72,22 @@ TEST(SigmaLoader, EveryInvalidRuleIsReportedWithItsReason) {
   EXPECT_EQ(ReasonOf(Doc("logsource:\n  product: windows\n  category: process_creation\n"
                          "detection:\n  s:\n    EventID: 4624\n  condition: s\n")),
             "no-event-fits");
-  EXPECT_EQ(ReasonOf(Doc("correlation:\n  type: event_count\n")), "correlation-unsupported");
+  EXPECT_EQ(ReasonOf(Doc("correlation:\n  type: nope\n  rules: [x]\n  timespan: 5m\n")),
+            "bad-correlation");
+  EXPECT_EQ(ReasonOf(Doc("correlation:\n  type: event_count\n  rules: [x]\n  timespan: 5y\n")),
+            "bad-correlation");
+  EXPECT_EQ(ReasonOf(Doc("correlation:\n  type: event_count\n  rules: [x]\n  timespan: 5m\n"
+                         "  condition:\n    lt: 3\n")),
+            "correlation-unsupported");
+  {
+    Engine e(Mapping::Default());
+    e.AddText(Doc("correlation:\n  type: event_count\n  rules: [nosuch]\n  timespan: 5m\n"
+                  "  condition:\n    gte: 3\n"),
+              "c.yml");
+    ASSERT_TRUE(e.Finish().ok());
+    ASSERT_EQ(e.report().issues.size(), 1u);
+    EXPECT_EQ(e.report().issues[0].reason, "correlation-unresolved");
+  }
   EXPECT_EQ(ReasonOf("title: f\nfilter:\n  rules: [x]\n"), "filter-unsupported");
 }
 

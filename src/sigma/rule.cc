@@ -159,10 +159,6 @@ bool CompileDocument(const YAML::Node& doc, const std::string& path, int line,
   }
   info.id = Scalar(doc["id"]);
   info.title = Scalar(doc["title"]);
-  if (doc["correlation"]) {
-    err = {"correlation-unsupported", "correlation rules are not supported yet"};
-    return false;
-  }
   if (doc["filter"] && !doc["detection"]) {
     err = {"filter-unsupported", "filter documents are not supported yet"};
     return false;
@@ -175,6 +171,7 @@ bool CompileDocument(const YAML::Node& doc, const std::string& path, int line,
     err = {"missing-title", "rule has no title"};
     return false;
   }
+  info.name = Scalar(doc["name"]);
   info.status = Scalar(doc["status"]);
   info.description = Scalar(doc["description"]);
   info.author = Scalar(doc["author"]);

@@ -81,6 +81,12 @@ Finding MakeFinding(const Match& m, const Event& e, const std::string& shown, In
     matched += name + "=" + value;
   }
   x.push_back({"matched", EscapeControl(matched)});
+  if (!m.records.empty()) {
+    std::string recs;
+    for (std::uint64_t r2 : m.records) recs += (recs.empty() ? "" : ", ") + std::to_string(r2);
+    x.push_back({"correlation", r.correlation});
+    x.push_back({"correlated_records", recs});
+  }
   ScoreFinding(f, t);
   return f;
 }
@@ -123,6 +129,7 @@ Status Sweeper::ScanFile(const std::string& read_path, const std::string& shown_
                          InputKind kind, Worker& w, const FindingFn& on_finding,
                          const ErrorFn& on_error) const {
   w.aggs.clear();
+  Engine::ResetCorrelations(*w.scratch);
   w.counters.files++;
   auto error = [&](const std::string& where, const std::string& msg) {
     w.counters.errors++;

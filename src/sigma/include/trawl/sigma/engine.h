@@ -12,7 +12,13 @@
 //    they may pass extra rules, never drop one.
 //  - After Finish() the engine is immutable and shared by every thread; each
 //    thread brings its own Scratch (NewScratch()).
-//  - Memory per event is bounded by the event; nothing grows with the log.
+//  - Memory per event is bounded by the event; nothing grows with the log
+//    except correlation state, capped (kMaxCorrelation*).
+//  - Correlation rules (Sigma v2: event_count, value_count, temporal,
+//    temporal_ordered; group-by; timespan; conditions gt/gte) are fed by
+//    their base rules' matches in event order and reported through the same
+//    MatchFn (Match::records names the correlated events). Base rules of a
+//    correlation without `generate: true` report no matches of their own.
 #pragma once
 
 #include <cstdint>
@@ -40,11 +46,12 @@ int RuleLevelScore(RuleLevel level);
 
 // A loaded rule's metadata (what findings and `trawl sigma list` show).
 struct RuleInfo {
-  std::string id, title, status, description, author, path;
+  std::string id, name, title, status, description, author, path;
   int line = 0;  // first line of its YAML document
   RuleLevel level = RuleLevel::kMedium;
   std::vector<std::string> tags, references;
   std::string category, product, service;  // logsource
+  std::string correlation;  // "" for a detection rule, else the correlation type
 };
 
 // One rule (or file) the loader could not use.
@@ -79,8 +86,11 @@ struct EngineOptions {
 // One rule that matched one event.
 struct Match {
   const RuleInfo* rule = nullptr;
-  // Fields whose condition held, with the value that fit (in rule order).
+  // Fields whose condition held, with the value that fit (in rule order);
+  // for a correlation: the group-by fields and values, then "count".
   std::vector<std::pair<std::string, std::string>> fields;
+  // A correlation: the records of the events it correlates (at most 50).
+  std::vector<std::uint64_t> records;
 };
 using MatchFn = std::function<void(const Match&)>;
 
@@ -88,7 +98,16 @@ struct MatchStats {
   std::uint64_t events = 0;
   std::uint64_t candidates = 0;  // rules evaluated exactly
   std::uint64_t matches = 0;
+  std::uint64_t correlation_untimed = 0;   // base-rule hits without a parsable time
+  std::uint64_t correlation_dropped = 0;   // entries dropped at the state caps
 };
+
+// Correlation state caps, per Scratch and correlation rule: at most
+// kMaxCorrelationGroups group-by keys, each holding at most
+// kMaxCorrelationWindow events of its timespan (oldest dropped first; drops
+// counted in MatchStats::correlation_dropped).
+inline constexpr std::size_t kMaxCorrelationGroups = 10000;
+inline constexpr std::size_t kMaxCorrelationWindow = 10000;
 
 class Engine {
  public:
@@ -116,6 +135,9 @@ class Engine {
   void MatchEvent(const Event& event, Scratch& scratch, const MatchFn& fn) const;
   // Counters of this scratch (events matched with it so far).
   static const MatchStats& Stats(const Scratch& scratch);
+  // Forgets all correlation state (the Sweeper does this per file, so
+  // correlations run over the events of one file, in file order).
+  static void ResetCorrelations(Scratch& scratch);
 
   struct Impl;
 
