@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <unordered_map>
 
 #include "correlation.h"
@@ -67,6 +68,8 @@ struct Variant {
   const detail::CompiledRule* rule = nullptr;
   std::vector<detail::Search> searches;
   std::vector<detail::FieldCond> extra;  // the mapping's conditions
+  detail::Cond cond;                     // the rule's, with filters ANDed
+  std::vector<std::pair<std::string, std::string>> fieldmap;
   std::optional<std::set<std::uint32_t>> event_ids;
   std::vector<std::string> channels;
   Logsource tags;
@@ -95,6 +98,7 @@ struct Engine::Impl {
   std::unordered_map<const detail::CompiledRule*, std::vector<std::pair<std::uint32_t, std::uint32_t>>>
       feeds;
   std::set<const detail::CompiledRule*> hidden;  // bases of non-generating correlations
+  std::vector<detail::FilterRule> filters;
   hs_database_t* db = nullptr;
   std::size_t literal_count = 0;
   bool finished = false;
@@ -142,6 +146,24 @@ struct Engine::Impl {
       AddCorrelation(doc, name, line);
       return;
     }
+    if (doc.IsMap() && doc["filter"] && !doc["detection"]) {
+      detail::FilterRule f;
+      detail::CompileError err;
+      detail::CompileOptions copts;
+      copts.placeholders = &opts.placeholders;
+      bool ok = false;
+      try {
+        ok = detail::CompileFilter(doc, name, line, copts, f, err);
+      } catch (const std::exception& ex) {
+        err = {"bad-yaml-structure", ex.what()};
+      }
+      if (!ok) {
+        Issue(name, line, f.info.id, f.info.title, err.reason, err.detail);
+        return;
+      }
+      filters.push_back(std::move(f));
+      return;
+    }
     auto rule = std::make_unique<detail::CompiledRule>();
     detail::CompileError err;
     detail::CompileOptions copts;
@@ -174,6 +196,8 @@ struct Engine::Impl {
     for (const Target& t : targets) {
       Variant v;
       v.rule = rule.get();
+      v.cond = rule->cond;
+      v.fieldmap = t.fieldmap;
       v.searches = rule->searches;
       for (auto& s : v.searches)
         for (auto& alt : s.alts)
@@ -196,7 +220,7 @@ struct Engine::Impl {
         }
         v.extra.push_back(std::move(fc));
       }
-      auto rids = detail::RequiredEventIds(rule->cond, v.searches);
+      auto rids = detail::RequiredEventIds(v.cond, v.searches);
       if (ids && rids) {
         std::set<std::uint32_t> both;
         for (auto x : *ids)
@@ -329,6 +353,49 @@ Status Engine::AddPath(const std::string& path) {
 
 Status Engine::Finish() {
   Impl& m = *impl_;
+  // Filters: AND each filter's condition to every rule it names.
+  {
+    std::unordered_map<std::string, const detail::CompiledRule*> by_ref;
+    for (const auto& r : m.rules) {
+      if (!r->info.id.empty()) by_ref.emplace(r->info.id, r.get());
+      if (!r->info.name.empty()) by_ref.emplace(r->info.name, r.get());
+    }
+    for (const detail::FilterRule& f : m.filters) {
+      std::uint64_t applied = 0;
+      for (const std::string& ref : f.refs) {
+        auto it = by_ref.find(ref);
+        if (it == by_ref.end()) continue;
+        for (Variant& v : m.variants) {
+          if (v.rule != it->second) continue;
+          int shift = static_cast<int>(v.searches.size());
+          for (detail::Search s : f.searches) {
+            for (auto& alt : s.alts)
+              for (auto& fc : alt)
+                for (const auto& [from, to] : v.fieldmap)
+                  if (fc.field == from) fc.field = to;
+            v.searches.push_back(std::move(s));
+          }
+          detail::Cond fc = f.cond;
+          std::function<void(detail::Cond&)> bump = [&](detail::Cond& c) {
+            if (c.kind == detail::Cond::kRef) c.ref += shift;
+            for (auto& k : c.kids) bump(k);
+          };
+          bump(fc);
+          detail::Cond both{detail::Cond::kAnd};
+          both.kids.push_back(std::move(v.cond));
+          both.kids.push_back(std::move(fc));
+          v.cond = std::move(both);
+        }
+        ++applied;
+      }
+      if (applied == 0) {
+        m.Issue(f.info.path, f.info.line, f.info.id, f.info.title, "filter-unresolved",
+                "names no loaded rule");
+      } else {
+        m.report.filters++;
+      }
+    }
+  }
   // Correlations: resolve the rules they name (by id or name), in any file.
   {
     std::unordered_map<std::string, const detail::CompiledRule*> by_ref;
@@ -382,7 +449,7 @@ Status Engine::Finish() {
       }
     }
     if (!m.opts.prefilter) continue;
-    auto req = detail::Requirement(v.rule->cond, v.searches);
+    auto req = detail::Requirement(v.cond, v.searches);
     if (!req) continue;
     for (const std::string& lit : *req) {
       std::string key = Lower(lit);
@@ -537,7 +604,7 @@ void Engine::MatchEvent(const Event& event, Scratch& s, const MatchFn& fn) const
       }
     if (!ok) continue;
     s.ctx.recorded.clear();
-    if (!detail::EvalCond(v.rule->cond, v.searches, s.ctx)) continue;
+    if (!detail::EvalCond(v.cond, v.searches, s.ctx)) continue;
     s.stats.matches++;
     s.matched.push_back(v.rule);
     if (!m.hidden.count(v.rule)) {

@@ -88,7 +88,37 @@ TEST(SigmaLoader, EveryInvalidRuleIsReportedWithItsReason) {
     ASSERT_EQ(e.report().issues.size(), 1u);
     EXPECT_EQ(e.report().issues[0].reason, "correlation-unresolved");
   }
-  EXPECT_EQ(ReasonOf("title: f\nfilter:\n  rules: [x]\n"), "filter-unsupported");
+  EXPECT_EQ(ReasonOf("title: f\nfilter:\n  rules: [x]\n"), "missing-condition");
+  EXPECT_EQ(ReasonOf("title: f\nfilter:\n  s:\n    A: 1\n  condition: s\n"), "bad-filter");
+}
+
+TEST(SigmaLoader, FilterDocumentsApplyToTheRulesTheyName) {
+  Engine e(Mapping::Default());
+  e.AddText("title: Filter DCs\nfilter:\n  rules: [proc_rule]\n  dc:\n    Computer|startswith: 'DC-'\n"
+            "  condition: not dc\n",
+            "filter.yml");
+  e.AddText(Doc("name: proc_rule\nlogsource:\n  product: windows\n  category: process_creation\n"
+                "detection:\n  s:\n    Image|endswith: '\\x.exe'\n  condition: s\n"),
+            "p.yml");
+  e.AddText("title: Orphan\nfilter:\n  rules: [nosuch]\n  a:\n    A: 1\n  condition: not a\n",
+            "orphan.yml");
+  ASSERT_TRUE(e.Finish().ok());
+  EXPECT_EQ(e.report().filters, 1u);
+  ASSERT_EQ(e.report().issues.size(), 1u);
+  EXPECT_EQ(e.report().issues[0].reason, "filter-unresolved");
+  auto s = e.NewScratch();
+  for (const char* computer : {"WS-1", "DC-1"}) {
+    Event ev;
+    ev.channel = "Security";  // 4688: Image -> NewProcessName, the filter's fields too
+    ev.has_event_id = true;
+    ev.event_id = 4688;
+    ev.Add("EventID", "4688");
+    ev.Add("NewProcessName", "C:\\x.exe");
+    ev.Add("Computer", computer);
+    int n = 0;
+    e.MatchEvent(ev, *s, [&](const Match&) { ++n; });
+    EXPECT_EQ(n, computer[0] == 'W' ? 1 : 0) << computer;
+  }
 }
 
 TEST(SigmaLoader, LevelFloorAndGoodRulesAroundABadOne) {

@@ -159,10 +159,6 @@ bool CompileDocument(const YAML::Node& doc, const std::string& path, int line,
   }
   info.id = Scalar(doc["id"]);
   info.title = Scalar(doc["title"]);
-  if (doc["filter"] && !doc["detection"]) {
-    err = {"filter-unsupported", "filter documents are not supported yet"};
-    return false;
-  }
   if (doc["action"]) {
     err = {"collection-unsupported", "rule collections ('action:') are not supported"};
     return false;
@@ -243,6 +239,48 @@ bool CompileDocument(const YAML::Node& doc, const std::string& path, int line,
   }
   if (stats)
     for (const auto& [k, v] : local.per_modifier) stats->per_modifier[k] += v;
+  return true;
+}
+
+bool CompileFilter(const YAML::Node& doc, const std::string& path, int line,
+                   const CompileOptions& opts, FilterRule& out, CompileError& err) {
+  out.info.path = path;
+  out.info.line = line;
+  out.info.id = Scalar(doc["id"]);
+  out.info.title = Scalar(doc["title"]);
+  YAML::Node f = doc["filter"];
+  if (!f.IsMap()) {
+    err = {"bad-filter", "'filter' must be a map"};
+    return false;
+  }
+  if (YAML::Node r = f["rules"]; r && r.IsSequence()) {
+    for (const auto& x : r) out.refs.push_back(Scalar(x));
+  } else if (r && r.IsScalar()) {
+    out.refs.push_back(r.Scalar());
+  }
+  if (out.refs.empty()) {
+    err = {"bad-filter", "filter names no rules"};
+    return false;
+  }
+  std::vector<std::string> names;
+  for (auto it = f.begin(); it != f.end(); ++it) {
+    std::string name = it->first.as<std::string>();
+    if (name == "rules" || name == "condition") continue;
+    Search s;
+    if (!CompileSearch(name, it->second, opts, s, err, nullptr)) return false;
+    names.push_back(name);
+    out.searches.push_back(std::move(s));
+  }
+  std::string text = Scalar(f["condition"]);
+  if (text.empty()) {
+    err = {"missing-condition", "filter has no condition"};
+    return false;
+  }
+  std::string why;
+  if (!ParseCondition(text, names, out.cond, why)) {
+    err = {"bad-condition", "filter condition '" + text + "': " + why};
+    return false;
+  }
   return true;
 }
 

@@ -68,6 +68,7 @@ struct LoadReport {
   std::uint64_t files = 0;      // YAML files read
   std::uint64_t documents = 0;  // YAML documents seen
   std::uint64_t loaded = 0;     // rules compiled and routed
+  std::uint64_t filters = 0;    // filter documents applied to at least one rule
   std::map<std::string, std::uint64_t> skipped;  // reason -> count
   std::vector<LoadIssue> issues;
   std::map<std::string, std::uint64_t> per_logsource;  // "product/category/service" of loaded rules
