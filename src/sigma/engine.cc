@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <deque>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -101,6 +102,25 @@ struct Engine::Impl {
   std::vector<detail::FilterRule> filters;
   hs_database_t* db = nullptr;
   std::size_t literal_count = 0;
+  std::vector<std::vector<std::uint32_t>> lit_variants;  // literal id -> variants needing it
+  std::deque<std::string> field_names;                    // storage for field_ids' keys
+  detail::FieldIds field_ids;
+
+  std::int32_t Intern(const std::string& name) {
+    auto it = field_ids.find(name);
+    if (it != field_ids.end()) return it->second;
+    field_names.push_back(name);
+    auto id = static_cast<std::int32_t>(field_ids.size());
+    field_ids.emplace(field_names.back(), id);
+    return id;
+  }
+  void InternAll(std::vector<detail::FieldCond>& conds) {
+    for (auto& fc : conds) {
+      if (!fc.field.empty()) fc.fid = Intern(fc.field);
+      for (auto& mt : fc.values)
+        if (mt.kind == detail::Matcher::kFieldRef) mt.ref_fid = Intern(mt.ref);
+    }
+  }
   bool finished = false;
 
   ~Impl() {
@@ -432,6 +452,11 @@ Status Engine::Finish() {
     }
     m.corrs = std::move(kept);
   }
+  for (Variant& v : m.variants) {
+    m.InternAll(v.extra);
+    for (auto& s : v.searches)
+      for (auto& alt : s.alts) m.InternAll(alt);
+  }
   std::unordered_map<std::string, std::uint32_t> lit_ids;
   std::vector<std::string> lits;
   for (std::uint32_t i = 0; i < m.variants.size(); ++i) {
@@ -461,6 +486,9 @@ Status Engine::Finish() {
     v.lits.erase(std::unique(v.lits.begin(), v.lits.end()), v.lits.end());
   }
   m.literal_count = lits.size();
+  m.lit_variants.assign(lits.size(), {});
+  for (std::uint32_t i = 0; i < m.variants.size(); ++i)
+    for (std::uint32_t l : m.variants[i].lits) m.lit_variants[l].push_back(i);
   if (!lits.empty()) {
     std::vector<const char*> ptrs;
     std::vector<std::size_t> lens;
@@ -488,7 +516,8 @@ struct Engine::Scratch {
   detail::EvalContext ctx;
   hs_scratch_t* hs = nullptr;
   std::string buf;
-  std::vector<std::uint32_t> lit_gen;
+  std::vector<std::uint32_t> var_gen;  // variant id -> gen when one of its literals was seen
+  std::vector<std::uint32_t> hit_lits;
   std::uint32_t gen = 0;
   std::vector<std::uint32_t> cands;
   std::string chan;
@@ -504,7 +533,8 @@ struct Engine::Scratch {
 std::unique_ptr<Engine::Scratch, void (*)(Engine::Scratch*)> Engine::NewScratch() const {
   auto* s = new Scratch;
   if (impl_->db) hs_alloc_scratch(impl_->db, &s->hs);
-  s->lit_gen.assign(impl_->literal_count, 0);
+  s->var_gen.assign(impl_->variants.size(), 0);
+  s->ctx.ids = &impl_->field_ids;
   s->corr.resize(impl_->corrs.size());
   return {s, [](Scratch* p) { delete p; }};
 }
@@ -553,9 +583,10 @@ void Engine::MatchEvent(const Event& event, Scratch& s, const MatchFn& fn) const
     scanned = true;
     if (!m.db || !s.hs) return;
     if (++s.gen == 0) {
-      std::fill(s.lit_gen.begin(), s.lit_gen.end(), 0);
+      std::fill(s.var_gen.begin(), s.var_gen.end(), 0);
       s.gen = 1;
     }
+    s.hit_lits.clear();
     s.buf.clear();
     for (const auto& f : event.fields) {
       s.buf.append(f.second.data(), f.second.size());
@@ -568,11 +599,12 @@ void Engine::MatchEvent(const Event& event, Scratch& s, const MatchFn& fn) const
     hs_scan(
         m.db, s.buf.data(), static_cast<unsigned>(s.buf.size()), 0, s.hs,
         [](unsigned id, unsigned long long, unsigned long long, unsigned, void* p) -> int {
-          Scratch* sc = static_cast<Ctx*>(p)->s;
-          sc->lit_gen[id] = sc->gen;
+          static_cast<Ctx*>(p)->s->hit_lits.push_back(id);
           return 0;
         },
         &ctx);
+    for (std::uint32_t l : s.hit_lits)
+      for (std::uint32_t v : m.lit_variants[l]) s.var_gen[v] = s.gen;
   };
 
   bool reset = false;
@@ -582,13 +614,7 @@ void Engine::MatchEvent(const Event& event, Scratch& s, const MatchFn& fn) const
     if (std::find(s.matched.begin(), s.matched.end(), v.rule) != s.matched.end()) continue;
     if (!v.lits.empty() && m.db && s.hs) {
       if (!scanned) scan();
-      bool any = false;
-      for (std::uint32_t l : v.lits)
-        if (s.lit_gen[l] == s.gen) {
-          any = true;
-          break;
-        }
-      if (!any) continue;
+      if (s.var_gen[i] != s.gen) continue;
     }
     if (!reset) {
       s.ctx.Reset(event);
@@ -610,7 +636,8 @@ void Engine::MatchEvent(const Event& event, Scratch& s, const MatchFn& fn) const
     if (!m.hidden.count(v.rule)) {
       Match match;
       match.rule = &v.rule->info;
-      match.fields = s.ctx.recorded;
+      match.fields.reserve(s.ctx.recorded.size());
+      for (const auto& [k, val] : s.ctx.recorded) match.fields.emplace_back(k, val);
       fn(match);
     }
     if (auto f = m.feeds.find(v.rule); f != m.feeds.end()) {

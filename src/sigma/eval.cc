@@ -98,13 +98,14 @@ bool ValueMatch(const Matcher& m, std::size_t i, EvalContext& ctx) {
 
 void Record(EvalContext& ctx, const FieldCond& fc, std::size_t i) {
   if (ctx.no_record) return;
-  std::string name = fc.field.empty()
-                         ? (i < ctx.ev->fields.size() ? std::string(ctx.ev->fields[i].first) : "raw")
-                         : fc.shown;
+  std::string_view name = fc.field.empty()
+                              ? (i < ctx.ev->fields.size() ? ctx.ev->fields[i].first
+                                                           : std::string_view("raw"))
+                              : std::string_view(fc.shown);
   std::string_view v = ctx.Value(i);
   for (const auto& r : ctx.recorded)
     if (r.first == name && r.second == v) return;
-  ctx.recorded.emplace_back(std::move(name), std::string(v));
+  ctx.recorded.emplace_back(name, v);
 }
 
 // Does matcher `m` hold for field condition `fc` on this event?
@@ -121,8 +122,12 @@ bool MatcherHolds(const FieldCond& fc, const Matcher& m, EvalContext& ctx) {
     return false;
   }
   bool present = false;
-  for (std::size_t i = 0; i < ev.fields.size(); ++i) {
-    if (ev.fields[i].first != fc.field) continue;
+  const bool indexed = ctx.ids && fc.fid >= 0;
+  std::int32_t chain = indexed ? ctx.First(fc.fid) : 0;
+  for (std::size_t i = indexed ? static_cast<std::size_t>(chain) : 0;
+       indexed ? chain >= 0 : i < ev.fields.size();
+       indexed ? (chain = ctx.next[i], i = static_cast<std::size_t>(chain)) : ++i) {
+    if (!indexed && ev.fields[i].first != fc.field) continue;
     present = true;
     switch (m.kind) {
       case Matcher::kNull:

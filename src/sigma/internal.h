@@ -43,6 +43,7 @@ struct Matcher {
   int cmp = 0;  // 0 gt, 1 gte, 2 lt, 3 lte
   bool exists = true;
   std::string ref;                 // fieldref: the other field
+  std::int32_t ref_fid = -1;       // its interned id (Engine::Finish)
   Kind ref_mode = kEq;             // fieldref: eq / prefix / suffix / contains
   std::string prefilter_literal;   // a literal every matching value contains ("" none)
 };
@@ -50,6 +51,7 @@ struct Matcher {
 struct FieldCond {
   std::string field;  // "" = keyword search (any value)
   std::string shown;  // field name as the rule writes it
+  std::int32_t fid = -1;  // interned id of `field` (Engine::Finish); -1: not interned
   std::vector<Matcher> values;
   bool all = false;
 };
