@@ -107,16 +107,17 @@ Result<Mapping> Mapping::Parse(std::string_view yaml, const std::string& name) {
     for (auto it = sources.begin(); it != sources.end(); ++it) {
       Entry e;
       e.name = it->first.as<std::string>();
-      const YAML::Node& v = it->second;
+      YAML::Node v = it->second;  // a copy: the iterator hands out a temporary
       if (!v.IsMap()) return Status::Error(name + ": logsource '" + e.name + "' is not a map");
       e.select = ReadLogsource(v);
       if (YAML::Node c = v["conditions"]; c && c.IsMap()) {
         for (auto ci = c.begin(); ci != c.end(); ++ci) {
           std::vector<std::string> vals;
-          if (ci->second.IsSequence())
-            for (const auto& x : ci->second) vals.push_back(x.as<std::string>());
-          else if (ci->second.IsScalar())
-            vals.push_back(ci->second.Scalar());
+          YAML::Node cv = ci->second;  // a copy: the iterator hands out a temporary
+          if (cv.IsSequence())
+            for (const auto& x : cv) vals.push_back(x.as<std::string>());
+          else if (cv.IsScalar())
+            vals.push_back(cv.Scalar());
           e.conditions.emplace_back(ci->first.as<std::string>(), std::move(vals));
         }
       }

@@ -227,7 +227,8 @@ TEST(SigmaConditions, MatchedFieldsAreReported) {
             "t.yml");
   ASSERT_TRUE(e.Finish().ok());
   auto s = e.NewScratch();
-  Event ev = MakeEvent({{"Image", "C:\\x.exe"}, {"User", "alice"}});
+  Fields fields{{"Image", "C:\\x.exe"}, {"User", "alice"}};  // the Event views these
+  Event ev = MakeEvent(fields);
   std::vector<std::pair<std::string, std::string>> got;
   e.MatchEvent(ev, *s, [&](const Match& m) { got = m.fields; });
   ASSERT_EQ(got.size(), 1u);
