@@ -19,6 +19,7 @@
 #include "iocs_cmd.h"
 #include "report_flags.h"
 #include "signals.h"
+#include "sigma_cmd.h"
 #include "signatures_cmd.h"
 #include "trawl/app/registry.h"
 #include "trawl/app/scan.h"
@@ -124,6 +125,7 @@ int Main(int argc, char** argv) {
   int command_exit = -1;  // set by the iocs/signatures commands when they run
   trawl::app::AddIocsCommands(app, command_exit);
   trawl::app::AddSignaturesCommands(app, command_exit);
+  trawl::app::AddSigmaCommands(app, command_exit);
   scan->add_option("--json", json_path, "Write JSON Lines findings to FILE ('-' for stdout)")
       ->type_name("FILE");
   trawl::app::ReportSetup reports;
