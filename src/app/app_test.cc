@@ -57,10 +57,10 @@ TEST(AppTest, MapInsideTheRootIsScannedOnceThroughTheRoot) {
 
 TEST(AppTest, ModulesComeFromTheRegistryInRunOrder) {
   EXPECT_EQ(KnownModules(), (std::vector<std::string>{"file", "log", "evtx", "journal", "browser",
-                                                      "inventory", "process", "network"}));
+                                                      "inventory", "process", "network", "sigma"}));
   EXPECT_TRUE(Sweeps().Knows("evtx"));
   EXPECT_FALSE(Sweeps().Knows("sigma-not-yet"));
-  EXPECT_EQ(Sweeps().ModuleList(), "file,log,evtx,journal,browser,inventory,process,network");
+  EXPECT_EQ(Sweeps().ModuleList(), "file,log,evtx,journal,browser,inventory,process,network,sigma");
 }
 
 TEST(AppTest, ModuleSelection) {

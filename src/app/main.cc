@@ -162,6 +162,28 @@ int Main(int argc, char** argv) {
       ->type_name("LIST");
   scan->add_option("--log", config.log_globs, "Also read files matching GLOB as logs")
       ->type_name("GLOB");
+  // Sigma (module "sigma"): read by the Sigma sweep through the settings' options.
+  scan->add_option("--sigma", config.sweep_options["sigma"],
+                   "Sigma rule file or folder (recursive), repeatable; the built-in 3CX rules "
+                   "run unless --no-builtin")
+      ->type_name("PATH");
+  scan->add_option("--events", config.sweep_options["events"],
+                   "Also read files matching GLOB as event exports for Sigma (JSON, JSON Lines, "
+                   "EVTX, W3C, Zeek, Squid)")
+      ->type_name("GLOB");
+  scan->add_option("--sigma-mapping", config.sweep_options["sigma-mapping"],
+                   "Sigma logsource mapping in THOR format (default: SigmaHQ's thor.yml and "
+                   "trawl's additions)")
+      ->type_name("FILE")
+      ->expected(1);
+  scan->add_option("--sigma-level", config.sweep_options["sigma-level"],
+                   "Lowest Sigma rule level loaded: informational, low, medium, high, critical "
+                   "(default informational)")
+      ->type_name("LEVEL")
+      ->expected(1);
+  scan->add_option("--placeholder", config.sweep_options["placeholder"],
+                   "Value for a Sigma expand placeholder, repeatable")
+      ->type_name("NAME=VALUE");
   scan->add_option("--max-hits-per-file", config.max_hits_per_file,
                    "Hits kept per file and indicator in JSON (default 1000; the rest are counted)");
   scan->add_option("--root", config.image_root,

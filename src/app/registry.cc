@@ -5,6 +5,7 @@
 #include "trawl/inventory/inventory_sweep.h"
 #include "trawl/live/live_sweep.h"
 #include "trawl/logs/log_sweep.h"
+#include "trawl/sigma/sigma_sweep.h"
 
 namespace trawl::app {
 
@@ -17,6 +18,7 @@ const sweep::Registry& Sweeps() {
     r.Add(artifacts::ArtifactSweepRegistration());
     r.Add(inventory::InventorySweepRegistration());
     r.Add(live::LiveSweepRegistration());
+    r.Add(sigma::SigmaSweepRegistration());
     return r;
   }();
   return kRegistry;

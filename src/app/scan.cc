@@ -229,7 +229,9 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
   // The `md5` external, only when a loaded rule's condition uses it.
   if (engine->rules && engine->rules->NeedsMd5()) engine->hash_algos |= hash::kMd5;
 
-  if (engine->set.size() == 0 && !engine->rules)
+  auto sigma_paths = config.sweep_options.find("sigma");
+  bool sigma_rules = sigma_paths != config.sweep_options.end() && !sigma_paths->second.empty();
+  if (engine->set.size() == 0 && !engine->rules && !sigma_rules)
     return Status::Error("no indicators or rules loaded: nothing to scan for");
 
   // The sweeps, from the registry: each decides from the settings whether it runs.
@@ -248,11 +250,23 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
   s.image_hosts = engine->paths.HostsFiles();
   s.process_memory = config.process_memory;
   s.process_memory_cap = config.process_memory_cap;
+  s.builtin = config.builtin;
+  s.options = config.sweep_options;
   std::vector<std::string> notes;
   for (const sweep::Registration& r : Sweeps().all()) {
     auto made = r.make(engine->view, engine->settings, notes);
     if (!made.ok()) return made.status();
     if (*made) {
+      // A sweep's own load problems (Sigma rules that did not load), like the
+      // indicator loaders': printed and sent to every sink.
+      for (Problem& p : (*made)->Problems()) {
+        if (!quiet)
+          std::fputs(fmt::format("  skipped {}: {}\n", EscapeControl(p.where),
+                                 EscapeControl(p.message))
+                         .c_str(),
+                     log);
+        engine->problems.push_back(std::move(p));
+      }
       engine->sweeps.push_back(std::move(*made));
       engine->made_by.push_back(&r);
     }

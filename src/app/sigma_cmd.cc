@@ -9,6 +9,7 @@
 #include "trawl/core/text.h"
 #include "trawl/sigma/builtin.h"
 #include "trawl/sigma/engine.h"
+#include "trawl/sigma/load.h"
 
 namespace trawl::app {
 namespace {
@@ -20,53 +21,23 @@ struct SigmaOpts {
   std::string level = "informational";
 };
 
-// Skip reasons that describe the rule set, not a broken rule.
-bool IsNote(const std::string& reason) {
-  return reason == "unmapped-logsource" || reason == "below-level";
-}
+bool IsNote(const std::string& reason) { return sigma::IsNoteReason(reason); }
 
 // Loads the engine the options name; false (message printed) when it cannot run.
 bool Load(const SigmaOpts& o, const char* cmd, std::unique_ptr<sigma::Engine>& out) {
-  sigma::Mapping mapping = sigma::Mapping::Default();
-  if (!o.mapping.empty()) {
-    auto m = sigma::Mapping::LoadFile(o.mapping);
-    if (!m.ok()) {
-      std::fprintf(stderr, "trawl: sigma %s: %s\n", cmd, EscapeControl(m.status().message()).c_str());
-      return false;
-    }
-    mapping = sigma::Mapping::WithAdditions(*m);
-  }
-  sigma::EngineOptions eo;
-  if (!sigma::ParseRuleLevel(o.level, eo.min_level)) {
-    std::fprintf(stderr, "trawl: sigma %s: unknown level '%s'\n", cmd,
-                 EscapeControl(o.level).c_str());
+  sigma::LoadConfig lc;
+  lc.paths = o.paths;
+  lc.mapping = o.mapping;
+  lc.placeholders = o.placeholders;
+  lc.level = o.level;
+  lc.builtin = o.paths.empty();  // no paths: the built-in pack
+  auto e = sigma::LoadEngine(lc);
+  if (!e.ok()) {
+    std::fprintf(stderr, "trawl: sigma %s: %s\n", cmd, EscapeControl(e.status().message()).c_str());
     return false;
   }
-  for (const std::string& p : o.placeholders) {
-    std::size_t eq = p.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      std::fprintf(stderr, "trawl: sigma %s: --placeholder wants NAME=VALUE, not '%s'\n", cmd,
-                   EscapeControl(p).c_str());
-      return false;
-    }
-    eo.placeholders[p.substr(0, eq)].push_back(p.substr(eq + 1));
-  }
-  out = std::make_unique<sigma::Engine>(std::move(mapping), eo);
-  if (o.paths.empty()) sigma::AddBuiltinRules(*out);
-  bool ok = true;
-  for (const std::string& p : o.paths) {
-    Status st = out->AddPath(p);
-    if (!st.ok()) {
-      std::fprintf(stderr, "trawl: sigma %s: %s\n", cmd, EscapeControl(st.message()).c_str());
-      ok = false;
-    }
-  }
-  Status st = out->Finish();
-  if (!st.ok()) {
-    std::fprintf(stderr, "trawl: sigma %s: %s\n", cmd, EscapeControl(st.message()).c_str());
-    return false;
-  }
-  return ok;
+  out = std::move(*e);
+  return true;
 }
 
 void AddCommon(CLI::App* c, SigmaOpts& o) {

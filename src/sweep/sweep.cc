@@ -8,6 +8,12 @@ bool Settings::Runs(std::string_view module) const {
   return modules.empty() || std::find(modules.begin(), modules.end(), module) != modules.end();
 }
 
+const std::vector<std::string>& Settings::Option(std::string_view name) const {
+  static const std::vector<std::string> kNone;
+  auto it = options.find(name);
+  return it == options.end() ? kNone : it->second;
+}
+
 std::vector<std::string> Registry::ModuleNames() const {
   std::vector<std::string> out;
   for (const Registration& r : regs_)

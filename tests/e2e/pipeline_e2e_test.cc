@@ -191,7 +191,7 @@ TEST(PipelineE2e, SummarySaysWhichModulesRan) {
   const nlohmann::json* s = r.Summary();
   ASSERT_NE(s, nullptr);
   EXPECT_EQ((*s)["modules_run"], "file,evtx");
-  EXPECT_EQ((*s)["modules_not_run"], "log,journal,browser,inventory,process,network");
+  EXPECT_EQ((*s)["modules_not_run"], "log,journal,browser,inventory,process,network,sigma");
 }
 
 }  // namespace

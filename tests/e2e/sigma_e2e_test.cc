@@ -74,3 +74,97 @@ TEST(SigmaCli, CheckCleanSetExitsZeroAndListShowsRules) {
 }
 
 }  // namespace
+
+// The Sigma sweep in `trawl scan` (issue 14, wired into the sweep seam of
+// issue 10): the built-in 3CX rules run on a bare scan, --events names JSON
+// exports, --sigma adds rules, a rule that does not load is a problem line.
+namespace scan_sigma {
+
+const char* kSpawn =
+    R"({"Event":{"System":{"Provider":{"Name":"Microsoft-Windows-Sysmon"},"EventID":1,)"
+    R"("Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"pc1",)"
+    R"("TimeCreated":{"SystemTime":"2023-03-29T10:00:00Z"},"EventRecordID":7},)"
+    R"("EventData":{"ParentImage":"C:\\Users\\a\\AppData\\Local\\Programs\\3CXDesktopApp\\3CXDesktopApp.exe",)"
+    R"("Image":"C:\\Windows\\System32\\cmd.exe","CommandLine":"cmd.exe /c whoami"}}})"
+    "\n";
+const char* kQuiet =
+    R"({"Event":{"System":{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational"},)"
+    R"("EventData":{"ParentImage":"C:\\Windows\\explorer.exe","Image":"C:\\Windows\\System32\\cmd.exe"}}})"
+    "\n";
+
+TEST(SigmaScan, BuiltinRulesFireOnAnEventsExport) {
+  trawl::e2e::TempDir d;
+  d.Write("export/sysmon.jsonl", std::string(kQuiet) + kSpawn + kQuiet);
+  auto r = trawl::e2e::RunTrawl({"scan", d.path() + "/export", "--events", "*.jsonl"});
+  ASSERT_NE(r.Summary(), nullptr) << r.err;
+  std::vector<nlohmann::json> hits;
+  for (const auto& f : r.Of("finding"))
+    if (f.value("module", "") == "sigma") hits.push_back(f);
+  ASSERT_EQ(hits.size(), 1u) << r.out << r.err;
+  const auto& h = hits[0];
+  EXPECT_EQ(h.value("record", -1), 7);
+  EXPECT_EQ(h.value("computer", ""), "pc1");
+  EXPECT_NE(h.value("rule_title", "").find("3CX"), std::string::npos);
+  EXPECT_EQ(h["reasons"][0].value("kind", ""), "sigma");
+  EXPECT_EQ(r.Summary()->value("sigma_hits", -1), 1);
+  EXPECT_EQ(r.Summary()->value("sigma_events", -1), 3);
+  EXPECT_NE(r.Summary()->value("modules_run", "").find("sigma"), std::string::npos);
+  // A high rule is a warning: the exit code says so.
+  EXPECT_EQ(r.exit_code, 1);
+}
+
+TEST(SigmaScan, WithoutEventsGlobAJsonFileIsNotRead) {
+  trawl::e2e::TempDir d;
+  d.Write("export/sysmon.jsonl", kSpawn);
+  auto r = trawl::e2e::RunTrawl({"scan", d.path() + "/export"});
+  ASSERT_NE(r.Summary(), nullptr) << r.err;
+  EXPECT_EQ(r.Summary()->value("sigma_events", -1), 0);
+  EXPECT_EQ(r.exit_code, 0);
+}
+
+TEST(SigmaScan, ExtraRulesLoadAndABrokenRuleIsAProblemLine) {
+  trawl::e2e::TempDir d;
+  d.Write("rules/good.yml", kGood);
+  d.Write("rules/bad.yml",
+          "title: Bad\nid: 66666666-6666-6666-6666-666666666666\nlevel: high\n"
+          "logsource:\n  product: windows\n  category: process_creation\n"
+          "detection:\n  s:\n    Image|nosuchmodifier: 'x'\n  condition: s\n");
+  d.Write("ev/a.jsonl",
+          R"({"Event":{"System":{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational"},)"
+          R"("EventData":{"Image":"C:\\t\\x.exe"}}})"
+          "\n");
+  auto r = trawl::e2e::RunTrawl({"scan", d.path() + "/ev", "--no-builtin", "--events", "*.jsonl",
+                                 "--sigma", d.path() + "/rules"});
+  ASSERT_NE(r.Summary(), nullptr) << r.err;
+  bool problem = false;
+  for (const auto& p : r.Of("problem"))
+    if (p.value("set", "") == "sigma" &&
+        p.value("where", "").find("bad.yml") != std::string::npos &&
+        p.value("message", "").find("66666666") != std::string::npos)
+      problem = true;
+  EXPECT_TRUE(problem) << r.out;
+  int hits = 0;
+  for (const auto& f : r.Of("finding"))
+    if (f.value("module", "") == "sigma" && f.value("rule_title", "") == "Good") ++hits;
+  EXPECT_EQ(hits, 1);
+}
+
+TEST(SigmaScan, UnreadableRulePathStopsTheScanBeforeItStarts) {
+  trawl::e2e::TempDir d;
+  d.Write("x/a.txt", "nothing");
+  auto r = trawl::e2e::RunTrawl({"scan", d.path() + "/x", "--sigma", d.path() + "/missing"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("missing"), std::string::npos) << r.err;
+}
+
+TEST(SigmaScan, ModulesWithoutSigmaRunsNoRules) {
+  trawl::e2e::TempDir d;
+  d.Write("export/sysmon.jsonl", kSpawn);
+  auto r = trawl::e2e::RunTrawl({"scan", d.path() + "/export", "--events", "*.jsonl",
+                                 "--modules", "file"});
+  ASSERT_NE(r.Summary(), nullptr) << r.err;
+  EXPECT_FALSE(r.Summary()->contains("sigma_events"));
+  EXPECT_NE(r.Summary()->value("modules_not_run", "").find("sigma"), std::string::npos);
+}
+
+}  // namespace scan_sigma

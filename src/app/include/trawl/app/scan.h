@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,6 +49,9 @@ struct ScanConfig {
   std::vector<std::string> modules;
   std::vector<std::string> log_globs;             // --log GLOB: more files to read as logs
   std::uint64_t max_hits_per_file = 1000;         // --max-hits-per-file
+  // Options a sweep owns (flag name without dashes -> values), passed through
+  // to sweep::Settings::options: "sigma", "events", "sigma-mapping", ...
+  std::map<std::string, std::vector<std::string>, std::less<>> sweep_options;
 
   // Live response and mounted images (README "Live response and inventory").
   std::string image_root;         // --root DIR: a mounted system, scanned as that system

@@ -19,6 +19,7 @@ inline constexpr std::string_view kBrowser = "browser";
 inline constexpr std::string_view kInventory = "inventory";
 inline constexpr std::string_view kProcess = "process";
 inline constexpr std::string_view kNetwork = "network";
+inline constexpr std::string_view kSigma = "sigma";
 }  // namespace module
 
 namespace reason {
@@ -27,6 +28,7 @@ inline constexpr std::string_view kFilename = "filename";
 inline constexpr std::string_view kYara = "yara";
 inline constexpr std::string_view kC2 = "c2";
 inline constexpr std::string_view kKeyword = "keyword";
+inline constexpr std::string_view kSigma = "sigma";
 }  // namespace reason
 
 }  // namespace trawl

@@ -36,6 +36,7 @@
 
 #include "trawl/core/finding.h"
 #include "trawl/core/names.h"
+#include "trawl/core/problem.h"
 #include "trawl/core/scoring.h"
 #include "trawl/core/status.h"
 
@@ -90,8 +91,17 @@ struct Settings {
   bool process_memory = false;
   std::uint64_t process_memory_cap = 256ull << 20;
 
+  // The built-in packs load (--no-builtin: off).
+  bool builtin = true;
+  // A sweep's own command-line options, by flag name without dashes
+  // ("sigma", "sigma-mapping", "events", ...): the app fills them, the sweep
+  // that owns the flag reads them, nothing else in between needs to know.
+  std::map<std::string, std::vector<std::string>, std::less<>> options;
+
   // Whether a module runs: named in --modules, or --modules was not given.
   bool Runs(std::string_view module) const;
+  // The values of option `name` (empty when not given).
+  const std::vector<std::string>& Option(std::string_view name) const;
 };
 
 // One walked entry, as the pipeline hands it to the sweeps.
@@ -157,6 +167,10 @@ class Sweep {
   virtual void Finish(Context&) {}
   // Adds this sweep's counters to the summary (after every Finish).
   virtual void Summarize(Summary&) const {}
+  // Problems found while the sweep loaded its own rules (one per skipped
+  // rule, with file:line): the app prints them and sends them to every sink
+  // like the indicator loaders' problems. Asked once, after the factory.
+  virtual std::vector<Problem> Problems() const { return {}; }
   // Whether `module` (one this sweep's registration serves) actually ran,
   // for the summary's `modules_run`; e.g. the live sweeps are made but do
   // not run processes on an image. Default: every requested module.
