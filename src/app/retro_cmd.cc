@@ -144,7 +144,7 @@ int RunRetro(RetroOptions& o) {
 int RunStats(const std::string& path, bool json) {
   auto db = hunt::Reader::Open(path);
   if (!db.ok()) {
-    std::fprintf(stderr, "trawl: %s\n", db.status().message().c_str());
+    std::fprintf(stderr, "trawl: %s: %s\n", path.c_str(), db.status().message().c_str());
     return kExitError;
   }
   auto counts = (*db)->Counts();

@@ -88,7 +88,7 @@ TEST(Inventory, ForeignAndCorruptFilesAreClearErrors) {
   std::fclose(f);
   auto g = Reader::Open(garbage);
   ASSERT_FALSE(g.ok());
-  EXPECT_NE(g.status().message().find("not a trawl inventory"), std::string::npos)
+  EXPECT_NE(g.status().message().find("trawl inventory: file is not a database"), std::string::npos)
       << g.status().message();
 
   std::string foreign = Temp("foreign.db");

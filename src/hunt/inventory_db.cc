@@ -220,29 +220,29 @@ Result<std::unique_ptr<Reader>> Reader::Open(const std::string& path) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
   r->db_.reset(db);
-  if (rc != SQLITE_OK) return Status::Error(Err(db, path));
+  if (rc != SQLITE_OK) return Status::Error(Err(db, "cannot open"));
   auto st = Prepare(db, "SELECT key, value FROM meta");
   if (!st.ok()) {
     // "file is not a database" (not SQLite) or "no such table: meta" (another SQLite file).
     std::string why = sqlite3_errmsg(db);
     if (why.find("no such table") != std::string::npos)
-      return Status::Error(path + ": not a trawl inventory (an SQLite file without its meta table)");
-    return Status::Error(path + ": not a trawl inventory: " + why);
+      return Status::Error("not a trawl inventory (an SQLite file without its meta table)");
+    return Status::Error("not a readable trawl inventory: " + why);
   }
   int step;
   while ((step = sqlite3_step(st->get())) == SQLITE_ROW)
     r->meta_[Col(st->get(), 0)] = Col(st->get(), 1);
-  if (step != SQLITE_DONE) return Status::Error(Err(db, path));
+  if (step != SQLITE_DONE) return Status::Error(Err(db, "meta"));
   if (r->Meta("format") != kFormat)
-    return Status::Error(path + ": not a trawl inventory (meta.format is not trawl-inventory)");
+    return Status::Error("not a trawl inventory (meta.format is not trawl-inventory)");
   if (r->Meta("schema_version") != std::to_string(kSchemaVersion))
-    return Status::Error(fmt::format("{}: inventory schema version {} (this trawl reads {})", path,
+    return Status::Error(fmt::format("inventory schema version {} (this trawl reads {})",
                                      r->Meta("schema_version"), kSchemaVersion));
   auto prior = Prepare(db,
                        "SELECT md5, sha1, sha256 FROM files WHERE device=?1 AND inode=?2 AND "
                        "size=?3 AND mtime_ns=?4 AND ctime_ns=?5 AND md5 IS NOT NULL AND sha1 IS "
                        "NOT NULL AND sha256 IS NOT NULL LIMIT 1");
-  if (!prior.ok()) return Status::Error(path + ": " + prior.status().message());
+  if (!prior.ok()) return Status::Error("files: " + prior.status().message());
   r->prior_ = std::move(*prior);
   return r;
 }

@@ -53,7 +53,8 @@ Result<std::unique_ptr<Recorder>> Recorder::Open(const Options& opts) {
     if (Canonical(opts.since) == db)
       return Status::Error("--since names the same file as --inventory");
     auto since = Reader::Open(opts.since);
-    if (!since.ok()) return Status::Error("--since " + since.status().message());
+    if (!since.ok())
+      return Status::Error("--since " + opts.since + ": " + since.status().message());
     r->since_ = std::move(*since);
   }
   auto w = Writer::Create(opts.path, opts.batch_rows);

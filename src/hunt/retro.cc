@@ -121,9 +121,9 @@ Status Diff(const std::string& old_db, const std::string& new_db,
             std::map<std::string, std::uint64_t>& counts) {
   // Both must be inventories of this schema (the Reader says why not).
   auto o = Reader::Open(old_db);
-  if (!o.ok()) return o.status();
+  if (!o.ok()) return Status::Error(old_db + ": " + o.status().message());
   auto n = Reader::Open(new_db);
-  if (!n.ok()) return n.status();
+  if (!n.ok()) return Status::Error(new_db + ": " + n.status().message());
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(new_db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
   DbPtr db(raw);
