@@ -1,12 +1,12 @@
 #include "retro_cmd.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "report_flags.h"
 #include "trawl/app/scan.h"
@@ -78,9 +78,10 @@ int RunRetro(RetroOptions& o) {
     if (i.name == "yara")
       for (const auto& [k, n] : i.loaded) not_checkable[k] += n;  // "yara rules"
   for (const auto& [kind, n] : not_checkable)
-    sinks.OnProblem({"retro", fmt::format("{} {} indicator(s) cannot be checked against an "
-                                          "inventory (it holds no content or text)",
-                                          n, kind),
+    sinks.OnProblem({"retro",
+                     fmt::format("{} {} indicator(s) cannot be checked against an "
+                                 "inventory (it holds no content or text)",
+                                 n, kind),
                      "retro"});
 
   std::uint64_t levels[4] = {0, 0, 0, 0};
@@ -102,8 +103,8 @@ int RunRetro(RetroOptions& o) {
       continue;
     }
     if ((*db)->Meta("complete") != "1")
-      sinks.OnError({path, "inventory is incomplete (its scan did not finish); checked as is",
-                     "retro"});
+      sinks.OnError(
+          {path, "inventory is incomplete (its scan did not finish); checked as is", "retro"});
     Status st = hunt::Check(**db, view, o.thresholds, emit, stats);
     if (!st.ok()) {
       failed++;
@@ -128,7 +129,8 @@ int RunRetro(RetroOptions& o) {
   s.extra.push_back({"contact_rows", static_cast<std::int64_t>(stats.contacts)});
   s.extra.push_back({"product_rows", static_cast<std::int64_t>(stats.products)});
   std::string nc;
-  for (const auto& [k, n] : not_checkable) nc += fmt::format("{}{} {}", nc.empty() ? "" : ", ", n, k);
+  for (const auto& [k, n] : not_checkable)
+    nc += fmt::format("{}{} {}", nc.empty() ? "" : ", ", n, k);
   if (!nc.empty()) s.extra.push_back({"not_checkable", nc});
   FinishReports(o.reports, s);
   sinks.OnSummary(s);
@@ -175,10 +177,8 @@ int RunDiff(const std::string& old_db, const std::string& new_db, bool json) {
       old_db, new_db,
       [&](std::string_view change, std::string_view what, std::string_view detail) {
         if (json) {
-          nlohmann::json j{{"type", "change"},
-                           {"change", change},
-                           {"what", what},
-                           {"detail", detail}};
+          nlohmann::json j{
+              {"type", "change"}, {"change", change}, {"what", what}, {"detail", detail}};
           std::puts(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
         } else {
           std::printf("%-15s %s%s%s\n", std::string(change).c_str(),
@@ -196,7 +196,8 @@ int RunDiff(const std::string& old_db, const std::string& new_db, bool json) {
     std::puts(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     std::string line;
-    for (const auto& [k, n] : counts) line += fmt::format("{}{} {}", line.empty() ? "" : ", ", n, k);
+    for (const auto& [k, n] : counts)
+      line += fmt::format("{}{} {}", line.empty() ? "" : ", ", n, k);
     std::printf("diff: %s\n", line.c_str());
   }
   return kExitClean;

@@ -1,5 +1,4 @@
 #include <gtest/gtest.h>
-
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -17,7 +16,9 @@ TEST(ExtractHosts, FindsNamesAddressesAndUrls) {
   ExtractHosts(
       "Mar 30 10:00:01 h x: GET https://Evil.Example.com/a/x.bin?q from 10.0.0.5 and "
       "[2001:db8::1]:443 via badhost[.]net; libc.so.6 1.2 v1.2.3 12:34:56 ::ffff:192.0.2.7",
-      [&](std::string_view k, std::string_view v) { got.insert(std::string(k) + " " + std::string(v)); });
+      [&](std::string_view k, std::string_view v) {
+        got.insert(std::string(k) + " " + std::string(v));
+      });
   EXPECT_TRUE(got.count("url https://Evil.Example.com/a/x.bin?q"));
   EXPECT_TRUE(got.count("domain evil.example.com"));
   EXPECT_TRUE(got.count("ipv4 10.0.0.5"));
@@ -62,20 +63,22 @@ TEST(Inventory, RoundTripAndContactsMerge) {
   EXPECT_EQ((*r)->Meta("complete"), "1");
   int files = 0;
   ASSERT_TRUE((*r)->ForEachFile([&](const FileRow& f) {
-                  files++;
-                  EXPECT_EQ(f.hashes.size(), 3u);
-                  return true;
-                }).ok());
+                    files++;
+                    EXPECT_EQ(f.hashes.size(), 3u);
+                    return true;
+                  })
+                  .ok());
   EXPECT_EQ(files, 5);
   int contacts = 0;
   ASSERT_TRUE((*r)->ForEachContact([&](const ContactRow& c) {
-                  contacts++;
-                  EXPECT_EQ(c.count, 5u);
-                  EXPECT_EQ(*c.first_ms, 500);
-                  EXPECT_EQ(*c.last_ms, 2000);
-                  EXPECT_EQ(c.example, "/var/log/a:1");
-                  return true;
-                }).ok());
+                    contacts++;
+                    EXPECT_EQ(c.count, 5u);
+                    EXPECT_EQ(*c.first_ms, 500);
+                    EXPECT_EQ(*c.last_ms, 2000);
+                    EXPECT_EQ(c.example, "/var/log/a:1");
+                    return true;
+                  })
+                  .ok());
   EXPECT_EQ(contacts, 1);
   std::remove(path.c_str());
 }
@@ -83,8 +86,7 @@ TEST(Inventory, RoundTripAndContactsMerge) {
 TEST(Inventory, ForeignAndCorruptFilesAreClearErrors) {
   std::string garbage = Temp("garbage.db");
   FILE* f = std::fopen(garbage.c_str(), "w");
-  std::fputs("this is not sqlite at all, just text that is long enough to look like a header..",
-             f);
+  std::fputs("this is not sqlite at all, just text that is long enough to look like a header..", f);
   std::fclose(f);
   auto g = Reader::Open(garbage);
   ASSERT_FALSE(g.ok());
@@ -95,7 +97,8 @@ TEST(Inventory, ForeignAndCorruptFilesAreClearErrors) {
   std::remove(foreign.c_str());
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(foreign.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE places(url TEXT)", nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE places(url TEXT)", nullptr, nullptr, nullptr),
+            SQLITE_OK);
   sqlite3_close(db);
   auto fr = Reader::Open(foreign);
   ASSERT_FALSE(fr.ok());
@@ -103,11 +106,12 @@ TEST(Inventory, ForeignAndCorruptFilesAreClearErrors) {
       << fr.status().message();
   // Another trawl schema version is refused by number.
   ASSERT_EQ(sqlite3_open(foreign.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
-                         "INSERT INTO meta VALUES('format','trawl-inventory'),('schema_version','99')",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db,
+                   "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+                   "INSERT INTO meta VALUES('format','trawl-inventory'),('schema_version','99')",
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(db);
   auto v = Reader::Open(foreign);
   ASSERT_FALSE(v.ok());

@@ -84,7 +84,8 @@ Status Writer::Exec(const char* sql) {
 
 Result<std::unique_ptr<Writer>> Writer::Create(const std::string& path, std::size_t batch_rows) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-    return Status::Error(fmt::format("inventory {}: cannot replace: {}", path, std::strerror(errno)));
+    return Status::Error(
+        fmt::format("inventory {}: cannot replace: {}", path, std::strerror(errno)));
   std::unique_ptr<Writer> w(new Writer);
   w->batch_rows_ = batch_rows ? batch_rows : 1;
   sqlite3* db = nullptr;
@@ -289,8 +290,9 @@ Status Reader::ForEachContact(const std::function<bool(const ContactRow&)>& fn) 
   sqlite3_stmt* s = st->get();
   int rc;
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    ContactRow r{Col(s, 0),    Col(s, 1), static_cast<std::uint64_t>(sqlite3_column_int64(s, 2)),
-                 ColOpt(s, 3), ColOpt(s, 4), Col(s, 5), Col(s, 6)};
+    ContactRow r{Col(s, 0),    Col(s, 1),    static_cast<std::uint64_t>(sqlite3_column_int64(s, 2)),
+                 ColOpt(s, 3), ColOpt(s, 4), Col(s, 5),
+                 Col(s, 6)};
     if (!fn(r)) return Status::Ok();
   }
   if (rc != SQLITE_DONE) return Status::Error(Err(db_.get(), path_ + ": contacts"));
@@ -298,14 +300,14 @@ Status Reader::ForEachContact(const std::function<bool(const ContactRow&)>& fn) 
 }
 
 Status Reader::ForEachProduct(const std::function<bool(const InstalledProduct&)>& fn) const {
-  auto st = Prepare(db_.get(),
-                    "SELECT product, version, platform, path, source, affected FROM products");
+  auto st =
+      Prepare(db_.get(), "SELECT product, version, platform, path, source, affected FROM products");
   if (!st.ok()) return Status::Error(path_ + ": " + st.status().message());
   sqlite3_stmt* s = st->get();
   int rc;
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    InstalledProduct p{Col(s, 0), Col(s, 1), Col(s, 2), Col(s, 3), Col(s, 4),
-                       sqlite3_column_int(s, 5) != 0};
+    InstalledProduct p{Col(s, 0), Col(s, 1), Col(s, 2),
+                       Col(s, 3), Col(s, 4), sqlite3_column_int(s, 5) != 0};
     if (!fn(p)) return Status::Ok();
   }
   if (rc != SQLITE_DONE) return Status::Error(Err(db_.get(), path_ + ": products"));
@@ -322,7 +324,8 @@ std::optional<std::map<std::string, std::string>> Reader::Prior(const struct sta
   sqlite3_bind_int64(s, 4, MtimeNs(st));
   sqlite3_bind_int64(s, 5, CtimeNs(st));
   if (sqlite3_step(s) != SQLITE_ROW) return std::nullopt;
-  std::map<std::string, std::string> h{{"md5", Col(s, 0)}, {"sha1", Col(s, 1)}, {"sha256", Col(s, 2)}};
+  std::map<std::string, std::string> h{
+      {"md5", Col(s, 0)}, {"sha1", Col(s, 1)}, {"sha256", Col(s, 2)}};
   sqlite3_reset(s);
   return h;
 }

@@ -149,8 +149,7 @@ bool LooksLikeDomain(std::string_view h) {
 void ExtractHosts(std::string_view line,
                   const std::function<void(std::string_view, std::string_view)>& fn) {
   // URLs: scheme "://" rest.
-  for (std::size_t p = line.find("://"); p != std::string_view::npos;
-       p = line.find("://", p + 3)) {
+  for (std::size_t p = line.find("://"); p != std::string_view::npos; p = line.find("://", p + 3)) {
     std::size_t b = p;
     while (b > 0 && std::isalpha(static_cast<unsigned char>(line[b - 1]))) --b;
     if (b == p) continue;
@@ -292,39 +291,38 @@ class ContactSweep final : public sweep::Sweep {
       });
       if (seen.size() >= 65536) flush();  // bounded per file
     };
-    auto read = read::ReadChunks(
-        *file, ~0ull, 1u << 20, [&](const std::uint8_t* p, std::size_t n) {
-          if (skip) return;
-          if (first) {
-            first = false;
-            if (Compressed(p, n)) {
-              skip = true;
-              return;
-            }
-            tctx = logs::DetectFormat(item.walked,
-                                      std::string_view(reinterpret_cast<const char*>(p),
-                                                       std::min<std::size_t>(n, 64 * 1024)),
-                                      item.st.st_mtime);
-          }
-          std::string_view chunk(reinterpret_cast<const char*>(p), n);
-          std::size_t start = 0;
-          for (std::size_t nl = chunk.find('\n'); nl != std::string_view::npos;
-               nl = chunk.find('\n', start)) {
-            if (!carry.empty()) {
-              carry.append(chunk.substr(start, nl - start));
-              on_line(carry);
-              carry.clear();
-            } else {
-              on_line(chunk.substr(start, nl - start));
-            }
-            start = nl + 1;
-          }
-          carry.append(chunk.substr(start));
-          if (carry.size() > (1u << 20)) {  // an endless line: cut it
-            on_line(carry);
-            carry.clear();
-          }
-        });
+    auto read = read::ReadChunks(*file, ~0ull, 1u << 20, [&](const std::uint8_t* p, std::size_t n) {
+      if (skip) return;
+      if (first) {
+        first = false;
+        if (Compressed(p, n)) {
+          skip = true;
+          return;
+        }
+        tctx = logs::DetectFormat(
+            item.walked,
+            std::string_view(reinterpret_cast<const char*>(p), std::min<std::size_t>(n, 64 * 1024)),
+            item.st.st_mtime);
+      }
+      std::string_view chunk(reinterpret_cast<const char*>(p), n);
+      std::size_t start = 0;
+      for (std::size_t nl = chunk.find('\n'); nl != std::string_view::npos;
+           nl = chunk.find('\n', start)) {
+        if (!carry.empty()) {
+          carry.append(chunk.substr(start, nl - start));
+          on_line(carry);
+          carry.clear();
+        } else {
+          on_line(chunk.substr(start, nl - start));
+        }
+        start = nl + 1;
+      }
+      carry.append(chunk.substr(start));
+      if (carry.size() > (1u << 20)) {  // an endless line: cut it
+        on_line(carry);
+        carry.clear();
+      }
+    });
     if (skip) {
       ctx.Skip("inventory_contacts_compressed");
       return sweep::Verdict::kContinue;

@@ -31,9 +31,9 @@ Status Check(const Reader& db, const sweep::Engine& engine, const Thresholds& th
   std::unique_ptr<match::FilenameMatcher::Scratch> scratch;
   if (engine.filenames) scratch = engine.filenames->MakeScratch();
   std::vector<const ioc::Indicator*> hits;
-  bool hashes = engine.set && (engine.set->Has(ioc::Kind::kMd5) ||
-                               engine.set->Has(ioc::Kind::kSha1) ||
-                               engine.set->Has(ioc::Kind::kSha256));
+  bool hashes =
+      engine.set && (engine.set->Has(ioc::Kind::kMd5) || engine.set->Has(ioc::Kind::kSha1) ||
+                     engine.set->Has(ioc::Kind::kSha256));
   if (hashes || engine.filenames) {
     Status st = db.ForEachFile([&](const FileRow& r) {
       stats.files++;
@@ -133,8 +133,7 @@ Status Diff(const std::string& old_db, const std::string& new_db,
     return Status::Error(std::string("diff: ") + sqlite3_errmsg(raw));
   StmtPtr attach(att);
   sqlite3_bind_text(att, 1, old_db.c_str(), -1, SQLITE_TRANSIENT);
-  if (sqlite3_step(att) != SQLITE_DONE)
-    return Status::Error(old_db + ": " + sqlite3_errmsg(raw));
+  if (sqlite3_step(att) != SQLITE_DONE) return Status::Error(old_db + ": " + sqlite3_errmsg(raw));
   struct Q {
     const char* change;
     const char* sql;

@@ -4,7 +4,6 @@
 // nothing else. Synthetic only.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -53,17 +52,21 @@ Host MakeHost(const TempDir& dir, const std::string& name, const std::string& ev
   dir.Write(name + "/opt/app/bin/payload.dll", evil);
   dir.Write(name + "/opt/app/bin/benign.dll", "benign bytes of " + name + "\n");
   dir.Write(name + "/home/u/notes.txt", "nothing to see\n");
-  dir.Write(name + "/var/log/syslog",
-            "Mar 30 10:00:01 " + name + " app[1]: resolved cdn." + domain + " to 203.0.113.10\n"
-            "Mar 30 10:05:00 " + name + " app[1]: GET https://files.example.net/drop/x.zip\n"
-            "Mar 30 11:00:00 " + name + " app[1]: talked to innocent.example.org\n");
+  dir.Write(name + "/var/log/syslog", "Mar 30 10:00:01 " + name + " app[1]: resolved cdn." +
+                                          domain +
+                                          " to 203.0.113.10\n"
+                                          "Mar 30 10:05:00 " +
+                                          name +
+                                          " app[1]: GET https://files.example.net/drop/x.zip\n"
+                                          "Mar 30 11:00:00 " +
+                                          name + " app[1]: talked to innocent.example.org\n");
   dir.Write(name + "/etc/hosts", "127.0.0.1 localhost\n198.51.100.20 update.example.com\n");
   return h;
 }
 
 RunResult Inventory(const Host& h, const std::vector<std::string>& more = {}) {
-  std::vector<std::string> args = {"scan", "--no-builtin", "--no-packs", "-q", h.root,
-                                   "--inventory", h.db};
+  std::vector<std::string> args = {"scan", "--no-builtin", "--no-packs", "-q",
+                                   h.root, "--inventory",  h.db};
   // Any indicator set will do for the scan; the inventory does not depend on it.
   args.insert(args.end(), more.begin(), more.end());
   return RunTrawl(args);
@@ -89,8 +92,8 @@ TEST(RetroE2e, InventoryThenRetroFindsEveryPlantedIndicatorAndNothingElse) {
                                                     "never-seen.example\n");
   std::string names = dir.Write("feed/filename-iocs.txt", "benign\\.dll$;70\n");
   std::string kw = dir.Write("feed/keyword-iocs.txt", "SecretMutex\n");
-  RunResult r = RunTrawl({"retro", h.db, "--no-builtin", "--no-packs", "--iocs", feed, "--iocs",
-                          names, "--iocs", kw});
+  RunResult r = RunTrawl(
+      {"retro", h.db, "--no-builtin", "--no-packs", "--iocs", feed, "--iocs", names, "--iocs", kw});
   EXPECT_EQ(r.exit_code, 1) << r.err << r.out;
   std::string shown = h.root;
   std::set<std::pair<std::string, std::string>> want = {
@@ -147,8 +150,8 @@ TEST(RetroE2e, InventoryInsideAScanRootIsRefusedUnlessForced) {
   std::string inside = h.root + "/var/tmp/inv.db";
   fs::create_directories(h.root + "/var/tmp");
   std::string feed = dir.Write("feed/c2-iocs.txt", "c2.test\n");
-  RunResult r = RunTrawl({"scan", "--no-builtin", "--no-packs", "-q", h.root, "--iocs", feed,
-                          "--inventory", inside});
+  RunResult r = RunTrawl(
+      {"scan", "--no-builtin", "--no-packs", "-q", h.root, "--iocs", feed, "--inventory", inside});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("inside the scan root"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(inside));
@@ -173,9 +176,8 @@ TEST(RetroE2e, SinceReusesUnchangedDigestsAndRereadsAChangedFile) {
   for (int i = 0; i < 6; ++i) dir.Write("tree/f" + std::to_string(i) + ".bin", RandomBytes(3000));
   std::string feed = dir.Write("feed/hash-iocs.txt", std::string(64, 'a') + ";placeholder\n");
   auto scan = [&](const std::string& db, const std::string& since) {
-    std::vector<std::string> args = {"scan",  "--no-builtin", "--no-packs", "-q",
-                                     root,    "--iocs",       feed,         "--inventory",
-                                     db};
+    std::vector<std::string> args = {"scan",   "--no-builtin", "--no-packs",  "-q", root,
+                                     "--iocs", feed,           "--inventory", db};
     if (!since.empty()) args.insert(args.end(), {"--since", since});
     return RunTrawl(args);
   };
@@ -200,22 +202,25 @@ TEST(RetroE2e, SinceReusesUnchangedDigestsAndRereadsAChangedFile) {
   EXPECT_EQ(third.Summary()->value("digests_reused", -1), 5);
   EXPECT_EQ(third.Summary()->value("bytes", -1), static_cast<int>(changed.size()));
   std::string feed2 = dir.Write("feed2/hash-iocs.txt", HexDigest("SHA1", changed) + ";new\n");
-  RunResult r = RunTrawl({"retro", dir.path() + "/3.db", "--no-builtin", "--no-packs", "--iocs",
-                          feed2});
+  RunResult r =
+      RunTrawl({"retro", dir.path() + "/3.db", "--no-builtin", "--no-packs", "--iocs", feed2});
   EXPECT_EQ(r.exit_code, 1);
   ASSERT_EQ(r.Of("finding").size(), 1u) << r.out;
   EXPECT_EQ(r.Of("finding")[0].value("path", ""), root + "/f3.bin");
 
   // diff: the changed file, nothing else.
   int rc = -1;
-  std::string out = Shell(std::string(TRAWL_BINARY) + " inventory diff " + ShellQuote(dir.path() + "/2.db") +
-                            " " + ShellQuote(dir.path() + "/3.db"),
-                        &rc);
+  std::string out =
+      Shell(std::string(TRAWL_BINARY) + " inventory diff " + ShellQuote(dir.path() + "/2.db") +
+                " " + ShellQuote(dir.path() + "/3.db"),
+            &rc);
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("changed         " + root + "/f3.bin  size mtime sha256"), std::string::npos)
       << out;
   EXPECT_NE(out.find("0 added, 1 changed"), std::string::npos) << out;
-  out = Shell(std::string(TRAWL_BINARY) + " inventory stats --json " + ShellQuote(dir.path() + "/3.db"), &rc);
+  out = Shell(
+      std::string(TRAWL_BINARY) + " inventory stats --json " + ShellQuote(dir.path() + "/3.db"),
+      &rc);
   EXPECT_EQ(rc, 0) << out;
   auto j = nlohmann::json::parse(out);
   EXPECT_EQ(j["counts"].value("files_hashed", -1), 6);
@@ -236,8 +241,8 @@ TEST(RetroE2e, CorruptOrForeignFileIsAClearErrorAndOthersAreStillChecked) {
   sqlite3_exec(db, "CREATE TABLE moz_places(url TEXT)", nullptr, nullptr, nullptr);
   sqlite3_close(db);
   std::string feed = dir.Write("feed/iocs.txt", HexDigest("SHA256", evil) + "\n");
-  RunResult r = RunTrawl({"retro", garbage, h.db, foreign, "--no-builtin", "--no-packs", "--iocs",
-                          feed});
+  RunResult r =
+      RunTrawl({"retro", garbage, h.db, foreign, "--no-builtin", "--no-packs", "--iocs", feed});
   EXPECT_EQ(r.exit_code, 2);  // not everything could be checked
   std::map<std::string, std::string> errors;
   for (const auto& e : r.Of("error")) errors[e.value("path", "")] = e.value("message", "");
@@ -246,7 +251,8 @@ TEST(RetroE2e, CorruptOrForeignFileIsAClearErrorAndOthersAreStillChecked) {
   ASSERT_EQ(r.Of("finding").size(), 1u) << r.out;  // the good inventory still answered
   EXPECT_EQ(r.Summary()->value("inventories_failed", -1), 2);
   int rc = -1;
-  std::string out = Shell(std::string(TRAWL_BINARY) + " inventory stats " + ShellQuote(garbage), &rc);
+  std::string out =
+      Shell(std::string(TRAWL_BINARY) + " inventory stats " + ShellQuote(garbage), &rc);
   EXPECT_EQ(rc, 2);
   EXPECT_NE(out.find(garbage), std::string::npos) << out;
 }
