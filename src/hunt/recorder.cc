@@ -55,6 +55,10 @@ Result<std::unique_ptr<Recorder>> Recorder::Open(const Options& opts) {
     auto since = Reader::Open(opts.since);
     if (!since.ok())
       return Status::Error("--since " + opts.since + ": " + since.status().message());
+    // An interrupted scan's inventory has no (device, inode) index yet.
+    if ((*since)->Meta("complete") != "1")
+      return Status::Error("--since " + opts.since +
+                           ": the inventory is incomplete (its scan did not finish)");
     r->since_ = std::move(*since);
   }
   auto w = Writer::Create(opts.path, opts.batch_rows);

@@ -35,27 +35,31 @@ Status Check(const Reader& db, const sweep::Engine& engine, const Thresholds& th
       engine.set && (engine.set->Has(ioc::Kind::kMd5) || engine.set->Has(ioc::Kind::kSha1) ||
                      engine.set->Has(ioc::Kind::kSha256));
   if (hashes || engine.filenames) {
+    std::vector<Reason> reasons;  // reused: most rows match nothing
     Status st = db.ForEachFile([&](const FileRow& r) {
       stats.files++;
-      Finding f;
-      f.path = r.path;
-      f.size = static_cast<std::uint64_t>(r.size);
+      reasons.clear();
       if (engine.filenames) {
         hits.clear();
         engine.filenames->Match(r.path, *scratch, hits);
         for (const ioc::Indicator* ind : hits)
-          f.reasons.push_back({std::string(reason::kFilename), ind->value, ind->description,
-                               ind->source, ind->score});
+          reasons.push_back({std::string(reason::kFilename), ind->value, ind->description,
+                             ind->source, ind->score});
       }
       if (hashes && !r.hashes.empty() &&
-          !content::HashReasons(*engine.set, r.hashes, r.path, f.reasons))
+          !content::HashReasons(*engine.set, r.hashes, r.path, reasons))
         return true;  // a trusted hash: known good, as in the scan
-      if (f.reasons.empty()) return true;
+      if (reasons.empty()) return true;
+      Finding f;
+      f.path = r.path;
+      f.size = static_cast<std::uint64_t>(r.size);
+      f.reasons = std::move(reasons);
       f.hashes = r.hashes;
       AddOrigin(f, db, module::kFile);
       f.extra.push_back({"seen", scanned});
       if (!r.digest.empty()) f.extra.push_back({"digest", r.digest});
       emit(f);
+      reasons = {};
       return true;
     });
     if (!st.ok()) return st;
