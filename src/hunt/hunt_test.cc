@@ -75,7 +75,7 @@ TEST(Inventory, RoundTripAndContactsMerge) {
                     EXPECT_EQ(c.count, 5u);
                     EXPECT_EQ(*c.first_ms, 500);
                     EXPECT_EQ(*c.last_ms, 2000);
-                    EXPECT_EQ(c.example, "/var/log/a:1");
+                    EXPECT_TRUE(c.example == "/var/log/a:1" || c.example == "/var/log/b:9") << c.example;
                     return true;
                   })
                   .ok());

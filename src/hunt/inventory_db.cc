@@ -30,6 +30,8 @@ CREATE TABLE products(product TEXT, version TEXT, platform TEXT, path TEXT, sour
   affected INTEGER);
 CREATE TABLE contacts(kind TEXT NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL,
   first_ms INTEGER, last_ms INTEGER, module TEXT, example TEXT, PRIMARY KEY(kind, value));
+CREATE TABLE contacts_raw(kind TEXT NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL,
+  first_ms INTEGER, last_ms INTEGER, module TEXT, example TEXT);
 )sql";
 
 std::string Err(sqlite3* db, std::string_view what) {
@@ -93,7 +95,9 @@ Result<std::unique_ptr<Writer>> Writer::Create(const std::string& path, std::siz
   w->db_.reset(db);
   if (rc != SQLITE_OK) return Status::Error(Err(db, "inventory " + path));
   // Rollback journal, not WAL: the inventory is one file to carry away.
-  if (Status st = w->Exec("PRAGMA journal_mode=DELETE; PRAGMA synchronous=NORMAL;"); !st.ok())
+  if (Status st = w->Exec("PRAGMA journal_mode=DELETE; PRAGMA synchronous=NORMAL; "
+                          "PRAGMA cache_size=-32768;");
+      !st.ok())
     return st;
   if (Status st = w->Exec(kSchema); !st.ok()) return st;
   if (Status st = w->Exec(fmt::format("INSERT INTO meta VALUES('format','{}'),"
@@ -105,13 +109,9 @@ Result<std::unique_ptr<Writer>> Writer::Create(const std::string& path, std::siz
   auto ins = Prepare(db, "INSERT INTO files VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!ins.ok()) return ins.status();
   w->insert_file_ = std::move(*ins);
-  auto up = Prepare(db,
-                    "INSERT INTO contacts VALUES(?1,?2,?3,?4,?5,?6,?7) ON CONFLICT(kind, value) "
-                    "DO UPDATE SET count = count + excluded.count, "
-                    "first_ms = CASE WHEN first_ms IS NULL OR excluded.first_ms < first_ms "
-                    "THEN COALESCE(excluded.first_ms, first_ms) ELSE first_ms END, "
-                    "last_ms = CASE WHEN last_ms IS NULL OR excluded.last_ms > last_ms "
-                    "THEN COALESCE(excluded.last_ms, last_ms) ELSE last_ms END");
+  // Sightings are appended as they come (one per source and value: cheap,
+  // sequential pages) and merged per (kind, value) once, in Finish.
+  auto up = Prepare(db, "INSERT INTO contacts_raw VALUES(?1,?2,?3,?4,?5,?6,?7)");
   if (!up.ok()) return up.status();
   w->upsert_contact_ = std::move(*up);
   return w;
@@ -207,6 +207,15 @@ Status Writer::Finish(const std::vector<InstalledProduct>& products,
   for (const auto& [k, v] : meta)
     if (k != "format" && k != "schema_version" && !put(k, v))
       return Status::Error(Err(db_.get(), "meta"));
+  // The contact index: one row per (kind, value), with the module and example
+  // of one of its sightings.
+  if (Status st = Exec(
+          "INSERT INTO contacts SELECT kind, value, SUM(count), MIN(COALESCE(first_ms, "
+          "9223372036854775807)), MAX(last_ms), module, example FROM contacts_raw GROUP BY kind, "
+          "value; UPDATE contacts SET first_ms = NULL WHERE first_ms = 9223372036854775807;"
+          "DROP TABLE contacts_raw;");
+      !st.ok())
+    return st;
   if (!put("complete", "1")) return Status::Error(Err(db_.get(), "meta"));
   if (Status st = Exec("COMMIT"); !st.ok()) return st;
   // Indexes once, after the rows (cheaper than maintaining them per insert).

@@ -250,16 +250,9 @@ class ContactSweep final : public sweep::Sweep {
         IsHostsFile(item.walked) ? sweep::module::kNetwork : sweep::module::kLog;
     auto file = read::File::OpenWalked(item.read_path, item.st);
     if (!file.ok()) return sweep::Verdict::kContinue;  // the log sweep reports it
-    struct Key {
-      std::string kind, value;
-      bool operator==(const Key&) const = default;
-    };
-    struct KeyHash {
-      std::size_t operator()(const Key& k) const {
-        return std::hash<std::string>()(k.value) ^ std::hash<std::string>()(k.kind);
-      }
-    };
-    std::unordered_map<Key, sweep::Context::HostSighting, KeyHash> seen;
+    // Key "KIND VALUE", built in one reused buffer: a repeated sighting allocates nothing.
+    std::unordered_map<std::string, sweep::Context::HostSighting> seen;
+    std::string key;
     logs::TimeContext tctx;
     bool first = true, skip = false;
     std::string carry;
@@ -280,7 +273,12 @@ class ContactSweep final : public sweep::Sweep {
           t = logs::ParseTimestamp(line, tctx);
           have_t = true;
         }
-        auto [it, fresh] = seen.try_emplace(Key{std::string(kind), std::string(value)});
+        key.assign(kind);
+        key.push_back(' ');
+        key.append(value);
+        auto it = seen.find(key);
+        bool fresh = it == seen.end();
+        if (fresh) it = seen.emplace(key, sweep::Context::HostSighting{}).first;
         sweep::Context::HostSighting& h = it->second;
         if (fresh) {
           h.kind = std::string(kind);
