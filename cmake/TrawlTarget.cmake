@@ -35,7 +35,8 @@ function(trawl_test name)
   endif()
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
-  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} trawl::testsupport GTest::gtest GTest::gtest_main
+                                        GTest::gmock)
   target_compile_definitions(${name} PRIVATE
     TRAWL_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     TRAWL_SHARED_DATA="${PROJECT_SOURCE_DIR}/../shared/data")

@@ -1,4 +1,5 @@
 #include "trawl/app/packs.h"
+#include "trawl/core/unique_handle.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -31,14 +32,6 @@ struct ArchiveDeleter {
   void operator()(archive* a) const noexcept { archive_read_free(a); }
 };
 using ArchivePtr = std::unique_ptr<archive, ArchiveDeleter>;
-
-struct FdCloser {
-  void operator()(const int* fd) const noexcept {
-    if (fd && *fd >= 0) ::close(*fd);
-    delete fd;
-  }
-};
-using UniqueFd = std::unique_ptr<int, FdCloser>;
 
 std::string UtcNow() {
   std::time_t t = std::time(nullptr);
@@ -206,7 +199,7 @@ Status Extract(const fs::path& tarball, const fs::path& dst, CopyState& st) {
       }
       return Status::Error(target.string() + ": " + std::strerror(errno));
     }
-    UniqueFd fd(new int(raw));
+    UniqueFd fd = AdoptFd(raw);
     std::uint64_t size = 0;
     for (;;) {
       la_ssize_t n = archive_read_data(a.get(), buf.data(), buf.size());

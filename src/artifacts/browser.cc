@@ -21,6 +21,7 @@
 
 #include "internal.h"
 #include "trawl/core/text.h"
+#include "trawl/core/unique_handle.h"
 #include "trawl/read/read.h"
 
 namespace trawl::artifacts::detail {
@@ -65,13 +66,6 @@ Result<PrivateDir> MakePrivateDir(const Options& opts, const std::string& privat
   return PrivateDir(new std::string(tmpl));
 }
 
-struct FdCloser {
-  void operator()(int* fd) const noexcept {
-    close(*fd);
-    delete fd;
-  }
-};
-
 // Copies `src` (opened evidence-safely) to the new file `dst`, at most the
 // size it had when opened. `budget` is what may still be copied.
 Status CopyFile(const std::string& src, const std::string& dst, std::uint64_t& budget) {
@@ -80,13 +74,13 @@ Status CopyFile(const std::string& src, const std::string& dst, std::uint64_t& b
   auto size = static_cast<std::uint64_t>(in->st().st_size);
   if (size > budget)
     return Status::Error(fmt::format("{}: {} bytes: larger than the copy limit", src, size));
-  int raw = open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (raw < 0) return Status::Error(dst + ": " + std::strerror(errno));
-  std::unique_ptr<int, FdCloser> out(new int(raw));
+  UniqueFd out =
+      AdoptFd(open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!out) return Status::Error(dst + ": " + std::strerror(errno));
   Status write_error = Status::Ok();
   auto stats = read::ReadChunks(*in, size, 1u << 20, [&](const std::uint8_t* d, std::size_t n) {
     while (n > 0 && write_error.ok()) {
-      ssize_t w = write(*out, d, n);
+      ssize_t w = write(out.get().fd, d, n);
       if (w < 0 && errno == EINTR) continue;
       if (w <= 0) {
         write_error = Status::Error(dst + ": write: " + std::strerror(errno));

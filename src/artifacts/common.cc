@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "internal.h"
+#include "trawl/core/civil_time.h"
 #include "trawl/core/text.h"
 
 namespace trawl::artifacts {
@@ -113,20 +114,6 @@ Status FieldScanner::Scan(const netmatch::NetMatcher& m, netmatch::NetMatcher::S
 
 namespace {
 
-// Days since 1970-01-01 -> civil date (Howard Hinnant's algorithm).
-void CivilFromDays(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  unsigned doe = static_cast<unsigned>(z - era * 146097);
-  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  y = static_cast<std::int64_t>(yoe) + era * 400;
-  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) y++;
-}
-
 constexpr std::int64_t kMicrosPerDay = 86400LL * 1000000;
 // Microseconds from 1601-01-01 to 1970-01-01.
 constexpr std::int64_t kWebKitToUnix = 11644473600LL * 1000000;
@@ -140,13 +127,11 @@ std::string FormatIsoUtcMicros(std::int64_t unix_us) {
     rem += kMicrosPerDay;
     days--;
   }
-  std::int64_t y;
-  unsigned mo, d;
-  CivilFromDays(days, y, mo, d);
+  const CivilDate c = CivilFromDays(days);
   std::int64_t secs = rem / 1000000;
   std::int64_t frac = rem % 1000000;
-  std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", y, mo, d, secs / 3600,
-                                secs / 60 % 60, secs % 60);
+  std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", c.year, c.month, c.day,
+                                secs / 3600, secs / 60 % 60, secs % 60);
   if (frac % 1000 == 0) {
     if (frac) out += fmt::format(".{:03}", frac / 1000);
   } else {
@@ -321,6 +306,8 @@ void SweepStats::Add(const SweepResult& r) {
   counts_[m + (r.type == Type::kEvtx || r.type == Type::kJournal ? "_files" : "_databases")]++;
   counts_[m + item] += static_cast<std::int64_t>(r.items);
   counts_[m + "_hits"] += static_cast<std::int64_t>(r.hits_total);
+  if (r.type == Type::kEvtx)
+    counts_["evtx_slack_unrecoverable"] += static_cast<std::int64_t>(r.slack_unrecoverable);
 }
 
 std::vector<std::pair<std::string, FieldValue>> SweepStats::SummaryFields(
@@ -335,6 +322,7 @@ std::vector<std::pair<std::string, FieldValue>> SweepStats::SummaryFields(
     put("evtx_files");
     put("evtx_records");
     put("evtx_hits");
+    put("evtx_slack_unrecoverable");
   }
   if (ran.journal) {
     put("journal_files");

@@ -88,6 +88,7 @@ Result<SweepResult> ScanEvtxFile(const std::string& path, const netmatch::NetMat
       eo);
   if (!stats.ok()) return stats.status();
   if (!engine_error.ok()) return Status::Error(path + ": " + engine_error.message());
+  result.slack_unrecoverable = stats->slack_unrecoverable;
   for (const evtx::Problem& p : stats->problems)
     collect.Error(fmt::format("offset {} (0x{:x}): {}", p.offset, p.offset, p.message));
   if (stats->problems_dropped)

@@ -13,6 +13,7 @@
 
 #include "internal.h"
 #include "trawl/core/text.h"
+#include "trawl/core/unique_handle.h"
 #include "trawl/read/read.h"
 
 namespace trawl::artifacts::detail {
@@ -41,14 +42,13 @@ Result<SweepResult> ScanJournalFile(const std::string& path, const netmatch::Net
   if (!file.ok()) return file.status();
   // sd_journal takes ownership of the descriptors it opens successfully and
   // leaves them to the caller on failure: give it a duplicate of ours.
-  int fd = fcntl(file->fd(), F_DUPFD_CLOEXEC, 0);
-  if (fd < 0) return Status::Error(path + ": dup: " + std::strerror(errno));
+  UniqueFd dup = AdoptFd(fcntl(file->fd(), F_DUPFD_CLOEXEC, 0));
+  if (!dup) return Status::Error(path + ": dup: " + std::strerror(errno));
+  int fd = dup.get().fd;
   sd_journal* raw = nullptr;
   int r = sd_journal_open_files_fd(&raw, &fd, 1, 0);
-  if (r < 0) {
-    close(fd);
-    return Status::Error(path + ": not a readable journal file: " + ErrnoText(r));
-  }
+  if (r < 0) return Status::Error(path + ": not a readable journal file: " + ErrnoText(r));
+  (void)dup.release();  // the journal owns the descriptor now
   JournalPtr j(raw);
   // Whole values: a contact deep in a long MESSAGE must not be cut off.
   sd_journal_set_data_threshold(j.get(), 0);

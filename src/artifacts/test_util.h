@@ -14,32 +14,11 @@
 #include "trawl/artifacts/artifacts.h"
 #include "trawl/ioc/indicator.h"
 #include "trawl/netmatch/netmatch.h"
+#include "trawl/testsupport/temp_dir.h"
 
 namespace trawl::artifacts::testing {
 
-// A fresh directory, removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = std::filesystem::temp_directory_path().string() + "/trawl-art-test-XXXXXX";
-    if (mkdtemp(tmpl.data())) path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  // Writes `content` to path()/rel (parents created); returns the full path.
-  std::string Write(const std::string& rel, const std::string& content) const {
-    std::filesystem::path p = std::filesystem::path(path_) / rel;
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << content;
-    return p.string();
-  }
-
- private:
-  std::string path_;
-};
+using TempDir = testsupport::TempDir;  // tests/support
 
 // An indicator set and a matcher over it (the set outlives the matcher).
 struct Matcher {

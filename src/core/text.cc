@@ -117,4 +117,15 @@ bool IsHex(std::string_view s) {
   return true;
 }
 
+std::string HexEncode(std::string_view s) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(s.size() * 2, '\0');
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    out[2 * i] = kDigits[c >> 4];
+    out[2 * i + 1] = kDigits[c & 0xf];
+  }
+  return out;
+}
+
 }  // namespace trawl

@@ -59,3 +59,15 @@ TEST(Text, Helpers) {
 
 }  // namespace
 }  // namespace trawl
+
+namespace trawl {
+namespace {
+
+TEST(HexEncode, EveryByteTwoLowercaseDigits) {
+  EXPECT_EQ(HexEncode(""), "");
+  EXPECT_EQ(HexEncode(std::string("\x00\x0f\x10\x7f\x80\xff", 6)), "000f107f80ff");
+  EXPECT_EQ(HexEncode("a\nb"), "610a62");
+}
+
+}  // namespace
+}  // namespace trawl

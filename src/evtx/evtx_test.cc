@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <string>
@@ -19,6 +20,7 @@
 
 #include "internal.h"
 #include "test_util.h"
+#include "trawl/testsupport/temp_dir.h"
 
 namespace trawl::evtx {
 namespace {
@@ -95,6 +97,9 @@ TEST(Filetime, Formats) {
       {132514687271234567ull, "2020-12-03T11:32:07.1234567Z"},
       {116444736000000000ull + 951782400ull * 10000000ull + 9999999,  // leap day 2000
        "2000-02-29T00:00:00.9999999Z"},
+      {116444735999999999ull, "1969-12-31T23:59:59.9999999Z"},   // before the Unix epoch
+      {94405824000000000ull, "1900-03-01T00:00:00.0000000Z"},    // 1900 is not a leap year
+      {2650467743999999999ull, "9999-12-31T23:59:59.9999999Z"},  // the last four-digit year
   };
   for (const Case& c : cases) {
     std::string s;
@@ -316,6 +321,40 @@ TEST(Samples, MalformedDnsRecordIsReadExactly) {
   EXPECT_EQ(c.records[1].id, 101983u);
 }
 
+// Regression (issue 10, "the EVTX copy can emit invalid JSON"): RenderJson had
+// its own escaper. Every record of the DNS sample, whose ANSI QNAME holds a
+// control byte and a byte above 0x7f, renders as JSON that parses and gives
+// the decoded value back.
+TEST(Samples, MalformedDnsRecordRendersAsValidJson) {
+  Collected c = ReadAll(Load(kData + "pyevtx__dns_log_malformed_DNSServer.evtx"));
+  ASSERT_EQ(c.json.size(), 5u);
+  for (const std::string& line : c.json) {
+    EXPECT_TRUE(nlohmann::json::accept(line)) << line;
+  }
+  nlohmann::json j = nlohmann::json::parse(c.json[1], nullptr, false);
+  ASSERT_FALSE(j.is_discarded());
+  EXPECT_EQ(j["fields"]["QNAME"].get<std::string>(),
+            "b._dns-sd._udp.@\xC2\xA6"
+            "5\x01.");
+  EXPECT_NE(c.json[1].find("\\u0001"), std::string::npos);
+}
+
+// Bytes that are not UTF-8 (a Record is plain data; any caller may fill one)
+// become U+FFFD, one per byte, never raw bytes in the JSON.
+TEST(Decode, RenderJsonReplacesInvalidUtf8) {
+  Record r;
+  r.provider = "P\xa6";
+  r.computer = "ok\xc3\xa9";
+  r.fields.push_back({"Name\xff", "v\xc3"});
+  auto out = RenderJson(r);
+  ASSERT_TRUE(out.ok());
+  nlohmann::json j = nlohmann::json::parse(*out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << *out;
+  EXPECT_EQ(j["provider"].get<std::string>(), "P\xEF\xBF\xBD");
+  EXPECT_EQ(j["computer"].get<std::string>(), "ok\xc3\xa9");
+  EXPECT_EQ(j["fields"]["Name\xEF\xBF\xBD"].get<std::string>(), "v\xEF\xBF\xBD");
+}
+
 TEST(Samples, JunkChunkSlotsAreReported) {
   // The file's header counts 1 chunk, 9 are valid, 8 more slots hold junk.
   Collected c = ReadAll(Load(kData + "omerbenamram-evtx__sysmon.evtx"));
@@ -446,7 +485,9 @@ TEST(Samples, RecordCopiedIntoSlackIsRecovered) {
   }
   EXPECT_EQ(c.xml[5], c.xml[4]);
   EXPECT_EQ(c.stats.slack_unrecoverable, 1u);
-  EXPECT_TRUE(HasProblem(c.stats, junk, "not recoverable"));
+  // Counted, not reported (issue 10: ~200 ERROR lines on the shared samples).
+  EXPECT_FALSE(HasProblem(c.stats, junk, "not recoverable"));
+  EXPECT_TRUE(c.stats.problems.empty());
   Options off;
   off.recover_slack = false;
   EXPECT_EQ(ReadAll(file, off).records.size(), 5u);
@@ -608,12 +649,8 @@ TEST(Hostile, DeeplyNestedElementsStop) {
 
 class Files : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = ::testing::TempDir() + "evtx_files_" + std::to_string(::getpid());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string dir_;
+  testsupport::TempDir tmp_{"trawl-evtx-files"};
+  std::string dir_ = tmp_.path();
 };
 
 TEST_F(Files, ReadsRegularFilesOnly) {

@@ -15,6 +15,8 @@
 
 #include "internal.h"
 #include "trawl/read/read.h"
+#include "trawl/core/json.h"
+
 
 namespace trawl::evtx {
 namespace detail {
@@ -340,10 +342,14 @@ class Reader {
         p += (rsize + 7) & ~7u;
         continue;
       }
-      ++w.stats.slack_unrecoverable;
-      w.Report(chunk_off + p, std::string(slack ? "record in chunk slack" : "salvaged record") +
-                                  " (id " + std::to_string(Le64(c + p + 8)) +
-                                  ") not recoverable: " + w.err);
+      if (slack) {
+        // Free space after the chunk's last record routinely holds records
+        // half overwritten by later ones: counted, not a problem to report.
+        ++w.stats.slack_unrecoverable;
+      } else {
+        w.Report(chunk_off + p, "salvaged record (id " + std::to_string(Le64(c + p + 8)) +
+                                    ") not recoverable: " + w.err);
+      }
       p += 8;
     }
   }
@@ -392,53 +398,17 @@ Result<std::string> RenderXml(const Record& r) {
   return out;
 }
 
-namespace {
-
-void JsonString(std::string_view s, std::string& out) {
-  out.push_back('"');
-  for (unsigned char ch : s) {
-    switch (ch) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (ch < 0x20 || ch == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", ch);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(ch));
-        }
-    }
-  }
-  out.push_back('"');
-}
-
-}  // namespace
-
 Result<std::string> RenderJson(const Record& r) {
   std::string out = "{\"record_id\":" + std::to_string(r.id) + ",\"time\":";
-  JsonString(r.time_text, out);
+  AppendJsonString(out, r.time_text);
   out += ",\"recovered\":";
   out += r.recovered ? "true" : "false";
   out += ",\"provider\":";
-  JsonString(r.provider, out);
+  AppendJsonString(out, r.provider);
   out += ",\"channel\":";
-  JsonString(r.channel, out);
+  AppendJsonString(out, r.channel);
   out += ",\"computer\":";
-  JsonString(r.computer, out);
+  AppendJsonString(out, r.computer);
   out += ",\"event_id\":" + std::to_string(r.event_id);
   if (r.has_qualifiers) out += ",\"qualifiers\":" + std::to_string(r.qualifiers);
   out += ",\"level\":" + std::to_string(r.level);
@@ -448,12 +418,12 @@ Result<std::string> RenderJson(const Record& r) {
     int dup = 1;
     for (std::size_t k = 0; k < i; ++k) dup += r.fields[k].name == r.fields[i].name;
     if (dup == 1) {
-      JsonString(r.fields[i].name, out);
+      AppendJsonString(out, r.fields[i].name);
     } else {
-      JsonString(r.fields[i].name + "#" + std::to_string(dup), out);
+      AppendJsonString(out, r.fields[i].name + "#" + std::to_string(dup));
     }
     out.push_back(':');
-    JsonString(r.fields[i].value, out);
+    AppendJsonString(out, r.fields[i].value);
   }
   out += "}}";
   return out;

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "internal.h"
+#include "trawl/core/civil_time.h"
 
 namespace trawl::evtx {
 namespace detail {
@@ -354,18 +355,10 @@ void AppendFiletime(std::uint64_t filetime, std::string& out) {
   std::uint64_t secs = filetime / 10000000ull;
   std::uint64_t days = secs / 86400;
   std::uint64_t rem = secs % 86400;
-  // Shift to days since 0000-03-01 (proleptic Gregorian), then Howard Hinnant's
-  // civil_from_days. 1601-01-01 is day 584694 counted from 0000-03-01.
-  std::uint64_t z = days + 584694;
-  std::uint64_t era = z / 146097;
-  std::uint64_t doe = z - era * 146097;
-  std::uint64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  std::uint64_t y = yoe + era * 400;
-  std::uint64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  std::uint64_t mp = (5 * doy + 2) / 153;
-  std::uint64_t d = doy - (153 * mp + 2) / 5 + 1;
-  std::uint64_t m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) ++y;
+  // 1601-01-01 is 134774 days before 1970-01-01.
+  const CivilDate c = CivilFromDays(static_cast<std::int64_t>(days) - 134774);
+  const auto y = static_cast<std::uint64_t>(c.year);
+  const std::uint64_t m = c.month, d = c.day;
   char buf[28];
   auto put = [&buf](int at, std::uint64_t v, int digits) {
     for (int i = digits - 1; i >= 0; --i) {
@@ -387,7 +380,7 @@ void AppendFiletime(std::uint64_t filetime, std::string& out) {
   buf[19] = '.';
   put(20, ticks, 7);
   buf[27] = 'Z';
-  if (y > 9999) {  // Five-digit years (max FILETIME is in year 58456).
+  if (y > 9999) {  // Five-digit years (max FILETIME is in year 60056).
     out += std::to_string(y);
     out.append(buf + 4, 24);
     return;

@@ -144,13 +144,7 @@ unsigned MultiHasher::algos() const { return impl_->algos; }
 const Status& MultiHasher::status() const { return impl_->status; }
 
 std::string ToHex(const std::uint8_t* d, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string s(n * 2, '\0');
-  for (std::size_t i = 0; i < n; ++i) {
-    s[2 * i] = kDigits[d[i] >> 4];
-    s[2 * i + 1] = kDigits[d[i] & 0xf];
-  }
-  return s;
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(d), n));
 }
 
 }  // namespace trawl::hash

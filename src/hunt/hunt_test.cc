@@ -7,6 +7,7 @@
 
 #include "trawl/hunt/inventory_db.h"
 #include "trawl/hunt/recorder.h"
+#include "trawl/testsupport/temp_dir.h"
 
 namespace trawl::hunt {
 namespace {
@@ -34,7 +35,8 @@ TEST(ExtractHosts, FindsNamesAddressesAndUrls) {
 }
 
 std::string Temp(const char* name) {
-  return ::testing::TempDir() + "/hunt_test_" + std::to_string(::getpid()) + name;
+  static testsupport::TempDir dir("hunt-test");
+  return dir.path() + "/" + name;
 }
 
 TEST(Inventory, RoundTripAndContactsMerge) {

@@ -10,9 +10,10 @@
 #include <memory>
 #include <system_error>
 
-#include "internal.h"
 #include "interchange_internal.h"
+#include "internal.h"
 #include "trawl/core/text.h"
+#include "trawl/core/unique_handle.h"
 
 namespace trawl::ioc {
 namespace {
@@ -61,14 +62,6 @@ void Dispatch(std::string_view text, Format format, internal::Sink& sink) {
   }
 }
 
-struct FdCloser {
-  void operator()(const int* fd) const {
-    if (fd && *fd >= 0) ::close(*fd);
-    delete fd;
-  }
-};
-using UniqueFd = std::unique_ptr<int, FdCloser>;
-
 // Opens without blocking (a FIFO must not hang the load) and, where the
 // kernel allows, without touching the access time.
 Result<std::string> ReadRegularFile(const fs::path& file) {
@@ -77,7 +70,7 @@ Result<std::string> ReadRegularFile(const fs::path& file) {
   int raw = ::open(file.c_str(), flags | O_NOATIME);
   if (raw < 0 && errno == EPERM) raw = ::open(file.c_str(), flags);
   if (raw < 0) return Status::Error(file.string() + ": cannot open: " + std::strerror(errno));
-  UniqueFd fd(new int(raw));
+  UniqueFd fd = AdoptFd(raw);
   struct stat st;
   if (::fstat(raw, &st) != 0)
     return Status::Error(file.string() + ": cannot stat: " + std::strerror(errno));

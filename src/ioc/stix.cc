@@ -11,6 +11,7 @@
 
 #include "interchange_internal.h"
 #include "internal.h"
+#include "trawl/core/civil_time.h"
 #include "trawl/core/text.h"
 #include "trawl/ioc/interchange.h"
 
@@ -490,14 +491,7 @@ bool ParseTimestamp(std::string_view s, std::int64_t& out) {
   }
   if (i + 1 != s.size() || (s[i] != 'Z' && s[i] != 'z')) return false;
   if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60) return false;
-  // Days from civil (Howard Hinnant's algorithm).
-  int y = Y - (M <= 2);
-  int era = (y >= 0 ? y : y - 399) / 400;
-  unsigned yoe = static_cast<unsigned>(y - era * 400);
-  unsigned doy = static_cast<unsigned>((153 * (M + (M > 2 ? -3 : 9)) + 2) / 5 + D - 1);
-  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  std::int64_t days =
-      static_cast<std::int64_t>(era) * 146097 + static_cast<std::int64_t>(doe) - 719468;
+  const std::int64_t days = DaysFromCivil(Y, static_cast<unsigned>(M), static_cast<unsigned>(D));
   out = days * 86400 + h * 3600 + m * 60 + sec;
   return true;
 }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "trawl/ioc/indicator.h"
+#include "trawl/testsupport/temp_dir.h"
 
 namespace trawl::ioc::testing {
 
@@ -29,29 +30,18 @@ inline std::string ProblemsText(const LoadStats& s) {
   return out;
 }
 
-// A fresh directory under $TMPDIR, removed at the end of the test.
+// The shared temporary directory (tests/support), with its paths as
+// std::filesystem::path for the loaders' API.
 class TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "trawl-ioc-XXXXXX").string();
-    char* p = mkdtemp(tmpl.data());
-    EXPECT_NE(p, nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
   const std::filesystem::path& path() const { return path_; }
   std::filesystem::path Write(const std::string& name, const std::string& content) const {
-    std::filesystem::path p = path_ / name;
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
+    return dir_.Write(name, content);
   }
 
  private:
-  std::filesystem::path path_;
+  testsupport::TempDir dir_{"trawl-ioc"};
+  std::filesystem::path path_{dir_.path()};
 };
 
 }  // namespace trawl::ioc::testing

@@ -8,54 +8,47 @@
 #include <fstream>
 
 #include "trawl/ioc/loader.h"
+#include "trawl/testsupport/temp_dir.h"
 
 namespace trawl::live {
 namespace {
 
-struct Tmp {
-  Tmp() {
-    std::string t = (std::filesystem::temp_directory_path() / "trawl-live-XXXXXX").string();
-    EXPECT_NE(mkdtemp(t.data()), nullptr);
-    path = t;
-  }
-  ~Tmp() { std::filesystem::remove_all(path); }
-  std::string path;
-};
+using Tmp = testsupport::TempDir;
 
 TEST(PathMap, ShownAndRealPaths) {
   Tmp t;
-  std::filesystem::create_directories(t.path + "/img/etc");
-  std::filesystem::create_directories(t.path + "/img/mnt/c/Windows/System32/DRIVERS/etc");
-  std::ofstream(t.path + "/img/etc/hosts") << "1.2.3.4 x\n";
-  std::ofstream(t.path + "/img/mnt/c/Windows/System32/DRIVERS/etc/HOSTS") << "1.2.3.4 x\n";
+  std::filesystem::create_directories(t.path() + "/img/etc");
+  std::filesystem::create_directories(t.path() + "/img/mnt/c/Windows/System32/DRIVERS/etc");
+  std::ofstream(t.path() + "/img/etc/hosts") << "1.2.3.4 x\n";
+  std::ofstream(t.path() + "/img/mnt/c/Windows/System32/DRIVERS/etc/HOSTS") << "1.2.3.4 x\n";
   PathMap m;
   EXPECT_FALSE(m.image());
   EXPECT_EQ(m.Shown("/a/b"), "/a/b");
-  ASSERT_TRUE(m.SetRoot(t.path + "/img/").ok());
-  ASSERT_TRUE(m.AddMap(t.path + "/img/mnt/c:c").ok());
+  ASSERT_TRUE(m.SetRoot(t.path() + "/img/").ok());
+  ASSERT_TRUE(m.AddMap(t.path() + "/img/mnt/c:c").ok());
   EXPECT_TRUE(m.image());
   bool win = true;
-  EXPECT_EQ(m.Shown(t.path + "/img/var/log/syslog", &win), "/var/log/syslog");
+  EXPECT_EQ(m.Shown(t.path() + "/img/var/log/syslog", &win), "/var/log/syslog");
   EXPECT_FALSE(win);
-  EXPECT_EQ(m.Shown(t.path + "/img", &win), "/");
-  EXPECT_EQ(m.Shown(t.path + "/image/x", &win), t.path + "/image/x");  // a sibling, not inside
-  EXPECT_EQ(m.Shown(t.path + "/img/mnt/c/Users/Bob/AppData/x.dll", &win),
+  EXPECT_EQ(m.Shown(t.path() + "/img", &win), "/");
+  EXPECT_EQ(m.Shown(t.path() + "/image/x", &win), t.path() + "/image/x");  // a sibling, not inside
+  EXPECT_EQ(m.Shown(t.path() + "/img/mnt/c/Users/Bob/AppData/x.dll", &win),
             "C:\\Users\\Bob\\AppData\\x.dll");
   EXPECT_TRUE(win);
-  EXPECT_EQ(m.Shown(t.path + "/img/mnt/c", &win), "C:\\");
-  EXPECT_EQ(m.Real("/var/log"), t.path + "/img/var/log");
-  EXPECT_EQ(m.DefaultPaths(), std::vector<std::string>{t.path + "/img"});
+  EXPECT_EQ(m.Shown(t.path() + "/img/mnt/c", &win), "C:\\");
+  EXPECT_EQ(m.Real("/var/log"), t.path() + "/img/var/log");
+  EXPECT_EQ(m.DefaultPaths(), std::vector<std::string>{t.path() + "/img"});
   auto hosts = m.HostsFiles();
   ASSERT_EQ(hosts.size(), 2u);
   EXPECT_EQ(hosts[0].second, "/etc/hosts");
   EXPECT_EQ(hosts[1].second, "C:\\Windows\\System32\\DRIVERS\\etc\\HOSTS");
 
   PathMap bad;
-  EXPECT_FALSE(bad.SetRoot(t.path + "/missing").ok());
-  EXPECT_FALSE(bad.AddMap(t.path + "/img").ok());     // no letter
-  EXPECT_FALSE(bad.AddMap(t.path + "/img:CD").ok());  // two letters
-  EXPECT_FALSE(bad.AddMap(t.path + "/img:1").ok());   // not a letter
-  EXPECT_FALSE(bad.AddMap(t.path + "/nope:C").ok());  // not a folder
+  EXPECT_FALSE(bad.SetRoot(t.path() + "/missing").ok());
+  EXPECT_FALSE(bad.AddMap(t.path() + "/img").ok());     // no letter
+  EXPECT_FALSE(bad.AddMap(t.path() + "/img:CD").ok());  // two letters
+  EXPECT_FALSE(bad.AddMap(t.path() + "/img:1").ok());   // not a letter
+  EXPECT_FALSE(bad.AddMap(t.path() + "/nope:C").ok());  // not a folder
 }
 
 TEST(WindowsNames, BackslashPatternsMatchCaselessly) {

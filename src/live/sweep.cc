@@ -29,11 +29,6 @@ constexpr std::size_t kChunk = 256 << 10;
 
 using FileKey = std::tuple<std::uint64_t, std::uint64_t, std::uint64_t, std::int64_t>;
 
-struct FdGuard {
-  int fd;
-  ~FdGuard() { CloseFd(fd); }
-};
-
 // Hashes of files by (dev, inode, size, mtime): each file once per sweep.
 class HashCache {
  public:
@@ -46,7 +41,7 @@ class HashCache {
     if (f.size > cap_) return Status::Error("larger than --max-file-size: not hashed");
     // Read through trawl::read (the reader stage owns I/O), over a duplicate
     // of the handle the OS seam opened.
-    auto file = read::File::FromFd(f.fd, "read");
+    auto file = read::File::FromFd(f.fd.get().fd, "read");
     if (!file.ok()) return file.status();
     hasher_.Reset();
     auto read =
@@ -172,7 +167,6 @@ class ProcessSweep {
     bool trusted = false;
     auto exe = os_.OpenExe(pid);
     if (exe.ok()) {
-      FdGuard g{exe->fd};
       f.size = exe->size;
       auto h = cache_.Get(*exe, stats);
       if (h.ok()) {
@@ -225,7 +219,6 @@ class ProcessSweep {
         if (!Vanished(file.status())) Error(m.path, file.status(), stats);
         continue;
       }
-      FdGuard g{file->fd};
       f.size = file->size;
       auto h = cache_.Get(*file, stats);
       if (!h.ok()) {

@@ -22,6 +22,7 @@
 #include "trawl/ioc/loader.h"
 #include "trawl/match/filename.h"
 #include "trawl/netmatch/netmatch.h"
+#include "trawl/testsupport/temp_dir.h"
 #include "trawl/yara/yara.h"
 
 namespace trawl::live {
@@ -29,15 +30,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Tmp {
-  Tmp() {
-    std::string t = (fs::temp_directory_path() / "trawl-live-XXXXXX").string();
-    EXPECT_NE(mkdtemp(t.data()), nullptr);
-    path = t;
-  }
-  ~Tmp() { fs::remove_all(path); }
-  std::string path;
-};
+using Tmp = testsupport::TempDir;
 
 std::string Sha256Of(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -163,7 +156,7 @@ struct SleepCopy {
 
 TEST(ProcessSweep, FindsARunningCopyByHashNameAndDeletedExecutable) {
   Tmp t;
-  SleepCopy child(t.path);
+  SleepCopy child(t.path());
   Engine e;
   std::string sha = Sha256Of(child.path);
   ioc::LoadText(sha + ";test sleep copy\n", ioc::Format::kSigBaseHash, "hash-iocs.txt", e.set);
@@ -211,7 +204,7 @@ TEST(ProcessSweep, FindsARunningCopyByHashNameAndDeletedExecutable) {
 
 TEST(ProcessSweep, CommandLineNetworkIndicatorsAndKeywords) {
   Tmp t;
-  SleepCopy child(t.path, "600");
+  SleepCopy child(t.path(), "600");
   Engine e;
   ioc::LoadText("600\n", ioc::Format::kSigBaseKeyword, "keyword-iocs.txt", e.set);
   e.Build();
@@ -225,7 +218,7 @@ TEST(ProcessSweep, CommandLineNetworkIndicatorsAndKeywords) {
 TEST(ProcessSweep, MappedModuleHashedOnceAndMemoryOnlyWhenAsked) {
   Tmp t;
   // A "library" this process maps: its hash is an indicator.
-  std::string lib = t.path + "/libtrojan.so";
+  std::string lib = t.path() + "/libtrojan.so";
   std::string content = "MZ-not-really-a-library trawl-live-module-marker-1f2e3d";
   std::ofstream(lib) << content;
   int fd = open(lib.c_str(), O_RDONLY);
@@ -246,7 +239,7 @@ TEST(ProcessSweep, MappedModuleHashedOnceAndMemoryOnlyWhenAsked) {
   ioc::LoadText(Sha256Of(lib) + ";trojanized library\n", ioc::Format::kSigBaseHash, "h-hash.txt",
                 e.set);
   e.Build();
-  std::string rule_path = t.path + "/r.yar";
+  std::string rule_path = t.path() + "/r.yar";
   std::ofstream(rule_path) << "rule HeapMarker { strings: $a = \"trawl-heap-marker-7c6b5a\" "
                               "condition: $a }\n";
   yara::CompileStats cs;
@@ -368,7 +361,7 @@ TEST(NetworkSweep, ConnectionToAC2AddressWithItsOwner) {
 
 TEST(HostsFile, EntriesPointingC2DomainsOrAddresses) {
   Tmp t;
-  std::string hosts = t.path + "/hosts";
+  std::string hosts = t.path() + "/hosts";
   std::ofstream(hosts) << "127.0.0.1 localhost\n"
                           "# 10.0.0.1 akamaicontainer.com (a comment)\n"
                           "10.0.0.5\tupdate.AKAMAICONTAINER.com  alias\r\n"
@@ -390,9 +383,9 @@ TEST(HostsFile, EntriesPointingC2DomainsOrAddresses) {
   EXPECT_EQ(IntField(c.findings[1], "line"), 4);
   EXPECT_EQ(c.findings[1].reasons.at(0).indicator, "198.51.100.7");
   // Missing: nothing, no error. A FIFO: an error, never a hang.
-  EXPECT_TRUE(CheckHostsFile(t.path + "/none", "/etc/hosts", e.Pieces(), c.finding_fn()).ok());
-  ASSERT_EQ(mkfifo((t.path + "/fifo").c_str(), 0600), 0);
-  EXPECT_FALSE(CheckHostsFile(t.path + "/fifo", "/etc/hosts", e.Pieces(), c.finding_fn()).ok());
+  EXPECT_TRUE(CheckHostsFile(t.path() + "/none", "/etc/hosts", e.Pieces(), c.finding_fn()).ok());
+  ASSERT_EQ(mkfifo((t.path() + "/fifo").c_str(), 0600), 0);
+  EXPECT_FALSE(CheckHostsFile(t.path() + "/fifo", "/etc/hosts", e.Pieces(), c.finding_fn()).ok());
 }
 
 // A process list where every process exits before it is read.

@@ -11,6 +11,7 @@
 
 #include "trawl/core/text.h"
 #include "trawl/logs/logs.h"
+#include "trawl/testsupport/temp_dir.h"
 
 namespace trawl::logs {
 namespace {
@@ -39,15 +40,6 @@ std::vector<std::string> Lines(const std::string& s) {
 
 class LogsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("trawl_logs_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   void Add(Kind k, const std::string& v) {
     ioc::Indicator ind;
     ind.kind = k;
@@ -76,7 +68,8 @@ class LogsTest : public ::testing::Test {
     return out;
   }
 
-  fs::path dir_;
+  testsupport::TempDir tmp_{"trawl-logs"};
+  fs::path dir_ = tmp_.path();
   ioc::IndicatorSet set_;
   std::unique_ptr<netmatch::NetMatcher> matcher_;
 };

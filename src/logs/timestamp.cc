@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <string>
 
+#include "trawl/core/civil_time.h"
 #include "trawl/core/text.h"
 #include "trawl/logs/logs.h"
 
@@ -12,36 +13,11 @@ using Ms = std::optional<std::int64_t>;
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-void CivilFromDays(std::int64_t z, int& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t yy = static_cast<std::int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y = static_cast<int>(yy + (m <= 2));
-}
-
-bool Leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
 Ms MakeMs(int y, int mo, int d, int h, int mi, int s, int ms, int offset_min) {
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (y < 1900 || y > 2999 || mo < 1 || mo > 12 || d < 1) return std::nullopt;
-  int dim = kDays[mo - 1] + (mo == 2 && Leap(y) ? 1 : 0);
-  if (d > dim || h > 23 || mi > 59 || s > 60 || ms < 0 || ms > 999) return std::nullopt;
+  if (!IsValidDate(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) || h > 23 || mi > 59 ||
+      s > 60 || ms < 0 || ms > 999)
+    return std::nullopt;
   std::int64_t secs =
       DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 +
       mi * 60 + s - static_cast<std::int64_t>(offset_min) * 60;
@@ -151,9 +127,8 @@ Ms SyslogAt(std::string_view s, std::size_t i, std::int64_t mtime_unix) {
       !Num(s, i, 2, mi) || !Lit(s, i, ':') || !Num(s, i, 2, sec))
     return std::nullopt;
   int ms = Fraction(s, i);
-  int y;
-  unsigned mm, dd;
-  CivilFromDays((mtime_unix >= 0 ? mtime_unix : mtime_unix - 86399) / 86400, y, mm, dd);
+  const int y = static_cast<int>(
+      CivilFromDays((mtime_unix >= 0 ? mtime_unix : mtime_unix - 86399) / 86400).year);
   Ms t = MakeMs(y, mo, d, h, mi, sec, ms, 0);
   // Later in the year than the file's mtime (a day of slack for zones): last year.
   if (!t || *t > (mtime_unix + 86400) * 1000) t = MakeMs(y - 1, mo, d, h, mi, sec, ms, 0);
@@ -311,15 +286,14 @@ std::string FormatIsoUtc(std::int64_t unix_ms) {
   int ms = static_cast<int>(unix_ms - secs * 1000);
   std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
   int sod = static_cast<int>(secs - days * 86400);
-  int y;
-  unsigned m, d;
-  CivilFromDays(days, y, m, d);
+  const CivilDate c = CivilFromDays(days);
+  const int y = static_cast<int>(c.year);
   char buf[40];
   if (ms)
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", y, m, d, sod / 3600,
-                  sod / 60 % 60, sod % 60, ms);
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", y, c.month, c.day,
+                  sod / 3600, sod / 60 % 60, sod % 60, ms);
   else
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", y, m, d, sod / 3600,
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", y, c.month, c.day, sod / 3600,
                   sod / 60 % 60, sod % 60);
   return buf;
 }

@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "trawl/testsupport/temp_dir.h"
+
 namespace trawl::match {
 namespace {
 
@@ -213,9 +215,8 @@ TEST(FilenameMatcherTest, ScratchPerThread) {
 }
 
 TEST(FilenameMatcherTest, DatabaseCache) {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "trawl-hs-XXXXXX").string();
-  ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-  const std::string dir = tmpl + "/cache";
+  testsupport::TempDir tmp("trawl-hs");
+  const std::string dir = tmp.path() + "/cache";
   std::vector<ioc::Indicator> inds{Filename(R"(\\evil\.exe$)"), Filename(R"((?i)mimi)"),
                                    Filename(R"((q)\1)")};
   auto run = [&](const BuildOptions& opt, BuildStats& stats) {
@@ -260,7 +261,6 @@ TEST(FilenameMatcherTest, DatabaseCache) {
   BuildStats none;
   EXPECT_EQ(run({}, none), 2u);
   EXPECT_FALSE(none.cache_hit);
-  std::filesystem::remove_all(tmpl);
 }
 
 // --- The whole of signature-base's filename IOCs ---------------------------
@@ -312,8 +312,8 @@ TEST(FilenameMatcherSigBaseTest, EveryPatternAccountedFor) {
   EXPECT_GT(m.database_bytes(), 0u);
 
   // With the cache: the second build loads the database.
-  std::string tmpl = (std::filesystem::temp_directory_path() / "trawl-hs-XXXXXX").string();
-  ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+  testsupport::TempDir tmp("trawl-hs");
+  const std::string& tmpl = tmp.path();
   BuildStats miss, hit;
   ASSERT_TRUE(FilenameMatcher::Build(Pointers(inds), miss, {tmpl}).ok());
   auto cached = FilenameMatcher::Build(Pointers(inds), hit, {tmpl});
@@ -322,7 +322,6 @@ TEST(FilenameMatcherSigBaseTest, EveryPatternAccountedFor) {
   EXPECT_EQ(hit.vectorscan, stats.vectorscan);
   EXPECT_EQ(cached->database_bytes(), m.database_bytes());
   std::printf("  with cache: miss %.2f s, hit %.2f s\n", miss.seconds, hit.seconds);
-  std::filesystem::remove_all(tmpl);
 }
 
 // Reference: each pattern alone on PCRE2, Python options.

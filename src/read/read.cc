@@ -63,10 +63,6 @@ bool HasByteAt(int fd, std::uint64_t offset) {
 
 }  // namespace
 
-void FdCloser::operator()(pointer p) const noexcept {
-  if (p.fd >= 0) ::close(p.fd);
-}
-
 const char* FileTypeName(mode_t mode) {
   switch (mode & S_IFMT) {
     case S_IFREG:
@@ -120,7 +116,7 @@ Result<File> File::Open(const std::string& path) {
   for (;;) {
     int fd = ::open(path.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (fd >= 0) {
-      probe.reset(FdCloser::pointer(fd));
+      probe = AdoptFd(fd);
       break;
     }
     if (errno != EINTR) return PathError(path, Errno(errno));
@@ -145,7 +141,7 @@ Result<File> File::Open(const std::string& path) {
     fd = OpenNoatime(path.c_str(), flags, &f.noatime_);
   }
   if (fd < 0) return PathError(path, Errno(errno));
-  f.fd_.reset(FdCloser::pointer(fd));
+  f.fd_ = AdoptFd(fd);
   if (::fstat(fd, &f.st_) != 0) return PathError(path, "fstat: " + Errno(errno));
   if (!S_ISREG(f.st_.st_mode) || f.st_.st_dev != pst.st_dev || f.st_.st_ino != pst.st_ino) {
     return PathError(path, "replaced while being opened");

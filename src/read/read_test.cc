@@ -13,6 +13,8 @@
 #include <future>
 #include <thread>
 
+#include "trawl/testsupport/temp_dir.h"
+
 namespace trawl::read {
 namespace {
 
@@ -20,12 +22,7 @@ namespace fs = std::filesystem;
 
 class ReadTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/trawl-read-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { ASSERT_FALSE(dir_.empty()); }
 
   std::string Write(const std::string& name, const std::string& content) {
     std::string p = dir_ + "/" + name;
@@ -38,7 +35,8 @@ class ReadTest : public ::testing::Test {
     return s;
   }
 
-  std::string dir_;
+  testsupport::TempDir tmp_{"trawl-read-test"};
+  std::string dir_ = tmp_.path();
 };
 
 // Runs Open in another thread and fails (instead of hanging forever) if it

@@ -13,6 +13,7 @@
 
 #include "test_util.h"
 #include "trawl/report/html.h"
+#include "trawl/testsupport/temp_dir.h"
 
 namespace trawl::report {
 namespace {
@@ -36,8 +37,8 @@ size_t Count(const std::string& s, const std::string& needle) {
 }
 
 TEST(HtmlInChromium, HostileDataNeverRunsAndFindingsAreShown) {
-  char tmpl[] = "/tmp/trawl-html-XXXXXX";
-  std::string dir = mkdtemp(tmpl);
+  testsupport::TempDir tmp("trawl-html");
+  const std::string& dir = tmp.path();
   std::string report = dir + "/report.html";
 
   const std::string kHostilePath = "/tmp/<img src=x onerror=\"document.title='pwned-img'\">.exe";

@@ -38,17 +38,6 @@ Status FanOut::Close() {
 
 namespace {
 
-std::string HexBytes(std::string_view s) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(s.size() * 2);
-  for (unsigned char c : s) {
-    out += kHex[c >> 4];
-    out += kHex[c & 0xF];
-  }
-  return out;
-}
-
 void AppendKey(std::string& out, std::string_view key) {
   if (out.back() != '{') out += ',';
   AppendJsonString(out, key);
@@ -83,7 +72,7 @@ void AppendTextField(std::string& out, std::string_view key, std::string_view va
   AppendJsonString(out, value);
   if (!IsValidUtf8(value)) {
     AppendKey(out, std::string(key) + "_hex");
-    AppendJsonString(out, HexBytes(value));
+    AppendJsonString(out, HexEncode(value));
   }
 }
 

@@ -25,6 +25,7 @@
 #include "internal.h"
 #include "trawl/core/names.h"
 #include "trawl/core/text.h"
+#include "trawl/core/unique_handle.h"
 
 namespace trawl::report {
 
@@ -380,15 +381,6 @@ std::string FormatSyslogSummary(const Summary& sum, const SyslogOptions& o,
 
 namespace {
 
-struct CloseFd {
-  void operator()(int* fd) const {
-    if (fd) {
-      ::close(*fd);
-      delete fd;
-    }
-  }
-};
-using FdPtr = std::unique_ptr<int, CloseFd>;
 struct FreeSsl {
   void operator()(SSL* s) const { SSL_free(s); }
 };
@@ -482,7 +474,7 @@ class Connection {
         last = std::strerror(errno);
         continue;
       }
-      FdPtr sock(new int(fd));
+      UniqueFd sock = AdoptFd(fd);
       if (::connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
         if (errno != EINPROGRESS) {
           last = std::strerror(errno);
@@ -525,24 +517,24 @@ class Connection {
   // already sent (waits up to `wait` for it).
   bool Refused(std::chrono::milliseconds wait) {
     if (o_.transport != SyslogTransport::kUdp || !fd_) return false;
-    pollfd p{*fd_, 0, 0};
+    pollfd p{fd_.get().fd, 0, 0};
     poll(&p, 1, static_cast<int>(wait.count()));
     int err = 0;
     socklen_t len = sizeof err;
-    return getsockopt(*fd_, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == ECONNREFUSED;
+    return getsockopt(fd_.get().fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == ECONNREFUSED;
   }
 
   // False once the collector closed (or reset) a stream connection.
   bool Alive() {
     if (o_.transport == SyslogTransport::kUdp) return true;
-    pollfd p{*fd_, POLLIN | POLLRDHUP, 0};
+    pollfd p{fd_.get().fd, POLLIN | POLLRDHUP, 0};
     if (poll(&p, 1, 0) <= 0) return true;
     return (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) == 0;
   }
 
   Status Send(const std::string& msg) {
     if (o_.transport == SyslogTransport::kUdp) {
-      ssize_t n = ::send(*fd_, msg.data(), msg.size(), MSG_NOSIGNAL);
+      ssize_t n = ::send(fd_.get().fd, msg.data(), msg.size(), MSG_NOSIGNAL);
       if (n == static_cast<ssize_t>(msg.size())) return Status::Ok();
       if (n < 0 && errno == ECONNREFUSED) return Status::Error("refused: no collector listening");
       return Status::Error(
@@ -562,7 +554,7 @@ class Connection {
     }
     std::size_t off = 0;
     while (off < frame.size()) {
-      ssize_t n = ::send(*fd_, frame.data() + off, frame.size() - off, MSG_NOSIGNAL);
+      ssize_t n = ::send(fd_.get().fd, frame.data() + off, frame.size() - off, MSG_NOSIGNAL);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0)
         return Status::Error(
@@ -578,7 +570,7 @@ class Connection {
   Status Handshake() {
     ssl_.reset(SSL_new(ctx_));
     if (!ssl_) return Status::Error("TLS: " + OpenSslError());
-    SSL_set_fd(ssl_.get(), *fd_);
+    SSL_set_fd(ssl_.get(), fd_.get().fd);
     X509_VERIFY_PARAM* param = SSL_get0_param(ssl_.get());
     if (IsIpLiteral(o_.host)) {
       X509_VERIFY_PARAM_set1_ip_asc(param, o_.host.c_str());
@@ -601,7 +593,7 @@ class Connection {
 
   const SyslogOptions& o_;
   SSL_CTX* ctx_;
-  FdPtr fd_;
+  UniqueFd fd_;
   std::unique_ptr<SSL, FreeSsl> ssl_;
 };
 

@@ -28,16 +28,7 @@ std::string ValidUtf8(std::string_view s) {
   return out;
 }
 
-std::string HexOf(std::string_view s) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(s.size() * 2);
-  for (unsigned char c : s) {
-    out += kHex[c >> 4];
-    out += kHex[c & 0xF];
-  }
-  return out;
-}
+std::string HexOf(std::string_view s) { return HexEncode(s); }
 
 std::string UtcNowIso() {
   auto now = std::chrono::system_clock::now();

@@ -21,26 +21,12 @@
 #include <unordered_set>
 #include <utility>
 
+#include "trawl/core/unique_handle.h"
+
 namespace trawl::walk {
 namespace {
 
 std::string Errno(int err) { return std::generic_category().message(err); }
-
-// Owning directory descriptor: unique_ptr with a closing deleter.
-struct FdCloser {
-  struct pointer {
-    int fd = -1;
-    pointer() = default;
-    pointer(std::nullptr_t) {}  // NOLINT: needed by unique_ptr
-    explicit pointer(int f) : fd(f) {}
-    explicit operator bool() const { return fd >= 0; }
-    friend bool operator==(pointer a, pointer b) { return a.fd == b.fd; }
-  };
-  void operator()(pointer p) const noexcept {
-    if (p.fd >= 0) ::close(p.fd);
-  }
-};
-using UniqueFd = std::unique_ptr<int, FdCloser>;
 
 struct FreeDeleter {
   void operator()(char* p) const noexcept { std::free(p); }
@@ -374,7 +360,7 @@ void Walker::ProcessDir(DirTask& t) {
     v_.OnError(t.path, "open directory: " + Errno(open_err));
     return;
   }
-  UniqueFd own(FdCloser::pointer{fd});
+  UniqueFd own = AdoptFd(fd);
   Entry self_entry;
   self_entry.path = t.path;
   self_entry.type = EntryType::kDirectory;

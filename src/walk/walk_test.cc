@@ -21,6 +21,8 @@
 #include <mutex>
 #include <set>
 
+#include "trawl/testsupport/temp_dir.h"
+
 namespace trawl::walk {
 namespace {
 
@@ -79,9 +81,8 @@ void WriteFile(const std::string& p, const std::string& content = "x") {
 class WalkTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/trawl-walk-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    base_ = tmpl;
+    base_ = tmp_.path();
+    ASSERT_FALSE(base_.empty());
     ASSERT_EQ(chmod(base_.c_str(), 0755), 0);
     root_ = base_ + "/root";
     fs::create_directories(root_ + "/a/b/c");
@@ -114,8 +115,6 @@ class WalkTest : public ::testing::Test {
   }
   void TearDown() override {
     for (const auto& m : mounts_) umount2(m.c_str(), MNT_DETACH);
-    std::error_code ec;
-    fs::remove_all(base_, ec);
   }
 
   static void MakeSocket(const std::string& p) {
@@ -173,6 +172,7 @@ class WalkTest : public ::testing::Test {
   static inline const std::string kNewline = "new\nline.txt";
   static inline const std::string kEscape = "esc\x1b]0;pwned\x07\x1b[31mred";
   static inline const std::string kInvalidUtf8 = "bad\xff\xfe.bin";
+  testsupport::TempDir tmp_{"trawl-walk-test"};  // removed after TearDown's unmounts
   std::string base_, root_;
   std::vector<std::string> mounts_;
 };

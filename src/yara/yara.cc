@@ -17,6 +17,8 @@
 #include <thread>
 #include <utility>
 
+#include "trawl/core/unique_handle.h"
+
 namespace trawl::yara {
 namespace fs = std::filesystem;
 
@@ -33,9 +35,6 @@ struct RulesDeleter {
 };
 struct ScannerDeleter {
   void operator()(YR_SCANNER* s) const noexcept { yr_scanner_destroy(s); }
-};
-struct FileCloser {
-  void operator()(FILE* f) const noexcept { std::fclose(f); }
 };
 using CompilerPtr = std::unique_ptr<YR_COMPILER, CompilerDeleter>;
 using RulesPtr = std::unique_ptr<YR_RULES, RulesDeleter>;
@@ -107,7 +106,7 @@ bool AddUnit(YR_COMPILER* c, const Unit& u, CompilerLog& log) {
 }
 
 bool AddFile(YR_COMPILER* c, const std::string& path, CompilerLog& log) {
-  std::unique_ptr<FILE, FileCloser> f(std::fopen(path.c_str(), "rbe"));
+  UniqueFile f(std::fopen(path.c_str(), "rbe"));
   if (!f) {
     log.errors.push_back({path, 0, std::string("cannot open: ") + std::strerror(errno)});
     return false;

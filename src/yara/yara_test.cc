@@ -11,33 +11,12 @@
 #include <thread>
 #include <vector>
 
+#include "trawl/testsupport/temp_dir.h"
+
 namespace trawl::yara {
 namespace {
-namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "trawl-yara-XXXXXX").string();
-    char* p = mkdtemp(tmpl.data());
-    EXPECT_NE(p, nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string Write(const std::string& rel, const std::string& text) const {
-    fs::path p = path_ / rel;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-    return p.string();
-  }
-  std::string path() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
+using TempDir = testsupport::TempDir;
 
 std::shared_ptr<const Rules> CompileOrDie(const std::vector<std::string>& paths,
                                           CompileStats& stats) {

@@ -9,31 +9,8 @@
 #include <fstream>
 #include <random>
 #include <sstream>
-#include <stdexcept>
 
 namespace trawl::e2e {
-
-namespace fs = std::filesystem;
-
-TempDir::TempDir() {
-  std::string tmpl = (fs::temp_directory_path() / "trawl-e2e-XXXXXX").string();
-  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-  path_ = tmpl;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  // Restore permissions the tests took away, so removal works.
-  std::system(("chmod -R u+rwx " + ShellQuote(path_) + " 2>/dev/null").c_str());
-  fs::remove_all(path_, ec);
-}
-
-std::string TempDir::Write(const std::string& rel, const std::string& content) const {
-  fs::path p = fs::path(path_) / rel;
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << content;
-  return p.string();
-}
 
 std::string ShellQuote(const std::string& s) {
   std::string out = "'";
@@ -44,30 +21,34 @@ std::string ShellQuote(const std::string& s) {
   return out + "'";
 }
 
-static std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+using testsupport::ReadFile;
+
+RunResult RunTrawlRaw(const std::vector<std::string>& args, const std::string& env, bool tty) {
+  TempDir io;
+  std::system(("chmod 777 " + ShellQuote(io.path())).c_str());  // usable by setpriv runs
+  // No signature packs a developer installed: the tests say what is loaded.
+  std::string cmd = "XDG_DATA_HOME=" + ShellQuote(io.path() + "/xdg") + " " + env + " " +
+                    ShellQuote(TRAWL_BINARY);
+  for (const std::string& a : args) cmd += " " + ShellQuote(a);
+  if (tty) cmd = "script -qec " + ShellQuote(cmd) + " /dev/null";
+  cmd += " >" + ShellQuote(io.path() + "/stdout") + " 2>" + ShellQuote(io.path() + "/stderr") +
+         " </dev/null";
+  int status = std::system(cmd.c_str());
+  RunResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = ReadFile(io.path() + "/stdout");
+  r.err = ReadFile(io.path() + "/stderr");
+  return r;
 }
 
 RunResult RunTrawl(const std::vector<std::string>& args, const std::string& prefix) {
   TempDir io;
   std::system(("chmod 777 " + ShellQuote(io.path())).c_str());  // writable for setpriv runs
   std::string json = io.path() + "/out.jsonl";
-  // No signature packs a developer installed: the tests say what is loaded.
-  std::string cmd = "XDG_DATA_HOME=" + ShellQuote(io.path() + "/xdg") + " " + prefix + " " +
-                    ShellQuote(TRAWL_BINARY);
-  for (const std::string& a : args) cmd += " " + ShellQuote(a);
-  cmd += " --no-color --json " + ShellQuote(json);
-  cmd += " >" + ShellQuote(io.path() + "/stdout") + " 2>" + ShellQuote(io.path() + "/stderr") +
-         " </dev/null";
-  int status = std::system(cmd.c_str());
-  RunResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = Slurp(io.path() + "/stdout");
-  r.err = Slurp(io.path() + "/stderr");
-  std::istringstream lines(Slurp(json));
+  std::vector<std::string> all = args;
+  all.insert(all.end(), {"--no-color", "--json", json});
+  RunResult r = RunTrawlRaw(all, prefix);
+  std::istringstream lines(ReadFile(json));
   for (std::string line; std::getline(lines, line);) r.json.push_back(nlohmann::json::parse(line));
   return r;
 }

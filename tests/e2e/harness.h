@@ -6,20 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "trawl/testsupport/temp_dir.h"
+
 namespace trawl::e2e {
 
-// A fresh directory under /tmp, removed (recursively) on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-  // Writes a file (parents created); returns its full path.
-  std::string Write(const std::string& rel, const std::string& content) const;
-
- private:
-  std::string path_;
-};
+// A fresh directory, removed (recursively, permissions given back) on
+// destruction: the shared one of tests/support.
+using TempDir = testsupport::TempDir;
 
 struct RunResult {
   int exit_code = -1;
@@ -34,6 +27,13 @@ struct RunResult {
 // Runs trawl with args (a JSON output file is added and parsed). `prefix` goes
 // before the binary (e.g. "setpriv --reuid=nobody ...").
 RunResult RunTrawl(const std::vector<std::string>& args, const std::string& prefix = "");
+
+// Runs `ENV trawl ARGS` exactly as given: no --json or --no-color added (`json`
+// stays empty unless the caller parses `out`). XDG_DATA_HOME points at an empty
+// private folder unless ENV sets it. With `tty`, trawl's stdout and
+// stderr are one pseudo-terminal (util-linux `script`), both landing in `out`.
+RunResult RunTrawlRaw(const std::vector<std::string>& args, const std::string& env = "",
+                      bool tty = false);
 
 std::string ShellQuote(const std::string& s);
 std::string RandomBytes(size_t n);

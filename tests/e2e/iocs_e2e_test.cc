@@ -22,26 +22,12 @@ struct Cmd {
   std::string out, err;
 };
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testsupport::ReadFile;
 
 // Runs trawl with args (no --json added) and XDG_DATA_HOME=data_home.
 Cmd RunCmd(const std::vector<std::string>& args, const std::string& data_home) {
-  TempDir io;
-  std::string cmd = "XDG_DATA_HOME=" + ShellQuote(data_home) + " " + ShellQuote(TRAWL_BINARY);
-  for (const std::string& a : args) cmd += " " + ShellQuote(a);
-  cmd += " >" + ShellQuote(io.path() + "/out") + " 2>" + ShellQuote(io.path() + "/err") +
-         " </dev/null";
-  int status = std::system(cmd.c_str());
-  Cmd c;
-  c.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  c.out = Slurp(io.path() + "/out");
-  c.err = Slurp(io.path() + "/err");
-  return c;
+  RunResult r = RunTrawlRaw(args, "XDG_DATA_HOME=" + ShellQuote(data_home));
+  return {r.exit_code, std::move(r.out), std::move(r.err)};
 }
 
 // `iocs list` rows without the source column (sources differ after a conversion).
@@ -195,7 +181,7 @@ TEST_F(IocsE2E, SignaturePacksInstallListScanRemove) {
   EXPECT_FALSE(fs::exists("/abs-escape.txt"));
   EXPECT_FALSE(fs::exists(home_ + "/trawl/dotdot-escape.txt"));
   EXPECT_FALSE(fs::exists(home_ + "/trawl/packs/dotdot-escape.txt"));
-  Json manifest = Json::parse(Slurp(pack + "/manifest.json"));
+  Json manifest = Json::parse(ReadFile(pack + "/manifest.json"));
   EXPECT_EQ(manifest["counts"]["sha256"], 1);
   EXPECT_EQ(manifest["counts"]["yara_files"], 1);
   EXPECT_FALSE(manifest["installed"].get<std::string>().empty());

@@ -4,8 +4,6 @@
 // nothing else. Synthetic only.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <sys/wait.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -27,17 +25,6 @@ std::set<std::pair<std::string, std::string>> Found(const RunResult& r) {
     for (const auto& reason : f["reasons"])
       out.insert({f.value("path", ""), reason.value("indicator", "")});
   }
-  return out;
-}
-
-std::string Shell(const std::string& cmd, int* rc) {
-  std::string out;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int st = pclose(p);
-  *rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   return out;
 }
 
@@ -209,20 +196,15 @@ TEST(RetroE2e, SinceReusesUnchangedDigestsAndRereadsAChangedFile) {
   EXPECT_EQ(r.Of("finding")[0].value("path", ""), root + "/f3.bin");
 
   // diff: the changed file, nothing else.
-  int rc = -1;
-  std::string out =
-      Shell(std::string(TRAWL_BINARY) + " inventory diff " + ShellQuote(dir.path() + "/2.db") +
-                " " + ShellQuote(dir.path() + "/3.db"),
-            &rc);
-  EXPECT_EQ(rc, 0) << out;
+  RunResult diff = RunTrawlRaw({"inventory", "diff", dir.path() + "/2.db", dir.path() + "/3.db"});
+  std::string out = diff.out;
+  EXPECT_EQ(diff.exit_code, 0) << out << diff.err;
   EXPECT_NE(out.find("changed         " + root + "/f3.bin  size mtime sha256"), std::string::npos)
       << out;
   EXPECT_NE(out.find("0 added, 1 changed"), std::string::npos) << out;
-  out = Shell(
-      std::string(TRAWL_BINARY) + " inventory stats --json " + ShellQuote(dir.path() + "/3.db"),
-      &rc);
-  EXPECT_EQ(rc, 0) << out;
-  auto j = nlohmann::json::parse(out);
+  RunResult stats = RunTrawlRaw({"inventory", "stats", "--json", dir.path() + "/3.db"});
+  EXPECT_EQ(stats.exit_code, 0) << stats.err;
+  auto j = nlohmann::json::parse(stats.out);
   EXPECT_EQ(j["counts"].value("files_hashed", -1), 6);
   EXPECT_EQ(j["meta"].value("digests_reused", ""), "5");
   EXPECT_EQ(j["meta"].value("schema_version", ""), "1");
@@ -250,11 +232,9 @@ TEST(RetroE2e, CorruptOrForeignFileIsAClearErrorAndOthersAreStillChecked) {
   EXPECT_NE(errors[foreign].find("not a trawl inventory"), std::string::npos) << r.out;
   ASSERT_EQ(r.Of("finding").size(), 1u) << r.out;  // the good inventory still answered
   EXPECT_EQ(r.Summary()->value("inventories_failed", -1), 2);
-  int rc = -1;
-  std::string out =
-      Shell(std::string(TRAWL_BINARY) + " inventory stats " + ShellQuote(garbage), &rc);
-  EXPECT_EQ(rc, 2);
-  EXPECT_NE(out.find(garbage), std::string::npos) << out;
+  RunResult stats = RunTrawlRaw({"inventory", "stats", garbage});
+  EXPECT_EQ(stats.exit_code, 2);
+  EXPECT_NE(stats.err.find(garbage), std::string::npos) << stats.err;
 }
 
 }  // namespace

@@ -29,17 +29,15 @@ Status Errno(const std::string& what, int err) {
 
 // At most kMaxProcText bytes; *cut is set when the text was longer.
 Result<std::string> ReadText(const std::string& path, bool* cut = nullptr) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) return Errno(path, errno);
+  UniqueFd fd = AdoptFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (!fd) return Errno(path, errno);
   std::string out;
   char buf[65536];
   for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
+    ssize_t n = ::read(fd.get().fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      return Errno(path, err);
+      return Errno(path, errno);
     }
     if (n == 0) break;
     out.append(buf, static_cast<size_t>(n));
@@ -48,7 +46,6 @@ Result<std::string> ReadText(const std::string& path, bool* cut = nullptr) {
       break;
     }
   }
-  ::close(fd);
   return out;
 }
 
@@ -70,26 +67,17 @@ std::string UserName(std::uint32_t uid) {
 // O_PATH handle first, then, only for a regular file, a read-only reopen
 // through /proc/self/fd with O_NOATIME where permitted.
 Result<OpenedFile> OpenRegular(const std::string& path) {
-  int pfd = ::open(path.c_str(), O_PATH | O_CLOEXEC);
-  if (pfd < 0) return Errno(path, errno);
+  UniqueFd pfd = AdoptFd(::open(path.c_str(), O_PATH | O_CLOEXEC));
+  if (!pfd) return Errno(path, errno);
   struct stat st;
-  if (::fstat(pfd, &st) != 0) {
-    int err = errno;
-    ::close(pfd);
-    return Errno(path, err);
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(pfd);
-    return Status::Error(path + ": not a regular file");
-  }
-  std::string via = "/proc/self/fd/" + std::to_string(pfd);
+  if (::fstat(pfd.get().fd, &st) != 0) return Errno(path, errno);
+  if (!S_ISREG(st.st_mode)) return Status::Error(path + ": not a regular file");
+  std::string via = "/proc/self/fd/" + std::to_string(pfd.get().fd);
   int fd = ::open(via.c_str(), O_RDONLY | O_CLOEXEC | O_NOATIME);
   if (fd < 0 && errno == EPERM) fd = ::open(via.c_str(), O_RDONLY | O_CLOEXEC);
-  int err = errno;
-  ::close(pfd);
-  if (fd < 0) return Errno(path, err);
+  if (fd < 0) return Errno(path, errno);
   OpenedFile f;
-  f.fd = fd;
+  f.fd = AdoptFd(fd);
   f.dev = st.st_dev;
   f.inode = st.st_ino;
   f.size = static_cast<std::uint64_t>(st.st_size);
@@ -178,17 +166,16 @@ class LinuxOs final : public Os {
   Status ReadMemory(int pid, std::uint64_t addr, std::size_t n,
                     std::vector<std::uint8_t>& out) override {
     std::string path = Base(pid) + "/mem";
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Errno(path, errno);
+    UniqueFd fd = AdoptFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return Errno(path, errno);
     out.resize(n);
     std::size_t got = 0;
     while (got < n) {
-      ssize_t r = ::pread(fd, out.data() + got, n - got, static_cast<off_t>(addr + got));
+      ssize_t r = ::pread(fd.get().fd, out.data() + got, n - got, static_cast<off_t>(addr + got));
       if (r < 0 && errno == EINTR) continue;
       if (r <= 0) break;  // EIO: an unreadable page ends the region
       got += static_cast<std::size_t>(r);
     }
-    ::close(fd);
     out.resize(got);
     return Status::Ok();
   }
@@ -242,10 +229,6 @@ bool Vanished(const Status& st) {
   const std::string& m = st.message();
   constexpr std::string_view k = kVanished;
   return m.size() >= k.size() && m.compare(m.size() - k.size(), k.size(), k) == 0;
-}
-
-void CloseFd(int fd) {
-  if (fd >= 0) ::close(fd);
 }
 
 }  // namespace trawl::live

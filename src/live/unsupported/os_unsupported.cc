@@ -28,8 +28,5 @@ class UnsupportedOs final : public Os {
 
 std::unique_ptr<Os> MakeOs(const std::string&) { return std::make_unique<UnsupportedOs>(); }
 bool Vanished(const Status&) { return false; }
-void CloseFd(int fd) {
-  if (fd >= 0) ::close(fd);
-}
 
 }  // namespace trawl::live

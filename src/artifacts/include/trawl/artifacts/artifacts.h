@@ -128,6 +128,9 @@ struct SweepResult {
   // one message each (capped, see Options): each is an error record of the
   // type's module. Hits found around it are kept.
   std::vector<std::string> errors;
+  // evtx: record headers in chunk slack that did not decode. Slack is free
+  // space, so these are counted for the summary, not error records.
+  std::uint64_t slack_unrecoverable = 0;
 };
 
 // Matches artifact files against one NetMatcher. Thread-safe: Detect and Scan
@@ -194,8 +197,8 @@ class SweepStats {
  public:
   void Add(const SweepResult& result);
   // Summary fields, for the sweeps that ran: evtx_files, evtx_records,
-  // evtx_hits, journal_files, journal_entries, journal_hits, browser_databases,
-  // browser_urls, browser_hits (hits counted beyond the per-file cap too).
+  // evtx_hits, evtx_slack_unrecoverable, journal_files, journal_entries, journal_hits,
+  // browser_databases, browser_urls, browser_hits (hits counted beyond the per-file cap too).
   std::vector<std::pair<std::string, FieldValue>> SummaryFields(const Options& ran) const;
 
  private:

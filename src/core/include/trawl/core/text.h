@@ -24,5 +24,7 @@ std::string_view TrimAscii(std::string_view s);
 std::string_view StripEol(std::string_view s);
 std::vector<std::string_view> Split(std::string_view s, char sep);
 bool IsHex(std::string_view s);
+// Lowercase hex of the bytes of s, two digits a byte ("path_hex", digests).
+std::string HexEncode(std::string_view s);
 
 }  // namespace trawl

@@ -119,7 +119,9 @@ struct ReadStats {
   std::uint64_t records = 0;              // Records delivered (including recovered ones).
   std::uint64_t records_bad = 0;          // Records reported and skipped.
   std::uint64_t records_recovered = 0;    // Delivered records flagged `recovered`.
-  std::uint64_t slack_unrecoverable = 0;  // Record headers in slack that did not decode.
+  // Record headers in chunk slack that did not decode: counted only, never a
+  // Problem (slack is free space; half-overwritten records are normal there).
+  std::uint64_t slack_unrecoverable = 0;
   std::vector<Problem> problems;          // Sorted by offset; capped, see below.
   std::uint64_t problems_dropped = 0;     // Problems beyond Options::max_problems (counted only).
 };
@@ -165,9 +167,9 @@ Status AppendXml(const Record& r, std::string& out);
 //   {"record_id":N,"time":"...","recovered":false,"provider":"...",
 //    "channel":"...","computer":"...","event_id":N[,"qualifiers":N],"level":N,
 //    "fields":{"name":"value",...}}
-// A repeated field name gets "#2", "#3" ... appended. Strings are escaped for
-// JSON (control characters as \u00XX); invalid UTF-8 cannot occur (all text
-// is converted from UTF-16 or Windows-1252).
+// A repeated field name gets "#2", "#3" ... appended. Strings are quoted by
+// trawl::AppendJsonString (control characters as \u00XX, any byte that is not
+// well-formed UTF-8 as U+FFFD), so the output is always valid JSON.
 Result<std::string> RenderJson(const Record& r);
 
 // Formats FILETIME ticks as "YYYY-MM-DDThh:mm:ss.fffffffZ" (appends to `out`).

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "trawl/core/status.h"
+#include "trawl/core/unique_handle.h"
 
 namespace trawl::live {
 
@@ -51,11 +52,10 @@ struct Socket {
 
 // An open, read-only file of a process (its executable or a mapped file).
 struct OpenedFile {
-  int fd = -1;  // owned: close with CloseFd
+  UniqueFd fd;  // read-only
   std::uint64_t dev = 0, inode = 0, size = 0;
   std::int64_t mtime_ns = 0;
 };
-void CloseFd(int fd);
 
 class Os {
  public:
@@ -65,7 +65,7 @@ class Os {
   virtual Result<std::vector<int>> ListPids() = 0;
   virtual Result<ProcessInfo> Process(int pid) = 0;
   virtual Result<std::vector<Mapping>> Maps(int pid) = 0;
-  // The running executable, readable even when deleted. REQUIRES: close fd.
+  // The running executable, readable even when deleted (the fd closes with it).
   virtual Result<OpenedFile> OpenExe(int pid) = 0;
   // A file-backed mapping's file, as the process maps it (deleted files too).
   virtual Result<OpenedFile> OpenMapped(int pid, const Mapping& m) = 0;

@@ -30,22 +30,9 @@
 #include <vector>
 
 #include "trawl/core/status.h"
+#include "trawl/core/unique_handle.h"
 
 namespace trawl::read {
-
-// Owning file descriptor (unique_ptr with a deleter that closes).
-struct FdCloser {
-  struct pointer {  // NullablePointer wrapper around an int fd
-    int fd = -1;
-    pointer() = default;
-    pointer(std::nullptr_t) {}  // NOLINT: needed by unique_ptr
-    explicit pointer(int f) : fd(f) {}
-    explicit operator bool() const { return fd >= 0; }
-    friend bool operator==(pointer a, pointer b) { return a.fd == b.fd; }
-  };
-  void operator()(pointer p) const noexcept;
-};
-using UniqueFd = std::unique_ptr<int, FdCloser>;
 
 class File {
  public:

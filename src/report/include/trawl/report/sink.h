@@ -15,6 +15,7 @@
 
 #include "trawl/core/finding.h"
 #include "trawl/core/problem.h"
+#include "trawl/core/json.h"
 #include "trawl/core/status.h"
 
 namespace trawl::report {
@@ -66,11 +67,8 @@ std::unique_ptr<Sink> MakeConsoleSink(std::FILE* out, ConsoleOptions opts);
 // unless `own` is true.
 std::unique_ptr<Sink> MakeJsonLinesSink(std::FILE* out, bool own);
 
-// JSON helpers, exposed for tests and other sinks.
-// Appends s as a JSON string literal. Invalid UTF-8 bytes become U+FFFD;
-// JsonNeedsRaw tells whether that happened, so callers can add a lossless
-// hex copy (e.g. "path_hex").
-void AppendJsonString(std::string& out, std::string_view s);
-bool IsValidUtf8(std::string_view s);
+// JSON helpers (trawl/core/json.h), named here for the sinks and their tests.
+using trawl::AppendJsonString;
+using trawl::IsValidUtf8;
 
 }  // namespace trawl::report

@@ -1,10 +1,10 @@
-#include <cstdio>
+#include "trawl/core/json.h"
+
 #include <string>
 
 #include "trawl/core/text.h"
-#include "trawl/report/sink.h"
 
-namespace trawl::report {
+namespace trawl {
 
 bool IsValidUtf8(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
@@ -67,4 +67,4 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
 }
 
-}  // namespace trawl::report
+}  // namespace trawl
