@@ -99,8 +99,12 @@ TEST(RetroE2e, InventoryThenRetroFindsEveryPlantedIndicatorAndNothingElse) {
     EXPECT_EQ(f.value("inventory", ""), h.db);
     std::string by = f.value("seen_by", "");
     EXPECT_TRUE(by == "file" || by == "log" || by == "network") << by;
-    if (by == "log") EXPECT_EQ(f.value("first_seen", "").substr(5, 5), "03-30");
-    if (by == "file") EXPECT_FALSE(f.value("seen", "").empty());
+    if (by == "log") {
+      EXPECT_EQ(f.value("first_seen", "").substr(5, 5), "03-30");
+    }
+    if (by == "file") {
+      EXPECT_FALSE(f.value("seen", "").empty());
+    }
   }
   // The keyword cannot be answered by an inventory: said, not dropped.
   bool said = false;
