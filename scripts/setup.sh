@@ -14,7 +14,8 @@ BUILD_PKGS=(
 TEST_PKGS=(
   yara hashdeep ripgrep libevtx-utils systemd-journal-remote sqlite3
   gzip bzip2 xz-utils zstd util-linux time clang libclang-rt-14-dev
-  gcc-mingw-w64-x86-64  # real PE files with a VERSIONINFO resource for the inventory tests
+  gcc-mingw-w64-x86-64  # real PE files: VERSIONINFO for the inventory tests, the YARA routing differential test
+  python3  # bench/files: the planted corpus and the YARA hits differential check
   rsyslog rsyslog-openssl rsyslog-gnutls openssl  # syslog sink tests: a private rsyslogd, TLS certs
   chromium  # HTML report test (headless, --dump-dom) and docs/report.png
 )

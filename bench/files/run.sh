@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# File-sweep benchmark (issue 2), side by side in one run, warm page cache:
+# File-sweep benchmark (issues 2 and 12), side by side in one run, warm page cache:
 #  1. trawl with the whole of signature-base (hashes, ~3,800 filename regexes,
 #     ~5,900 YARA rules) vs `yara -r -p 2` with the same rules alone;
-#  2. trawl with hash indicators only vs `hashdeep -r -c md5,sha1,sha256`.
+#  2. trawl with the YARA rules alone, routed by file class and --yara-exact,
+#     and the differential check of their hits with yara's (diff_hits.py);
+#  3. trawl with hash indicators only vs `hashdeep -r -c md5,sha1,sha256`.
 # Writes bench/files/RESULTS.md. Usage: bench/files/run.sh (after a release build in build/)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -10,6 +12,8 @@ source "$ROOT/bench/lib.sh"
 CORPUS=${CORPUS:-$ROOT/bench/corpus/files}
 SB=$(cd "$ROOT/../shared/data/signature-base" && pwd)
 TRAWL=$ROOT/build/trawl
+OUT=$ROOT/bench/out/files
+mkdir -p "$OUT"
 [[ -x $TRAWL ]] || { echo "build trawl first (README command 1)" >&2; exit 2; }
 "$ROOT/bench/files/make_corpus.sh" "$CORPUS"
 files=$(find "$CORPUS" -type f | wc -l)
@@ -20,17 +24,36 @@ mapfile -t RULES < <(find "$SB/yara" -type f \( -name '*.yar' -o -name '*.yara' 
 YARA_ARGS=(-r -p 2 -N -w --skip-larger=104857600
   -d filename= -d filepath= -d extension= -d filetype= -d owner= -d md5=)
 for i in "${!RULES[@]}"; do YARA_ARGS+=("ns$i:${RULES[$i]}"); done
+printf '%s\n' "${RULES[@]}" >"$OUT/rules.txt"
 
 echo "warming the page cache" >&2
 find "$CORPUS" -type f -print0 | xargs -0 cat >/dev/null 2>&1 || true
 
 echo "running (2 threads each)" >&2
 measure trawl_full  "$TRAWL" scan "$CORPUS" --iocs "$SB" --no-builtin --threads 2 -q --json /dev/null
-measure yara        yara "${YARA_ARGS[@]}" "$CORPUS"
+# yara's hits (-e: with their namespace) are kept for the differential check.
+measure yara        sh -c 'out=$1; shift; exec yara -e "$@" >"$out"' sh "$OUT/yara.txt" "${YARA_ARGS[@]}" "$CORPUS"
 measure trawl_hash  "$TRAWL" scan "$CORPUS" --iocs "$SB/iocs/hash-iocs.txt" --no-builtin --threads 2 -q --json /dev/null
 measure hashdeep    hashdeep -r -j 2 -c md5,sha1,sha256 "$CORPUS"
 measure trawl_names "$TRAWL" scan "$CORPUS" --iocs "$SB/iocs/filename-iocs.txt" --no-builtin --threads 2 -q --json /dev/null
-measure trawl_yara  "$TRAWL" scan "$CORPUS" --yara "$SB/yara" --no-builtin --threads 2 -q --json /dev/null
+# YARA alone, routed and exact; every hit kept (--notice-score 0) for the check.
+measure trawl_yara  "$TRAWL" scan "$CORPUS" --yara "$SB/yara" --no-builtin --threads 2 -q --notice-score 0 --json "$OUT/routed.jsonl"
+measure trawl_yara_exact "$TRAWL" scan "$CORPUS" --yara "$SB/yara" --yara-exact --no-builtin --threads 2 -q --notice-score 0 --json "$OUT/exact.jsonl"
+DIFF=$(python3 "$ROOT/bench/files/diff_hits.py" "$OUT/rules.txt" "$OUT/routed.jsonl" "$OUT/exact.jsonl" "$OUT/yara.txt" || true)
+echo "$DIFF" >&2
+CLASSES=$(tail -n 1 "$OUT/routed.jsonl" | python3 -c '
+import json, sys
+s = json.loads(sys.stdin.read())
+for k, v in s.items():
+    if k.startswith("yara_class_") and k.endswith("_files"):
+        c = k[len("yara_class_"):-len("_files")]
+        rules = s.get("yara_class_%s_rules" % c, "")
+        print("| %s | %s | %s |" % (c, v, rules))')
+
+# The corpus above holds no malware: the same check on a planted corpus that
+# triggers thousands of rules (untimed).
+PLANTED=$("$ROOT/bench/files/differential.sh" 2>/dev/null || true)
+echo "$PLANTED" >&2
 
 cat >"$ROOT/bench/files/RESULTS.md" <<MD
 # File sweep benchmark
@@ -43,15 +66,37 @@ Corpus: $files files, $bytes bytes (\`bench/files/make_corpus.sh\`: copies of /u
 |---|---:|---:|---|
 | trawl, whole signature-base (hashes + filename regexes + YARA) | ${WALL[trawl_full]} | ${RSS[trawl_full]} | $(ratio "${WALL[trawl_full]}" "${WALL[yara]}") × yara's time |
 | \`yara -r -p 2\`, same YARA rules alone | ${WALL[yara]} | ${RSS[yara]} | 1 |
-| trawl, YARA rules only | ${WALL[trawl_yara]} | ${RSS[trawl_yara]} | $(ratio "${WALL[trawl_yara]}" "${WALL[yara]}") × yara's time |
+| trawl, YARA rules only (routed by file class) | ${WALL[trawl_yara]} | ${RSS[trawl_yara]} | $(ratio "${WALL[trawl_yara]}" "${WALL[yara]}") × yara's time |
+| trawl, YARA rules only, \`--yara-exact\` (whole set for every file) | ${WALL[trawl_yara_exact]} | ${RSS[trawl_yara_exact]} | $(ratio "${WALL[trawl_yara_exact]}" "${WALL[yara]}") × yara's time |
 | trawl, filename regexes only | ${WALL[trawl_names]} | ${RSS[trawl_names]} | |
 | trawl, hash indicators only (MD5, SHA-1, SHA-256) | ${WALL[trawl_hash]} | ${RSS[trawl_hash]} | $(ratio "${WALL[trawl_hash]}" "${WALL[hashdeep]}") × hashdeep's time |
 | \`hashdeep -r -j 2 -c md5,sha1,sha256\` | ${WALL[hashdeep]} | ${RSS[hashdeep]} | 1 |
 
+The machine was shared with other engineers compiling while this ran: the
+runs are side by side in one run, so compare the ratios, not the seconds.
+
+Differential check (\`bench/files/diff_hits.py\`, file for file and rule for rule):
+\`\`\`
+$DIFF
+\`\`\`
+
+The same check on the planted corpus (\`bench/files/differential.sh\`: 1,482 files made of
+signature-base's own strings behind each class's magic, \`bench/files/plant.py\`):
+\`\`\`
+$PLANTED
+\`\`\`
+
+Files per routing class in the routed YARA-only run (and rules in that class's set):
+
+| class | files | rules |
+|---|---:|---:|
+$CLASSES
+
 Commands (trawl adds \`--threads 2 -q --json /dev/null\`, all with \`--no-builtin\`):
 - \`trawl scan CORPUS --iocs signature-base\`
-- \`yara -r -p 2 -N -w --skip-larger=104857600 -d filename= -d filepath= -d extension= -d filetype= -d owner= -d md5= ns0:RULE0 … CORPUS\`
-- \`trawl scan CORPUS --yara signature-base/yara\`
+- \`yara -e -r -p 2 -N -w --skip-larger=104857600 -d filename= -d filepath= -d extension= -d filetype= -d owner= -d md5= ns0:RULE0 … CORPUS\` (output kept for the check)
+- \`trawl scan CORPUS --yara signature-base/yara --notice-score 0 --json routed.jsonl\`
+- \`trawl scan CORPUS --yara signature-base/yara --yara-exact --notice-score 0 --json exact.jsonl\`
 - \`trawl scan CORPUS --iocs signature-base/iocs/filename-iocs.txt\`
 - \`trawl scan CORPUS --iocs signature-base/iocs/hash-iocs.txt\`
 - \`hashdeep -r -j 2 -c md5,sha1,sha256 CORPUS\`

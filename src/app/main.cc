@@ -19,10 +19,13 @@
 #include "iocs_cmd.h"
 #include "report_flags.h"
 #include "retro_cmd.h"
+#include "signals.h"
 #include "signatures_cmd.h"
 #include "trawl/app/registry.h"
 #include "trawl/app/scan.h"
+#include "trawl/core/stop.h"
 #include "trawl/hunt/recorder.h"
+#include "trawl/report/output.h"
 #include "trawl/report/sink.h"
 
 namespace {
@@ -63,6 +66,7 @@ int RunScanCommand(trawl::app::ScanConfig& config, const std::string& json_path,
     return kExitError;
   }
 
+  trawl::app::InstallStopSignals();  // from here on, SIGINT/SIGTERM stop the scan cleanly
   auto engine = trawl::app::LoadEngine(config, stderr, quiet);
   if (!engine.ok()) {
     std::fprintf(stderr, "trawl: cannot start the scan: %s\n", engine.status().message().c_str());
@@ -77,11 +81,13 @@ int RunScanCommand(trawl::app::ScanConfig& config, const std::string& json_path,
       reports, quiet,
       trawl::report::MakeConsoleSink(console, {.color = color, .show_errors = !quiet})));
   if (!json_path.empty()) {
-    std::FILE* jf = json_to_stdout ? stdout : std::fopen(json_path.c_str(), "w");
-    if (!jf) {
-      std::fprintf(stderr, "trawl: cannot write %s: %s\n", json_path.c_str(), std::strerror(errno));
+    auto opened = json_to_stdout ? trawl::Result<std::FILE*>(stdout)
+                                 : trawl::report::OpenOutputFile(json_path);  // O_NOFOLLOW, ours only
+    if (!opened.ok()) {
+      std::fprintf(stderr, "trawl: %s\n", opened.status().message().c_str());
       return kExitError;
     }
+    std::FILE* jf = *opened;
     sinks.Add(trawl::app::MakeJsonSink(reports, jf, !json_to_stdout));
   }
   if (!trawl::app::AddReportSinks(reports, sinks)) return kExitError;
@@ -96,7 +102,9 @@ int RunScanCommand(trawl::app::ScanConfig& config, const std::string& json_path,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   summary->started = started;
   summary->finished = UtcNow();
+  summary->interrupted = trawl::StopRequested();
   if (recorder) {
+    // An interrupted scan's inventory is written whole but marked incomplete.
     if (auto st = recorder->Finish(*summary, TRAWL_VERSION, config.image_root); !st.ok()) {
       // The scan's findings still go out; the inventory is not to be trusted.
       std::fprintf(stderr, "trawl: inventory %s: %s\n", inv.path.c_str(), st.message().c_str());
@@ -111,7 +119,7 @@ int RunScanCommand(trawl::app::ScanConfig& config, const std::string& json_path,
     return kExitError;
   }
   trawl::app::ReportForwarding(reports, quiet);
-  return (summary->alerts || summary->warnings) ? kExitFindings : kExitClean;
+  return trawl::app::ScanExitCode(*summary);
 }
 
 }  // namespace
@@ -163,6 +171,8 @@ int Main(int argc, char** argv) {
       ->type_name("SIZE");
   scan->add_option("--threads", config.threads, "Worker threads (default: all cores)");
   scan->add_option("--yara-timeout", config.yara_timeout, "Seconds per file for YARA (default 30)");
+  scan->add_flag("--yara-exact", config.yara_exact,
+                 "Scan every file with the whole YARA rule set, as yara -r does (no routing by file class)");
   scan->add_option("--alert-score", config.thresholds.alert, "Score for an alert (default 80)");
   scan->add_option("--warning-score", config.thresholds.warning,
                    "Score for a warning (default 60)");
@@ -175,7 +185,7 @@ int Main(int argc, char** argv) {
   scan->add_option("--log", config.log_globs, "Also read files matching GLOB as logs")
       ->type_name("GLOB");
   scan->add_option("--max-hits-per-file", config.max_hits_per_file,
-                   "Log hits kept per file in JSON (default 1000; the rest are counted)");
+                   "Hits kept per file and indicator in JSON (default 1000; the rest are counted)");
   scan->add_option("--root", config.image_root,
                    "Scan a mounted system at DIR as that system (paths shown inside it; no "
                    "process or network sweep)")

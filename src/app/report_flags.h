@@ -23,6 +23,7 @@
 #include "trawl/report/csv.h"
 #include "trawl/report/ecs.h"
 #include "trawl/report/html.h"
+#include "trawl/report/output.h"
 #include "trawl/report/progress.h"
 #include "trawl/report/sink.h"
 #include "trawl/report/syslog.h"
@@ -100,10 +101,9 @@ inline std::unique_ptr<report::Sink> WrapConsole(ReportSetup& r, bool quiet,
 // stderr) when a file cannot be created or the syslog options are wrong.
 inline bool AddReportSinks(ReportSetup& r, report::FanOut& sinks) {
   auto open = [](const std::string& path) -> std::FILE* {
-    std::FILE* f = std::fopen(path.c_str(), "w");
-    if (!f)
-      std::fprintf(stderr, "trawl: cannot write %s: %s\n", path.c_str(), std::strerror(errno));
-    return f;
+    auto f = report::OpenOutputFile(path);  // O_NOFOLLOW, never truncates a file not ours
+    if (!f.ok()) std::fprintf(stderr, "trawl: %s\n", f.status().message().c_str());
+    return f.ok() ? *f : nullptr;
   };
   if (!r.html_path.empty()) {
     std::FILE* f = open(r.html_path);

@@ -13,6 +13,7 @@
 
 #include "trawl/app/packs.h"
 #include "trawl/app/registry.h"
+#include "trawl/core/stop.h"
 #include "trawl/core/text.h"
 #include "trawl/hash/hash.h"
 #include "trawl/hunt/recorder.h"
@@ -181,7 +182,9 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
     rule_sources.push_back({ind->source, ind->value});
   if (!rule_paths.empty() || !rule_sources.empty()) {
     yara::CompileStats cs;
-    auto rules = yara::Rules::Compile(rule_paths, rule_sources, cs);
+    yara::CompileOptions yo;
+    yo.exact = config.yara_exact;
+    auto rules = yara::Rules::Compile(rule_paths, rule_sources, cs, yo);
     if (!rules.ok()) return Status::Error("YARA rules: " + rules.status().message());
     engine->rules = *rules;
     if (!quiet)
@@ -226,8 +229,8 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
   if (engine->set.Has(ioc::Kind::kMd5)) engine->hash_algos |= hash::kMd5;
   if (engine->set.Has(ioc::Kind::kSha1)) engine->hash_algos |= hash::kSha1;
   if (engine->set.Has(ioc::Kind::kSha256)) engine->hash_algos |= hash::kSha256;
-  if (engine->rules)
-    engine->hash_algos |= hash::kMd5;  // the `md5` external of signature-base rules
+  // The `md5` external, only when a loaded rule's condition uses it.
+  if (engine->rules && engine->rules->NeedsMd5()) engine->hash_algos |= hash::kMd5;
   // The inventory holds all three digests of every file within the size cap,
   // computed in the one read the file sweep does anyway.
   if (config.inventory) engine->hash_algos |= hash::kMd5 | hash::kSha1 | hash::kSha256;
@@ -444,7 +447,10 @@ Result<Summary> RunScan(const ScanConfig& config, const Engine& engine, report::
     if (!st.ok()) return st;
   }
   // Sweeps with work after the walk (live sweeps: processes, connections).
-  for (const auto& s : engine.sweeps) s->Finish(pipeline);
+  // A stopped scan (SIGINT/SIGTERM) starts no live sweep; walked sweeps
+  // still finish (their aggregates and counters are flushed).
+  for (const auto& s : engine.sweeps)
+    if (s->walks() || !StopRequested()) s->Finish(pipeline);
   Counters c = pipeline.Totals();
   Summary s;
   s.files = c.files;

@@ -14,12 +14,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <unordered_map>
+#include <vector>
 
 #include "internal.h"
+#include "trawl/core/stop.h"
 #include "trawl/core/text.h"
 #include "trawl/core/unique_handle.h"
 #include "trawl/read/read.h"
@@ -67,32 +70,61 @@ Result<PrivateDir> MakePrivateDir(const Options& opts, const std::string& privat
 }
 
 // Copies `src` (opened evidence-safely) to the new file `dst`, at most the
-// size it had when opened. `budget` is what may still be copied.
+// size it had when opened. Sparse-aware: only the data extents
+// (SEEK_DATA/SEEK_HOLE) are read and written, holes stay holes, so a sparse
+// database with a huge apparent size costs its real bytes only. `budget` is
+// how many bytes of data may still be copied (the cap counts data, not the
+// apparent size: no apparent-size limit).
 Status CopyFile(const std::string& src, const std::string& dst, std::uint64_t& budget) {
   auto in = read::File::Open(src);
   if (!in.ok()) return in.status();
-  auto size = static_cast<std::uint64_t>(in->st().st_size);
-  if (size > budget)
-    return Status::Error(fmt::format("{}: {} bytes: larger than the copy limit", src, size));
-  UniqueFd out =
-      AdoptFd(open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!out) return Status::Error(dst + ": " + std::strerror(errno));
-  Status write_error = Status::Ok();
-  auto stats = read::ReadChunks(*in, size, 1u << 20, [&](const std::uint8_t* d, std::size_t n) {
-    while (n > 0 && write_error.ok()) {
-      ssize_t w = write(out.get().fd, d, n);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) {
-        write_error = Status::Error(dst + ": write: " + std::strerror(errno));
+  const auto size = static_cast<std::uint64_t>(in->st().st_size);
+  const auto allocated = static_cast<std::uint64_t>(in->st().st_blocks) * 512;
+  auto over = [&](std::uint64_t n) {
+    return Status::Error(fmt::format("{}: {} bytes of data: larger than the copy limit ({} left)",
+                                     src, n, budget));
+  };
+  if (std::min(size, allocated) > budget) return over(std::min(size, allocated));
+  int raw = open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (raw < 0) return Status::Error(dst + ": " + std::strerror(errno));
+  UniqueFd out = AdoptFd(raw);
+  const int fd = in->fd();
+  std::vector<char> buf(1u << 20);
+  std::uint64_t copied = 0;
+  std::uint64_t pos = 0;
+  while (pos < size) {
+    off_t data = lseek(fd, static_cast<off_t>(pos), SEEK_DATA);
+    if (data < 0 && errno == ENXIO) break;  // only a hole is left
+    if (data < 0) data = static_cast<off_t>(pos);  // no SEEK_DATA here: all of it is data
+    off_t hole = lseek(fd, data, SEEK_HOLE);
+    std::uint64_t end = hole < 0 ? size : std::min<std::uint64_t>(size, static_cast<std::uint64_t>(hole));
+    for (std::uint64_t at = static_cast<std::uint64_t>(data); at < end;) {
+      std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), end - at));
+      ssize_t r = pread(fd, buf.data(), want, static_cast<off_t>(at));
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) return Status::Error(fmt::format("{}: read error at offset {}: {}", src, at,
+                                                  std::strerror(errno)));
+      if (r == 0) {  // shrank while copied: what is there is copied
+        end = at;
         break;
       }
-      d += w;
-      n -= static_cast<std::size_t>(w);
+      if (copied + static_cast<std::uint64_t>(r) > budget) return over(copied + r);
+      for (ssize_t done = 0; done < r;) {
+        ssize_t w = pwrite(out.get().fd, buf.data() + done, static_cast<std::size_t>(r - done),
+                           static_cast<off_t>(at) + done);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return Status::Error(dst + ": write: " + std::strerror(errno));
+        done += w;
+      }
+      copied += static_cast<std::uint64_t>(r);
+      at += static_cast<std::uint64_t>(r);
     }
-  });
-  if (!stats.ok()) return stats.status();
-  if (!write_error.ok()) return write_error;
-  budget -= stats->bytes;
+    if (end <= pos) break;
+    pos = end;
+  }
+  if (ftruncate(out.get().fd, static_cast<off_t>(size)) != 0)  // trailing hole, same apparent size
+    return Status::Error(dst + ": " + std::strerror(errno));
+  budget -= copied;
   return Status::Ok();
 }
 
@@ -236,6 +268,12 @@ Result<SweepResult> ScanBrowserFile(const std::string& path, const Target& targe
     if (!stmt.ok()) return Status::Error(path + ": " + stmt.status().message());
     int rc;
     while ((rc = sqlite3_step(stmt->get())) == SQLITE_ROW) {
+      if (StopRequested()) {  // SIGINT/SIGTERM: the rest of the table is not read, and said so
+        collect.Error(fmt::format("scan interrupted after {} rows of {}", result.items,
+                                  schema.urls_table));
+        rc = SQLITE_DONE;
+        break;
+      }
       result.items++;
       std::string_view url = ColumnText(stmt->get(), 1);
       if (url.empty()) continue;

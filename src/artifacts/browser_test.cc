@@ -226,6 +226,26 @@ TEST_F(ChromeHistory, RefusesSymlinksAndOversizedCopies) {
   EXPECT_NE(big.status().message().find("copy limit"), std::string::npos);
 }
 
+// Regression (issue 11): a History over 4 GiB was skipped, and a sparse one
+// under that was copied as gigabytes of real bytes. The copy now follows the
+// data extents: a 6 GiB sparse tail costs nothing and the cap counts data.
+TEST_F(ChromeHistory, SparseHugeDatabaseIsCopiedByItsDataOnly) {
+  auto m = Feed();
+  std::string sparse = dir_.path() + "/home/w/.config/google-chrome/Default/History";
+  fs::create_directories(fs::path(sparse).parent_path());
+  fs::copy_file(path_, sparse);
+  ASSERT_EQ(truncate(sparse.c_str(), 6ll << 30), 0);  // SQLite ignores bytes past its pages
+  std::string temp = dir_.path() + "/scratch";
+  fs::create_directories(temp);
+  Options opts;
+  opts.temp_dir = temp;
+  opts.max_copy_bytes = 64u << 20;  // far below the apparent size
+  Sweeper sweeper(*m->net, opts);
+  auto res = sweeper.Scan(sparse, BrowserTargetOf(sparse));
+  ASSERT_TRUE(res.ok()) << res.status().message();
+  EXPECT_EQ(res->hits.size(), 4u);
+}
+
 TEST_F(ChromeHistory, HotJournalIsRolledBackInTheCopy) {
   // A browser in the middle of a transaction whose changes already spilled
   // into the database file: the -journal holds the committed pages. The sweep

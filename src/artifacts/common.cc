@@ -58,7 +58,7 @@ bool Collector::Count(const ioc::Indicator* ind, std::optional<std::int64_t> tim
     if (!t.first_ms || ms < *t.first_ms) t.first_ms = ms;
     if (!t.last_ms || ms > *t.last_ms) t.last_ms = ms;
   }
-  return Keeps();
+  return t.hits <= opts_.max_hits_per_file;  // the cap counts per indicator
 }
 
 void Collector::Error(std::string message) {

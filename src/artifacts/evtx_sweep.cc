@@ -35,6 +35,7 @@ Result<SweepResult> ScanEvtxFile(const std::string& path, const netmatch::NetMat
 
   evtx::Options eo;
   eo.threads = 1;  // files run in parallel already; one scratch per file
+  eo.checksum_best_effort = true;  // a flipped byte must not hide a chunk (records flagged)
   auto stats = evtx::ReadFile(
       path,
       [&](const evtx::Record& r) {
@@ -82,6 +83,7 @@ Result<SweepResult> ScanEvtxFile(const std::string& path, const netmatch::NetMat
               {"recovered", r.recovered},
               {"offset", static_cast<std::int64_t>(r.file_offset)},
           };
+          if (r.checksum_mismatch) hit.fields.push_back({"checksum_mismatch", true});
           collect.Keep(std::move(hit));
         }
       },

@@ -192,8 +192,9 @@ TEST(EvtxSweep, BrokenChunksAreErrorsTheRestIsRead) {
   Sweeper sweeper(*m->net, opts);
   auto res = sweeper.Scan(path, {Type::kEvtx});
   ASSERT_TRUE(res.ok()) << res.status().message();
-  EXPECT_LT(res->items, clean.size());
-  EXPECT_GT(res->items, 0u);
+  // Regression (issue 11): the chunk with a bad CRC was skipped (its hits
+  // lost, verdict clean); now it is read best-effort and its hits flagged.
+  EXPECT_EQ(res->items, clean.size());
   // Capped: three listed, then one line counting the rest.
   ASSERT_EQ(res->errors.size(), 4u);
   EXPECT_NE(res->errors.back().find("more problems"), std::string::npos);
@@ -210,6 +211,26 @@ TEST(EvtxSweep, BrokenChunksAreErrorsTheRestIsRead) {
            e.find(std::to_string(chunk2)) != std::string::npos;
   EXPECT_TRUE(crc) << "the broken chunk is named by its offset";
   EXPECT_GT(full->hits_total, 0u);
+  auto unbroken = uncapped.Scan(sample, {Type::kEvtx});
+  ASSERT_TRUE(unbroken.ok());
+  EXPECT_EQ(full->hits_total, unbroken->hits_total) << "no hit lost to the flipped byte";
+  std::size_t flagged = 0, in_chunk2 = 0;
+  for (const evtx::Record& r : clean) in_chunk2 += r.file_offset >= chunk2 && r.file_offset < chunk2 + 65536;
+  for (const Hit& h : full->hits) {
+    bool mismatch = false;
+    for (const auto& [k, v] : h.fields)
+      if (k == "checksum_mismatch") mismatch = std::get<bool>(v);
+    std::int64_t off = 0;
+    for (const auto& [k, v] : h.fields)
+      if (k == "offset") off = std::get<std::int64_t>(v);
+    bool in = off >= static_cast<std::int64_t>(chunk2) && off < static_cast<std::int64_t>(chunk2 + 65536);
+    EXPECT_EQ(mismatch, in) << "offset " << off;
+    flagged += mismatch;
+  }
+  if (full->hits.size() == full->hits_total) {
+    EXPECT_EQ(flagged, in_chunk2);
+  }
+  EXPECT_GT(in_chunk2, 0u);
 }
 
 TEST(EvtxSweep, HitCapKeepsCounting) {

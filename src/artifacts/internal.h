@@ -45,12 +45,11 @@ class ScratchPool {
 };
 
 // Counts hits into a SweepResult: every hit tallied, the first
-// max_hits_per_file kept; problems listed up to max_errors_per_file.
+// max_hits_per_file of each indicator kept (one indicator's flood never hides
+// another's hits); problems listed up to max_errors_per_file.
 class Collector {
  public:
   Collector(const Options& opts, SweepResult& result) : opts_(opts), r_(result) {}
-  // Whether another hit would still be kept (lets callers skip building fields).
-  bool Keeps() const { return r_.hits.size() < opts_.max_hits_per_file; }
   // Counts a hit of `ind` at `time_us`; returns true when it is to be kept
   // (then the caller builds it and calls Keep).
   bool Count(const ioc::Indicator* ind, std::optional<std::int64_t> time_us);

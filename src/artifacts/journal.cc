@@ -12,8 +12,10 @@
 #include <cstring>
 
 #include "internal.h"
+#include "trawl/core/stop.h"
 #include "trawl/core/text.h"
 #include "trawl/core/unique_handle.h"
+#include "trawl/read/mapped.h"
 #include "trawl/read/read.h"
 
 namespace trawl::artifacts::detail {
@@ -34,6 +36,15 @@ std::string ErrnoText(int negative_errno) { return std::strerror(-negative_errno
 // Consecutive failing entries after which a file is given up on.
 constexpr int kMaxConsecutiveErrors = 64;
 
+// A SIGBUS while sd-journal read the mapped file: what was read stands, the
+// rest of the file is not read, and the handle is leaked (its state is unknown).
+void Faulted(JournalPtr& j, Collector& collect, std::uint64_t items) {
+  (void)j.release();
+  collect.Error(fmt::format("journal file changed while read (SIGBUS: it shrank while mapped) "
+                            "after {} entries; the rest of the file not read",
+                            items));
+}
+
 }  // namespace
 
 Result<SweepResult> ScanJournalFile(const std::string& path, const netmatch::NetMatcher& m,
@@ -42,13 +53,22 @@ Result<SweepResult> ScanJournalFile(const std::string& path, const netmatch::Net
   if (!file.ok()) return file.status();
   // sd_journal takes ownership of the descriptors it opens successfully and
   // leaves them to the caller on failure: give it a duplicate of ours.
-  UniqueFd dup = AdoptFd(fcntl(file->fd(), F_DUPFD_CLOEXEC, 0));
-  if (!dup) return Status::Error(path + ": dup: " + std::strerror(errno));
-  int fd = dup.get().fd;
+  int fd = fcntl(file->fd(), F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) return Status::Error(path + ": dup: " + std::strerror(errno));
+  // Every sd-journal call reads the mapped file: each runs under a SIGBUS
+  // guard (trawl/read/mapped.h), since a journal truncated while mapped
+  // raises SIGBUS. After a fault the handle's state is unknown: it is leaked,
+  // never used or closed again.
   sd_journal* raw = nullptr;
-  int r = sd_journal_open_files_fd(&raw, &fd, 1, 0);
-  if (r < 0) return Status::Error(path + ": not a readable journal file: " + ErrnoText(r));
-  (void)dup.release();  // the journal owns the descriptor now
+  int r = 0;
+  auto open = [&] { r = sd_journal_open_files_fd(&raw, &fd, 1, 0); };
+  if (!read::Guarded(open))
+    return Status::Error(path + ": journal file changed while it was opened (SIGBUS: it shrank "
+                         "while mapped)");
+  if (r < 0) {
+    close(fd);
+    return Status::Error(path + ": not a readable journal file: " + ErrnoText(r));
+  }
   JournalPtr j(raw);
   // Whole values: a contact deep in a long MESSAGE must not be cut off.
   sd_journal_set_data_threshold(j.get(), 0);
@@ -71,7 +91,15 @@ Result<SweepResult> ScanJournalFile(const std::string& path, const netmatch::Net
   int consecutive_errors = 0;
 
   for (;;) {
-    r = sd_journal_next(j.get());
+    if (StopRequested()) {  // SIGINT/SIGTERM: this file ends here, and says so
+      collect.Error(fmt::format("scan interrupted after {} entries of this journal", result.items));
+      break;
+    }
+    auto next = [&] { r = sd_journal_next(j.get()); };
+    if (!read::Guarded(next)) {
+      Faulted(j, collect, result.items);
+      break;
+    }
     if (r == 0) break;
     if (r < 0) {
       collect.Error(fmt::format("entry after #{}: {}", result.items, ErrnoText(r)));
@@ -84,7 +112,13 @@ Result<SweepResult> ScanJournalFile(const std::string& path, const netmatch::Net
     result.items++;
     std::optional<std::int64_t> time_us;
     std::uint64_t usec = 0;
-    if (sd_journal_get_realtime_usec(j.get(), &usec) >= 0 && usec > 0 &&
+    int tr = -1;
+    auto get_time = [&] { tr = sd_journal_get_realtime_usec(j.get(), &usec); };
+    if (!read::Guarded(get_time)) {
+      Faulted(j, collect, result.items);
+      break;
+    }
+    if (tr >= 0 && usec > 0 &&
         usec < static_cast<std::uint64_t>(INT64_MAX / 2))
       time_us = static_cast<std::int64_t>(usec);
     // Copy the fields: the pointers sd-journal returns may be unmapped by
@@ -93,14 +127,35 @@ Result<SweepResult> ScanJournalFile(const std::string& path, const netmatch::Net
     spans.clear();
     const void* data;
     std::size_t len;
-    sd_journal_restart_data(j.get());
-    int dr;
-    while ((dr = sd_journal_enumerate_data(j.get(), &data, &len)) > 0) {
-      std::string_view kv(static_cast<const char*>(data), len);
+    int dr = 0;
+    bool fault = false;
+    auto restart = [&] { sd_journal_restart_data(j.get()); };
+    auto enumerate = [&] { dr = sd_journal_enumerate_data(j.get(), &data, &len); };
+    // The copy out of the mapping is guarded too (it reads mapped pages).
+    auto copy = [&] { entry.append(static_cast<const char*>(data), len); };
+    if (!read::Guarded(restart)) fault = true;
+    while (!fault) {
+      if (!read::Guarded(enumerate)) {
+        fault = true;
+        break;
+      }
+      if (dr <= 0) break;
+      std::size_t at = entry.size();
+      if (!read::Guarded(copy)) {
+        fault = true;
+        break;
+      }
+      std::string_view kv(entry.data() + at, len);
       std::size_t eq = kv.find('=');
-      if (eq == std::string_view::npos) continue;  // sd-journal checks this; never trust it
-      spans.push_back({entry.size(), eq, len - eq - 1});
-      entry.append(kv);
+      if (eq == std::string_view::npos) {  // sd-journal checks this; never trust it
+        entry.resize(at);
+        continue;
+      }
+      spans.push_back({at, eq, len - eq - 1});
+    }
+    if (fault) {
+      Faulted(j, collect, result.items);
+      break;
     }
     if (dr < 0)
       collect.Error(fmt::format("entry #{}: field unreadable ({}); the fields before it were read",
@@ -129,11 +184,15 @@ Result<SweepResult> ScanJournalFile(const std::string& path, const netmatch::Net
     if (field_hits.empty()) continue;
 
     std::string cursor;
+    bool cursor_fault = false;
     for (FieldHit& fh : field_hits) {
       if (!collect.Count(fh.indicator, time_us)) continue;
-      if (cursor.empty()) {
+      if (cursor.empty() && !cursor_fault) {
         char* c = nullptr;
-        if (sd_journal_get_cursor(j.get(), &c) >= 0 && c) {
+        int cr = -1;
+        auto get_cursor = [&] { cr = sd_journal_get_cursor(j.get(), &c); };
+        if (!read::Guarded(get_cursor)) cursor_fault = true;  // the hit stands, without a cursor
+        if (cr >= 0 && c) {
           std::unique_ptr<char, FreeDeleter> owned(c);
           cursor = c;
         }
@@ -155,6 +214,10 @@ Result<SweepResult> ScanJournalFile(const std::string& path, const netmatch::Net
           {"cursor", EscapeControl(cursor)},
       };
       collect.Keep(std::move(hit));
+    }
+    if (cursor_fault) {
+      Faulted(j, collect, result.items);
+      break;
     }
   }
   collect.Finish();

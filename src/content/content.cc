@@ -51,12 +51,19 @@ bool HashReasons(const ioc::IndicatorSet& set, const std::map<std::string, std::
 
 Checker::Checker(const Engine& engine)
     : engine_(engine), hasher_(std::make_unique<hash::MultiHasher>(engine.hash_algos)) {
-  if (engine.rules) scanner_ = std::make_unique<yara::Scanner>(engine.rules, engine.yara_timeout);
+  if (engine.rules) {
+    scanner_ = std::make_unique<yara::Scanner>(engine.rules, engine.yara_timeout);
+    report_ = std::make_unique<yara::ScanReport>();
+  }
 }
 Checker::~Checker() = default;
 Checker::Checker(Checker&&) noexcept = default;
 
 bool Checker::wants_bytes() const { return engine_.hash_algos != 0 || scanner_ != nullptr; }
+
+const yara::ScanCounters* Checker::yara_counters() const {
+  return scanner_ ? &scanner_->counters() : nullptr;
+}
 
 std::string Checker::Owner(uid_t uid) {
   auto it = owners_.find(uid);  // one passwd lookup per uid and worker, not per file
@@ -114,12 +121,17 @@ void Checker::Finish(std::span<const std::uint8_t> bytes, const Subject& subject
   auto md5 = out.hashes.find("md5");
   if (md5 != out.hashes.end()) ext.md5 = md5->second;
   if (subject.owner) ext.owner = Owner(*subject.owner);
-  auto matches = scanner_->Scan(bytes.data(), bytes.size(), ext);
-  if (!matches.ok()) {
-    out.yara_error = matches.status().message();
+  // A timeout names the slow rules; every other rule's matches stand.
+  Status st = scanner_->Scan(bytes.data(), bytes.size(), ext, *report_);
+  for (const yara::TimedOutRule& t : report_->timed_out)
+    out.yara_timeouts.push_back(fmt::format("yara timeout after {}s in rule {}:{}",
+                                            engine_.yara_timeout, t.ns_file,
+                                            t.rule.empty() ? "(whole file)" : t.rule));
+  if (!st.ok()) {
+    out.yara_error = st.message();
     return;
   }
-  for (const yara::Match& m : *matches) {
+  for (const yara::Match& m : report_->matches) {
     std::string desc = m.description;
     if (!m.author.empty()) desc += fmt::format(" (author: {})", m.author);
     if (!m.reference.empty()) desc += fmt::format(" (reference: {})", m.reference);

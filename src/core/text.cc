@@ -6,17 +6,16 @@ namespace trawl {
 namespace {
 
 // Length of the UTF-8 sequence at s[i] that is safe to print as it is: 0 for
-// invalid bytes, and for C1 controls (U+0080..U+009F, interpreted by some
-// terminals) and bidi overrides and isolates (they reorder what is shown).
+// invalid bytes and for deceptive code points (IsDeceptiveCodePoint).
 size_t Utf8SeqLen(std::string_view s, size_t i) {
   size_t n = Utf8SequenceLength(s, i);
-  auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  if (n == 2 && b(0) == 0xC2 && b(1) <= 0x9F) return 0;  // C1
-  if (n == 3 && b(0) == 0xE2 &&
-      ((b(1) == 0x80 && b(2) >= 0xAA && b(2) <= 0xAE) ||  // U+202A..U+202E
-       (b(1) == 0x81 && b(2) >= 0xA6 && b(2) <= 0xA9)))   // U+2066..U+2069
-    return 0;
-  return n;
+  if (n < 2) return n;
+  auto b = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(s[i + k])); };
+  uint32_t cp = n == 2   ? ((b(0) & 0x1F) << 6) | (b(1) & 0x3F)
+                : n == 3 ? ((b(0) & 0x0F) << 12) | ((b(1) & 0x3F) << 6) | (b(2) & 0x3F)
+                         : ((b(0) & 0x07) << 18) | ((b(1) & 0x3F) << 12) | ((b(2) & 0x3F) << 6) |
+                               (b(3) & 0x3F);
+  return IsDeceptiveCodePoint(cp) ? 0 : n;
 }
 
 void AppendHex(std::string& out, unsigned char c) {
@@ -27,6 +26,16 @@ void AppendHex(std::string& out, unsigned char c) {
 }
 
 }  // namespace
+
+bool IsDeceptiveCodePoint(std::uint32_t cp) {
+  return (cp >= 0x80 && cp <= 0x9F) ||      // C1 controls (some terminals act on them)
+         cp == 0x061C ||                    // arabic letter mark (bidi)
+         (cp >= 0x200B && cp <= 0x200F) ||  // zero-width space/joiners, LRM, RLM
+         cp == 0x2028 || cp == 0x2029 ||    // line and paragraph separators
+         (cp >= 0x202A && cp <= 0x202E) ||  // bidi embeddings and overrides
+         (cp >= 0x2066 && cp <= 0x2069) ||  // bidi isolates
+         cp == 0xFEFF;                      // zero-width no-break space / BOM
+}
 
 size_t Utf8SequenceLength(std::string_view s, size_t i) {
   auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };

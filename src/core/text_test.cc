@@ -22,6 +22,32 @@ TEST(EscapeControl, KeepsValidUtf8AndEscapesTheRest) {
   EXPECT_EQ(EscapeControl("\xe2\x82"), "\\xe2\\x82");  // truncated
 }
 
+// Regression (issue 11): invisible and line-breaking code points went to the
+// console as they were.
+TEST(EscapeControl, EscapesInvisibleAndSeparatorCodePoints) {
+  const struct {
+    const char* in;
+    const char* out;
+  } rows[] = {
+      {"a\xe2\x80\x8b" "b", "a\\xe2\\x80\\x8bb"},  // U+200B zero-width space
+      {"a\xe2\x80\x8c" "b", "a\\xe2\\x80\\x8cb"},  // U+200C ZWNJ
+      {"a\xe2\x80\x8d" "b", "a\\xe2\\x80\\x8db"},  // U+200D ZWJ
+      {"a\xe2\x80\x8e" "b", "a\\xe2\\x80\\x8eb"},  // U+200E LRM
+      {"a\xe2\x80\x8f" "b", "a\\xe2\\x80\\x8fb"},  // U+200F RLM
+      {"a\xd8\x9c" "b", "a\\xd8\\x9cb"},           // U+061C ALM
+      {"\xef\xbb\xbf" "evil", "\\xef\\xbb\\xbfevil"},  // U+FEFF BOM / ZWNBSP
+      {"a\xe2\x80\xa8" "b", "a\\xe2\\x80\\xa8b"},  // U+2028 line separator
+      {"a\xe2\x80\xa9" "b", "a\\xe2\\x80\\xa9b"},  // U+2029 paragraph separator
+      // Neighbours stay as they are.
+      {"a\xe2\x80\x8a" "b", "a\xe2\x80\x8a" "b"},  // U+200A hair space
+      {"a\xe2\x80\x90" "b", "a\xe2\x80\x90" "b"},  // U+2010 hyphen
+      {"a\xe2\x80\xa7" "b", "a\xe2\x80\xa7" "b"},  // U+2027 hyphenation point
+      {"a\xd8\x9b" "b", "a\xd8\x9b" "b"},          // U+061B arabic semicolon
+      {"a\xef\xbb\xbe" "b", "a\xef\xbb\xbe" "b"},  // U+FEFE
+  };
+  for (const auto& r : rows) EXPECT_EQ(EscapeControl(r.in), r.out) << r.out;
+}
+
 TEST(Utf8SequenceLength, AcceptsWellFormedAndRejectsTheRest) {
   struct Case {
     std::string bytes;

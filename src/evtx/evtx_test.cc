@@ -426,6 +426,20 @@ TEST(Samples, BrokenChunkIsSkippedOthersRead) {
     bool damaged = r.file_offset >= chunk2 && r.file_offset < chunk3 + 65536;
     EXPECT_EQ(r.recovered, damaged);
   }
+  // Best effort (issue 11): CRC-only damage: every record read as usual, the
+  // damaged chunks' records flagged checksum_mismatch, the problems still said.
+  Options b;
+  b.checksum_best_effort = true;
+  Collected be = ReadAll(file, b);
+  EXPECT_EQ(be.records.size(), clean.records.size());
+  EXPECT_EQ(be.stats.chunks_bad, 2u);
+  EXPECT_TRUE(HasProblem(be.stats, chunk2, "flagged checksum_mismatch"));
+  EXPECT_TRUE(HasProblem(be.stats, chunk3, "flagged checksum_mismatch"));
+  for (const Record& r : be.records) {
+    bool damaged = r.file_offset >= chunk2 && r.file_offset < chunk3 + 65536;
+    EXPECT_EQ(r.checksum_mismatch, damaged);
+    EXPECT_FALSE(r.recovered);
+  }
 }
 
 TEST(Samples, BrokenFileHeaderIsReportedChunksRead) {

@@ -95,6 +95,7 @@ struct Worker {
   ReadStats stats;
   std::size_t max_problems = 0;
   std::string err;
+  bool chunk_checksum_bad = false;  // the chunk being read failed a CRC (best effort)
 
   void Report(std::uint64_t off, std::string msg) {
     if (stats.problems.size() < max_problems) {
@@ -247,28 +248,39 @@ class Reader {
                         " of 65536 bytes); reading what is present");
     }
     std::string bad;
+    bool checksum_only = false;  // a CRC failed, the structure is usable
     std::uint32_t free_space = 0;
+    w.chunk_checksum_bad = false;
     if (n < kChunkHeaderSize) {
       bad = "chunk header truncated";
     } else {
       std::uint32_t crc = Crc32(c + 128, kChunkHeaderSize - 128, Crc32(c, 120));
       free_space = Le32(c + 48);
+      const bool free_ok = free_space >= kChunkHeaderSize && free_space <= kChunkSize;
       if (crc != Le32(c + 124)) {
         bad = "chunk header checksum mismatch (stored " + HexOff(Le32(c + 124)) + ", computed " +
               HexOff(crc) + ")";
-      } else if (free_space < kChunkHeaderSize || free_space > kChunkSize) {
+        checksum_only = free_ok;
+      } else if (!free_ok) {
         bad = "free space offset " + HexOff(free_space) + " out of range";
       } else if (free_space <= n) {
         std::uint32_t dcrc = Crc32(c + kChunkHeaderSize, free_space - kChunkHeaderSize);
         if (dcrc != Le32(c + 52)) {
           bad = "event records checksum mismatch (stored " + HexOff(Le32(c + 52)) + ", computed " +
                 HexOff(dcrc) + ")";
+          checksum_only = true;
         }
       }
     }
     w.decoder.BeginChunk(std::span<const std::uint8_t>(c, n));
     const std::uint32_t size = static_cast<std::uint32_t>(n);
-    if (!bad.empty()) {
+    if (!bad.empty() && checksum_only && opts_.checksum_best_effort) {
+      // One flipped byte must not hide a chunk's records: read them as usual
+      // (every record is still framed and decoded strictly) and flag them.
+      ++w.stats.chunks_bad;
+      w.Report(off, where + bad + "; records read best-effort, flagged checksum_mismatch");
+      w.chunk_checksum_bad = true;
+    } else if (!bad.empty()) {
       ++w.stats.chunks_bad;
       if (opts_.salvage_bad_chunks && size > kChunkHeaderSize) {
         w.Report(off, where + bad + "; skipped, records salvaged as recovered");
@@ -314,6 +326,7 @@ class Reader {
     r.written_filetime = Le64(c + pos + 16);
     r.file_offset = chunk_off + pos;
     r.recovered = recovered;
+    r.checksum_mismatch = w.chunk_checksum_bad;
     if (!w.decoder.DecodeRecord(pos, rsize, recovered, opts_.extract_fields, r, w.err)) {
       if (!recovered) {
         ++w.stats.records_bad;

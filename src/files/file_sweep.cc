@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <mutex>
 
 #include "trawl/content/content.h"
 #include "trawl/core/names.h"
@@ -9,6 +10,7 @@
 #include "trawl/live/image.h"
 #include "trawl/match/filename.h"
 #include "trawl/read/read.h"
+#include "trawl/yara/yara.h"
 
 namespace trawl::files {
 namespace {
@@ -30,6 +32,10 @@ class FileSweep final : public sweep::Sweep {
   bool walks() const override { return true; }
   std::unique_ptr<sweep::Worker> MakeWorker() const override {
     auto w = std::make_unique<FileWorker>(content_);
+    {
+      std::lock_guard<std::mutex> lock(workers_mu_);
+      workers_.push_back(w.get());  // for the YARA counts (workers outlive Summarize)
+    }
     if (engine_.filenames) w->scratch = engine_.filenames->MakeScratch();
     if (engine_.win_names) w->win_scratch = engine_.win_names->MakeScratch();
     return w;
@@ -128,13 +134,48 @@ class FileSweep final : public sweep::Sweep {
     f.hashes = std::move(out->hashes);
     if (out->trusted) return false;
     for (Reason& r : out->reasons) f.reasons.push_back(std::move(r));
+    for (const std::string& t : out->yara_timeouts) ctx.Error(item.walked, t, sweep::module::kFile);
     if (out->yara_error) ctx.Error(item.walked, *out->yara_error, sweep::module::kFile);
     return true;
+  }
+
+  // How YARA ran: files per route class (routing) or all exact, timeouts.
+  void Summarize(Summary& s) const override {
+    if (!engine_.rules) return;
+    yara::ScanCounters y;
+    {
+      std::lock_guard<std::mutex> lock(workers_mu_);
+      for (const FileWorker* w : workers_) {
+        const yara::ScanCounters* c = w->checker.yara_counters();
+        if (!c) continue;
+        for (int i = 0; i < yara::kRouteClasses; ++i) y.files_by_class[i] += c->files_by_class[i];
+        y.exact += c->exact;
+        y.timeouts += c->timeouts;
+        y.split_rescans += c->split_rescans;
+      }
+    }
+    const yara::Rules& rules = *engine_.rules;
+    s.extra.push_back({"yara_routing", std::string(rules.routing() ? "by class" : "exact")});
+    if (rules.routing()) {
+      for (int i = 0; i < yara::kRouteClasses; ++i) {
+        if (y.files_by_class[i] == 0) continue;
+        s.extra.push_back({fmt::format("yara_class_{}_files", yara::RouteClassName(i)),
+                           static_cast<std::int64_t>(y.files_by_class[i])});
+        s.extra.push_back({fmt::format("yara_class_{}_rules", yara::RouteClassName(i)),
+                           static_cast<std::int64_t>(rules.RulesInClass(i))});
+      }
+    } else {
+      s.extra.push_back({"yara_exact_files", static_cast<std::int64_t>(y.exact)});
+    }
+    s.extra.push_back({"yara_timeouts", static_cast<std::int64_t>(y.timeouts)});
+    s.extra.push_back({"yara_split_rescans", static_cast<std::int64_t>(y.split_rescans)});
   }
 
   const sweep::Engine& engine_;
   const sweep::Settings& settings_;
   content::Engine content_;
+  mutable std::mutex workers_mu_;
+  mutable std::vector<const FileWorker*> workers_;
 };
 
 Result<std::unique_ptr<sweep::Sweep>> Make(const sweep::Engine& e, const sweep::Settings& s,

@@ -216,7 +216,8 @@ Status Writer::Finish(const std::vector<InstalledProduct>& products,
           "DROP TABLE contacts_raw;");
       !st.ok())
     return st;
-  if (!put("complete", "1")) return Status::Error(Err(db_.get(), "meta"));
+  if (!meta.count("complete") && !put("complete", "1"))
+    return Status::Error(Err(db_.get(), "meta"));
   if (Status st = Exec("COMMIT"); !st.ok()) return st;
   // Indexes once, after the rows (cheaper than maintaining them per insert).
   return Exec(

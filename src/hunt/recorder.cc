@@ -121,6 +121,7 @@ Status Recorder::Finish(Summary& s, std::string_view version, std::string_view i
   meta["digests_read"] = std::to_string(read_.load());
   meta["digests_reused"] = std::to_string(reused_.load());
   if (since_) meta["since"] = since_->path();
+  meta["complete"] = s.interrupted ? "0" : "1";  // an interrupted scan did not see everything
   Status st = writer_->Finish(s.inventory, meta);
   s.extra.push_back({"inventory_db", opts_.path});
   s.extra.push_back({"inventory_files", static_cast<std::int64_t>(files_.load())});

@@ -20,9 +20,13 @@ std::uint32_t U32(const std::vector<std::uint8_t>& b, std::size_t at) {
 }
 
 struct Header {
-  nlohmann::json tree;
+  std::vector<std::uint8_t> json;  // the header's JSON text, parsed by FindInHeader
   std::uint64_t data_start = 0;
 };
+
+// Deeper JSON in a header is refused: real archives nest two levels per
+// directory, and a DOM of a planted 60 MB nested header cost 2.26 GB.
+constexpr std::size_t kMaxHeaderDepth = 1024;
 
 Result<Header> ReadHeader(const ReadAtFn& read_at, std::uint64_t file_size) {
   std::vector<std::uint8_t> b;
@@ -39,16 +43,104 @@ Result<Header> ReadHeader(const ReadAtFn& read_at, std::uint64_t file_size) {
                                      payload, json_len));
   if (json_len > kMaxHeader) return Status::Error("asar: header larger than 64 MiB");
   if (8 + header_size > file_size) return Status::Error("asar: header beyond the end of the file");
-  std::vector<std::uint8_t> js;
-  if (Status st = read_at(16, static_cast<std::size_t>(json_len), js); !st.ok()) return st;
-  if (js.size() != json_len) return Status::Error("asar: truncated header");
   Header h;
-  h.tree = nlohmann::json::parse(js.begin(), js.end(), nullptr, /*allow_exceptions=*/false);
-  if (h.tree.is_discarded()) return Status::Error("asar: header is not valid JSON");
-  if (!h.tree.is_object()) return Status::Error("asar: header is not a JSON object");
+  if (Status st = read_at(16, static_cast<std::size_t>(json_len), h.json); !st.ok()) return st;
+  if (h.json.size() != json_len) return Status::Error("asar: truncated header");
   h.data_start = 8 + header_size;
   return h;
 }
+
+// A SAX pass over the header that keeps only the member's own fields (size,
+// offset, unpacked): memory is O(depth), not O(header). Duplicate keys behave
+// as in a DOM parse (the last one wins).
+class MemberFinder final : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  explicit MemberFinder(std::string_view member_path) {
+    for (std::string_view part : Split(member_path, '/')) {
+      if (part.empty()) continue;
+      target_.emplace_back("files");
+      target_.emplace_back(part);
+    }
+  }
+
+  bool found = false, root_is_object = false, too_deep = false;
+  nlohmann::json size, offset, unpacked;  // as written, from the last matching node
+
+  bool null() override { return Scalar(nullptr); }
+  bool boolean(bool v) override { return Scalar(v); }
+  bool number_integer(number_integer_t v) override { return Scalar(v); }
+  bool number_unsigned(number_unsigned_t v) override { return Scalar(v); }
+  bool number_float(number_float_t v, const string_t&) override { return Scalar(v); }
+  bool string(string_t& v) override { return Scalar(v); }
+  bool binary(binary_t&) override { return Scalar(nullptr); }
+  bool start_object(std::size_t) override { return Open(true); }
+  bool start_array(std::size_t) override { return Open(false); }
+  bool end_object() override { return Close(); }
+  bool end_array() override { return Close(); }
+  bool key(string_t& k) override {
+    key_ = k;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    return false;
+  }
+
+ private:
+  struct Frame {
+    bool object;
+    bool on_path;     // its key path is a prefix of target_
+    std::size_t level;  // keys from the root to it
+  };
+  // Whether the value now starting sits on the target path.
+  bool ChildOnPath() const {
+    const Frame& p = stack_.back();
+    return p.object && p.on_path && p.level < target_.size() && key_ == target_[p.level];
+  }
+  bool Open(bool object) {
+    if (stack_.size() >= kMaxHeaderDepth) {
+      too_deep = true;
+      return false;
+    }
+    if (stack_.empty()) {
+      root_is_object = object;
+      stack_.push_back({object, object, 0});
+      if (object && target_.empty()) Reset(true);
+      return true;
+    }
+    bool on = object && ChildOnPath();
+    bool was = !object && ChildOnPath();
+    std::size_t level = stack_.back().level + 1;
+    if (on || was) Reset(on && level == target_.size());  // a later duplicate replaces it
+    stack_.push_back({object, on, level});
+    return true;
+  }
+  bool Close() {
+    if (!stack_.empty()) stack_.pop_back();
+    return true;
+  }
+  template <typename T>
+  bool Scalar(T&& v) {
+    if (stack_.empty()) return true;  // a bare scalar header: refused by the caller
+    const Frame& p = stack_.back();
+    if (!p.object) return true;
+    if (ChildOnPath()) {  // a non-object where the path goes on: no member (as a DOM says)
+      Reset(false);
+    } else if (p.on_path && p.level == target_.size()) {
+      if (key_ == "size") size = std::forward<T>(v);
+      else if (key_ == "offset") offset = std::forward<T>(v);
+      else if (key_ == "unpacked") unpacked = std::forward<T>(v);
+    }
+    return true;
+  }
+  void Reset(bool now_found) {
+    found = now_found;
+    size = offset = unpacked = nlohmann::json();
+  }
+
+  std::vector<std::string> target_;
+  std::vector<Frame> stack_;
+  std::string key_;
+};
 
 bool ToUint(const nlohmann::json& v, std::uint64_t& out) {
   if (v.is_number_unsigned()) {
@@ -86,27 +178,21 @@ Result<AsarMember> FindAsarMember(const ReadAtFn& read_at, std::uint64_t file_si
                                   std::string_view member_path) {
   auto h = ReadHeader(read_at, file_size);
   if (!h.ok()) return h.status();
-  const nlohmann::json* node = &h->tree;
-  for (std::string_view part : Split(member_path, '/')) {
-    if (part.empty()) continue;
-    auto files = node->find("files");
-    if (files == node->end() || !files->is_object())
-      return Status::Error(fmt::format("asar: no {}", member_path));
-    auto it = files->find(std::string(part));
-    if (it == files->end() || !it->is_object())
-      return Status::Error(fmt::format("asar: no {}", member_path));
-    node = &*it;
-  }
+  MemberFinder finder(member_path);
+  bool parsed = nlohmann::json::sax_parse(h->json.begin(), h->json.end(), &finder);
+  if (finder.too_deep)
+    return Status::Error(fmt::format("asar: header nested deeper than {} levels (not parsed)",
+                                     kMaxHeaderDepth));
+  if (!parsed) return Status::Error("asar: header is not valid JSON");
+  if (!finder.root_is_object) return Status::Error("asar: header is not a JSON object");
+  if (!finder.found) return Status::Error(fmt::format("asar: no {}", member_path));
   AsarMember m;
-  auto unpacked = node->find("unpacked");
-  m.unpacked = unpacked != node->end() && unpacked->is_boolean() && unpacked->get<bool>();
-  auto size = node->find("size");
-  if (size == node->end() || !ToUint(*size, m.size))
+  m.unpacked = finder.unpacked.is_boolean() && finder.unpacked.get<bool>();
+  if (!ToUint(finder.size, m.size))
     return Status::Error(fmt::format("asar: {} has no valid size", member_path));
   if (m.unpacked) return m;
-  auto off = node->find("offset");
   std::uint64_t rel;
-  if (off == node->end() || !ToUint(*off, rel))
+  if (!ToUint(finder.offset, rel))
     return Status::Error(fmt::format("asar: {} has no valid offset", member_path));
   if (rel > file_size || m.size > file_size - rel || h->data_start > file_size - rel - m.size)
     return Status::Error(fmt::format("asar: {} lies beyond the end of the archive", member_path));

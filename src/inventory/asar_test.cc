@@ -148,3 +148,57 @@ TEST(Asar, TruncationsAndFlipsNeverCrash) {
 
 }  // namespace
 }  // namespace trawl::inventory
+
+namespace trawl::inventory {
+namespace {
+
+std::string AsarWithHeaderText(const std::string& js, const std::string& data) {
+  std::string header;
+  PutU32(header, static_cast<std::uint32_t>(js.size()));
+  header += js;
+  while (header.size() % 4) header += '\0';
+  std::string out;
+  PutU32(out, 4);
+  PutU32(out, static_cast<std::uint32_t>(header.size() + 4));
+  PutU32(out, static_cast<std::uint32_t>(header.size()));
+  return out + header + data;
+}
+
+// Regression (issue 11): a planted 60 MB nested header cost 2.26 GB as a DOM.
+// The header is now read by a SAX pass with a depth limit.
+TEST(Asar, DeeplyNestedHeaderIsRefusedWithoutBuildingIt) {
+  const std::size_t depth = 30u << 20;  // 60 MB of brackets
+  std::string js = R"({"files":{"package.json":{"size":2,"offset":"0"}},"x":)";
+  js.append(depth, '[');
+  js.append(depth, ']');
+  js += "}";
+  std::string a = AsarWithHeaderText(js, "{}");
+  auto p = ReadAsarPackage(U8(a), a.size());
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().message(), "asar: header nested deeper than 1024 levels (not parsed)");
+}
+
+TEST(Asar, MemberFoundOnlyOnItsPathAndTheLastDuplicateWins) {
+  const std::string pkg = R"({"version":"2.0.0"})";
+  std::string size = std::to_string(pkg.size());
+  // Decoys: a package.json below another directory and one inside an array;
+  // then "files" twice at the top, the second one holding the real entry.
+  std::string js = R"({"files":{"sub":{"files":{"package.json":{"size":1,"offset":"99"}}},)"
+                   R"("arr":[{"package.json":{"size":1,"offset":"99"}}],)"
+                   R"("package.json":{"size":1,"offset":"77"}},)"
+                   R"("files":{"package.json":{"offset":"0","size":)" +
+                   size + R"(,"ignored":{"size":1}}}})";
+  std::string a = AsarWithHeaderText(js, pkg);
+  auto p = ReadAsarPackage(U8(a), a.size());
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_EQ(p->version, "2.0.0");
+  // A later duplicate that is no object removes the member, as a DOM parse would.
+  std::string gone = R"({"files":{"package.json":{"size":1,"offset":"0"},"package.json":3}})";
+  std::string b = AsarWithHeaderText(gone, "{}");
+  auto q = ReadAsarPackage(U8(b), b.size());
+  ASSERT_FALSE(q.ok());
+  EXPECT_EQ(q.status().message(), "asar: no package.json");
+}
+
+}  // namespace
+}  // namespace trawl::inventory

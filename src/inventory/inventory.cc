@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "plist_shape.h"
 #include "trawl/core/text.h"
 #include "trawl/inventory/asar.h"
 #include "trawl/inventory/pe.h"
@@ -187,6 +188,9 @@ Result<InstalledProduct> Examine(const std::string& real_path, Layout layout) {
       if (size > kMaxPlist) return Status::Error(real_path + ": Info.plist larger than 1 MiB");
       std::vector<std::uint8_t> b;
       if (Status st = read_at(0, static_cast<std::size_t>(size), b); !st.ok()) return st;
+      // Depth and size bounded before libplist, which recurses (issue 11).
+      if (Status st = detail::CheckPlistShape(b.data(), b.size()); !st.ok())
+        return Status::Error(real_path + ": " + st.message());
       plist_t raw = nullptr;
       if (!b.empty())
         plist_from_memory(reinterpret_cast<const char*>(b.data()),

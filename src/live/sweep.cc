@@ -370,21 +370,22 @@ Result<LiveStats> CheckHostsFile(const std::string& real_path, const std::string
   if (::lstat(real_path.c_str(), &st) != 0 && errno == ENOENT) return stats;
   auto file = read::File::Open(real_path);
   if (!file.ok()) return file.status();
-  std::vector<std::uint8_t> buf;
-  auto rs = read::ReadAll(*file, 16u << 20, buf);
-  if (!rs.ok()) return rs.status();
   if (!engine.net) return stats;
-  std::string_view text(reinterpret_cast<const char*>(buf.data()), buf.size());
+  // Read whole (issue 11: a hosts file over 16 MiB was cut silently), line by
+  // line in 1 MiB reads: memory stays bounded however big the file is. A line
+  // longer than kMaxLine is checked in pieces (no host name is that long).
+  constexpr std::size_t kMaxLine = 1u << 20;
   std::size_t no = 0;
-  for (std::string_view raw : Split(text, '\n')) {
-    ++no;
+  bool continued = false;  // the piece before was cut from this same over-long line
+  auto check_line = [&](std::string_view raw) {
+    if (!continued) ++no;
     std::string_view line = StripEol(raw);
     std::string_view content = line.substr(0, line.find('#'));
     std::vector<std::string_view> tokens;
     for (std::string_view t : Split(content, ' '))
       for (std::string_view u : Split(t, '\t'))
         if (!u.empty()) tokens.push_back(u);
-    if (tokens.size() < 2) continue;
+    if (tokens.size() < 2) return;
     ++stats.hosts_entries;
     Finding f;
     f.module = "network";
@@ -397,13 +398,36 @@ Result<LiveStats> CheckHostsFile(const std::string& real_path, const std::string
         if (host.empty()) host = std::string(tokens[i]);
       }
     }
-    if (f.reasons.empty()) continue;
+    if (f.reasons.empty()) return;
     f.extra.push_back({"line", static_cast<std::int64_t>(no)});
     f.extra.push_back({"entry", std::string(line)});
     f.extra.push_back({"address", std::string(tokens[0])});
     f.extra.push_back({"host", host.empty() ? std::string(tokens[1]) : host});
     Emit(f, engine, on_finding, stats);
-  }
+  };
+  std::string pending;
+  std::vector<std::uint8_t> scratch;
+  // What the file held when opened; a pseudo file that says 0 is read to EOF.
+  std::uint64_t limit = file->st().st_size > 0 ? static_cast<std::uint64_t>(file->st().st_size)
+                                               : std::uint64_t{1} << 40;
+  auto rs = read::ReadChunks(*file, limit, 1u << 20, scratch,
+                             [&](const std::uint8_t* d, std::size_t n) {
+                               pending.append(reinterpret_cast<const char*>(d), n);
+                               std::size_t at = 0;
+                               for (std::size_t nl; (nl = pending.find('\n', at)) != std::string::npos;
+                                    at = nl + 1) {
+                                 check_line(std::string_view(pending).substr(at, nl - at));
+                                 continued = false;
+                               }
+                               pending.erase(0, at);
+                               if (pending.size() > kMaxLine) {
+                                 check_line(pending);
+                                 continued = true;
+                                 pending.clear();
+                               }
+                             });
+  if (!rs.ok()) return rs.status();
+  if (!pending.empty()) check_line(pending);
   return stats;
 }
 

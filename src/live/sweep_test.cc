@@ -382,6 +382,22 @@ TEST(HostsFile, EntriesPointingC2DomainsOrAddresses) {
   EXPECT_EQ(c.findings[0].reasons.at(0).indicator, "akamaicontainer.com");
   EXPECT_EQ(IntField(c.findings[1], "line"), 4);
   EXPECT_EQ(c.findings[1].reasons.at(0).indicator, "198.51.100.7");
+  // Regression (issue 11): a hosts file over 16 MiB was cut silently. An entry
+  // after 20 MiB of comments (and one absurdly long line) is found, with its line.
+  std::string big = t.path() + "/hosts.big";
+  {
+    std::ofstream out(big);
+    std::string comment = "# " + std::string(1000, 'c') + "\n";
+    for (int i = 0; i < 20000; ++i) out << comment;
+    out << "10.1.1.1 " << std::string(3u << 20, 'x') << "\n";
+    out << "10.0.0.9 beacon.akamaicontainer.com\n";
+  }
+  Collected big_c;
+  auto bs = CheckHostsFile(big, "/etc/hosts", e.Pieces(), big_c.finding_fn());
+  ASSERT_TRUE(bs.ok()) << bs.status().message();
+  ASSERT_EQ(big_c.findings.size(), 1u);
+  EXPECT_EQ(IntField(big_c.findings[0], "line"), 20002);
+  EXPECT_EQ(StrField(big_c.findings[0], "host"), "beacon.akamaicontainer.com");
   // Missing: nothing, no error. A FIFO: an error, never a hang.
   EXPECT_TRUE(CheckHostsFile(t.path() + "/none", "/etc/hosts", e.Pieces(), c.finding_fn()).ok());
   ASSERT_EQ(mkfifo((t.path() + "/fifo").c_str(), 0600), 0);

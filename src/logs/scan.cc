@@ -11,6 +11,7 @@
 #include <string>
 #include <utility>
 
+#include "trawl/core/stop.h"
 #include "trawl/core/text.h"
 #include "trawl/logs/logs.h"
 #include "trawl/read/read.h"
@@ -147,7 +148,16 @@ bool IsHardBoundary(char c) { return c == ' ' || c == '\t' || c == '\n' || c == 
 struct Chunk {
   std::string data;
   std::uint64_t offset = 0;  // of data[0] in the stream
+  // data[0, overlap) repeats the end of the previous chunk, which had to be
+  // cut inside a token-sized run without a safe byte: a token across the cut
+  // is found whole here; hits lying wholly inside the overlap were the
+  // previous chunk's and are dropped. No line break is in it.
+  std::size_t overlap = 0;
 };
+
+// Bytes repeated after a forced cut: longer than any host name (253),
+// address, or URL the matcher reports (2 KiB).
+constexpr std::size_t kCutOverlap = 8 << 10;
 
 // Cuts a source into chunks that end at a line break.
 class Chunker {
@@ -158,8 +168,10 @@ class Chunker {
   bool Next(Chunk& c) {
     c.data = std::move(carry_);
     carry_.clear();
-    c.offset = offset_;
-    std::size_t want = std::max<std::size_t>(opts_.chunk_bytes, 1);
+    c.overlap = carry_overlap_;
+    carry_overlap_ = 0;
+    c.offset = offset_ - c.overlap;
+    std::size_t want = c.overlap + std::max<std::size_t>(opts_.chunk_bytes, 1);
     while (true) {
       while (!eof_ && c.data.size() < want) Fill(c.data, want);
       if (eof_) break;
@@ -169,29 +181,40 @@ class Chunker {
         c.data.resize(nl + 1);
         break;
       }
-      if (c.data.size() >= opts_.max_line_bytes) {
-        // A huge line: cut at the last hard boundary in its last 64 KiB.
+      if (c.data.size() - c.overlap >= std::max<std::size_t>(opts_.max_line_bytes, 1)) {
+        // A huge line: cut at the last hard boundary in its last 64 KiB;
+        // without one, cut anyway and repeat the last kCutOverlap bytes at
+        // the start of the next chunk, so no token is split (issue 11).
         std::size_t cut = c.data.size();
-        std::size_t floor = cut > 65536 ? cut - 65536 : 0;
+        std::size_t floor = std::max(cut > 65536 ? cut - 65536 : 0, c.overlap);
+        bool boundary = false;
         for (std::size_t p = cut; p > floor; --p) {
           if (IsHardBoundary(c.data[p - 1])) {
             cut = p;
+            boundary = true;
             break;
           }
         }
-        carry_.assign(c.data, cut, std::string::npos);
+        std::size_t keep = boundary ? 0 : std::min(kCutOverlap, cut - c.overlap);
+        carry_.assign(c.data, cut - keep, std::string::npos);
+        carry_overlap_ = keep;
         c.data.resize(cut);
         break;
       }
       want = c.data.size() + std::max<std::size_t>(opts_.chunk_bytes, 1);
     }
-    offset_ += c.data.size();
-    return !c.data.empty();
+    offset_ += c.data.size() - c.overlap;
+    return c.data.size() > c.overlap;
   }
   bool eof() const { return eof_ && carry_.empty(); }
 
  private:
   void Fill(std::string& buf, std::size_t want) {
+    if (StopRequested()) {  // the scan was stopped: the file ends here, and says so
+      eof_ = true;
+      stopped_ = true;
+      return;
+    }
     if (opts_.max_bytes && read_ >= opts_.max_bytes) {
       eof_ = true;
       capped_ = true;
@@ -219,11 +242,13 @@ class Chunker {
 
  public:
   bool capped_ = false;
+  bool stopped_ = false;
 
  private:
   Source& src_;
   const LogOptions& opts_;
   std::string carry_;
+  std::size_t carry_overlap_ = 0;  // of carry_, bytes the chunk before already held
   std::uint64_t offset_ = 0;
   std::uint64_t read_ = 0;
   bool eof_ = false;
@@ -300,7 +325,7 @@ struct LogScanner::Impl {
 ChunkResult LogScanner::Impl::Process(const Chunk& c, const TimeContext& ctx) const {
   ChunkResult r;
   const std::string& d = c.data;
-  r.bytes = d.size();
+  r.bytes = d.size() - c.overlap;
   r.ends_with_newline = !d.empty() && d.back() == '\n';
   std::vector<netmatch::Hit> hits;
   if (!matcher.empty()) {
@@ -315,6 +340,7 @@ ChunkResult LogScanner::Impl::Process(const Chunk& c, const TimeContext& ctx) co
   std::size_t cached_line_begin = std::string::npos;
   std::optional<std::int64_t> cached_time;
   for (const netmatch::Hit& h : hits) {
+    if (h.offset + h.length <= c.overlap) continue;  // the previous chunk's hit
     line += CountNewlines(base + pos, base + h.offset);
     pos = h.offset;
     const void* lb = h.offset ? memrchr(base, '\n', h.offset) : nullptr;
@@ -331,7 +357,7 @@ ChunkResult LogScanner::Impl::Process(const Chunk& c, const TimeContext& ctx) co
     Tally& t = r.tally[h.indicator];
     Merge(t, Tally{1, cached_time, cached_time});
     ++r.hits_total;
-    if (r.hits.size() < opts.max_hits_per_file) {
+    if (t.hits <= opts.max_hits_per_file) {  // the cap counts per indicator
       LogHit lh;
       lh.indicator = h.indicator;
       lh.line = line;
@@ -350,11 +376,13 @@ ChunkResult LogScanner::Impl::Process(const Chunk& c, const TimeContext& ctx) co
 LogFileResult LogScanner::Impl::Run(Chunker& chunker, Source& src, const std::string& name,
                                     std::int64_t mtime) const {
   LogFileResult out;
+  std::map<const ioc::Indicator*, std::uint64_t> kept;  // hits kept per indicator
   std::uint64_t line_base = 0;
   bool last_nl = true;
   auto absorb = [&](ChunkResult&& r) {
     for (LogHit& h : r.hits) {
-      if (out.hits.size() >= opts.max_hits_per_file) break;
+      // Per indicator: one planted contact is not hidden behind 1,000 hits of another.
+      if (++kept[h.indicator] > opts.max_hits_per_file) continue;
       h.line += line_base + 1;
       out.hits.push_back(std::move(h));
     }
@@ -408,6 +436,8 @@ LogFileResult LogScanner::Impl::Run(Chunker& chunker, Source& src, const std::st
   if (src.error && !out.error) out.error = src.error;
   if (chunker.capped_ && !out.error)
     out.error = "stopped after " + std::to_string(opts.max_bytes) + " bytes (max_bytes)";
+  if (chunker.stopped_ && !out.error)
+    out.error = "scan interrupted after " + std::to_string(out.bytes) + " bytes of this log";
   return out;
 }
 

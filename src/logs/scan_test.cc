@@ -254,6 +254,57 @@ TEST_F(LogsTest, CapKeepsCounting) {
   EXPECT_EQ(f.extra[2].first, "time");
 }
 
+// Regression (issue 11): the cap was shared by all indicators, so one whose
+// first hit came after 1,000 hits of another got no finding at all.
+TEST_F(LogsTest, CapCountsPerIndicator) {
+  Add(Kind::kDomain, "akamaicontainer.com");
+  Add(Kind::kDomain, "planted-late.example");
+  std::string text;
+  for (int i = 0; i < 3000; ++i) text += "noise " + std::to_string(i) + " akamaicontainer.com\n";
+  text += "the one that matters planted-late.example\n";
+  fs::path p = dir_ / "flood.log";
+  WriteFile(p, text);
+  LogOptions opts;
+  opts.max_hits_per_file = 5;
+  opts.chunk_bytes = 4096;  // many chunks, merged in order
+  auto r = Scan(p, opts);
+  EXPECT_EQ(r.hits_total, 3001u);
+  ASSERT_EQ(r.hits.size(), 6u);
+  EXPECT_EQ(r.hits.back().indicator->value, "planted-late.example");
+  EXPECT_EQ(r.hits.back().line, 3001u);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(r.hits[i].line, static_cast<std::uint64_t>(i + 1));
+}
+
+// Regression (issue 11): a line longer than max_line_bytes with no safe byte
+// to cut at was cut anyway, splitting a domain across two chunks (missed).
+TEST_F(LogsTest, ForcedCutNeverSplitsAToken) {
+  Add(Kind::kDomain, "akamaicontainer.com");
+  LogOptions opts;
+  opts.chunk_bytes = 4096;
+  opts.max_line_bytes = 65536;  // the forced cut falls at byte 65536
+  for (std::size_t start : {std::size_t{65530}, std::size_t{65536 - 19}, std::size_t{65536},
+                            std::size_t{65540}, std::size_t{2 * 65536 - 3}}) {
+    SCOPED_TRACE(start);
+    std::string line;  // path-like filler: no space, tab, quote or NUL to cut at
+    while (line.size() < start) line += "x/";
+    line.resize(start - 1);
+    line += "/akamaicontainer.com/";
+    while (line.size() < 300000) line += "y/";
+    line += "\nnext line akamaicontainer.com\n";
+    fs::path p = dir_ / "cut.log";
+    WriteFile(p, line);
+    auto r = Scan(p, opts);
+    EXPECT_FALSE(r.error);
+    ASSERT_EQ(r.hits.size(), 2u) << "found once each, never twice; total " << r.hits_total << " bytes " << r.bytes << " lines " << r.lines;
+    EXPECT_EQ(r.hits[0].line, 1u);
+    EXPECT_EQ(r.hits[0].offset, start);
+    EXPECT_EQ(line.substr(r.hits[0].offset, 19), "akamaicontainer.com");
+    EXPECT_EQ(r.hits[1].line, 2u);
+    EXPECT_EQ(r.lines, 2u);
+    EXPECT_EQ(r.bytes, line.size());
+  }
+}
+
 TEST_F(LogsTest, NotRegularOrMissing) {
   Add(Kind::kDomain, "akamaicontainer.com");
   LogScanner scanner(Matcher(), {});

@@ -21,6 +21,16 @@ std::string CsvCell(std::string_view text) {
   if (formula) out += '\'';
   for (char c : v) {
     if (c == '"') out += '"';
+    // A raw ESC (or another C0 control but the line breaks a multi-line
+    // cell holds) would reach the terminal of whoever cats the file: \xHH.
+    unsigned char u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\n' && c != '\r' && c != '\t') || u == 0x7F) {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[u >> 4];
+      out += kHex[u & 0xF];
+      continue;
+    }
     out += c;
   }
   out += '"';
@@ -98,6 +108,7 @@ class CsvSink final : public Sink {
     std::string d = fmt::format(
         "files={}\nbytes={}\nerrors={}\nalerts={}\nwarnings={}\nnotices={}\nseconds={:.3f}",
         s.files, s.bytes, s.errors, s.alerts, s.warnings, s.notices, s.seconds);
+    d += s.interrupted ? "\ninterrupted=true" : "\ninterrupted=false";
     if (!s.host.empty()) d += "\nhost=" + s.host;
     if (!s.started.empty()) d += "\nstarted=" + s.started;
     if (!s.finished.empty()) d += "\nfinished=" + s.finished;
@@ -126,8 +137,9 @@ class CsvSink final : public Sink {
     line += "\r\n";
     Write(line);
   }
+  // One row per call, flushed (internal::WriteRecord): row-atomic.
   void Write(const std::string& s) {
-    if (std::fwrite(s.data(), 1, s.size(), out_) != s.size()) failed_ = true;
+    if (!internal::WriteRecord(out_, s)) failed_ = true;
   }
 
   std::FILE* out_;

@@ -215,7 +215,7 @@ class EcsSink final : public Sink {
  private:
   void Write(std::string s) {
     s += '\n';
-    if (std::fwrite(s.data(), 1, s.size(), out_) != s.size()) failed_ = true;
+    if (!internal::WriteRecord(out_, s)) failed_ = true;  // line-atomic, flushed
   }
   std::FILE* out_;
   bool own_;

@@ -195,6 +195,10 @@ TEST(CsvCell, QuotesAndNeutralisesFormulas) {
       {"/usr/bin/=x", "\"/usr/bin/=x\""},
       {"", "\"\""},
       {"bad\xff", "\"bad\xef\xbf\xbd\""},
+      // Regression (issue 11): a raw ESC reached whoever cats the file.
+      {"evil\x1b]0;owned\x07.bin", "\"evil\\x1b]0;owned\\x07.bin\""},
+      {std::string("nul\0x", 5), "\"nul\\x00x\""},
+      {"del\x7f", "\"del\\x7f\""},
   };
   for (const HtmlCase& c : cases) EXPECT_EQ(CsvCell(c.in), c.want) << c.in;
 }

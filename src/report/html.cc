@@ -28,7 +28,7 @@ main{max-width:1280px;margin:0 auto;padding:16px 20px 40px}
 h1{font-size:26px;margin:0 0 6px}h2{font-size:18px;margin:26px 0 10px}h3{font-size:15px;margin:18px 0 8px}
 .verdict{color:#fff;padding:20px 24px;border-radius:8px;margin-top:8px}
 .verdict p{margin:4px 0}.verdict ol{margin:10px 0 0;padding-left:22px}.verdict li{margin:3px 0}
-.v-compromised{background:var(--alert)}.v-suspicious{background:var(--warning)}.v-clean{background:var(--clean)}
+.v-compromised{background:var(--alert)}.v-suspicious{background:var(--warning)}.v-clean{background:var(--clean)}.v-incomplete{background:var(--warning)}
 .counts{display:flex;gap:10px;flex-wrap:wrap;margin-top:12px}
 .counts span{background:rgba(255,255,255,.18);padding:3px 10px;border-radius:12px;font-weight:600}
 table{border-collapse:collapse;width:100%;background:var(--card);border:1px solid var(--line);border-radius:6px}
@@ -119,13 +119,8 @@ std::string Sha256Base64(std::string_view data) {
   return out;
 }
 
-// Code points shown escaped although valid: bidirectional controls (used to
-// disguise file extensions), zero-width and line/paragraph separators.
-bool IsDeceptive(std::uint32_t cp) {
-  return (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
-         (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF ||
-         (cp >= 0x80 && cp <= 0x9F);
-}
+// Code points shown escaped although valid: one list, in trawl/core/text.h.
+bool IsDeceptive(std::uint32_t cp) { return IsDeceptiveCodePoint(cp); }
 
 std::uint32_t DecodeCp(std::string_view s, std::size_t i, std::size_t n) {
   auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
@@ -275,11 +270,19 @@ class HtmlSink final : public Sink {
       h += "<p>Findings need a closer look. Review each warning below with its reasons; if "
            "any is confirmed, treat the host as compromised: isolate it from every network, "
            "preserve evidence and bring in incident response.</p>\n";
+    } else if (verdict == "incomplete") {
+      h += fmt::format("<h1>Incomplete: the scan of {} was interrupted</h1>\n", host);
+      h += "<p>The scan was stopped (SIGINT/SIGTERM) before it finished. Nothing at warning "
+           "level or above was found in what it reached, which does not make the host clean: "
+           "run the scan again to the end.</p>\n";
     } else {
       h += fmt::format("<h1>Clean: nothing at warning level or above on {}</h1>\n", host);
       h += "<p>No loaded indicator matched at warning level or above. This covers only what "
            "the indicator sets below describe and the paths listed.</p>\n";
     }
+    if (s.interrupted && verdict != "incomplete")
+      h += "<p><strong>The scan was interrupted</strong> before it finished: the findings "
+           "and counts cover only what it reached.</p>\n";
     if (s.errors)
       h += fmt::format("<p>{} object{} could not be checked (see Errors).</p>\n", s.errors,
                        s.errors == 1 ? "" : "s");
@@ -304,6 +307,7 @@ class HtmlSink final : public Sink {
     row("Started", s.started.empty() ? "unknown" : HtmlText(s.started));
     row("Finished", s.finished.empty() ? "unknown" : HtmlText(s.finished));
     row("Duration", Duration(s.seconds));
+    if (s.interrupted) row("Interrupted", "yes: stopped before the end (SIGINT/SIGTERM)");
     h += "</table>\n<table class=\"facts\">\n";
     row("Files checked", fmt::format("{}", s.files));
     row("Bytes read", fmt::format("{} ({} bytes)", HumanBytes(s.bytes), s.bytes));

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -20,7 +21,15 @@ std::string PlainValue(const FieldValue& v);
 // The finding / summary as the JSON Lines sink writes it, without the newline.
 std::string FindingJsonLine(const Finding& f);
 std::string SummaryJsonLine(const Summary& s);
-// The verdict from the summary's counts: "compromised", "suspicious", "clean".
+// The verdict from the summary's counts: "compromised", "suspicious",
+// "incomplete" (interrupted before anything at warning or above was found),
+// "clean".
 const char* Verdict(const Summary& s);
+// Writes one whole record (a JSON line, a CSV row) and flushes it, so a
+// stopped or killed scan leaves only complete records on disk: on a stream
+// with a descriptor, the stdio buffer is flushed and the record goes out in
+// write(2) calls of its own (one for a regular file); otherwise (memory
+// streams) fwrite + fflush. False on a write error.
+bool WriteRecord(std::FILE* out, std::string_view record);
 
 }  // namespace trawl::report::internal

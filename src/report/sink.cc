@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 
+#include "internal.h"
 #include "trawl/core/text.h"
 
 namespace trawl::report {
@@ -183,6 +184,8 @@ class JsonLinesSink final : public Sink {
                      sum.notices);
     AppendKey(s, "seconds");
     s += fmt::format("{:.3f}", sum.seconds);
+    AppendKey(s, "interrupted");
+    s += sum.interrupted ? "true" : "false";
     if (!sum.host.empty()) AppendTextField(s, "host", sum.host);
     if (!sum.os.empty()) AppendTextField(s, "os", sum.os);
     if (!sum.started.empty()) AppendTextField(s, "started", sum.started);
@@ -274,8 +277,9 @@ class JsonLinesSink final : public Sink {
   }
 
  private:
+  // One record per call, flushed (internal::WriteRecord): line-atomic.
   void Write(const std::string& s) {
-    if (std::fwrite(s.data(), 1, s.size(), out_) != s.size()) failed_ = true;
+    if (!internal::WriteRecord(out_, s)) failed_ = true;
   }
   std::FILE* out_;
   bool own_;
@@ -325,10 +329,15 @@ class ConsoleSink final : public Sink {
       if (auto* n = std::get_if<std::int64_t>(&v); n && *n == 0) continue;
       out += fmt::format("{}: {}\n", k, Plain(v));
     }
-    std::string verdict = s.alerts
-                              ? Paint("COMPROMISED? alerts found: investigate now", "\x1b[1;31m")
-                          : s.warnings ? Paint("SUSPICIOUS: review the warnings", "\x1b[1;33m")
-                                       : Paint("No finding at warning level or above", "\x1b[32m");
+    std::string verdict =
+        s.alerts      ? Paint("COMPROMISED? alerts found: investigate now", "\x1b[1;31m")
+        : s.warnings  ? Paint("SUSPICIOUS: review the warnings", "\x1b[1;33m")
+        : s.interrupted ? Paint("INCOMPLETE: interrupted before the scan finished; nothing at "
+                                "warning level or above so far", "\x1b[1;33m")
+                        : Paint("No finding at warning level or above", "\x1b[32m");
+    if (s.interrupted && (s.alerts || s.warnings))
+      verdict += "\n" + Paint("INTERRUPTED: the scan did not finish; counts cover what it reached",
+                              "\x1b[1;33m");
     out += verdict + "\n";
     std::fputs(out.c_str(), out_);
   }

@@ -1,5 +1,7 @@
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -83,7 +85,24 @@ std::string SummaryJsonLine(const Summary& sum) {
 const char* Verdict(const Summary& s) {
   if (s.alerts) return "compromised";
   if (s.warnings) return "suspicious";
+  if (s.interrupted) return "incomplete";
   return "clean";
+}
+
+bool WriteRecord(std::FILE* out, std::string_view record) {
+  int fd = ::fileno(out);
+  if (fd < 0) {
+    return std::fwrite(record.data(), 1, record.size(), out) == record.size() &&
+           std::fflush(out) == 0;
+  }
+  if (std::fflush(out) != 0) return false;
+  while (!record.empty()) {
+    ssize_t n = ::write(fd, record.data(), record.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    record.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
 }
 
 }  // namespace trawl::report::internal

@@ -22,6 +22,7 @@
 #include <utility>
 
 #include "trawl/core/unique_handle.h"
+#include "trawl/core/stop.h"
 
 namespace trawl::walk {
 namespace {
@@ -344,13 +345,14 @@ Status Walker::Run(const std::vector<std::string>& roots) {
       }
     }
   }
-  if (file_roots == 0 && roots_opened_ == 0) {
+  if (file_roots == 0 && roots_opened_ == 0 && !StopRequested()) {
     return Status::Error(roots.empty() ? "no root to walk" : "no root could be opened");
   }
   return Status::Ok();
 }
 
 void Walker::ProcessDir(DirTask& t) {
+  if (StopRequested()) return;  // a stopped scan opens no more directories
   const int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY | (t.via_link ? 0 : O_NOFOLLOW);
   int fd = t.parent ? OpenAtNoatime(t.parent->fd.get().fd, t.name.c_str(), flags)
                     : OpenAtNoatime(AT_FDCWD, t.path.c_str(), flags);
@@ -389,6 +391,7 @@ void Walker::ProcessDir(DirTask& t) {
 
 void Walker::ProcessName(const std::shared_ptr<SharedDir>& self, const DirTask& t,
                          const std::string& name, std::string* dir_real) {
+  if (StopRequested()) return;  // nor visits more entries
   std::string path = Join(t.path, name);
   const RootInfo& root = roots_[t.root];
   if (GlobExcluded(path, name) || root.excluded_display.count(path) != 0) {

@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -22,6 +23,7 @@
 #include <set>
 
 #include "trawl/testsupport/temp_dir.h"
+#include "trawl/core/stop.h"
 
 namespace trawl::walk {
 namespace {
@@ -413,6 +415,45 @@ TEST_F(WalkTest, BoundedDirectoryDescriptorsOnDeepTrees) {
   EXPECT_EQ(c.entries.size(), static_cast<std::size_t>(4 * levels + 1));
   EXPECT_EQ(c.entries.count(d + "/bottom"), 1u);
   EXPECT_LT(max_fds, 64);
+}
+
+// A stop request (SIGINT/SIGTERM) ends the walk early, without an error:
+// the visitor asks for it after the third entry and sees few more.
+TEST_F(WalkTest, StopRequestEndsTheWalkEarlyAndCleanly) {
+  for (int i = 0; i < 2000; ++i) WriteFile(root_ + "/a/many" + std::to_string(i));
+  Collector all;
+  Options o;
+  o.threads = 2;
+  ASSERT_TRUE(WalkWithTimeout({root_}, o, all).ok());
+  ASSERT_GT(all.entries.size(), 2000u);
+
+  struct Stopper : Collector {
+    void OnEntry(const Entry& e) override {
+      Collector::OnEntry(e);
+      if (++seen == 3) ProcessStop().Request(2);
+    }
+    std::atomic<int> seen{0};
+  } stopper;
+  ProcessStop().Reset();
+  Status st = WalkWithTimeout({root_}, o, stopper);
+  ProcessStop().Reset();
+  EXPECT_TRUE(st.ok()) << st.message();
+  // Entries already being visited by the other worker may still arrive.
+  EXPECT_LT(stopper.entries.size(), 20u);
+  EXPECT_GE(stopper.entries.size(), 3u);
+}
+
+// Stopped before it began (a signal during indicator loading): no entry, no
+// error, and no "no root could be opened".
+TEST_F(WalkTest, StopBeforeTheWalkVisitsNothing) {
+  Collector c;
+  ProcessStop().Reset();
+  ProcessStop().Request(15);
+  Status st = WalkWithTimeout({root_}, {}, c);
+  ProcessStop().Reset();
+  EXPECT_TRUE(st.ok()) << st.message();
+  EXPECT_TRUE(c.entries.empty());
+  EXPECT_TRUE(c.errors.empty());
 }
 
 TEST(WalkTypes, Names) {

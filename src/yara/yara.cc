@@ -2,6 +2,8 @@
 
 #include <yara.h>
 
+#include "route.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -11,6 +13,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
 #include <mutex>
 #include <string>
 #include <system_error>
@@ -192,14 +198,202 @@ RulesPtr CompileTogether(const std::vector<Unit>& files, std::size_t& failed_at,
 
 }  // namespace
 
+// A rule file or source as routing sees it.
+struct UnitRec {
+  std::string name;
+  std::string path;         // set for files: compiled with add_file when not routed
+  std::string text;         // the source text (files: read back for the analysis)
+  bool routed = false;      // split into rules (else compiled whole, everywhere)
+  route::SplitUnit split;
+  std::vector<route::RuleFacts> facts;
+  std::size_t first_member = 0;  // its members in Impl::members
+};
+
+// A routing unit of selection: one rule of a routed unit, or a whole unit.
+struct Member {
+  std::size_t unit;
+  std::size_t rule;  // kWhole for a whole unit
+};
+constexpr std::size_t kWhole = static_cast<std::size_t>(-1);
+
+// The rules of one class, compiled on first use.
+struct ClassSet {
+  std::vector<char> selected;  // per member
+  bool non_pe = false;         // for classes other than PE: rules' non-PE texts
+  std::size_t rules = 0;       // rules in the set (whole units counted by their rules)
+  std::once_flag once;
+  RulesPtr compiled;           // null until compiled, or when the full set serves
+};
+
 struct Rules::Impl {
   RulesPtr rules;
   std::size_t count = 0;
+  bool needs_md5 = true;
+  bool routing = false;
+  std::vector<UnitRec> units;
+  std::vector<Member> members;
+  std::vector<std::unique_ptr<ClassSet>> sets;
+  int set_of_route[route::kRouteCount] = {};
+
+  // Adds the members every selected member references (same unit).
+  void Close(std::vector<char>& sel) const;
+  // Compiles the selected members; null when it fails (the caller falls back
+  // to the whole set, which is exact).
+  RulesPtr CompileSelection(const std::vector<char>& sel, bool non_pe) const;
+  // The compiled rules for a route (compiling them on first use).
+  const YR_RULES* ForRoute(int route) const;
+  std::size_t RulesOf(const std::vector<char>& sel) const;
+  // Splits and analyses the compiled units, and lays out one selection per
+  // class (identical selections share one set).
+  void Plan(const std::vector<Unit>& good, bool exact);
 };
+
+void Rules::Impl::Close(std::vector<char>& sel) const {
+  // References point to earlier rules, so one backward pass closes the set.
+  for (std::size_t m = members.size(); m-- > 0;) {
+    if (!sel[m] || members[m].rule == kWhole) continue;
+    const UnitRec& u = units[members[m].unit];
+    for (std::size_t r : u.facts[members[m].rule].refs) sel[u.first_member + r] = 1;
+  }
+}
+
+std::size_t Rules::Impl::RulesOf(const std::vector<char>& sel) const {
+  std::size_t n = 0;
+  for (std::size_t m = 0; m < members.size(); ++m) {
+    if (!sel[m]) continue;
+    const UnitRec& u = units[members[m].unit];
+    n += members[m].rule == kWhole ? (u.split.ok ? u.split.rules.size() : 1) : 1;
+  }
+  return n;
+}
+
+RulesPtr Rules::Impl::CompileSelection(const std::vector<char>& sel, bool non_pe) const {
+  CompilerLog log;
+  CompilerPtr c = NewCompiler(log);
+  if (!c) return nullptr;
+  for (const UnitRec& u : units) {
+    if (!u.routed) {
+      if (!sel[u.first_member]) continue;
+      Unit unit{u.path.empty() ? u.name : u.path, u.path.empty() ? &u.text : nullptr};
+      if (!AddUnit(c.get(), unit, log)) return nullptr;
+      continue;
+    }
+    std::string body;
+    std::set<std::string> modules;
+    for (std::size_t r = 0; r < u.split.rules.size(); ++r) {
+      if (!sel[u.first_member + r]) continue;
+      const route::RuleFacts& f = u.facts[r];
+      bool rewritten = non_pe && !f.non_pe_text.empty();
+      body += rewritten ? f.non_pe_text : u.split.rules[r].text;
+      body += "\n";
+      const std::vector<std::string>& mods = rewritten ? f.non_pe_modules : f.modules;
+      modules.insert(mods.begin(), mods.end());
+    }
+    if (body.empty()) continue;
+    std::string text;
+    for (const std::string& m : u.split.imports) {
+      if (modules.erase(m)) text += "import \"" + m + "\"\n";
+    }
+    text += body;
+    if (yr_compiler_add_string(c.get(), text.c_str(), u.name.c_str()) != 0) return nullptr;
+  }
+  YR_RULES* raw = nullptr;
+  if (yr_compiler_get_rules(c.get(), &raw) != ERROR_SUCCESS) return nullptr;
+  return RulesPtr(raw);
+}
+
+const YR_RULES* Rules::Impl::ForRoute(int r) const {
+  ClassSet& set = *sets[static_cast<std::size_t>(set_of_route[r])];
+  std::call_once(set.once, [&] { set.compiled = CompileSelection(set.selected, set.non_pe); });
+  return set.compiled ? set.compiled.get() : rules.get();
+}
 
 Rules::Rules(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Rules::~Rules() = default;
 std::size_t Rules::rule_count() const { return impl_->count; }
+bool Rules::NeedsMd5() const { return impl_->needs_md5; }
+bool Rules::routing() const { return impl_->routing; }
+std::size_t Rules::RulesInClass(int cls) const {
+  if (!impl_->routing || cls < 0 || cls >= kRouteClasses) return impl_->count;
+  return impl_->sets[static_cast<std::size_t>(impl_->set_of_route[2 * cls])]->rules;
+}
+
+const char* RouteClassName(int cls) { return route::ClassName(cls); }
+
+namespace {
+
+bool ReadText(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return static_cast<bool>(in) || in.eof();
+}
+
+}  // namespace
+
+void Rules::Impl::Plan(const std::vector<Unit>& good, bool exact) {
+  Impl& impl = *this;
+  impl.needs_md5 = false;
+  for (const Unit& g : good) {
+    UnitRec u;
+    u.name = g.name;
+    bool have_text = true;
+    if (g.text != nullptr) {
+      u.text = *g.text;
+    } else {
+      u.path = g.name;
+      have_text = ReadText(g.name, u.text);
+    }
+    if (have_text) u.split = route::SplitSource(u.text);
+    u.routed = u.split.ok && !u.split.has_include;
+    for (const route::RuleText& r : u.split.rules) u.routed = u.routed && !r.is_global;
+    if (u.routed) {
+      u.facts = route::AnalyseUnit(u.split);
+      for (const route::RuleFacts& f : u.facts) impl.needs_md5 = impl.needs_md5 || f.uses_md5;
+    } else {
+      // Not understood: assume it needs md5 when the word is anywhere in it
+      // (an unreadable file or an include: assume it does).
+      impl.needs_md5 = impl.needs_md5 || !have_text || u.split.has_include ||
+                       u.text.find("md5") != std::string::npos;
+    }
+    u.first_member = impl.members.size();
+    if (u.routed) {
+      for (std::size_t r = 0; r < u.split.rules.size(); ++r)
+        impl.members.push_back({impl.units.size(), r});
+    } else {
+      impl.members.push_back({impl.units.size(), kWhole});
+    }
+    impl.units.push_back(std::move(u));
+  }
+  impl.routing = !exact;
+  if (!impl.routing) return;
+  for (int rt = 0; rt < route::kRouteCount; ++rt) {
+    std::vector<char> sel(impl.members.size(), 0);
+    for (std::size_t m = 0; m < impl.members.size(); ++m) {
+      const Member& mem = impl.members[m];
+      sel[m] = mem.rule == kWhole ||
+               ((impl.units[mem.unit].facts[mem.rule].routes >> rt) & 1u) != 0;
+    }
+    impl.Close(sel);
+    const bool non_pe = rt / 2 != route::kPe;
+    int found = -1;
+    for (std::size_t s = 0; s < impl.sets.size(); ++s) {
+      if (impl.sets[s]->selected == sel && impl.sets[s]->non_pe == non_pe)
+        found = static_cast<int>(s);
+    }
+    if (found < 0) {
+      auto set = std::make_unique<ClassSet>();
+      set->non_pe = non_pe;
+      set->rules = impl.RulesOf(sel);
+      set->selected = std::move(sel);
+      found = static_cast<int>(impl.sets.size());
+      impl.sets.push_back(std::move(set));
+    }
+    impl.set_of_route[rt] = found;
+  }
+}
 
 Result<std::shared_ptr<const Rules>> Rules::Compile(const std::vector<std::string>& paths,
                                                     CompileStats& stats) {
@@ -209,6 +403,13 @@ Result<std::shared_ptr<const Rules>> Rules::Compile(const std::vector<std::strin
 Result<std::shared_ptr<const Rules>> Rules::Compile(const std::vector<std::string>& paths,
                                                     const std::vector<RuleSource>& sources,
                                                     CompileStats& stats) {
+  return Compile(paths, sources, stats, CompileOptions{});
+}
+
+Result<std::shared_ptr<const Rules>> Rules::Compile(const std::vector<std::string>& paths,
+                                                    const std::vector<RuleSource>& sources,
+                                                    CompileStats& stats,
+                                                    const CompileOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   if (Status s = InitLibrary(); !s.ok()) return s;
 
@@ -268,8 +469,8 @@ Result<std::shared_ptr<const Rules>> Rules::Compile(const std::vector<std::strin
   }
 
   stats.files_ok += good.size();
-  stats.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!compiled) {
+    stats.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return Status::Error("none of the " + std::to_string(files.size()) +
                          " YARA rule files compiled (first: " + stats.problems.front().where +
                          ": " + stats.problems.front().message + ")");
@@ -278,7 +479,11 @@ Result<std::shared_ptr<const Rules>> Rules::Compile(const std::vector<std::strin
   YR_RULE* rule = nullptr;
   yr_rules_foreach(compiled.get(), rule) { ++impl->count; }
   impl->rules = std::move(compiled);
+  const char* env = std::getenv("TRAWL_YARA_EXACT");
+  bool exact = options.exact || (env != nullptr && std::string_view(env) == "1");
+  impl->Plan(good, exact);
   stats.rules += impl->count;
+  stats.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return std::shared_ptr<const Rules>(new Rules(std::move(impl)));
 }
 
@@ -301,14 +506,6 @@ Externals ExternalsForPath(std::string_view path) {
 }
 
 // --- Scanner ---------------------------------------------------------------
-
-struct Scanner::Impl {
-  std::shared_ptr<const Rules> rules;
-  ScannerPtr scanner;
-  int timeout = 0;
-  int create_error = ERROR_SUCCESS;
-  std::vector<Match> matches;
-};
 
 namespace {
 
@@ -351,6 +548,123 @@ int OnScanMessage(YR_SCAN_CONTEXT* /*ctx*/, int message, void* message_data, voi
 
 }  // namespace
 
+struct Scanner::Impl {
+  std::shared_ptr<const Rules> rules;
+  int timeout = 0;
+  int create_error = ERROR_SUCCESS;
+  // One libyara scanner per compiled set in use (whole set, class sets).
+  std::vector<std::pair<const YR_RULES*, ScannerPtr>> scanners;
+  std::vector<Match> matches;
+  ScanCounters counters;
+
+  // The scanner for `r`, created on first use; null on failure.
+  YR_SCANNER* For(const YR_RULES* r);
+  // Sets the externals and scans; the matches are appended to `out`.
+  int Run(YR_SCANNER* s, const std::uint8_t* data, std::size_t n, const Externals& ext,
+          std::vector<Match>& out, std::string& error);
+  // After a timeout with the members `sel`: rescans halves until the slow
+  // members are isolated.
+  Status Split(const std::vector<std::size_t>& members, bool non_pe, const std::uint8_t* data,
+               std::size_t n, const Externals& ext, ScanReport& report);
+};
+
+YR_SCANNER* Scanner::Impl::For(const YR_RULES* r) {
+  for (auto& [rules_ptr, scanner] : scanners) {
+    if (rules_ptr == r) return scanner.get();
+  }
+  YR_SCANNER* raw = nullptr;
+  create_error = yr_scanner_create(const_cast<YR_RULES*>(r), &raw);
+  if (create_error != ERROR_SUCCESS) return nullptr;
+  ScannerPtr p(raw);
+  yr_scanner_set_callback(raw, OnScanMessage, &matches);
+  if (timeout > 0) yr_scanner_set_timeout(raw, timeout);
+  // Fast mode stops looking for more occurrences of a string once one is
+  // found, only for strings no condition counts or locates: same results.
+  yr_scanner_set_flags(raw, SCAN_FLAGS_FAST_MODE);
+  scanners.emplace_back(r, std::move(p));
+  return raw;
+}
+
+int Scanner::Impl::Run(YR_SCANNER* s, const std::uint8_t* data, std::size_t n,
+                       const Externals& ext, std::vector<Match>& out, std::string& error) {
+  const std::string* values[] = {&ext.filename, &ext.filepath, &ext.extension,
+                                 &ext.filetype, &ext.md5,      &ext.owner};
+  for (std::size_t i = 0; i < std::size(kExternals); ++i) {
+    int rc = yr_scanner_define_string_variable(s, kExternals[i], values[i]->c_str());
+    if (rc != ERROR_SUCCESS) {
+      error = std::string("yara: cannot set external ") + kExternals[i] + " (error " +
+              std::to_string(rc) + ")";
+      return rc;
+    }
+  }
+  static const std::uint8_t kEmpty[1] = {0};
+  matches.clear();
+  int rc = yr_scanner_scan_mem(s, n == 0 || data == nullptr ? kEmpty : data, n == 0 ? 0 : n);
+  if (rc == ERROR_SCAN_TIMEOUT) {
+    error = "yara timeout after " + std::to_string(timeout) + "s";
+  } else if (rc != ERROR_SUCCESS) {
+    error = "yara scan error " + std::to_string(rc);
+  } else {
+    for (Match& m : matches) out.push_back(std::move(m));
+  }
+  matches.clear();
+  return rc;
+}
+
+Status Scanner::Impl::Split(const std::vector<std::size_t>& members, bool non_pe,
+                            const std::uint8_t* data, std::size_t n, const Externals& ext,
+                            ScanReport& report) {
+  const Rules::Impl& ri = *rules->impl_;
+  if (members.size() <= 1) {
+    for (std::size_t m : members) {
+      const Member& mem = ri.members[m];
+      const UnitRec& u = ri.units[mem.unit];
+      report.timed_out.push_back({mem.rule == kWhole ? "" : u.split.rules[mem.rule].name, u.name});
+    }
+    return Status::Ok();
+  }
+  std::size_t half = members.size() / 2;
+  const std::vector<std::size_t> parts[2] = {
+      std::vector<std::size_t>(members.begin(), members.begin() + static_cast<std::ptrdiff_t>(half)),
+      std::vector<std::size_t>(members.begin() + static_cast<std::ptrdiff_t>(half), members.end())};
+  for (const std::vector<std::size_t>& part : parts) {
+    std::vector<char> sel(ri.members.size(), 0);
+    for (std::size_t m : part) sel[m] = 1;
+    ri.Close(sel);
+    RulesPtr compiled = ri.CompileSelection(sel, non_pe);
+    if (!compiled) return Status::Error("yara: cannot compile a subset of the rules after a timeout");
+    YR_SCANNER* raw = nullptr;
+    int rc = yr_scanner_create(compiled.get(), &raw);
+    if (rc != ERROR_SUCCESS) return Status::Error("yara scanner unavailable (error " + std::to_string(rc) + ")");
+    ScannerPtr scanner(raw);
+    yr_scanner_set_callback(raw, OnScanMessage, &matches);
+    if (timeout > 0) yr_scanner_set_timeout(raw, timeout);
+    yr_scanner_set_flags(raw, SCAN_FLAGS_FAST_MODE);
+    ++counters.split_rescans;
+    std::vector<Match> found;
+    std::string error;
+    rc = Run(raw, data, n, ext, found, error);
+    if (rc == ERROR_SCAN_TIMEOUT) {
+      if (Status s = Split(part, non_pe, data, n, ext, report); !s.ok()) return s;
+      continue;
+    }
+    if (rc != ERROR_SUCCESS) return Status::Error(error);
+    // Keep the matches of this part's own members (referenced rules from the
+    // other part report there).
+    std::set<std::pair<std::string, std::string>> own;  // (namespace, rule or "")
+    for (std::size_t m : part) {
+      const Member& mem = ri.members[m];
+      const UnitRec& u = ri.units[mem.unit];
+      own.emplace(u.name, mem.rule == kWhole ? std::string() : u.split.rules[mem.rule].name);
+    }
+    for (Match& m : found) {
+      if (own.count({m.ns_file, m.rule}) || own.count({m.ns_file, std::string()}))
+        report.matches.push_back(std::move(m));
+    }
+  }
+  return Status::Ok();
+}
+
 Scanner::Scanner(std::shared_ptr<const Rules> rules, int timeout_seconds)
     : impl_(std::make_unique<Impl>()) {
   impl_->rules = std::move(rules);
@@ -359,48 +673,80 @@ Scanner::Scanner(std::shared_ptr<const Rules> rules, int timeout_seconds)
     impl_->create_error = ERROR_INVALID_ARGUMENT;
     return;
   }
-  YR_SCANNER* raw = nullptr;
-  impl_->create_error = yr_scanner_create(impl_->rules->impl_->rules.get(), &raw);
-  if (impl_->create_error != ERROR_SUCCESS) return;
-  impl_->scanner.reset(raw);
-  yr_scanner_set_callback(raw, OnScanMessage, &impl_->matches);
-  if (timeout_seconds > 0) yr_scanner_set_timeout(raw, timeout_seconds);
-  // Fast mode stops looking for more occurrences of a string once one is
-  // found, only for strings no condition counts or locates: same results.
-  yr_scanner_set_flags(raw, SCAN_FLAGS_FAST_MODE);
+  // The whole set's scanner, created now so a failure shows at once.
+  impl_->For(impl_->rules->impl_->rules.get());
 }
 
 Scanner::~Scanner() = default;
 
-Result<std::vector<Match>> Scanner::Scan(const std::uint8_t* data, std::size_t n,
-                                         const Externals& ext) {
-  if (!impl_->scanner) {
+const ScanCounters& Scanner::counters() const { return impl_->counters; }
+
+Status Scanner::Scan(const std::uint8_t* data, std::size_t n, const Externals& ext,
+                     ScanReport& report) {
+  report = ScanReport{};
+  if (!impl_->rules || impl_->scanners.empty()) {
     return Status::Error("yara scanner unavailable (error " + std::to_string(impl_->create_error) +
                          ")");
   }
-  YR_SCANNER* s = impl_->scanner.get();
-  const std::string* values[] = {&ext.filename, &ext.filepath, &ext.extension,
-                                 &ext.filetype, &ext.md5,      &ext.owner};
-  for (std::size_t i = 0; i < std::size(kExternals); ++i) {
-    int rc = yr_scanner_define_string_variable(s, kExternals[i], values[i]->c_str());
-    if (rc != ERROR_SUCCESS) {
-      return Status::Error(std::string("yara: cannot set external ") + kExternals[i] + " (error " +
-                           std::to_string(rc) + ")");
-    }
+  const Rules::Impl& ri = *impl_->rules->impl_;
+  const YR_RULES* set = ri.rules.get();
+  int set_index = -1;
+  if (ri.routing) {
+    int rt = route::RouteOf(data, data == nullptr ? 0 : n);
+    report.route_class = rt / 2;
+    set = ri.ForRoute(rt);
+    set_index = ri.set_of_route[rt];
+    ++impl_->counters.files_by_class[report.route_class];
+    if (rt % 2) ++impl_->counters.large_files;
+  } else {
+    ++impl_->counters.exact;
   }
-  static const std::uint8_t kEmpty[1] = {0};
-  impl_->matches.clear();
-  int rc = yr_scanner_scan_mem(s, n == 0 || data == nullptr ? kEmpty : data, n == 0 ? 0 : n);
-  if (rc == ERROR_SCAN_TIMEOUT) {
-    impl_->matches.clear();
-    return Status::Error("yara timeout after " + std::to_string(impl_->timeout) + "s");
+  YR_SCANNER* s = impl_->For(set);
+  if (s == nullptr) {
+    return Status::Error("yara scanner unavailable (error " + std::to_string(impl_->create_error) +
+                         ")");
   }
-  if (rc != ERROR_SUCCESS) {
-    impl_->matches.clear();
-    return Status::Error("yara scan error " + std::to_string(rc));
+  std::string error;
+  int rc = impl_->Run(s, data, n, ext, report.matches, error);
+  if (rc == ERROR_SUCCESS) return Status::Ok();
+  if (rc != ERROR_SCAN_TIMEOUT) return Status::Error(error);
+  ++impl_->counters.timeouts;
+  report.matches.clear();
+  std::vector<std::size_t> members;
+  const bool whole = set_index < 0 || set == ri.rules.get();
+  for (std::size_t m = 0; m < ri.members.size(); ++m) {
+    if (whole || ri.sets[static_cast<std::size_t>(set_index)]->selected[m]) members.push_back(m);
+  }
+  bool non_pe = !whole && ri.sets[static_cast<std::size_t>(set_index)]->non_pe;
+  return impl_->Split(members, non_pe, data, n, ext, report);
+}
+
+Result<std::vector<Match>> Scanner::Scan(const std::uint8_t* data, std::size_t n,
+                                         const Externals& ext) {
+  if (!impl_->rules || impl_->scanners.empty()) {
+    return Status::Error("yara scanner unavailable (error " + std::to_string(impl_->create_error) +
+                         ")");
+  }
+  const Rules::Impl& ri = *impl_->rules->impl_;
+  const YR_RULES* set = ri.rules.get();
+  if (ri.routing) {
+    int rt = route::RouteOf(data, data == nullptr ? 0 : n);
+    set = ri.ForRoute(rt);
+    ++impl_->counters.files_by_class[rt / 2];
+    if (rt % 2) ++impl_->counters.large_files;
+  } else {
+    ++impl_->counters.exact;
+  }
+  YR_SCANNER* s = impl_->For(set);
+  if (s == nullptr) {
+    return Status::Error("yara scanner unavailable (error " + std::to_string(impl_->create_error) +
+                         ")");
   }
   std::vector<Match> out;
-  out.swap(impl_->matches);
+  std::string error;
+  int rc = impl_->Run(s, data, n, ext, out, error);
+  if (rc == ERROR_SCAN_TIMEOUT) ++impl_->counters.timeouts;
+  if (rc != ERROR_SUCCESS) return Status::Error(error);
   return out;
 }
 

@@ -95,7 +95,7 @@ struct Options {
   bool evtx = true;
   bool journal = true;
   bool browser = true;
-  // Hits kept per file (all are counted in SweepResult::tally).
+  // Hits kept per file and indicator (all are counted in SweepResult::tally).
   std::uint64_t max_hits_per_file = 1000;
   // Problems inside one file reported one by one; the rest as one count.
   std::size_t max_errors_per_file = 100;
@@ -121,7 +121,7 @@ struct Hit {
 struct SweepResult {
   Type type = Type::kNone;
   std::uint64_t items = 0;  // records, entries, or URLs read
-  std::vector<Hit> hits;    // in file order, up to Options::max_hits_per_file
+  std::vector<Hit> hits;    // in file order, up to Options::max_hits_per_file per indicator
   std::map<const ioc::Indicator*, logs::Tally> tally;  // every hit counted
   std::uint64_t hits_total = 0;
   // Damage found inside the file (a corrupt chunk, record, entry or table),

@@ -39,6 +39,8 @@ class File;
 namespace trawl::yara {
 class Rules;
 class Scanner;
+struct ScanReport;
+struct ScanCounters;
 }  // namespace trawl::yara
 namespace trawl::hash {
 class MultiHasher;
@@ -76,7 +78,11 @@ struct Outcome {
   bool changed = false;     // the file changed while read (read::ReadStats::changed)
   std::map<std::string, std::string> hashes;  // computed ("md5", "sha1", "sha256")
   std::vector<Reason> reasons;                // hash and yara reasons
-  std::optional<std::string> yara_error;      // YARA failed (timeout...); other reasons stand
+  std::optional<std::string> yara_error;      // YARA failed; other reasons stand
+  // One message per rule that timed out ("yara timeout after Ns in rule
+  // FILE:RULE"): the rule set is split until the slow rules are isolated, so
+  // every other rule's matches are in `reasons`.
+  std::vector<std::string> yara_timeouts;
 };
 
 class Checker {
@@ -99,6 +105,10 @@ class Checker {
   // The same checks over bytes already in memory (archive members).
   Outcome CheckBytes(std::span<const std::uint8_t> bytes, const Subject& subject);
 
+  // How this checker's YARA scans ran (files per route class, timeouts,
+  // split rescans); null without YARA. Sum over the workers for the summary.
+  const yara::ScanCounters* yara_counters() const;
+
  private:
   void Finish(std::span<const std::uint8_t> bytes, const Subject& subject, Outcome& out);
   std::string Owner(uid_t uid);
@@ -106,6 +116,7 @@ class Checker {
   const Engine& engine_;
   std::unique_ptr<hash::MultiHasher> hasher_;
   std::unique_ptr<yara::Scanner> scanner_;
+  std::unique_ptr<yara::ScanReport> report_;
   std::vector<std::uint8_t> buffer_;  // whole object, for YARA
   std::vector<std::uint8_t> chunk_;   // read buffer
   std::unordered_map<uid_t, std::string> owners_;

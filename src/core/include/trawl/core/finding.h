@@ -98,6 +98,9 @@ struct Summary {
   std::string host, os;
   std::vector<std::string> paths;
   std::string started, finished;
+  // Stopped early by SIGINT/SIGTERM (trawl::ProcessStop()): the counts and
+  // findings cover only what was reached.
+  bool interrupted = false;
   std::vector<ContactTimeline> timeline;
   // Every installation the inventory sweep found, sorted by path.
   std::vector<InstalledProduct> inventory;

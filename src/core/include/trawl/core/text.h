@@ -2,6 +2,7 @@
 // case folding, trimming. ASCII-only on purpose: indicators and paths are bytes.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,7 +12,17 @@ namespace trawl {
 // Escapes control characters (C0, DEL, and C1 when not part of valid UTF-8)
 // and backslashes as \n, \t, \e, \xHH, so a hostile file name cannot move the
 // cursor or rewrite a terminal. Invalid UTF-8 bytes become \xHH too.
+// So do (each byte as \xHH) the code points that change how a line reads
+// without being seen: C1 controls, bidi overrides, isolates and marks
+// (U+202A..U+202E, U+2066..U+2069, U+200E/F, U+061C), zero-width characters
+// (U+200B..U+200D, U+FEFF) and line/paragraph separators (U+2028, U+2029).
 std::string EscapeControl(std::string_view s);
+
+// The one list of valid code points every output escapes although they are
+// printable in principle: they change how a line reads without being seen
+// (the list is in EscapeControl's comment above). Used by the console
+// escaper and the HTML report.
+bool IsDeceptiveCodePoint(std::uint32_t cp);
 
 // Length (1..4) of the well-formed UTF-8 sequence starting at s[i], or 0 if
 // the bytes there are not one (overlong, surrogate, beyond U+10FFFF, cut).

@@ -96,6 +96,9 @@ struct Record {
   // True for a record carved from chunk slack (after the chunk's free-space
   // offset) or salvaged from a chunk that failed its checks; see Options.
   bool recovered = false;
+  // True for a record of a chunk that failed its header or event-records CRC
+  // and was read anyway (Options::checksum_best_effort).
+  bool checksum_mismatch = false;
   unsigned worker = 0;  // 0 <= worker < Options::threads: index for per-thread state.
   const detail::RecordContext* context = nullptr;
 
@@ -135,6 +138,13 @@ struct Options {
   // this set, its records are still carved like slack (strictly validated)
   // and delivered with recovered = true.
   bool salvage_bad_chunks = false;
+  // A chunk whose only fault is a failed CRC (header or event records; its
+  // free-space offset in range) is read like a good one, every record still
+  // framed and decoded strictly, and its records are delivered with
+  // checksum_mismatch = true; the problem is still reported and the chunk
+  // counted in chunks_bad. Takes precedence over salvage_bad_chunks for such
+  // chunks. Off: such a chunk is skipped (or salvaged) like any bad chunk.
+  bool checksum_best_effort = false;
   // Fill Record::fields (EventData/UserData). Off: only the System values.
   bool extract_fields = true;
   std::size_t max_problems = 1000;

@@ -40,7 +40,9 @@ struct LogOptions {
   // --log GLOB: more paths to treat as logs (fnmatch; a glob without '/' is
   // matched against the file name, one with '/' against the whole path).
   std::vector<std::string> extra_globs;
-  // Hits kept per file (all are counted in LogFileResult::tally).
+  // Hits kept per file and indicator (all are counted in
+  // LogFileResult::tally): every indicator that hits a file keeps its first
+  // hits, however many hits another indicator had before.
   std::uint64_t max_hits_per_file = 1000;
   // Bytes per work unit; a chunk ends at a line break (a longer line grows it
   // up to max_line_bytes, then is cut at a byte no host name contains).
@@ -123,7 +125,7 @@ struct Tally {
 struct LogFileResult {
   std::uint64_t bytes = 0;  // decompressed bytes scanned
   std::uint64_t lines = 0;
-  std::vector<LogHit> hits;  // in file order, up to max_hits_per_file
+  std::vector<LogHit> hits;  // in file order, up to max_hits_per_file per indicator
   std::map<const ioc::Indicator*, Tally> tally;
   std::uint64_t hits_total = 0;  // sum of tally hits
   std::string compression;       // "" (plain), "gzip", "bzip2", "xz", "zstd", ...

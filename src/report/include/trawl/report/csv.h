@@ -5,6 +5,8 @@
 // row, then one row per finding and per error record, and a last row with the
 // summary (`type` tells which). Text that is not valid UTF-8 has U+FFFD in
 // place of the bad bytes and a lossless copy in `path_hex`.
+// C0 controls other than TAB, CR and LF (ESC above all), and DEL, are written
+// as \xHH, so the file cannot drive the terminal of whoever cats it.
 //
 // Formula injection: a cell whose first non-space character is = + - @ or
 // whose first character is TAB or CR would be run as a formula by Excel,

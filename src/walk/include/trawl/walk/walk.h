@@ -16,6 +16,9 @@
 //     walk goes on. Nothing is dropped silently.
 //   - Paths are raw bytes (newlines, escapes, invalid UTF-8 kept as they are);
 //     escaping them for output is the sinks' job.
+//   - Once a stop is requested (trawl::ProcessStop(), set by SIGINT/SIGTERM)
+//     no further directory is opened and no further entry is visited; Walk()
+//     returns normally, and the caller tells the scan was interrupted.
 // Roots themselves are always walked (the user named them): a root that is a
 // symlink is followed, and exclude lists apply only below the roots.
 // The walk knows nothing of indicators or content: what to do with an entry is

@@ -9,6 +9,15 @@
 // for one buffer and returns the matching rules with their metadata; a
 // per-scan timeout turns a runaway rule into an error for that file only.
 //
+// Routing (on unless CompileOptions::exact or TRAWL_YARA_EXACT=1): at load
+// time each rule's condition is analysed (route.h) for the file classes, by
+// leading magic, it can possibly match; a file is scanned with the rules of
+// its class only (plus the rules they reference; a rule the analysis cannot
+// prove goes into every class), compiled lazily once per class without the
+// modules no rule of the class uses. Files of 1 MiB or more have their own
+// sets per class, without the rules a `filesize` bound excludes. The matches are exactly those of the
+// whole rule set: rules left out of a class cannot be true on its files.
+//
 // This stage sees bytes and strings only: callers read files and fill the
 // externals (ExternalsForPath and FileType help with LOKI's semantics).
 // <yara.h> is included only in this stage's .cc files (it defines macros that
@@ -46,6 +55,18 @@ struct RuleSource {
   std::string text;
 };
 
+struct CompileOptions {
+  // Scan every file with the whole rule set (no routing by file class), as
+  // `yara -r` does; also forced by the environment variable TRAWL_YARA_EXACT=1.
+  bool exact = false;
+};
+
+// The file classes of routing, by leading magic: 0 "pe" (MZ), 1 "elf",
+// 2 "macho", 3 "ole", 4 "zip", 5 "pdf", 6 "script" (#!), 7 "php" (<?),
+// 8 "asp" (<%), 9 "lnk", 10 "rtf", 11 "other".
+constexpr int kRouteClasses = 12;
+const char* RouteClassName(int cls);
+
 // Compiled rules: immutable, shared read-only by every Scanner.
 class Rules {
  public:
@@ -64,12 +85,25 @@ class Rules {
   static Result<std::shared_ptr<const Rules>> Compile(const std::vector<std::string>& paths,
                                                       const std::vector<RuleSource>& sources,
                                                       CompileStats& stats);
+  static Result<std::shared_ptr<const Rules>> Compile(const std::vector<std::string>& paths,
+                                                      const std::vector<RuleSource>& sources,
+                                                      CompileStats& stats,
+                                                      const CompileOptions& options);
 
   ~Rules();
   Rules(const Rules&) = delete;
   Rules& operator=(const Rules&) = delete;
 
   std::size_t rule_count() const;
+  // Whether any loaded rule's condition uses the `md5` external variable
+  // (a rule file the analysis cannot read counts as using it). When false,
+  // Externals::md5 may be left empty: no result depends on it.
+  bool NeedsMd5() const;
+  // Whether files are routed by class (false in exact mode).
+  bool routing() const;
+  // Rules in the set of a class for files under 1 MiB (its rules and the
+  // rules they reference), for summaries; rule_count() in exact mode.
+  std::size_t RulesInClass(int cls) const;
 
  private:
   friend class Scanner;
@@ -99,6 +133,29 @@ struct Match {
   int score = 70;  // the rule's `score` meta (integer or numeric string), 70 when absent
 };
 
+// A rule that ran out of time on a file: `rule` is empty when the whole rule
+// file is one unit (it could not be split into rules).
+struct TimedOutRule {
+  std::string rule;
+  std::string ns_file;
+};
+
+// The outcome of one scan with timeouts resolved.
+struct ScanReport {
+  std::vector<Match> matches;             // every matching rule, once
+  std::vector<TimedOutRule> timed_out;    // rules that timed out (their match is unknown)
+  int route_class = -1;                   // the file's class (-1 in exact mode)
+};
+
+// Per-scanner counts for the summary (sum them over the workers).
+struct ScanCounters {
+  std::uint64_t files_by_class[kRouteClasses] = {};  // routed scans per class
+  std::uint64_t large_files = 0;  // routed scans of 1 MiB or more (their own sets)
+  std::uint64_t exact = 0;                           // scans with the whole set
+  std::uint64_t timeouts = 0;                        // scans that hit the timeout
+  std::uint64_t split_rescans = 0;                   // rescans of a rule subset after a timeout
+};
+
 // One per worker; not thread-safe. Keeps `rules` alive.
 class Scanner {
  public:
@@ -113,6 +170,15 @@ class Scanner {
   // Errors: "yara timeout after Ns", or libyara's error code; the scan of
   // other buffers is unaffected.
   Result<std::vector<Match>> Scan(const std::uint8_t* data, std::size_t n, const Externals& ext);
+
+  // As above, but a timeout loses no other rule's match: the buffer is
+  // rescanned with the rule set halved (each half with its referenced rules
+  // and the same timeout) until the slow rules are isolated; they are named
+  // in report.timed_out and every other rule's matches are in
+  // report.matches. Errors only for libyara failures other than a timeout.
+  Status Scan(const std::uint8_t* data, std::size_t n, const Externals& ext, ScanReport& report);
+
+  const ScanCounters& counters() const;
 
  private:
   struct Impl;
