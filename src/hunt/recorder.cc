@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <unordered_map>
 
+#include "trawl/core/stop.h"
 #include "trawl/logs/logs.h"
 #include "trawl/netmatch/addr.h"
 #include "trawl/read/read.h"
@@ -209,6 +210,8 @@ void ExtractHosts(std::string_view line,
 
 namespace {
 
+constexpr std::uint64_t kMaxContactBytes = 1ull << 30;  // per log, for the contact index
+
 bool IsHostsFile(std::string_view walked) {
   auto ends = [&](std::string_view tail) {
     if (walked.size() < tail.size()) return false;
@@ -294,8 +297,16 @@ class ContactSweep final : public sweep::Sweep {
       });
       if (seen.size() >= 65536) flush();  // bounded per file
     };
-    auto read = read::ReadChunks(*file, ~0ull, 1u << 20, [&](const std::uint8_t* p, std::size_t n) {
-      if (skip) return;
+    // Bounded: a planted sparse "log" of a terabyte must not hold the scan;
+    // a stopped scan (SIGINT/SIGTERM) stops tokenizing at the next chunk.
+    bool stopped = false;
+    auto read = read::ReadChunks(*file, kMaxContactBytes, 1u << 20, [&](const std::uint8_t* p,
+                                                                        std::size_t n) {
+      if (skip || stopped) return;
+      if (StopRequested()) {
+        stopped = true;
+        return;
+      }
       if (first) {
         first = false;
         if (Compressed(p, n)) {
@@ -330,8 +341,11 @@ class ContactSweep final : public sweep::Sweep {
       ctx.Skip("inventory_contacts_compressed");
       return sweep::Verdict::kContinue;
     }
-    if (!carry.empty()) on_line(carry);
-    if (!read.ok()) ctx.Error(item.walked, "contact index: " + read.status().message(), module);
+    if (!carry.empty() && !stopped) on_line(carry);
+    if (!read.ok())
+      ctx.Error(item.walked, "contact index: " + read.status().message(), module);
+    else if (read->truncated)
+      ctx.Error(item.walked, "contact index: only the first 1 GiB of this log was read", module);
     flush();
     return sweep::Verdict::kContinue;
   }

@@ -14,7 +14,8 @@
 //     Context::SawHosts. The log sweep's matcher only sees indicator hits, so
 //     this sweep reads those files itself, and is made only when an inventory
 //     is written: the default scan is unchanged. Compressed logs are counted
-//     as skipped ("inventory_contacts_compressed"), not parsed.
+//     as skipped ("inventory_contacts_compressed"), not parsed; at most the
+//     first 1 GiB of a log is read for the index (more is an error record).
 //   - ExtractHosts: the tokenizer (netmatch's host-unit and IP rules).
 #pragma once
 
