@@ -9,6 +9,9 @@ BUILD_PKGS=(
   libyara-dev libvectorscan-dev libssl-dev libarchive-dev libsqlite3-dev
   libsystemd-dev libgtest-dev libgmock-dev libcli11-dev libfmt-dev libtbb-dev
   nlohmann-json3-dev libplist-dev libpcre2-dev
+  # Public Suffix List: libpsl reads the packaged list (publicsuffix) so that
+  # free-text indicator files take only real domains ("ffmpeg.dll" is none).
+  libpsl-dev publicsuffix
 )
 # Tools the tests use as oracles or peers; also the benchmarks' peers.
 TEST_PKGS=(

@@ -15,6 +15,7 @@
 #include "trawl/ioc/interchange.h"
 #include "trawl/ioc/loader.h"
 #include "trawl/ioc/sources.h"
+#include "trawl/match/filename.h"
 #include "trawl/yara/yara.h"
 
 namespace trawl::app {
@@ -28,11 +29,19 @@ constexpr int kError = 2;
 struct IocsOptions {
   std::vector<std::string> paths;
   bool all_attributes = false;
+  bool allow_broad_ranges = false;
   bool no_builtin = false;
   bool no_packs = false;
   bool builtin = false;  // convert: include the built-in pack
   std::string to, out;
 };
+
+ioc::LoadOptions OptionsOf(const IocsOptions& o) {
+  ioc::LoadOptions opts;
+  opts.all_attributes = o.all_attributes;
+  opts.allow_broad_ranges = o.allow_broad_ranges;
+  return opts;
+}
 
 std::string Counts(const std::map<std::string, std::uint64_t>& m) {
   std::string s;
@@ -61,8 +70,7 @@ bool LoadPaths(const std::vector<std::string>& paths, const ioc::LoadOptions& op
 }
 
 int RunCheck(const IocsOptions& o) {
-  ioc::LoadOptions opts;
-  opts.all_attributes = o.all_attributes;
+  ioc::LoadOptions opts = OptionsOf(o);
   ioc::IndicatorSet set;
   std::vector<ioc::LoadStats> stats;
   std::vector<std::string> rules;
@@ -74,9 +82,34 @@ int RunCheck(const IocsOptions& o) {
                 Counts(s.loaded).c_str(), Counts(s.skipped).c_str());
     for (const ioc::Problem& p : s.problems)
       std::printf("  %s: %s\n", EscapeControl(p.where).c_str(), EscapeControl(p.message).c_str());
+    // Left on purpose (free text: references, file names, versions): not problems.
+    for (const ioc::Problem& p : s.notes)
+      std::printf("  %s: note: %s\n", EscapeControl(p.where).c_str(),
+                  EscapeControl(p.message).c_str());
     problems += s.problems.size();
     for (const auto& [k, n] : s.loaded) loaded[k] += n;
     for (const auto& [k, n] : s.skipped) skipped[k] += n;
+  }
+  // Filename regexes compile here as in a scan: a pattern neither engine
+  // takes is a problem; a PCRE2 fallback is only a note.
+  std::vector<const ioc::Indicator*> filename_inds = set.OfKind(ioc::Kind::kFilename);
+  if (!filename_inds.empty()) {
+    match::BuildStats bs;
+    auto m = match::FilenameMatcher::Build(filename_inds, bs);
+    std::printf(
+        "filename regexes: %zu compiled (%zu with the PCRE2 fallback), %zu failed, %zu "
+        "false-positive regexes failed\n",
+        bs.vectorscan + bs.fallback, bs.fallback, bs.failed, bs.fp_failed);
+    for (const ioc::Problem& p : bs.problems) {
+      bool fallback = p.message.rfind("compiled with PCRE2", 0) == 0;
+      std::printf("  %s: %s%s\n", EscapeControl(p.where).c_str(), fallback ? "note: " : "",
+                  EscapeControl(p.message).c_str());
+    }
+    problems += bs.failed + bs.fp_failed;
+    if (!m.ok()) {
+      std::printf("  %s\n", EscapeControl(m.status().message()).c_str());
+      ++problems;
+    }
   }
   // Rules: rule files and rules carried as indicators compile here as in a scan.
   std::vector<yara::RuleSource> sources;
@@ -102,8 +135,7 @@ int RunCheck(const IocsOptions& o) {
 }
 
 int RunList(const IocsOptions& o) {
-  ioc::LoadOptions opts;
-  opts.all_attributes = o.all_attributes;
+  ioc::LoadOptions opts = OptionsOf(o);
   ioc::IndicatorSet set;
   std::vector<ioc::LoadStats> stats;
   std::vector<std::string> rules;
@@ -172,6 +204,35 @@ bool WriteFile(const fs::path& path, const std::string& text) {
   return true;
 }
 
+// Converts `set` to `format`: one file to stdout (or `out`), signature-base
+// into the folder `out`.
+int WriteExport(const ioc::IndicatorSet& set, ioc::ExportFormat format, const std::string& out) {
+  ioc::ExportResult r = ioc::ExportIndicators(set, format);
+  for (const std::string& l : r.losses) std::fprintf(stderr, "trawl: note: %s\n", l.c_str());
+  if (out.empty()) {
+    if (r.files.size() != 1) {
+      std::fprintf(stderr, "trawl: signature-base output is %zu files: give -o DIR\n",
+                   r.files.size());
+      return kError;
+    }
+    std::fwrite(r.files[0].text.data(), 1, r.files[0].text.size(), stdout);
+    return std::fflush(stdout) == 0 ? kOk : kError;
+  }
+  if (format == ioc::ExportFormat::kSigBase) {
+    for (const ioc::ExportFile& f : r.files) {
+      fs::path p = fs::path(out) / f.name;
+      std::error_code ec;
+      fs::create_directories(p.parent_path(), ec);
+      if (ec || !WriteFile(p, f.text)) return kError;
+    }
+  } else if (!WriteFile(out, r.files[0].text)) {
+    return kError;
+  }
+  std::fprintf(stderr, "trawl: wrote %llu indicators to %s\n",
+               static_cast<unsigned long long>(r.written), EscapeControl(out).c_str());
+  return kOk;
+}
+
 int RunConvert(const IocsOptions& o) {
   ioc::ExportFormat format;
   if (!ioc::ParseExportFormat(o.to, format)) {
@@ -183,8 +244,7 @@ int RunConvert(const IocsOptions& o) {
     std::fprintf(stderr, "trawl: iocs convert: give indicator files or folders (or --builtin)\n");
     return kError;
   }
-  ioc::LoadOptions opts;
-  opts.all_attributes = o.all_attributes;
+  ioc::LoadOptions opts = OptionsOf(o);
   ioc::IndicatorSet set;
   std::vector<ioc::LoadStats> stats;
   std::vector<std::string> rules;
@@ -198,37 +258,65 @@ int RunConvert(const IocsOptions& o) {
     std::fprintf(stderr,
                  "trawl: note: %zu rule files/folders are not converted (copy them as they are)\n",
                  rules.size());
-  ioc::ExportResult r = ioc::ExportIndicators(set, format);
-  for (const std::string& l : r.losses) std::fprintf(stderr, "trawl: note: %s\n", l.c_str());
-  if (o.out.empty()) {
-    if (r.files.size() != 1) {
-      std::fprintf(stderr, "trawl: signature-base output is %zu files: give -o DIR\n",
-                   r.files.size());
-      return kError;
-    }
-    std::fwrite(r.files[0].text.data(), 1, r.files[0].text.size(), stdout);
-    return std::fflush(stdout) == 0 ? kOk : kError;
-  }
-  if (format == ioc::ExportFormat::kSigBase) {
-    for (const ioc::ExportFile& f : r.files) {
-      fs::path p = fs::path(o.out) / f.name;
-      std::error_code ec;
-      fs::create_directories(p.parent_path(), ec);
-      if (ec || !WriteFile(p, f.text)) return kError;
-    }
-  } else if (!WriteFile(o.out, r.files[0].text)) {
+  return WriteExport(set, format, o.out);
+}
+
+// `iocs extract`: what a free-text file (an advisory, an e-mail, a web page)
+// yields, for review before the sweep: every indicator taken, every candidate
+// left and why. With --to, the taken indicators are also converted.
+int RunExtract(const IocsOptions& o) {
+  ioc::ExportFormat format{};
+  if (!o.to.empty() && !ioc::ParseExportFormat(o.to, format)) {
+    std::fprintf(stderr, "trawl: --to: unknown format '%s' (stix, misp, signature-base, csv)\n",
+                 EscapeControl(o.to).c_str());
     return kError;
   }
-  std::fprintf(stderr, "trawl: wrote %llu indicators to %s\n",
-               static_cast<unsigned long long>(r.written), EscapeControl(o.out).c_str());
-  return kOk;
+  ioc::LoadOptions opts = OptionsOf(o);
+  ioc::IndicatorSet set;
+  bool ok = true;
+  std::uint64_t problems = 0;
+  // With --to the review goes to stderr, the converted indicators to stdout.
+  std::FILE* review = o.to.empty() ? stdout : stderr;
+  for (const std::string& p : o.paths) {
+    // Name-based signature-base formats are for signature-base trees; a file
+    // given here is read as text (CSV and JSON keep their own readers).
+    ioc::Format f = ioc::DetectFormat(p);
+    if (f != ioc::Format::kCsv && f != ioc::Format::kJson) f = ioc::Format::kPlain;
+    std::size_t first = set.size();
+    auto r = ioc::LoadFile(p, f, set, opts);
+    if (!r.ok()) {
+      std::fprintf(stderr, "trawl: %s\n", EscapeControl(r.status().message()).c_str());
+      ok = false;
+      continue;
+    }
+    for (std::size_t i = first; i < set.size(); ++i) {
+      const ioc::Indicator& ind = set.all()[i];
+      std::fprintf(review, "taken\t%s\t%s\t%s\t%s\n", ioc::KindName(ind.kind),
+                   EscapeControl(ind.value).c_str(), EscapeControl(ind.description).c_str(),
+                   EscapeControl(ind.source).c_str());
+    }
+    for (const ioc::Problem& n : r->notes)
+      std::fprintf(review, "left\t%s\t%s\n", EscapeControl(n.where).c_str(),
+                   EscapeControl(n.message).c_str());
+    for (const ioc::Problem& n : r->problems)
+      std::fprintf(review, "problem\t%s\t%s\n", EscapeControl(n.where).c_str(),
+                   EscapeControl(n.message).c_str());
+    problems += r->problems.size();
+    std::fprintf(stderr, "%s: taken %s; left %zu; %zu problems\n", EscapeControl(p).c_str(),
+                 Counts(r->loaded).c_str(), r->notes.size(), r->problems.size());
+  }
+  if (!o.to.empty()) {
+    int rc = WriteExport(set, format, o.out);
+    if (rc != kOk) return rc;
+  }
+  return ok && problems == 0 ? kOk : kError;
 }
 
 }  // namespace
 
 void AddIocsCommands(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<IocsOptions>();
-  CLI::App* iocs = app.add_subcommand("iocs", "Check, list and convert indicator sets");
+  CLI::App* iocs = app.add_subcommand("iocs", "Check, list, convert and extract indicator sets");
   iocs->require_subcommand(1);
 
   CLI::App* check = iocs->add_subcommand("check",
@@ -236,6 +324,8 @@ void AddIocsCommands(CLI::App& app, int& exit_code) {
                                          "every problem (exit 2 on problems)");
   check->add_option("paths", o->paths, "Indicator files or folders")->required();
   check->add_flag("--all-attributes", o->all_attributes, "MISP: also attributes without to_ids");
+  check->add_flag("--allow-broad-ranges", o->allow_broad_ranges,
+                  "Accept catch-all CIDR ranges (0.0.0.0/0, ::/0, IPv4 < /8, IPv6 < /16)");
   check->callback([o, &exit_code] { exit_code = RunCheck(*o); });
 
   CLI::App* list = iocs->add_subcommand(
@@ -245,6 +335,8 @@ void AddIocsCommands(CLI::App& app, int& exit_code) {
   list->add_flag("--no-builtin", o->no_builtin, "Leave out the built-in 3CX pack");
   list->add_flag("--no-packs", o->no_packs, "Leave out installed signature packs");
   list->add_flag("--all-attributes", o->all_attributes, "MISP: also attributes without to_ids");
+  list->add_flag("--allow-broad-ranges", o->allow_broad_ranges,
+                 "Accept catch-all CIDR ranges (0.0.0.0/0, ::/0, IPv4 < /8, IPv6 < /16)");
   list->callback([o, &exit_code] { exit_code = RunList(*o); });
 
   CLI::App* convert = iocs->add_subcommand("convert", "Convert indicators to another format");
@@ -256,7 +348,27 @@ void AddIocsCommands(CLI::App& app, int& exit_code) {
       ->type_name("PATH");
   convert->add_flag("--builtin", o->builtin, "Include the built-in 3CX pack");
   convert->add_flag("--all-attributes", o->all_attributes, "MISP: also attributes without to_ids");
+  convert->add_flag("--allow-broad-ranges", o->allow_broad_ranges,
+                    "Accept catch-all CIDR ranges (0.0.0.0/0, ::/0, IPv4 < /8, IPv6 < /16)");
   convert->callback([o, &exit_code] { exit_code = RunConvert(*o); });
+
+  CLI::App* extract = iocs->add_subcommand(
+      "extract",
+      "Read advisories, e-mails, chat or web pages as text: print every indicator taken (kind, "
+      "value, description, FILE:LINE) and what was left and why (exit 2 on problems)");
+  extract->add_option("files", o->paths, "Text files (.txt, .md, .html, .eml, ...)")->required();
+  extract
+      ->add_option("--to", o->to,
+                   "Also convert what was taken: signature-base, csv, stix or misp (to stdout or "
+                   "-o; the review then goes to stderr)")
+      ->type_name("FORMAT");
+  extract
+      ->add_option("-o,--output", o->out,
+                   "Output file (a folder for signature-base); default: stdout")
+      ->type_name("PATH");
+  extract->add_flag("--allow-broad-ranges", o->allow_broad_ranges,
+                    "Accept catch-all CIDR ranges (0.0.0.0/0, ::/0, IPv4 < /8, IPv6 < /16)");
+  extract->callback([o, &exit_code] { exit_code = RunExtract(*o); });
 }
 
 }  // namespace trawl::app

@@ -145,6 +145,9 @@ int Main(int argc, char** argv) {
   scan->add_flag("--no-packs", no_packs, "Do not load installed signature packs");
   scan->add_flag("--all-attributes", config.all_attributes,
                  "MISP: also load attributes without the to_ids flag");
+  scan->add_flag("--allow-broad-ranges", config.allow_broad_ranges,
+                 "Load catch-all CIDR ranges (0.0.0.0/0, ::/0, IPv4 shorter than /8, IPv6 "
+                 "shorter than /16); refused by default");
   int command_exit = -1;  // set by the iocs/signatures commands when they run
   trawl::app::AddIocsCommands(app, command_exit);
   trawl::app::AddSignaturesCommands(app, command_exit);

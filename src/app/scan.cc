@@ -119,6 +119,7 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
   std::vector<std::string> rule_paths = config.yara_paths;
   ioc::LoadOptions load_opts;
   load_opts.all_attributes = config.all_attributes;
+  load_opts.allow_broad_ranges = config.allow_broad_ranges;
 
   if (config.builtin) {
     ioc::LoadStats st = ioc::LoadBuiltin3cx(engine->set);

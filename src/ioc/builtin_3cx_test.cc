@@ -6,6 +6,7 @@
 #include "test_util.h"
 #include "trawl/core/text.h"
 #include "trawl/ioc/loader.h"
+#include "trawl/ioc/psl.h"
 
 namespace trawl::ioc {
 namespace {
@@ -71,9 +72,9 @@ TEST_F(Builtin3cx, HoldsTheNamedIndicators) {
   for (const Indicator& i : set_.all()) EXPECT_EQ(i.value.find("3cx.com"), std::string::npos);
 }
 
-TEST_F(Builtin3cx, NoWwwHostsRemain) {
+TEST_F(Builtin3cx, DomainsAreRegistrableDomains) {
   for (const Indicator* d : set_.OfKind(Kind::kDomain))
-    EXPECT_NE(d->value.rfind("www.", 0), 0u) << d->value;
+    EXPECT_EQ(RegistrableDomain(d->value), d->value) << d->value;
 }
 
 TEST_F(Builtin3cx, CoversEveryHashAndHostOfTheVolexityCsv) {
@@ -89,7 +90,9 @@ TEST_F(Builtin3cx, CoversEveryHashAndHostOfTheVolexityCsv) {
       EXPECT_NE(set_.FindHash(i.kind, i.value), nullptr) << i.value;
     } else if (i.kind == Kind::kDomain) {
       ++hosts;
-      std::string registrable = i.value.rfind("www.", 0) == 0 ? i.value.substr(4) : i.value;
+      // The pack lists the reports' hosts by registrable domain (the PSL's, issue 13).
+      std::string registrable = RegistrableDomain(i.value);
+      ASSERT_FALSE(registrable.empty()) << i.value;
       EXPECT_TRUE(HasValue(set_, Kind::kDomain, registrable)) << i.value;
     }
   }

@@ -1,11 +1,10 @@
 // Refanging, kind detection and small text helpers for the loaders.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <cstring>
+#include <optional>
 
 #include "internal.h"
 #include "trawl/core/text.h"
+#include "trawl/ioc/inet.h"
 #include "trawl/ioc/loader.h"
 
 namespace trawl::ioc {
@@ -14,14 +13,6 @@ namespace {
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlnum(char c) { return IsAlpha(c) || IsDigit(c); }
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool StartsWithNoCase(std::string_view s, size_t pos, std::string_view prefix) {
-  if (s.size() - pos < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i)
-    if (Lower(s[pos + i]) != prefix[i]) return false;
-  return true;
-}
 
 bool AllDigits(std::string_view s) {
   if (s.empty()) return false;
@@ -29,24 +20,6 @@ bool AllDigits(std::string_view s) {
     if (!IsDigit(c)) return false;
   return true;
 }
-
-// Defanged tokens and what they stand for; patterns are lower case and
-// matched case-insensitively, longest first where one is a prefix of another.
-struct Token {
-  std::string_view from;
-  std::string_view to;
-};
-constexpr Token kTokens[] = {
-    {"[://]", "://"}, {"[:/]", "://"}, {"[dot]", "."}, {"(dot)", "."}, {"{dot}", "."}, {"[.]", "."},
-    {"(.)", "."},     {"{.}", "."},    {"[:]", ":"},   {"(:)", ":"},   {"[/]", "/"},   {"[@]", "@"},
-    {"(@)", "@"},     {"[at]", "@"},   {"(at)", "@"},  {"{at}", "@"},
-};
-
-// Defanged URL schemes, only when "://" follows.
-constexpr Token kSchemes[] = {
-    {"hxxps", "https"},  {"hxxp", "http"},  {"hxtps", "https"}, {"hxtp", "http"},
-    {"hxxxps", "https"}, {"hxxxp", "http"}, {"fxp", "ftp"},
-};
 
 // RFC 1123 host label (plus '_', seen in real malware host names).
 bool ValidLabel(std::string_view l) {
@@ -70,8 +43,10 @@ bool ValidTld(std::string_view t) {
   return true;
 }
 
+}  // namespace
+
 // Lower-cased host name without the root dot, or empty if not a domain.
-std::string NormaliseDomain(std::string_view v) {
+std::string internal::NormaliseDomain(std::string_view v) {
   std::string d = ToLowerAscii(v);
   if (!d.empty() && d.back() == '.') d.pop_back();
   if (d.empty() || d.size() > 253) return {};
@@ -83,62 +58,14 @@ std::string NormaliseDomain(std::string_view v) {
   return d;
 }
 
-bool ParseIpv4(std::string_view v, in_addr& a) {
-  if (v.empty() || v.size() > 15) return false;
-  char buf[16];
-  std::memcpy(buf, v.data(), v.size());
-  buf[v.size()] = 0;
-  return inet_pton(AF_INET, buf, &a) == 1;  // glibc: dotted quad only, no leading zeros
-}
-
-bool ParseIpv6(std::string_view v, in6_addr& a) {
-  if (v.empty() || v.size() > 45) return false;
-  char buf[46];
-  std::memcpy(buf, v.data(), v.size());
-  buf[v.size()] = 0;
-  return inet_pton(AF_INET6, buf, &a) == 1;
-}
-
-std::string Ipv4Text(const in_addr& a) {
-  char buf[INET_ADDRSTRLEN];
-  return inet_ntop(AF_INET, &a, buf, sizeof buf) ? buf : "";
-}
-
-// glibc's inet_ntop follows RFC 5952: lower case, longest zero run compressed
-// (never a single field), IPv4-mapped shown dotted.
-std::string Ipv6Text(const in6_addr& a) {
-  char buf[INET6_ADDRSTRLEN];
-  return inet_ntop(AF_INET6, &a, buf, sizeof buf) ? buf : "";
-}
-
-void MaskBytes(unsigned char* b, size_t n, unsigned prefix) {
-  for (size_t i = 0; i < n; ++i) {
-    unsigned bits = prefix >= 8 * (i + 1) ? 8 : (prefix > 8 * i ? prefix - 8 * i : 0);
-    b[i] &= static_cast<unsigned char>(bits == 0 ? 0 : 0xFF << (8 - bits));
-  }
-}
+namespace {
+using internal::NormaliseDomain;
 
 bool DetectCidr(std::string_view v, Indicator& out) {
-  size_t slash = v.find('/');
-  if (slash == std::string_view::npos || v.find('/', slash + 1) != std::string_view::npos)
-    return false;
-  std::string_view addr = v.substr(0, slash), len = v.substr(slash + 1);
-  if (!AllDigits(len) || len.size() > 3) return false;
-  unsigned prefix = 0;
-  for (char c : len) prefix = prefix * 10 + static_cast<unsigned>(c - '0');
-  in_addr a4;
-  in6_addr a6;
-  if (ParseIpv4(addr, a4)) {
-    if (prefix > 32) return false;
-    MaskBytes(reinterpret_cast<unsigned char*>(&a4), 4, prefix);
-    out.value = Ipv4Text(a4) + "/" + std::to_string(prefix);
-  } else if (ParseIpv6(addr, a6)) {
-    if (prefix > 128) return false;
-    MaskBytes(a6.s6_addr, 16, prefix);
-    out.value = Ipv6Text(a6) + "/" + std::to_string(prefix);
-  } else {
-    return false;
-  }
+  if (v.find('/') == std::string_view::npos) return false;
+  std::optional<Cidr> c = ParseCidr(v, Ipv4Form::kStrict, false);
+  if (!c) return false;
+  out.value = FormatCidr(*c);
   out.kind = Kind::kCidr;
   return true;
 }
@@ -171,18 +98,17 @@ bool DetectUrl(std::string_view v, Indicator& out) {
       port = after.substr(1);
       if (!AllDigits(port)) return false;
     }
-    in6_addr a6;
-    if (!ParseIpv6(host, a6)) return false;
-    host_text = "[" + Ipv6Text(a6) + "]";
+    std::optional<Ip> a6 = ParseIpv6(host, false);
+    if (!a6) return false;
+    host_text = "[" + FormatIp(*a6) + "]";
   } else {
     if (size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
       port = authority.substr(colon + 1);
       host = authority.substr(0, colon);
       if (!AllDigits(port)) return false;
     }
-    in_addr a4;
-    if (ParseIpv4(host, a4)) {
-      host_text = Ipv4Text(a4);
+    if (std::optional<Ip> a4 = ParseIpv4(host, Ipv4Form::kStrict)) {
+      host_text = FormatIp(*a4);
     } else {
       host_text = NormaliseDomain(host);
       if (host_text.empty()) return false;
@@ -201,40 +127,7 @@ bool DetectUrl(std::string_view v, Indicator& out) {
 
 }  // namespace
 
-std::string Refang(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size();) {
-    bool done = false;
-    for (const Token& t : kTokens) {
-      if (StartsWithNoCase(s, i, t.from)) {
-        out += t.to;
-        i += t.from.size();
-        done = true;
-        break;
-      }
-    }
-    if (!done) out += s[i++];
-  }
-  // Schemes second, so "hxxp[://]" works too.
-  std::string res;
-  res.reserve(out.size());
-  for (size_t i = 0; i < out.size();) {
-    bool done = false;
-    if (i == 0 || !IsAlnum(out[i - 1])) {
-      for (const Token& t : kSchemes) {
-        if (StartsWithNoCase(out, i, t.from) && out.compare(i + t.from.size(), 3, "://") == 0) {
-          res += t.to;
-          i += t.from.size();
-          done = true;
-          break;
-        }
-      }
-    }
-    if (!done) res += out[i++];
-  }
-  return res;
-}
+std::string Refang(std::string_view s) { return RefangText(s, false).text; }
 
 bool DetectKind(std::string_view value, Indicator& out) {
   std::string_view v = TrimAscii(value);
@@ -248,20 +141,26 @@ bool DetectKind(std::string_view value, Indicator& out) {
   for (char c : v)
     if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7F)
       return false;
-  if (v.find('/') != std::string_view::npos) return DetectCidr(v, out);
-  in_addr a4;
-  if (ParseIpv4(v, a4)) {
+  if (v.find('/') != std::string_view::npos) {
+    if (DetectCidr(v, out)) return true;
+    // HOST/PATH without a scheme, as advisories write "github.com/OWNER/REPO":
+    // the same URL indicator as "https://HOST/PATH" (matching ignores the scheme).
+    size_t slash = v.find('/');
+    if (slash == 0 || NormaliseDomain(v.substr(0, slash)).empty()) return false;
+    return DetectUrl("https://" + std::string(v), out);
+  }
+  if (std::optional<Ip> a4 = ParseIpv4(v, Ipv4Form::kStrict)) {
     out.kind = Kind::kIpv4;
-    out.value = Ipv4Text(a4);
+    out.value = FormatIp(*a4);
     return true;
   }
   if (v.find(':') != std::string_view::npos) {
     std::string_view h = v;
     if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-    in6_addr a6;
-    if (!ParseIpv6(h, a6)) return false;
+    std::optional<Ip> a6 = ParseIpv6(h, false);
+    if (!a6) return false;
     out.kind = Kind::kIpv6;
-    out.value = Ipv6Text(a6);
+    out.value = FormatIp(*a6);
     return true;
   }
   std::string d = NormaliseDomain(v);

@@ -58,6 +58,7 @@ void LoadStats::Merge(const LoadStats& other) {
   for (const auto& [k, n] : other.loaded) loaded[k] += n;
   for (const auto& [k, n] : other.skipped) skipped[k] += n;
   problems.insert(problems.end(), other.problems.begin(), other.problems.end());
+  notes.insert(notes.end(), other.notes.begin(), other.notes.end());
 }
 
 namespace {

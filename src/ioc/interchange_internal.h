@@ -45,8 +45,10 @@ class JsonSink {
   void Add(Indicator ind, std::string_view id);
   std::string Where(std::string_view id) const;
   LoadStats& stats() { return stats_; }
+  void set_allow_broad_ranges(bool allow) { allow_broad_ranges_ = allow; }
 
  private:
+  bool allow_broad_ranges_ = false;
   IndicatorSet& set_;
   LoadStats& stats_;
   std::string display_;

@@ -14,6 +14,11 @@ namespace trawl::ioc::internal {
 // "invalid UTF-8"), or empty when it is clean text. Tabs are allowed.
 std::string_view BadText(std::string_view line);
 
+// Lower-cased host name without the root dot, or empty unless it is a
+// domain by DetectKind's rule (labels of letters, digits, '-', '_'; a TLD of
+// letters or "xn--"). The PSL is not consulted (freetext.cc does that).
+std::string NormaliseDomain(std::string_view v);
+
 // A hash of an empty or newline-only file ("", "\n", "\r\n"; MD5, SHA-1,
 // SHA-256): every file system has such files, so it is never an indicator.
 bool IsTrivialHash(std::string_view hex_lower);
@@ -38,8 +43,14 @@ class Sink {
 
   // Counts a rejected entry under `reason`; `detail` (escaped, shortened) helps the reader.
   void Reject(size_t line, const std::string& reason, std::string_view detail = {});
-  // Adds ind (source filled in); counts it as loaded or as a duplicate.
+  // An entry left out on purpose (freetext.h): counted under `reason` and
+  // listed in stats.notes, not in problems.
+  void Note(size_t line, const std::string& reason, std::string_view detail = {});
+  // Adds ind (source filled in); counts it as loaded or as a duplicate. A
+  // catch-all CIDR (IsBroadRange) is rejected unless broad ranges are allowed.
   void Add(Indicator ind, size_t line);
+  void set_allow_broad_ranges(bool allow) { allow_broad_ranges_ = allow; }
+  const std::string& display() const { return display_; }
   void AddTrusted(std::string hex_lower, size_t line);
   std::string Where(size_t line) const;
 
@@ -48,14 +59,19 @@ class Sink {
   LoadStats& stats_;
   std::string display_;
   std::string source_;
+  bool allow_broad_ranges_ = false;
 };
+
+// Why a CIDR indicator is refused as a catch-all range ("" if it is not one).
+std::string BroadRangeReason(const Indicator& ind);
 
 // Per-format line parsers (signature-base and plain lists).
 void LoadSigBaseHash(std::string_view text, bool trusted, Sink& sink);
 void LoadSigBaseFilename(std::string_view text, Sink& sink);
 void LoadSigBaseC2(std::string_view text, Sink& sink);
 void LoadSigBaseKeyword(std::string_view text, Sink& sink);
-void LoadPlain(std::string_view text, Sink& sink);
+void LoadPlain(std::string_view text, Sink& sink);      // a list, or free text (freetext.h)
+void LoadPlainList(std::string_view text, Sink& sink);  // one VALUE[;SCORE] a line
 void LoadCsv(std::string_view text, Sink& sink);
 void LoadSigBaseVersion(std::string_view text, Sink& sink);
 

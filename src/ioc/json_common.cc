@@ -67,6 +67,12 @@ void JsonSink::Reject(std::string_view id, const std::string& reason, std::strin
 }
 
 void JsonSink::Add(Indicator ind, std::string_view id) {
+  if (!allow_broad_ranges_) {
+    if (std::string why = BroadRangeReason(ind); !why.empty()) {
+      Reject(id, why, ind.value);
+      return;
+    }
+  }
   ind.source = source_.empty() ? Where(id) : source_;
   const char* kind = KindName(ind.kind);
   if (set_.Add(std::move(ind)))
@@ -120,6 +126,7 @@ void LoadJson(std::string_view text, Format format, const std::string& display,
               const std::string& indicator_source, const LoadOptions& options, IndicatorSet& set,
               LoadStats& stats) {
   JsonSink sink(set, stats, display, indicator_source);
+  sink.set_allow_broad_ranges(options.allow_broad_ranges);
   Json doc;
   std::string error;
   if (!ParseJson(text, doc, error)) {

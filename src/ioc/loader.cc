@@ -165,6 +165,7 @@ LoadStats LoadTextAs(std::string_view text, Format format, const std::string& di
     return stats;
   }
   internal::Sink sink(set, stats, display_name, indicator_source);
+  sink.set_allow_broad_ranges(options.allow_broad_ranges);
   Dispatch(text, format, sink);
   return stats;
 }

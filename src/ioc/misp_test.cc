@@ -87,6 +87,16 @@ TEST(Misp, EveryType) {
   }
 }
 
+// Issue 13: a URL without a scheme ("evil.example/x.php", as advisories write
+// them) is the URL "https://evil.example/x.php", as in every other format.
+TEST(Misp, SchemeLessUrlIsTheUrl) {
+  IndicatorSet set;
+  LoadStats st = Load(Event({Attr("a", "url", "evil.example/x.php")}).dump(), set);
+  ASSERT_EQ(set.size(), 1u) << ProblemsText(st);
+  EXPECT_EQ(set.all()[0].kind, Kind::kUrl);
+  EXPECT_EQ(set.all()[0].value, "https://evil.example/x.php");
+}
+
 TEST(Misp, BadValuesAndUnsupportedTypes) {
   const std::pair<Json, std::string> cases[] = {
       {Attr("a", "md5", kSha1), "bad hash length"},
@@ -94,7 +104,7 @@ TEST(Misp, BadValuesAndUnsupportedTypes) {
       {Attr("a", "domain|ip", "evil.example"), "without '|'"},
       {Attr("a", "domain|ip", "evil.example|999.1.1.1"), "domain|ip: unrecognised value"},
       {Attr("a", "filename|md5", "x.dll"), "without '|'"},
-      {Attr("a", "url", "evil.example/x.php"), "url without a scheme"},
+      {Attr("a", "url", "evil example/x.php"), "url without a scheme"},
       {Attr("a", "filename", "C:\\x\\a.dll"), "no path separator"},
       {Attr("a", "email-src", "a@b.example"), "unsupported type"},
       {Attr("a", "sha512", std::string(128, 'a')), "unsupported type"},

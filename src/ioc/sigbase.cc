@@ -4,10 +4,13 @@
 // last comment carries from one line to the next, ';' may occur in hash
 // descriptions, scores are validated, and every rejected line is reported.
 #include <array>
+#include <optional>
 #include <vector>
 
 #include "internal.h"
 #include "trawl/core/text.h"
+#include "trawl/ioc/freetext.h"
+#include "trawl/ioc/inet.h"
 #include "trawl/ioc/loader.h"
 
 namespace trawl::ioc::internal {
@@ -105,7 +108,30 @@ void Sink::Reject(size_t line, const std::string& reason, std::string_view detai
   stats_.problems.push_back({Where(line), std::move(msg)});
 }
 
+void Sink::Note(size_t line, const std::string& reason, std::string_view detail) {
+  ++stats_.skipped[reason];
+  std::string msg = reason;
+  if (!detail.empty()) {
+    bool cut = detail.size() > kDetailMax;
+    msg += ": '" + EscapeControl(detail.substr(0, kDetailMax)) + (cut ? "...'" : "'");
+  }
+  stats_.notes.push_back({Where(line), std::move(msg)});
+}
+
+std::string BroadRangeReason(const Indicator& ind) {
+  if (ind.kind != Kind::kCidr) return {};
+  std::optional<Cidr> c = ParseCidr(ind.value, Ipv4Form::kStrict, false);
+  if (!c || !IsBroadRange(*c)) return {};
+  return "catch-all range (would match every address; --allow-broad-ranges loads it)";
+}
+
 void Sink::Add(Indicator ind, size_t line) {
+  if (!allow_broad_ranges_) {
+    if (std::string why = BroadRangeReason(ind); !why.empty()) {
+      Reject(line, why, ind.value);
+      return;
+    }
+  }
   ind.source = source_.empty() ? Where(line) : source_;
   const char* kind = KindName(ind.kind);
   if (set_.Add(std::move(ind)))
@@ -145,9 +171,15 @@ void LoadSigBaseHash(std::string_view text, bool trusted, Sink& sink) {
     std::string_view desc = rest;
     if (size_t semi2 = rest.find(';'); semi2 != std::string_view::npos) {
       int s;
-      if (ParseScore(rest.substr(0, semi2), s)) {
+      std::string_view field = TrimAscii(rest.substr(0, semi2));
+      if (ParseScore(field, s)) {
         score = s;
         desc = rest.substr(semi2 + 1);
+      } else if (!field.empty() && field.size() <= 9 &&
+                 field.find_first_not_of("0123456789") == std::string_view::npos) {
+        // HASH;200;desc: a score out of 0..100, not description text.
+        sink.Reject(no, "bad score", line);
+        return;
       }
     }
     desc = TrimAscii(desc);
@@ -239,8 +271,10 @@ void LoadSigBaseKeyword(std::string_view text, Sink& sink) {
   });
 }
 
-// VALUE[;SCORE], kind detected after refanging.
-void LoadPlain(std::string_view text, Sink& sink) {
+// VALUE[;SCORE], kind detected after refanging: a one-indicator-per-line
+// list. Any other text (an advisory, a web page, an e-mail) is read by the
+// free-text reader (freetext.h).
+void LoadPlainList(std::string_view text, Sink& sink) {
   ForEachEntry(text, sink, [&](size_t no, std::string_view line, const std::string& comment) {
     line = TrimAscii(line);
     std::string_view value;
@@ -255,6 +289,35 @@ void LoadPlain(std::string_view text, Sink& sink) {
     ind.description = comment;
     sink.Add(std::move(ind), no);
   });
+}
+
+namespace {
+
+// Names that are documents, never lists.
+bool IsDocumentName(std::string_view name) {
+  std::string n = ToLowerAscii(name);
+  for (std::string_view ext : {".html", ".htm", ".xhtml", ".eml", ".msg", ".md", ".markdown"})
+    if (n.size() >= ext.size() && n.compare(n.size() - ext.size(), ext.size(), ext) == 0)
+      return true;
+  return false;
+}
+
+}  // namespace
+
+void LoadPlain(std::string_view text, Sink& sink) {
+  if (!IsDocumentName(sink.display()) && IsIndicatorList(text)) {
+    LoadPlainList(text, sink);
+    return;
+  }
+  TextResult r = ExtractFreeText(text, sink.display());
+  for (TextItem& it : r.items) {
+    if (it.taken)
+      sink.Add(std::move(it.indicator), it.line);
+    else if (it.problem)
+      sink.Reject(it.line, it.reason, it.text);
+    else
+      sink.Note(it.line, it.reason, it.text);
+  }
 }
 
 // PRODUCT;PLATFORM;VERSION[,VERSION...][;SCORE[;DESCRIPTION]]: one indicator

@@ -32,8 +32,9 @@ TEST(SigBaseHash, Grammar) {
       {sha256 + ";Triton - flogon.js; - https://x", Kind::kSha256, 100,
        "Triton - flogon.js; - https://x"},
       {md5 + ";used by X; uses GitHub gist", Kind::kMd5, 100, "used by X; uses GitHub gist"},
-      // A second field that is not a score 0..100 belongs to the description.
-      {md5 + ";150;not a score", Kind::kMd5, 100, "150;not a score"},
+      // A second field that is not a number belongs to the description (a
+      // number out of 0..100 is a bad score: freetext_test.cc, issue 11).
+      {md5 + ";1.5;not a score", Kind::kMd5, 100, "1.5;not a score"},
       {md5 + ";80", Kind::kMd5, 100, "80"},  // HASH;DESCRIPTION
       {md5 + ";90;a;b;c", Kind::kMd5, 90, "a;b;c"},
       {"  " + md5 + " ;  spaced  ", Kind::kMd5, 100, "spaced"},

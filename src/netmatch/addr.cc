@@ -19,21 +19,11 @@ int HexVal(char c) {
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 bool IsHostByte(char c) { return IsAlpha(c) || IsDigit(c) || c == '-' || c == '_' || c == '.'; }
 
-bool EqNoCase(std::string_view s, std::size_t pos, std::string_view lower) {
-  if (pos > s.size() || s.size() - pos < lower.size()) return false;
-  for (std::size_t i = 0; i < lower.size(); ++i)
-    if (Lower(s[pos + i]) != lower[i]) return false;
-  return true;
-}
-
 // One host-name unit: its length in the text and the byte it stands for.
 struct Unit {
   std::size_t len = 0;  // 0: not a unit
   char c = 0;           // lower case; '.' for every dot form
 };
-
-constexpr std::string_view kDefang3[] = {"[.]", "(.)", "{.}"};
-constexpr std::string_view kDefang5[] = {"[dot]", "(dot)", "{dot}"};
 
 // "(N)" starting at p, N = 0..63. Returns its length (3 or 4) and N, or 0.
 std::size_t DnsLenAt(std::string_view t, std::size_t p, int* n) {
@@ -70,10 +60,7 @@ Unit ForwardUnit(std::string_view t, std::size_t p, bool ipv4_only) {
     return {};
   }
   if (b == '[' || b == '(' || b == '{') {
-    for (auto d : kDefang3)
-      if (EqNoCase(t, p, d)) return {3, '.'};
-    for (auto d : kDefang5)
-      if (EqNoCase(t, p, d)) return {5, '.'};
+    if (std::size_t len = ioc::BracketDotAt(t, p)) return {len, '.'};
     int n = 0;
     if (!ipv4_only) {
       if (std::size_t len = DnsLenAt(t, p, &n)) {
@@ -94,14 +81,7 @@ Unit BackwardUnit(std::string_view t, std::size_t p, bool ipv4_only) {
   }
   char b = t[p - 1];
   if (b == ']' || b == ')' || b == '}') {
-    if (p >= 3) {
-      for (auto d : kDefang3)
-        if (EqNoCase(t, p - 3, d)) return {3, '.'};
-    }
-    if (p >= 5) {
-      for (auto d : kDefang5)
-        if (EqNoCase(t, p - 5, d)) return {5, '.'};
-    }
+    if (std::size_t len = ioc::BracketDotBefore(t, p)) return {len, '.'};
     if (!ipv4_only && b == ')') {
       for (std::size_t len : {3u, 4u}) {
         int n = 0;
@@ -150,39 +130,6 @@ Span TrimDots(std::string_view t, Span s, bool ipv4_only) {
 
 }  // namespace
 
-std::optional<Ip> ParseIpv4(std::string_view text) {
-  Ip ip;
-  int part = 0;
-  std::size_t i = 0;
-  while (part < 4) {
-    int v = 0, digits = 0;
-    while (i < text.size() && IsDigit(text[i]) && digits < 4)
-      v = v * 10 + (text[i++] - '0'), ++digits;
-    if (digits == 0 || digits > 3 || v > 255) return std::nullopt;
-    ip.bytes[part++] = static_cast<std::uint8_t>(v);
-    if (part < 4) {
-      if (i >= text.size() || text[i] != '.') return std::nullopt;
-      ++i;
-    }
-  }
-  if (i != text.size()) return std::nullopt;
-  return ip;
-}
-
-std::optional<Ip> ParseIpv6(std::string_view text) {
-  if (text.size() >= 2 && text.front() == '[' && text.back() == ']')
-    text = text.substr(1, text.size() - 2);
-  if (auto pct = text.find('%'); pct != std::string_view::npos) text = text.substr(0, pct);
-  if (text.empty() || text.size() > INET6_ADDRSTRLEN) return std::nullopt;
-  char buf[INET6_ADDRSTRLEN + 1];
-  std::memcpy(buf, text.data(), text.size());
-  buf[text.size()] = 0;
-  Ip ip;
-  ip.v6 = true;
-  if (inet_pton(AF_INET6, buf, ip.bytes.data()) != 1) return std::nullopt;
-  return ip;
-}
-
 std::optional<Ip> ParseIp(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
@@ -208,62 +155,6 @@ std::optional<Ip> ParseIp(std::string_view text) {
     return ParseIpv4(text.substr(0, colon));
   }
   return std::nullopt;
-}
-
-std::string FormatIp(const Ip& ip) {
-  char buf[INET6_ADDRSTRLEN];
-  if (!inet_ntop(ip.v6 ? AF_INET6 : AF_INET, ip.bytes.data(), buf, sizeof buf)) return {};
-  return buf;
-}
-
-bool MappedV4(const Ip& ip, Ip& v4) {
-  if (!ip.v6) return false;
-  for (int i = 0; i < 10; ++i)
-    if (ip.bytes[i] != 0) return false;
-  if (ip.bytes[10] != 0xff || ip.bytes[11] != 0xff) return false;
-  v4 = Ip{};
-  for (int i = 0; i < 4; ++i) v4.bytes[i] = ip.bytes[12 + i];
-  return true;
-}
-
-std::optional<Cidr> ParseCidr(std::string_view text) {
-  auto slash = text.find('/');
-  std::string_view addr = text.substr(0, slash);
-  std::optional<Ip> ip = ParseIpv4(addr);
-  if (!ip) ip = ParseIpv6(addr);
-  if (!ip) return std::nullopt;
-  int max = ip->v6 ? 128 : 32;
-  int prefix = max;
-  if (slash != std::string_view::npos) {
-    std::string_view p = text.substr(slash + 1);
-    if (p.empty() || p.size() > 3) return std::nullopt;
-    prefix = 0;
-    for (char c : p) {
-      if (!IsDigit(c)) return std::nullopt;
-      prefix = prefix * 10 + (c - '0');
-    }
-    if (prefix > max) return std::nullopt;
-  }
-  Cidr c;
-  c.net = *ip;
-  c.prefix = prefix;
-  int bytes = max / 8;
-  for (int i = 0; i < bytes; ++i) {
-    int keep = prefix - i * 8;
-    if (keep >= 8) continue;
-    c.net.bytes[i] &= keep <= 0 ? 0 : static_cast<std::uint8_t>(0xff << (8 - keep));
-  }
-  return c;
-}
-
-bool InCidr(const Ip& ip, const Cidr& cidr) {
-  if (ip.v6 != cidr.net.v6) return false;
-  int full = cidr.prefix / 8, rem = cidr.prefix % 8;
-  for (int i = 0; i < full; ++i)
-    if (ip.bytes[i] != cidr.net.bytes[i]) return false;
-  if (rem == 0) return true;
-  auto mask = static_cast<std::uint8_t>(0xff << (8 - rem));
-  return (ip.bytes[full] & mask) == cidr.net.bytes[full];
 }
 
 Span ExpandHostToken(std::string_view text, std::size_t from, std::size_t to) {

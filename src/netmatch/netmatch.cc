@@ -66,7 +66,6 @@ struct Cand {
 // confirmer reads the whole token (addr.h). Keeping the per-address patterns
 // free of alternations keeps the database quick to compile.
 constexpr const char* kSep = R"(\.)";
-constexpr const char* kDefangedDigitDot = R"([0-9](?:[\[({](?:\.|dot)[\])}]|%2e)[0-9])";
 
 std::string OctetRegex(int v) {
   if (v == 0) return "0{1,3}";
@@ -208,6 +207,14 @@ std::size_t UrlEnd(std::string_view t, std::size_t from, std::size_t url_begin) 
   std::size_t e = from;
   while (e < t.size() && e - url_begin < 2048 && !IsUrlStop(static_cast<unsigned char>(t[e]))) ++e;
   return e;
+}
+
+// A defanged or escaped dot between digits: the bracket dots of ioc's refang
+// table (inet.h) or "%2e".
+std::string DefangedDigitDot() {
+  std::string alt;
+  for (const ioc::DefangForm& f : ioc::kBracketDots) alt += EscapeLiteral(f.from) + "|";
+  return "[0-9](?:" + alt + "%2e)[0-9]";
 }
 
 }  // namespace
@@ -428,7 +435,7 @@ Result<NetMatcher> NetMatcher::Build(const ioc::IndicatorSet& set) {
     }
     ++impl->in_use;
   }
-  if (any_ipv4) add_shared(kDefangedDigitDot, HS_FLAG_CASELESS, PatType::kIpv4);
+  if (any_ipv4) add_shared(DefangedDigitDot(), HS_FLAG_CASELESS, PatType::kIpv4);
   if (any_escape) {
     // Percent escapes of host bytes: - . 0-9 A-Z _ a-z.
     add_shared("%(?:2[de]|3[0-9]|[46][1-9a-f]|[57][0-9a]|5f)", HS_FLAG_CASELESS, PatType::kEscape);

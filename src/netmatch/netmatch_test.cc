@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "trawl/ioc/loader.h"
+
 namespace trawl::netmatch {
 namespace {
 
@@ -230,6 +232,37 @@ TEST(NetMatcher, KeywordBytes) {
   ASSERT_TRUE(m->Scan(text, **s, hits).ok());
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_EQ(hits[0].offset, 3u);
+}
+
+// Issue 13: "github.com/OWNER/REPO" as advisories write it (no scheme), in a
+// one-per-line list and inside an advisory's text, is the same URL indicator
+// and matches a browser visit and a log line of raw.githubusercontent.com.
+TEST(SchemeLessUrl, MatchesRawGithubusercontentInLogsAndVisits) {
+  for (const char* text :
+       {"github.com/OwnerX/repo-y\n", "Repository: \xE2\x80\xA2 github[.]com/OwnerX/repo-y\n"}) {
+    ioc::IndicatorSet set;
+    ioc::LoadStats st = ioc::LoadText(text, ioc::Format::kPlain, "feed.txt", set);
+    ASSERT_EQ(set.size(), 1u) << text;
+    EXPECT_EQ(set.all()[0].kind, Kind::kUrl);
+    EXPECT_EQ(set.all()[0].value, "https://github.com/OwnerX/repo-y");
+    auto m = NetMatcher::Build(set);
+    ASSERT_TRUE(m.ok()) << m.status().message();
+    auto scratch = m->MakeScratch();
+    ASSERT_TRUE(scratch.ok());
+    std::vector<Hit> hits;
+    ASSERT_TRUE(
+        m->Scan("10:00 GET https://raw.githubusercontent.com/OwnerX/repo-y/main/a.ico 200\n",
+                **scratch, hits)
+            .ok());
+    ASSERT_EQ(hits.size(), 1u) << text;
+    EXPECT_EQ(hits[0].matched, "https://raw.githubusercontent.com/OwnerX/repo-y/main/a.ico");
+    EXPECT_NE(m->MatchUrl("https://raw.githubusercontent.com/ownerx/REPO-Y/main/b.ico"), nullptr);
+    EXPECT_NE(m->MatchUrl("https://github.com/OwnerX/repo-y/releases"), nullptr);
+    EXPECT_EQ(m->MatchUrl("https://raw.githubusercontent.com/OwnerX/other/main/a.ico"), nullptr);
+    hits.clear();
+    ASSERT_TRUE(m->Scan("GET https://github.com/OwnerX/ 200\n", **scratch, hits).ok());
+    EXPECT_TRUE(hits.empty());
+  }
 }
 
 }  // namespace

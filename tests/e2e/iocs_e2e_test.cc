@@ -281,3 +281,100 @@ TEST_F(IocsE2E, ScanWithStixAndMispIndicators) {
 
 }  // namespace
 }  // namespace trawl::e2e
+
+namespace trawl::e2e {
+namespace {
+
+// Issue 13: an advisory pasted as it is, reviewed with `iocs extract` and
+// checked with `iocs check` (references only: exit 0); issue 11 part 5:
+// strict loaders in `iocs check`.
+class FreeTextE2E : public ::testing::Test {
+ protected:
+  TempDir dir_;
+  std::string home_ = dir_.path() + "/xdg";
+};
+
+TEST_F(FreeTextE2E, ExtractAndCheckAnAdvisory) {
+  std::string adv =
+      dir_.Write("advisory.txt",
+                 "Quelle: https://www.heise.de/news/3cx.html\n"
+                 "C2-Domains:\n"
+                 "\xE2\x80\xA2 akamaicontainer[.]com\n"
+                 "\xE2\x80\xA2 github[.]com/IconStorages/images\n"
+                 "\xE2\x80\xA2 bf939c9c261d27ee7bb92325cc588624fca75429 | ffmpeg.dll\n");
+  Cmd c = RunCmd({"iocs", "extract", adv}, home_);
+  EXPECT_EQ(c.exit_code, 0) << c.out << c.err;
+  EXPECT_NE(
+      c.out.find("taken\tdomain\takamaicontainer.com\tC2-Domains (advisory.txt)\t" + adv + ":3"),
+      std::string::npos)
+      << c.out;
+  EXPECT_NE(c.out.find("taken\turl\thttps://github.com/IconStorages/images\t"), std::string::npos)
+      << c.out;
+  EXPECT_NE(c.out.find("taken\tsha1\tbf939c9c261d27ee7bb92325cc588624fca75429\tffmpeg.dll "
+                       "(advisory.txt)"),
+            std::string::npos)
+      << c.out;
+  EXPECT_NE(c.out.find("left\t" + adv + ":1\tnot taken: not defanged, likely a reference"),
+            std::string::npos)
+      << c.out;
+  EXPECT_EQ(c.out.find("heise.de\t"), std::string::npos) << "the reference is not taken";
+
+  c = RunCmd({"iocs", "check", adv}, home_);
+  EXPECT_EQ(c.exit_code, 0) << "only references were left\n" << c.out << c.err;
+  EXPECT_NE(c.out.find("note: not taken: not defanged, likely a reference"), std::string::npos)
+      << c.out;
+  EXPECT_NE(c.out.find("0 problems"), std::string::npos) << c.out;
+
+  // --to converts what was taken; the review goes to stderr.
+  c = RunCmd({"iocs", "extract", adv, "--to", "csv"}, home_);
+  EXPECT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_NE(c.out.find("akamaicontainer.com"), std::string::npos) << c.out;
+  EXPECT_EQ(c.out.find("taken\t"), std::string::npos) << c.out;
+  EXPECT_NE(c.err.find("taken\tdomain\takamaicontainer.com"), std::string::npos) << c.err;
+}
+
+// The advisory feeds a sweep: the scheme-less GitHub repository matches its
+// raw.githubusercontent.com downloads in a log, and the advisory's own (live)
+// reference link is no indicator.
+TEST_F(FreeTextE2E, AdvisoryFeedsTheLogSweep) {
+  std::string adv = dir_.Write("advisory.txt",
+                               "Read the write-up at https://vendor-blog-e2e.net/post first.\n"
+                               "Repository:\n"
+                               "\xE2\x80\xA2 github[.]com/OwnerQ/repo-q\n");
+  std::string tree = dir_.path() + "/tree";
+  dir_.Write(
+      "tree/proxy/access.log",
+      "2023-03-30T10:00:01Z GET https://raw.githubusercontent.com/OwnerQ/repo-q/main/a.ico\n"
+      "2023-03-30T10:00:02Z GET https://vendor-blog-e2e.net/post\n"
+      "2023-03-30T10:00:03Z GET https://raw.githubusercontent.com/OwnerQ/other/main/a.ico\n");
+  RunResult r = RunTrawl({"scan", tree, "--no-builtin", "--no-packs", "--iocs", adv});
+  ASSERT_EQ(r.exit_code, 1) << r.err;
+  std::set<uint64_t> lines;
+  for (const auto& f : r.Of("finding")) lines.insert(f["line"].get<uint64_t>());
+  EXPECT_EQ(lines, (std::set<uint64_t>{1})) << r.out;
+}
+
+TEST_F(FreeTextE2E, CheckIsStrict) {
+  // A filename regex neither engine compiles.
+  std::string fn = dir_.Write("a/filename-iocs.txt", "([;70\n");
+  Cmd c = RunCmd({"iocs", "check", fn}, home_);
+  EXPECT_EQ(c.exit_code, 2) << c.out;
+  EXPECT_NE(c.out.find("filename-iocs.txt:1"), std::string::npos) << c.out;
+  EXPECT_EQ(c.out.find(" 0 problems"), std::string::npos) << c.out;
+  // A score out of 0..100 is a problem, not description text.
+  std::string h = dir_.Write("b/hash-iocs.txt", std::string(32, 'c') + ";200;desc\n");
+  c = RunCmd({"iocs", "check", h}, home_);
+  EXPECT_EQ(c.exit_code, 2) << c.out;
+  EXPECT_NE(c.out.find("hash-iocs.txt:1: bad score"), std::string::npos) << c.out;
+  // Catch-all ranges are refused unless allowed.
+  std::string r = dir_.Write("c/ranges.txt", "0.0.0.0/0\n::/0\n10.0.0.0/7\n");
+  c = RunCmd({"iocs", "check", r}, home_);
+  EXPECT_EQ(c.exit_code, 2) << c.out;
+  EXPECT_NE(c.out.find("catch-all range"), std::string::npos) << c.out;
+  c = RunCmd({"iocs", "check", "--allow-broad-ranges", r}, home_);
+  EXPECT_EQ(c.exit_code, 0) << c.out;
+  EXPECT_NE(c.out.find("loaded 3 cidr"), std::string::npos) << c.out;
+}
+
+}  // namespace
+}  // namespace trawl::e2e

@@ -36,6 +36,7 @@ struct ScanConfig {
   std::vector<std::string> yara_paths;  // --yara: rule files or folders
   bool builtin = true;                  // the built-in 3CX pack
   bool all_attributes = false;          // --all-attributes: MISP attributes without to_ids too
+  bool allow_broad_ranges = false;      // --allow-broad-ranges: load catch-all CIDRs (loader.h)
   bool packs = true;                    // installed signature packs (--no-packs: off)
   std::string packs_dir;                // where packs are; empty = PacksDir() (packs.h)
   std::vector<std::string> exclude_globs;

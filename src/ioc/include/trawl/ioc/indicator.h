@@ -75,8 +75,14 @@ struct LoadStats {
   // One per rejected entry. Duplicates are only counted (skipped["duplicate"]):
   // a repeated line is not an error.
   std::vector<Problem> problems;
+  // Entries left out on purpose, not errors: in a free-text file (freetext.h),
+  // the references of a text that defangs its indicators ("not taken: not
+  // defanged, likely a reference"), file names, version numbers, e-mail
+  // addresses. Each is also counted in `skipped` under its reason. `iocs check`
+  // lists them but still exits 0 when nothing else was rejected.
+  std::vector<Problem> notes;
 
-  // Adds the other's counts and problems; takes its name/version if ours are empty.
+  // Adds the other's counts, problems and notes; takes its name/version if ours are empty.
   void Merge(const LoadStats& other);
 };
 

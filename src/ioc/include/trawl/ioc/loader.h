@@ -16,7 +16,8 @@
 //    comment (a hash line's own description wins). No state but that
 //    description carries between lines; "\r\n" is stripped; ';' is allowed
 //    in descriptions. Hash: the 2nd field is a score only if a 3rd follows
-//    and it is an integer 0..100, else all after the first ';' is the
+//    and it is an integer 0..100 (all digits but out of range: "bad score",
+//    the line is rejected), else all after the first ';' is the
 //    description. Filename: the regex is verbatim (trailing blanks dropped)
 //    up to the first ";N" followed by ';' or the end; N must be 0..100; an
 //    empty FP regex means none; regexes are not compiled here (the matcher
@@ -38,6 +39,12 @@
 //    otherwise the whole line is the value, so URLs may hold ';'). Kind
 //    detected (DetectKind) after refanging; blank lines and "# comments"
 //    (which describe the entries after them, as above) are skipped.
+//  - free text (format kPlain too): a plain file that is not such a list
+//    (IsIndicatorList), and every .html/.htm/.eml/.md file, is read by the
+//    free-text reader (freetext.h): every indicator anywhere in the text;
+//    what it leaves on purpose goes to LoadStats::notes.
+//  - every format: a catch-all CIDR (IPv4 shorter than /8, IPv6 shorter
+//    than /16) is rejected unless LoadOptions::allow_broad_ranges.
 //  - CSV with a header (RFC 4180 quoting). Value column: value, indicator,
 //    ioc, indicator_value, ioc_value, observable, observable_value, data (or
 //    the only column); optional type (entity_type, type, indicator_type,
@@ -84,6 +91,10 @@ struct LoadOptions {
   bool all_attributes = false;
   // STIX: "now" for valid_until, in Unix seconds; 0 = the current time.
   std::int64_t now = 0;
+  // Load catch-all CIDR ranges (IPv4 shorter than /8, IPv6 shorter than /16,
+  // so 0.0.0.0/0 and ::/0): without it they are rejected as problems, since
+  // they would flag every address (`--allow-broad-ranges`).
+  bool allow_broad_ranges = false;
 };
 
 // The format a file name implies: ".csv" -> kCsv; else by the lower-cased
@@ -146,14 +157,16 @@ std::vector<PackFile> Builtin3cxFiles();
 // Undoes common defanging, case-insensitively: [.] (.) {.} [dot] (dot) {dot}
 // -> "."; [:] (:) -> ":"; [://] [:/] -> "://"; [/] -> "/"; [@] (@) [at] (at)
 // {at} -> "@"; and the schemes hxxp hxxps hxtp hxtps hxxxp hxxxps fxp when
-// "://" follows (at the start or after a non-alphanumeric character).
+// "://" follows (at the start or after a non-alphanumeric character). The
+// table is inet.h's (RefangText); free text adds a few forms there.
 std::string Refang(std::string_view s);
 
 // Detects the kind of a refanged plain-list value; false if none fits.
 // Fills `out.kind` and the normalised `out.value`. Leading/trailing blanks ignored.
 //  - md5/sha1/sha256: 32/40/64 hex digits -> lower case.
 //  - url: SCHEME://HOST[:PORT][/...] with HOST a domain, IPv4 or [IPv6];
-//    scheme and host lower-cased, IPs canonical, path kept as is.
+//    scheme and host lower-cased, IPs canonical, path kept as is. DOMAIN/PATH
+//    without a scheme ("github.com/OWNER/REPO") is "https://DOMAIN/PATH".
 //  - cidr: IPv4/0-32 or IPv6/0-128 -> canonical network address (host bits cleared).
 //  - ipv4: dotted quad (inet_pton: no leading zeros); ipv6: RFC 5952 text
 //    (inet_ntop), optionally written in [brackets].

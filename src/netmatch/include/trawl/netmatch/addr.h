@@ -7,7 +7,8 @@
 // Host-name text units (what a host name in a log may be made of):
 //   - the bytes [A-Za-z0-9-_.]
 //   - a percent escape "%XX" whose byte is one of those (e.g. "%2E", "%2d")
-//   - a defanged dot: "[.]" "(.)" "{.}" "[dot]" "(dot)" "{dot}" (any case)
+//   - a defanged dot: "[.]" "(.)" "{.}" "[dot]" "(dot)" "{dot}" (any case;
+//     ioc::kBracketDots, the loaders' own table)
 //   - a Windows DNS label length "(N)" (N = 0..63, e.g. "(3)www(6)google(3)com(0)"),
 //     read as a dot when a host byte follows it, or when N is 0
 // Any other byte (including every byte >= 0x80) bounds a host name.
@@ -20,35 +21,32 @@
 #include <string>
 #include <string_view>
 
+#include "trawl/ioc/inet.h"
+
 namespace trawl::netmatch {
 
-// An IP address: v4 in bytes[0..3], or v6 in all 16 bytes.
-struct Ip {
-  bool v6 = false;
-  std::array<std::uint8_t, 16> bytes{};
-  bool operator==(const Ip&) const = default;
-};
+// The IP/CIDR grammar is ioc's (trawl/ioc/inet.h), read in its log form:
+// the names below are that grammar, not a second copy.
+using ioc::Cidr;
+using ioc::FormatIp;
+using ioc::InCidr;
+using ioc::Ip;
+using ioc::MappedV4;
 
 // Dotted-quad IPv4: exactly four parts of 1..3 decimal digits, each <= 255
 // (zero padding such as "010" is read as decimal, as logs pad it).
-std::optional<Ip> ParseIpv4(std::string_view text);
+inline std::optional<Ip> ParseIpv4(std::string_view text) {
+  return ioc::ParseIpv4(text, ioc::Ipv4Form::kZeroPadded);
+}
 // IPv6 in any textual form inet_pton accepts (compressed, expanded, any case,
 // embedded IPv4), plus a "%zone" suffix and surrounding brackets, which are ignored.
-std::optional<Ip> ParseIpv6(std::string_view text);
+inline std::optional<Ip> ParseIpv6(std::string_view text) { return ioc::ParseIpv6(text, true); }
 // Either, plus "[v6]:port" and "v4:port" forms.
 std::optional<Ip> ParseIp(std::string_view text);
-// Canonical text: dotted quad, or RFC 5952 (inet_ntop) for v6.
-std::string FormatIp(const Ip& ip);
-// True for ::ffff:a.b.c.d; `v4` receives a.b.c.d.
-bool MappedV4(const Ip& ip, Ip& v4);
-
-struct Cidr {
-  Ip net;  // host bits cleared
-  int prefix = 0;
-};
 // "a.b.c.d/N" (N 0..32) or "v6/N" (N 0..128). A bare address is a /32 or /128.
-std::optional<Cidr> ParseCidr(std::string_view text);
-bool InCidr(const Ip& ip, const Cidr& cidr);
+inline std::optional<Cidr> ParseCidr(std::string_view text) {
+  return ioc::ParseCidr(text, ioc::Ipv4Form::kZeroPadded, true);
+}
 
 // A half-open byte range of a text.
 struct Span {
