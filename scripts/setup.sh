@@ -12,6 +12,7 @@ BUILD_PKGS=(
   # Public Suffix List: libpsl reads the packaged list (publicsuffix) so that
   # free-text indicator files take only real domains ("ffmpeg.dll" is none).
   libpsl-dev publicsuffix
+  libyaml-cpp-dev  # Sigma rules and the logsource mapping are YAML (src/sigma)
 )
 # Tools the tests use as oracles or peers; also the benchmarks' peers.
 TEST_PKGS=(

@@ -20,6 +20,7 @@
 #include "report_flags.h"
 #include "retro_cmd.h"
 #include "signals.h"
+#include "sigma_cmd.h"
 #include "signatures_cmd.h"
 #include "trawl/app/registry.h"
 #include "trawl/app/scan.h"
@@ -151,6 +152,7 @@ int Main(int argc, char** argv) {
   int command_exit = -1;  // set by the iocs/signatures commands when they run
   trawl::app::AddIocsCommands(app, command_exit);
   trawl::app::AddSignaturesCommands(app, command_exit);
+  trawl::app::AddSigmaCommands(app, command_exit);
   scan->add_option("--json", json_path, "Write JSON Lines findings to FILE ('-' for stdout)")
       ->type_name("FILE");
   trawl::app::ReportSetup reports;

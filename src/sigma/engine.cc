@@ -1,0 +1,650 @@
+// Engine: loading, routing (channel + event id index, source tags), the
+// Vectorscan literal prefilter, and exact evaluation.
+#include "trawl/sigma/engine.h"
+
+#include <fcntl.h>
+#include <hs/hs.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <deque>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <unordered_map>
+
+#include "correlation.h"
+#include "eval.h"
+#include "rule.h"
+
+namespace trawl::sigma {
+
+const char* RuleLevelName(RuleLevel level) {
+  switch (level) {
+    case RuleLevel::kInformational: return "informational";
+    case RuleLevel::kLow: return "low";
+    case RuleLevel::kMedium: return "medium";
+    case RuleLevel::kHigh: return "high";
+    case RuleLevel::kCritical: return "critical";
+  }
+  return "medium";
+}
+
+bool ParseRuleLevel(std::string_view text, RuleLevel& level) {
+  static const std::pair<const char*, RuleLevel> kLevels[] = {
+      {"informational", RuleLevel::kInformational}, {"low", RuleLevel::kLow},
+      {"medium", RuleLevel::kMedium}, {"high", RuleLevel::kHigh}, {"critical", RuleLevel::kCritical}};
+  for (const auto& [name, l] : kLevels)
+    if (text == name) {
+      level = l;
+      return true;
+    }
+  return false;
+}
+
+int RuleLevelScore(RuleLevel level) {
+  switch (level) {
+    case RuleLevel::kInformational: return 20;
+    case RuleLevel::kLow: return 40;
+    case RuleLevel::kMedium: return 50;
+    case RuleLevel::kHigh: return 70;
+    case RuleLevel::kCritical: return 100;
+  }
+  return 50;
+}
+
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string o(s);
+  for (char& c : o)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return o;
+}
+
+// One (rule, target) pair: the rule's searches with the target's field names.
+struct Variant {
+  const detail::CompiledRule* rule = nullptr;
+  std::vector<detail::Search> searches;
+  std::vector<detail::FieldCond> extra;  // the mapping's conditions
+  detail::Cond cond;                     // the rule's, with filters ANDed
+  std::vector<std::pair<std::string, std::string>> fieldmap;
+  std::optional<std::set<std::uint32_t>> event_ids;
+  std::vector<std::string> channels;
+  Logsource tags;
+  bool tag_routed = false;
+  std::vector<std::uint32_t> lits;  // prefilter literal ids; empty: always evaluated
+};
+
+struct Channel {
+  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> by_id;
+  std::vector<std::uint32_t> any;
+};
+
+}  // namespace
+
+struct Engine::Impl {
+  Mapping mapping;
+  EngineOptions opts;
+  LoadReport report;
+  std::vector<std::unique_ptr<detail::CompiledRule>> rules;
+  std::vector<const RuleInfo*> infos;
+  std::vector<Variant> variants;
+  std::unordered_map<std::string, Channel> channels;
+  std::vector<std::uint32_t> tagged;
+  std::vector<std::unique_ptr<detail::CorrelationRule>> corrs;
+  // Base rule -> (correlation index, position in its rules list).
+  std::unordered_map<const detail::CompiledRule*, std::vector<std::pair<std::uint32_t, std::uint32_t>>>
+      feeds;
+  std::set<const detail::CompiledRule*> hidden;  // bases of non-generating correlations
+  std::vector<detail::FilterRule> filters;
+  hs_database_t* db = nullptr;
+  std::size_t literal_count = 0;
+  std::vector<std::vector<std::uint32_t>> lit_variants;  // literal id -> variants needing it
+  std::deque<std::string> field_names;                    // storage for field_ids' keys
+  detail::FieldIds field_ids;
+
+  std::int32_t Intern(const std::string& name) {
+    auto it = field_ids.find(name);
+    if (it != field_ids.end()) return it->second;
+    field_names.push_back(name);
+    auto id = static_cast<std::int32_t>(field_ids.size());
+    field_ids.emplace(field_names.back(), id);
+    return id;
+  }
+  void InternAll(std::vector<detail::FieldCond>& conds) {
+    for (auto& fc : conds) {
+      if (!fc.field.empty()) fc.fid = Intern(fc.field);
+      for (auto& mt : fc.values)
+        if (mt.kind == detail::Matcher::kFieldRef) mt.ref_fid = Intern(mt.ref);
+    }
+  }
+  bool finished = false;
+
+  ~Impl() {
+    if (db) hs_free_database(db);
+  }
+
+  const Channel* Find(const std::string& name) const {
+    auto it = channels.find(name);
+    return it == channels.end() ? nullptr : &it->second;
+  }
+
+  void Issue(const std::string& path, int line, const std::string& id, const std::string& title,
+             const std::string& reason, const std::string& detail) {
+    report.skipped[reason]++;
+    report.issues.push_back({path, line, id, title, reason, detail});
+  }
+
+  void AddCorrelation(const YAML::Node& doc, const std::string& name, int line) {
+    auto c = std::make_unique<detail::CorrelationRule>();
+    detail::CompileError err;
+    bool ok = false;
+    try {
+      ok = detail::CompileCorrelation(doc, name, line, *c, err);
+    } catch (const std::exception& ex) {
+      err = {"bad-yaml-structure", ex.what()};
+    }
+    if (!ok) {
+      Issue(name, line, c->info.id, c->info.title, err.reason, err.detail);
+      return;
+    }
+    if (c->info.level < opts.min_level) {
+      Issue(name, line, c->info.id, c->info.title, "below-level",
+            std::string("level ") + RuleLevelName(c->info.level) + " is below --sigma-level");
+      return;
+    }
+    corrs.push_back(std::move(c));
+  }
+
+  void AddDocument(const YAML::Node& doc, const std::string& name) {
+    report.documents++;
+    int line = doc.Mark().line + 1;
+    if (doc.IsMap() && doc["correlation"]) {
+      AddCorrelation(doc, name, line);
+      return;
+    }
+    if (doc.IsMap() && doc["filter"] && !doc["detection"]) {
+      detail::FilterRule f;
+      detail::CompileError err;
+      detail::CompileOptions copts;
+      copts.placeholders = &opts.placeholders;
+      bool ok = false;
+      try {
+        ok = detail::CompileFilter(doc, name, line, copts, f, err);
+      } catch (const std::exception& ex) {
+        err = {"bad-yaml-structure", ex.what()};
+      }
+      if (!ok) {
+        Issue(name, line, f.info.id, f.info.title, err.reason, err.detail);
+        return;
+      }
+      filters.push_back(std::move(f));
+      return;
+    }
+    auto rule = std::make_unique<detail::CompiledRule>();
+    detail::CompileError err;
+    detail::CompileOptions copts;
+    copts.placeholders = &opts.placeholders;
+    LoadReport local;
+    bool ok = false;
+    try {
+      ok = detail::CompileDocument(doc, name, line, copts, *rule, err, &local);
+    } catch (const std::exception& ex) {
+      err = {"bad-yaml-structure", ex.what()};
+    }
+    const RuleInfo& info = rule->info;
+    if (!ok) {
+      Issue(name, line, info.id, info.title, err.reason, err.detail);
+      return;
+    }
+    if (info.level < opts.min_level) {
+      Issue(name, line, info.id, info.title, "below-level",
+            std::string("level ") + RuleLevelName(info.level) + " is below --sigma-level");
+      return;
+    }
+    std::string why;
+    std::vector<Target> targets =
+        mapping.Resolve({info.category, info.product, info.service}, &why);
+    if (targets.empty()) {
+      Issue(name, line, info.id, info.title, "unmapped-logsource", why);
+      return;
+    }
+    std::vector<Variant> vs;
+    for (const Target& t : targets) {
+      Variant v;
+      v.rule = rule.get();
+      v.cond = rule->cond;
+      v.fieldmap = t.fieldmap;
+      v.searches = rule->searches;
+      for (auto& s : v.searches)
+        for (auto& alt : s.alts)
+          for (auto& fc : alt)
+            for (const auto& [from, to] : t.fieldmap)
+              if (fc.field == from) fc.field = to;
+      std::optional<std::set<std::uint32_t>> ids;
+      for (const auto& [field, values] : t.conditions) {
+        detail::FieldCond fc;
+        fc.field = field;
+        fc.shown = field;
+        std::vector<detail::ValueIn> in;
+        for (const auto& x : values) in.push_back({false, x});
+        detail::CompileError e2;
+        if (!detail::CompileValues({}, in, copts, fc.values, e2)) continue;
+        if (field == "EventID") {
+          std::set<std::uint32_t> s;
+          for (const auto& x : values) s.insert(static_cast<std::uint32_t>(std::strtoul(x.c_str(), nullptr, 10)));
+          ids = s;
+        }
+        v.extra.push_back(std::move(fc));
+      }
+      auto rids = detail::RequiredEventIds(v.cond, v.searches);
+      if (ids && rids) {
+        std::set<std::uint32_t> both;
+        for (auto x : *ids)
+          if (rids->count(x)) both.insert(x);
+        if (both.empty()) continue;  // this target can never fit the rule
+        ids = both;
+      } else if (rids) {
+        ids = rids;
+      }
+      v.event_ids = ids;
+      v.channels = t.channels;
+      v.tags = t.tags;
+      v.tag_routed = t.channels.empty();
+      vs.push_back(std::move(v));
+    }
+    if (vs.empty()) {
+      Issue(name, line, info.id, info.title, "no-event-fits",
+            "the rule's EventID values fit none of its logsource's event ids");
+      return;
+    }
+    for (auto& v : vs) variants.push_back(std::move(v));
+    report.loaded++;
+    for (const auto& [k, n] : local.per_modifier) report.per_modifier[k] += n;
+    report.per_logsource[(info.product.empty() ? "-" : info.product) + "/" +
+                         (info.category.empty() ? "-" : info.category) + "/" +
+                         (info.service.empty() ? "-" : info.service)]++;
+    report.per_level[RuleLevelName(info.level)]++;
+    infos.push_back(&rule->info);
+    rules.push_back(std::move(rule));
+  }
+
+  void AddText(std::string_view yaml, const std::string& name) {
+    report.files++;
+    std::vector<YAML::Node> docs;
+    try {
+      docs = YAML::LoadAll(std::string(yaml));
+    } catch (const YAML::Exception& ex) {
+      Issue(name, ex.mark.line + 1, "", "", "yaml-error", ex.msg);
+      return;
+    } catch (const std::exception& ex) {
+      Issue(name, 0, "", "", "yaml-error", ex.what());
+      return;
+    }
+    for (const YAML::Node& d : docs) {
+      if (!d || d.IsNull()) continue;
+      AddDocument(d, name);
+    }
+  }
+};
+
+Engine::Engine(Mapping mapping, EngineOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->mapping = std::move(mapping);
+  impl_->opts = std::move(options);
+}
+Engine::~Engine() = default;
+Engine::Engine(Engine&&) noexcept = default;
+Engine& Engine::operator=(Engine&&) noexcept = default;
+
+const LoadReport& Engine::report() const { return impl_->report; }
+const std::vector<const RuleInfo*>& Engine::rules() const { return impl_->infos; }
+
+void Engine::AddText(std::string_view yaml, const std::string& name) { impl_->AddText(yaml, name); }
+
+namespace {
+
+Result<std::string> ReadSmallFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return Status::Error(path + ": cannot open: " + std::strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status::Error(path + ": not a regular file");
+  }
+  if (st.st_size > (16 << 20)) {
+    ::close(fd);
+    return Status::Error(path + ": larger than 16 MiB, not a rule file");
+  }
+  std::string out(static_cast<std::size_t>(st.st_size), '\0');
+  std::size_t got = 0;
+  while (got < out.size()) {
+    ssize_t n = ::read(fd, out.data() + got, out.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  out.resize(got);
+  return out;
+}
+
+bool IsYaml(const std::filesystem::path& p) {
+  std::string e = p.extension().string();
+  return e == ".yml" || e == ".yaml";
+}
+
+}  // namespace
+
+Status Engine::AddPath(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::file_status st = fs::symlink_status(path, ec);
+  if (ec) return Status::Error(path + ": " + ec.message());
+  if (fs::is_directory(st)) {
+    std::vector<std::string> files;
+    fs::recursive_directory_iterator it(path, fs::directory_options::skip_permission_denied, ec);
+    if (ec) return Status::Error(path + ": " + ec.message());
+    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) break;
+      fs::file_status s = it->symlink_status(ec);
+      if (ec) continue;
+      if (fs::is_regular_file(s) && IsYaml(it->path())) files.push_back(it->path().string());
+    }
+    std::sort(files.begin(), files.end());
+    for (const std::string& f : files) {
+      auto text = ReadSmallFile(f);
+      if (!text.ok()) {
+        impl_->report.files++;
+        impl_->Issue(f, 0, "", "", "unreadable", text.status().message());
+        continue;
+      }
+      impl_->AddText(*text, f);
+    }
+    return Status::Ok();
+  }
+  auto text = ReadSmallFile(path);
+  if (!text.ok()) return text.status();
+  impl_->AddText(*text, path);
+  return Status::Ok();
+}
+
+Status Engine::Finish() {
+  Impl& m = *impl_;
+  // Filters: AND each filter's condition to every rule it names.
+  {
+    std::unordered_map<std::string, const detail::CompiledRule*> by_ref;
+    for (const auto& r : m.rules) {
+      if (!r->info.id.empty()) by_ref.emplace(r->info.id, r.get());
+      if (!r->info.name.empty()) by_ref.emplace(r->info.name, r.get());
+    }
+    for (const detail::FilterRule& f : m.filters) {
+      std::uint64_t applied = 0;
+      for (const std::string& ref : f.refs) {
+        auto it = by_ref.find(ref);
+        if (it == by_ref.end()) continue;
+        for (Variant& v : m.variants) {
+          if (v.rule != it->second) continue;
+          int shift = static_cast<int>(v.searches.size());
+          for (detail::Search s : f.searches) {
+            for (auto& alt : s.alts)
+              for (auto& fc : alt)
+                for (const auto& [from, to] : v.fieldmap)
+                  if (fc.field == from) fc.field = to;
+            v.searches.push_back(std::move(s));
+          }
+          detail::Cond fc = f.cond;
+          std::function<void(detail::Cond&)> bump = [&](detail::Cond& c) {
+            if (c.kind == detail::Cond::kRef) c.ref += shift;
+            for (auto& k : c.kids) bump(k);
+          };
+          bump(fc);
+          detail::Cond both{detail::Cond::kAnd};
+          both.kids.push_back(std::move(v.cond));
+          both.kids.push_back(std::move(fc));
+          v.cond = std::move(both);
+        }
+        ++applied;
+      }
+      if (applied == 0) {
+        m.Issue(f.info.path, f.info.line, f.info.id, f.info.title, "filter-unresolved",
+                "names no loaded rule");
+      } else {
+        m.report.filters++;
+      }
+    }
+  }
+  // Correlations: resolve the rules they name (by id or name), in any file.
+  {
+    std::unordered_map<std::string, const detail::CompiledRule*> by_ref;
+    for (const auto& r : m.rules) {
+      if (!r->info.id.empty()) by_ref.emplace(r->info.id, r.get());
+      if (!r->info.name.empty()) by_ref.emplace(r->info.name, r.get());
+    }
+    std::vector<std::unique_ptr<detail::CorrelationRule>> kept;
+    for (auto& c : m.corrs) {
+      std::string missing;
+      for (const std::string& ref : c->refs) {
+        auto it = by_ref.find(ref);
+        if (it == by_ref.end()) {
+          missing = ref;
+          break;
+        }
+        c->bases.push_back(it->second);
+      }
+      if (!missing.empty()) {
+        m.Issue(c->info.path, c->info.line, c->info.id, c->info.title, "correlation-unresolved",
+                "names rule '" + missing + "', which is not loaded");
+        continue;
+      }
+      auto idx = static_cast<std::uint32_t>(kept.size());
+      for (std::uint32_t b = 0; b < c->bases.size(); ++b) {
+        m.feeds[c->bases[b]].push_back({idx, b});
+        if (!c->generate) m.hidden.insert(c->bases[b]);
+      }
+      m.report.loaded++;
+      m.report.per_logsource["correlation/" + c->info.correlation]++;
+      m.report.per_level[RuleLevelName(c->info.level)]++;
+      m.infos.push_back(&c->info);
+      kept.push_back(std::move(c));
+    }
+    m.corrs = std::move(kept);
+  }
+  for (Variant& v : m.variants) {
+    m.InternAll(v.extra);
+    for (auto& s : v.searches)
+      for (auto& alt : s.alts) m.InternAll(alt);
+  }
+  std::unordered_map<std::string, std::uint32_t> lit_ids;
+  std::vector<std::string> lits;
+  for (std::uint32_t i = 0; i < m.variants.size(); ++i) {
+    Variant& v = m.variants[i];
+    if (v.tag_routed) {
+      m.tagged.push_back(i);
+    } else {
+      for (const std::string& ch : v.channels) {
+        Channel& c = m.channels[ch];
+        if (v.event_ids) {
+          for (std::uint32_t id : *v.event_ids) c.by_id[id].push_back(i);
+        } else {
+          c.any.push_back(i);
+        }
+      }
+    }
+    if (!m.opts.prefilter) continue;
+    auto req = detail::Requirement(v.cond, v.searches);
+    if (!req) continue;
+    for (const std::string& lit : *req) {
+      std::string key = Lower(lit);
+      auto [it, fresh] = lit_ids.emplace(key, static_cast<std::uint32_t>(lits.size()));
+      if (fresh) lits.push_back(key);
+      v.lits.push_back(it->second);
+    }
+    std::sort(v.lits.begin(), v.lits.end());
+    v.lits.erase(std::unique(v.lits.begin(), v.lits.end()), v.lits.end());
+  }
+  m.literal_count = lits.size();
+  m.lit_variants.assign(lits.size(), {});
+  for (std::uint32_t i = 0; i < m.variants.size(); ++i)
+    for (std::uint32_t l : m.variants[i].lits) m.lit_variants[l].push_back(i);
+  if (!lits.empty()) {
+    std::vector<const char*> ptrs;
+    std::vector<std::size_t> lens;
+    std::vector<unsigned> flags, ids;
+    for (std::size_t i = 0; i < lits.size(); ++i) {
+      ptrs.push_back(lits[i].data());
+      lens.push_back(lits[i].size());
+      flags.push_back(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
+      ids.push_back(static_cast<unsigned>(i));
+    }
+    hs_compile_error_t* cerr = nullptr;
+    if (hs_compile_lit_multi(ptrs.data(), flags.data(), ids.data(), lens.data(),
+                             static_cast<unsigned>(lits.size()), HS_MODE_BLOCK, nullptr, &m.db,
+                             &cerr) != HS_SUCCESS) {
+      std::string msg = cerr && cerr->message ? cerr->message : "unknown error";
+      hs_free_compile_error(cerr);
+      return Status::Error("sigma prefilter: Vectorscan compile failed: " + msg);
+    }
+  }
+  m.finished = true;
+  return Status::Ok();
+}
+
+struct Engine::Scratch {
+  detail::EvalContext ctx;
+  hs_scratch_t* hs = nullptr;
+  std::string buf;
+  std::vector<std::uint32_t> var_gen;  // variant id -> gen when one of its literals was seen
+  std::vector<std::uint32_t> hit_lits;
+  std::uint32_t gen = 0;
+  std::vector<std::uint32_t> cands;
+  std::string chan;
+  std::vector<const detail::CompiledRule*> matched;
+  std::vector<detail::CorrelationState> corr;
+  Match corr_match;
+  MatchStats stats;
+  ~Scratch() {
+    if (hs) hs_free_scratch(hs);
+  }
+};
+
+std::unique_ptr<Engine::Scratch, void (*)(Engine::Scratch*)> Engine::NewScratch() const {
+  auto* s = new Scratch;
+  if (impl_->db) hs_alloc_scratch(impl_->db, &s->hs);
+  s->var_gen.assign(impl_->variants.size(), 0);
+  s->ctx.ids = &impl_->field_ids;
+  s->corr.resize(impl_->corrs.size());
+  return {s, [](Scratch* p) { delete p; }};
+}
+
+const MatchStats& Engine::Stats(const Scratch& scratch) { return scratch.stats; }
+
+void Engine::ResetCorrelations(Scratch& scratch) {
+  for (auto& c : scratch.corr) c.groups.clear();
+}
+
+namespace {
+
+bool TagFits(const Logsource& want, const Event& e) {
+  if (e.category.empty() && e.product.empty() && e.service.empty()) return false;
+  if (!want.category.empty() && want.category != e.category) return false;
+  if (!want.product.empty() && want.product != e.product) return false;
+  if (!want.service.empty() && want.service != e.service) return false;
+  return true;
+}
+
+}  // namespace
+
+void Engine::MatchEvent(const Event& event, Scratch& s, const MatchFn& fn) const {
+  const Impl& m = *impl_;
+  s.stats.events++;
+  s.cands.clear();
+  if (!event.channel.empty()) {
+    s.chan.assign(event.channel.data(), event.channel.size());
+    for (char& c : s.chan)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    for (const Channel* c : {m.Find(s.chan), m.Find("*")}) {
+      if (!c) continue;
+      s.cands.insert(s.cands.end(), c->any.begin(), c->any.end());
+      if (event.has_event_id) {
+        auto id = c->by_id.find(event.event_id);
+        if (id != c->by_id.end()) s.cands.insert(s.cands.end(), id->second.begin(), id->second.end());
+      }
+    }
+  }
+  for (std::uint32_t i : m.tagged)
+    if (TagFits(m.variants[i].tags, event)) s.cands.push_back(i);
+  if (s.cands.empty()) return;
+
+  bool scanned = false;
+  auto scan = [&] {
+    scanned = true;
+    if (!m.db || !s.hs) return;
+    if (++s.gen == 0) {
+      std::fill(s.var_gen.begin(), s.var_gen.end(), 0);
+      s.gen = 1;
+    }
+    s.hit_lits.clear();
+    s.buf.clear();
+    for (const auto& f : event.fields) {
+      s.buf.append(f.second.data(), f.second.size());
+      s.buf.push_back('\n');
+    }
+    s.buf.append(event.raw.data(), event.raw.size());
+    struct Ctx {
+      Scratch* s;
+    } ctx{&s};
+    hs_scan(
+        m.db, s.buf.data(), static_cast<unsigned>(s.buf.size()), 0, s.hs,
+        [](unsigned id, unsigned long long, unsigned long long, unsigned, void* p) -> int {
+          static_cast<Ctx*>(p)->s->hit_lits.push_back(id);
+          return 0;
+        },
+        &ctx);
+    for (std::uint32_t l : s.hit_lits)
+      for (std::uint32_t v : m.lit_variants[l]) s.var_gen[v] = s.gen;
+  };
+
+  bool reset = false;
+  s.matched.clear();
+  for (std::uint32_t i : s.cands) {
+    const Variant& v = m.variants[i];
+    if (std::find(s.matched.begin(), s.matched.end(), v.rule) != s.matched.end()) continue;
+    if (!v.lits.empty() && m.db && s.hs) {
+      if (!scanned) scan();
+      if (s.var_gen[i] != s.gen) continue;
+    }
+    if (!reset) {
+      s.ctx.Reset(event);
+      reset = true;
+    }
+    s.stats.candidates++;
+    s.ctx.recorded.clear();
+    bool ok = true;
+    for (const detail::FieldCond& fc : v.extra)
+      if (!detail::EvalFieldCond(fc, s.ctx)) {
+        ok = false;
+        break;
+      }
+    if (!ok) continue;
+    s.ctx.recorded.clear();
+    if (!detail::EvalCond(v.cond, v.searches, s.ctx)) continue;
+    s.stats.matches++;
+    s.matched.push_back(v.rule);
+    if (!m.hidden.count(v.rule)) {
+      Match match;
+      match.rule = &v.rule->info;
+      match.fields.reserve(s.ctx.recorded.size());
+      for (const auto& [k, val] : s.ctx.recorded) match.fields.emplace_back(k, val);
+      fn(match);
+    }
+    if (auto f = m.feeds.find(v.rule); f != m.feeds.end()) {
+      for (const auto& [ci, base] : f->second)
+        if (detail::Feed(*m.corrs[ci], s.corr[ci], base, event, s.stats, s.corr_match)) fn(s.corr_match);
+    }
+  }
+}
+
+}  // namespace trawl::sigma

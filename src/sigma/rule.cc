@@ -1,0 +1,439 @@
+// Sigma rule documents (YAML) -> CompiledRule; literal and event-id
+// requirements for the prefilter and the index.
+#include "rule.h"
+
+#include <algorithm>
+
+#include "compile.h"
+
+namespace trawl::sigma::detail {
+
+namespace {
+
+std::string Lower(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+std::string Scalar(const YAML::Node& n) {
+  if (!n || !n.IsScalar()) return "";
+  return n.Scalar();
+}
+
+std::vector<std::string> Split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::size_t b = 0;
+  while (true) {
+    std::size_t e = s.find(sep, b);
+    out.push_back(s.substr(b, e == std::string::npos ? std::string::npos : e - b));
+    if (e == std::string::npos) break;
+    b = e + 1;
+  }
+  return out;
+}
+
+bool ReadValues(const YAML::Node& n, std::vector<ValueIn>& out, CompileError& err) {
+  auto one = [&](const YAML::Node& x) {
+    if (!x || x.IsNull()) {
+      out.push_back({true, ""});
+      return true;
+    }
+    if (!x.IsScalar()) {
+      err = {"bad-value", "a value must be a scalar, null or a list of them"};
+      return false;
+    }
+    out.push_back({false, x.Scalar()});
+    return true;
+  };
+  if (n.IsSequence()) {
+    if (n.size() == 0) {
+      err = {"bad-value", "empty value list"};
+      return false;
+    }
+    for (const auto& x : n)
+      if (!one(x)) return false;
+    return true;
+  }
+  return one(n);
+}
+
+bool CompileFieldCond(const std::string& key, const YAML::Node& val, const CompileOptions& opts,
+                      FieldCond& fc, CompileError& err, LoadReport* stats) {
+  std::vector<std::string> parts = Split(key, '|');
+  fc.field = parts[0];
+  fc.shown = parts[0];
+  std::vector<std::string> mods(parts.begin() + 1, parts.end());
+  for (const auto& m : mods) {
+    if (m.empty()) {
+      err = {"bad-modifier", "empty modifier in '" + key + "'"};
+      return false;
+    }
+  }
+  fc.all = std::find(mods.begin(), mods.end(), "all") != mods.end();
+  // Keyword (field-less) values match anywhere in a value, as the full-text
+  // searches of SIEM backends (and Hayabusa, Chainsaw) do.
+  if (fc.field.empty()) {
+    bool placed = false;
+    for (const auto& m : mods)
+      placed = placed || m == "contains" || m == "startswith" || m == "endswith" || m == "re";
+    if (!placed) mods.push_back("contains");
+  }
+  std::vector<ValueIn> values;
+  if (!ReadValues(val, values, err)) return false;
+  if (!CompileValues(mods, values, opts, fc.values, err)) {
+    err.detail = "'" + key + "': " + err.detail;
+    return false;
+  }
+  if (stats)
+    for (const auto& m : mods) stats->per_modifier[m]++;
+  return true;
+}
+
+bool CompileSearch(const std::string& name, const YAML::Node& n, const CompileOptions& opts,
+                   Search& s, CompileError& err, LoadReport* stats) {
+  s.name = name;
+  auto map_alt = [&](const YAML::Node& m) {
+    std::vector<FieldCond> alt;
+    if (m.size() == 0) {
+      err = {"bad-detection", "search '" + name + "' has an empty map"};
+      return false;
+    }
+    for (auto it = m.begin(); it != m.end(); ++it) {
+      FieldCond fc;
+      if (!CompileFieldCond(it->first.as<std::string>(), it->second, opts, fc, err, stats))
+        return false;
+      alt.push_back(std::move(fc));
+    }
+    s.alts.push_back(std::move(alt));
+    return true;
+  };
+  if (n.IsMap()) return map_alt(n);
+  if (n.IsSequence()) {
+    if (n.size() == 0) {
+      err = {"bad-detection", "search '" + name + "' is an empty list"};
+      return false;
+    }
+    bool maps = true, scalars = true;
+    for (const auto& x : n) {
+      maps = maps && x.IsMap();
+      scalars = scalars && (x.IsScalar() || x.IsNull());
+    }
+    if (maps) {
+      for (const auto& x : n)
+        if (!map_alt(x)) return false;
+      return true;
+    }
+    if (scalars) {
+      FieldCond fc;
+      if (!CompileFieldCond("", n, opts, fc, err, stats)) return false;
+      if (stats) stats->per_modifier["keyword"]++;
+      s.alts.push_back({std::move(fc)});
+      return true;
+    }
+    err = {"bad-detection", "search '" + name + "' mixes maps and plain values"};
+    return false;
+  }
+  if (n.IsScalar()) {
+    FieldCond fc;
+    if (!CompileFieldCond("", n, opts, fc, err, stats)) return false;
+    if (stats) stats->per_modifier["keyword"]++;
+    s.alts.push_back({std::move(fc)});
+    return true;
+  }
+  err = {"bad-detection", "search '" + name + "' is empty"};
+  return false;
+}
+
+}  // namespace
+
+bool CompileDocument(const YAML::Node& doc, const std::string& path, int line,
+                     const CompileOptions& opts, CompiledRule& rule, CompileError& err,
+                     LoadReport* stats) {
+  RuleInfo& info = rule.info;
+  info.path = path;
+  info.line = line;
+  if (!doc.IsMap()) {
+    err = {"not-a-rule", "YAML document is not a map"};
+    return false;
+  }
+  info.id = Scalar(doc["id"]);
+  info.title = Scalar(doc["title"]);
+  if (doc["action"]) {
+    err = {"collection-unsupported", "rule collections ('action:') are not supported"};
+    return false;
+  }
+  if (info.title.empty()) {
+    err = {"missing-title", "rule has no title"};
+    return false;
+  }
+  info.name = Scalar(doc["name"]);
+  info.status = Scalar(doc["status"]);
+  info.description = Scalar(doc["description"]);
+  info.author = Scalar(doc["author"]);
+  std::string level = Lower(Scalar(doc["level"]));
+  if (level.empty()) {
+    info.level = RuleLevel::kMedium;
+  } else if (!ParseRuleLevel(level, info.level)) {
+    err = {"bad-level", "unknown level '" + level + "'"};
+    return false;
+  }
+  if (YAML::Node t = doc["tags"]; t && t.IsSequence())
+    for (const auto& x : t)
+      if (x.IsScalar()) info.tags.push_back(x.Scalar());
+  if (YAML::Node r = doc["references"]; r && r.IsSequence())
+    for (const auto& x : r)
+      if (x.IsScalar()) info.references.push_back(x.Scalar());
+  YAML::Node ls = doc["logsource"];
+  if (!ls || !ls.IsMap()) {
+    err = {"missing-logsource", "rule has no logsource map"};
+    return false;
+  }
+  info.category = Lower(Scalar(ls["category"]));
+  info.product = Lower(Scalar(ls["product"]));
+  info.service = Lower(Scalar(ls["service"]));
+  YAML::Node det = doc["detection"];
+  if (!det || !det.IsMap()) {
+    err = {"missing-detection", "rule has no detection map"};
+    return false;
+  }
+  YAML::Node cond = det["condition"];
+  if (!cond) {
+    err = {"missing-condition", "detection has no condition"};
+    return false;
+  }
+  std::vector<std::string> names;
+  LoadReport local;
+  for (auto it = det.begin(); it != det.end(); ++it) {
+    std::string name = it->first.as<std::string>();
+    if (name == "condition" || name == "timeframe") continue;
+    Search s;
+    if (!CompileSearch(name, it->second, opts, s, err, &local)) return false;
+    names.push_back(name);
+    rule.searches.push_back(std::move(s));
+  }
+  std::vector<std::string> conds;
+  if (cond.IsScalar()) {
+    conds.push_back(cond.Scalar());
+  } else if (cond.IsSequence() && cond.size() > 0) {
+    for (const auto& c : cond) conds.push_back(Scalar(c));
+  } else {
+    err = {"bad-condition", "condition must be a string or a list of strings"};
+    return false;
+  }
+  std::vector<Cond> parsed;
+  for (const std::string& text : conds) {
+    Cond c;
+    std::string why;
+    if (!ParseCondition(text, names, c, why)) {
+      err = {"bad-condition", "condition '" + text + "': " + why};
+      return false;
+    }
+    parsed.push_back(std::move(c));
+  }
+  if (parsed.size() == 1) {
+    rule.cond = std::move(parsed[0]);
+  } else {
+    rule.cond = Cond{Cond::kOr};
+    rule.cond.kids = std::move(parsed);
+  }
+  if (stats)
+    for (const auto& [k, v] : local.per_modifier) stats->per_modifier[k] += v;
+  return true;
+}
+
+bool CompileFilter(const YAML::Node& doc, const std::string& path, int line,
+                   const CompileOptions& opts, FilterRule& out, CompileError& err) {
+  out.info.path = path;
+  out.info.line = line;
+  out.info.id = Scalar(doc["id"]);
+  out.info.title = Scalar(doc["title"]);
+  YAML::Node f = doc["filter"];
+  if (!f.IsMap()) {
+    err = {"bad-filter", "'filter' must be a map"};
+    return false;
+  }
+  if (YAML::Node r = f["rules"]; r && r.IsSequence()) {
+    for (const auto& x : r) out.refs.push_back(Scalar(x));
+  } else if (r && r.IsScalar()) {
+    out.refs.push_back(r.Scalar());
+  }
+  if (out.refs.empty()) {
+    err = {"bad-filter", "filter names no rules"};
+    return false;
+  }
+  std::vector<std::string> names;
+  for (auto it = f.begin(); it != f.end(); ++it) {
+    std::string name = it->first.as<std::string>();
+    if (name == "rules" || name == "condition") continue;
+    Search s;
+    if (!CompileSearch(name, it->second, opts, s, err, nullptr)) return false;
+    names.push_back(name);
+    out.searches.push_back(std::move(s));
+  }
+  std::string text = Scalar(f["condition"]);
+  if (text.empty()) {
+    err = {"missing-condition", "filter has no condition"};
+    return false;
+  }
+  std::string why;
+  if (!ParseCondition(text, names, out.cond, why)) {
+    err = {"bad-condition", "filter condition '" + text + "': " + why};
+    return false;
+  }
+  return true;
+}
+
+// ---- requirements ----
+
+namespace {
+
+using Lits = std::vector<std::string>;
+
+std::size_t Weakest(const Lits& l) {
+  std::size_t m = SIZE_MAX;
+  for (const auto& s : l) m = std::min(m, s.size());
+  return l.empty() ? 0 : m;
+}
+
+std::optional<Lits> FieldReq(const FieldCond& fc) {
+  Lits out;
+  for (const Matcher& m : fc.values) {
+    bool str = m.kind == Matcher::kEq || m.kind == Matcher::kPrefix || m.kind == Matcher::kSuffix ||
+               m.kind == Matcher::kContains || m.kind == Matcher::kGlob;
+    if (!str || m.prefilter_literal.empty()) {
+      if (fc.all) continue;  // another value of an 'all' list may still give one
+      return std::nullopt;
+    }
+    if (fc.all) {
+      if (out.empty() || m.prefilter_literal.size() > out[0].size()) out = {m.prefilter_literal};
+    } else {
+      out.push_back(m.prefilter_literal);
+    }
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
+std::optional<Lits> Better(std::optional<Lits> a, std::optional<Lits> b) {
+  if (!a) return b;
+  if (!b) return a;
+  std::size_t wa = Weakest(*a), wb = Weakest(*b);
+  if (wa != wb) return wa > wb ? a : b;
+  return a->size() <= b->size() ? a : b;
+}
+
+std::optional<Lits> SearchReq(const Search& s) {
+  Lits out;
+  for (const auto& alt : s.alts) {
+    std::optional<Lits> best;
+    for (const FieldCond& fc : alt) best = Better(best, FieldReq(fc));
+    if (!best) return std::nullopt;
+    out.insert(out.end(), best->begin(), best->end());
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::vector<std::string>> Requirement(const Cond& c,
+                                                    const std::vector<Search>& searches) {
+  switch (c.kind) {
+    case Cond::kRef:
+      return SearchReq(searches[static_cast<std::size_t>(c.ref)]);
+    case Cond::kNot:
+      return std::nullopt;
+    case Cond::kAnd: {
+      std::optional<Lits> best;
+      for (const Cond& k : c.kids) best = Better(best, Requirement(k, searches));
+      return best;
+    }
+    case Cond::kAtLeast:
+      if (c.n >= static_cast<int>(c.kids.size())) {
+        std::optional<Lits> best;
+        for (const Cond& k : c.kids) best = Better(best, Requirement(k, searches));
+        return best;
+      }
+      [[fallthrough]];
+    case Cond::kOr: {
+      Lits out;
+      for (const Cond& k : c.kids) {
+        auto r = Requirement(k, searches);
+        if (!r) return std::nullopt;
+        out.insert(out.end(), r->begin(), r->end());
+      }
+      return out;
+    }
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+using Ids = std::set<std::uint32_t>;
+
+std::optional<Ids> Intersect(std::optional<Ids> a, std::optional<Ids> b) {
+  if (!a) return b;
+  if (!b) return a;
+  Ids out;
+  for (auto x : *a)
+    if (b->count(x)) out.insert(x);
+  return out;
+}
+
+std::optional<Ids> FieldIds(const FieldCond& fc) {
+  if (fc.field != "EventID" || fc.all) return std::nullopt;
+  Ids out;
+  for (const Matcher& m : fc.values) {
+    if (m.kind != Matcher::kEq || m.lit.empty() || m.lit.size() > 9) return std::nullopt;
+    for (char ch : m.lit)
+      if (ch < '0' || ch > '9') return std::nullopt;
+    out.insert(static_cast<std::uint32_t>(std::stoul(m.lit)));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::set<std::uint32_t>> RequiredEventIds(const Cond& c,
+                                                        const std::vector<Search>& searches) {
+  switch (c.kind) {
+    case Cond::kRef: {
+      Ids out;
+      for (const auto& alt : searches[static_cast<std::size_t>(c.ref)].alts) {
+        std::optional<Ids> a;
+        for (const FieldCond& fc : alt) a = Intersect(a, FieldIds(fc));
+        if (!a) return std::nullopt;
+        out.insert(a->begin(), a->end());
+      }
+      return out;
+    }
+    case Cond::kNot:
+      return std::nullopt;
+    case Cond::kAnd: {
+      std::optional<Ids> a;
+      for (const Cond& k : c.kids) a = Intersect(a, RequiredEventIds(k, searches));
+      return a;
+    }
+    case Cond::kAtLeast:
+      if (c.n >= static_cast<int>(c.kids.size())) {
+        std::optional<Ids> a;
+        for (const Cond& k : c.kids) a = Intersect(a, RequiredEventIds(k, searches));
+        return a;
+      }
+      [[fallthrough]];
+    case Cond::kOr: {
+      Ids out;
+      for (const Cond& k : c.kids) {
+        auto r = RequiredEventIds(k, searches);
+        if (!r) return std::nullopt;
+        out.insert(r->begin(), r->end());
+      }
+      return out;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace trawl::sigma::detail
