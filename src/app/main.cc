@@ -18,12 +18,14 @@
 
 #include "iocs_cmd.h"
 #include "report_flags.h"
+#include "retro_cmd.h"
 #include "signals.h"
 #include "sigma_cmd.h"
 #include "signatures_cmd.h"
 #include "trawl/app/registry.h"
 #include "trawl/app/scan.h"
 #include "trawl/core/stop.h"
+#include "trawl/hunt/recorder.h"
 #include "trawl/report/output.h"
 #include "trawl/report/sink.h"
 
@@ -44,10 +46,26 @@ std::string UtcNow() {
 }
 
 int RunScanCommand(trawl::app::ScanConfig& config, const std::string& json_path, bool no_color,
-                   bool quiet, trawl::app::ReportSetup& reports) {
+                   bool quiet, trawl::app::ReportSetup& reports,
+                   const trawl::app::InventoryFlags& inv) {
   auto start = std::chrono::steady_clock::now();
   std::string started = UtcNow();
   config.paths = trawl::app::DefaultScanPaths(config);
+
+  // --inventory: refused inside a scan root (unless --force) before anything runs.
+  std::unique_ptr<trawl::hunt::Recorder> recorder;
+  if (!inv.path.empty()) {
+    auto r = trawl::hunt::Recorder::Open({inv.path, inv.since, inv.force, config.paths});
+    if (!r.ok()) {
+      std::fprintf(stderr, "trawl: %s\n", r.status().message().c_str());
+      return kExitError;
+    }
+    recorder = std::move(*r);
+    config.inventory = recorder.get();
+  } else if (!inv.since.empty()) {
+    std::fprintf(stderr, "trawl: --since needs --inventory\n");
+    return kExitError;
+  }
 
   trawl::app::InstallStopSignals();  // from here on, SIGINT/SIGTERM stop the scan cleanly
   auto engine = trawl::app::LoadEngine(config, stderr, quiet);
@@ -86,6 +104,15 @@ int RunScanCommand(trawl::app::ScanConfig& config, const std::string& json_path,
   summary->started = started;
   summary->finished = UtcNow();
   summary->interrupted = trawl::StopRequested();
+  if (recorder) {
+    // An interrupted scan's inventory is written whole but marked incomplete.
+    if (auto st = recorder->Finish(*summary, TRAWL_VERSION, config.image_root); !st.ok()) {
+      // The scan's findings still go out; the inventory is not to be trusted.
+      std::fprintf(stderr, "trawl: inventory %s: %s\n", inv.path.c_str(), st.message().c_str());
+      summary->errors++;
+      sinks.OnError({inv.path, st.message(), "inventory"});
+    }
+  }
   trawl::app::FinishReports(reports, *summary);
   sinks.OnSummary(*summary);
   if (auto st = sinks.Close(); !st.ok()) {
@@ -196,6 +223,9 @@ int Main(int argc, char** argv) {
       ->type_name("DIR:C");
   scan->add_flag("--process-memory", config.process_memory,
                  "Also run YARA over process memory (process sweep; capped per process)");
+  trawl::app::InventoryFlags inventory;
+  trawl::app::AddInventoryFlags(scan, inventory);
+  trawl::app::AddRetroCommands(app, command_exit);
   scan->add_flag("--no-color", no_color, "No colours (also when NO_COLOR is set)");
   scan->add_flag("-q,--quiet", quiet, "Print only findings and the summary");
 
@@ -224,7 +254,7 @@ int Main(int argc, char** argv) {
       }
       config.modules.push_back(m);
     }
-    return RunScanCommand(config, json_path, no_color, quiet, reports);
+    return RunScanCommand(config, json_path, no_color, quiet, reports, inventory);
   }
   if (command_exit >= 0) return command_exit;
   return kExitError;

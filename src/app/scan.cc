@@ -16,6 +16,7 @@
 #include "trawl/core/stop.h"
 #include "trawl/core/text.h"
 #include "trawl/hash/hash.h"
+#include "trawl/hunt/recorder.h"
 #include "trawl/ioc/indicator.h"
 #include "trawl/ioc/loader.h"
 #include "trawl/ioc/sources.h"
@@ -71,6 +72,9 @@ struct Engine {
 };
 
 void EngineDeleter::operator()(Engine* e) const { delete e; }
+const sweep::Engine& EngineView(const Engine& e) { return e.view; }
+const std::vector<IndicatorSetInfo>& EngineSets(const Engine& e) { return e.set_infos; }
+const std::vector<Problem>& EngineProblems(const Engine& e) { return e.problems; }
 
 namespace {
 
@@ -228,6 +232,9 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
   if (engine->set.Has(ioc::Kind::kSha256)) engine->hash_algos |= hash::kSha256;
   // The `md5` external, only when a loaded rule's condition uses it.
   if (engine->rules && engine->rules->NeedsMd5()) engine->hash_algos |= hash::kMd5;
+  // The inventory holds all three digests of every file within the size cap,
+  // computed in the one read the file sweep does anyway.
+  if (config.inventory) engine->hash_algos |= hash::kMd5 | hash::kSha1 | hash::kSha256;
 
   auto sigma_paths = config.sweep_options.find("sigma");
   bool sigma_rules = sigma_paths != config.sweep_options.end() && !sigma_paths->second.empty();
@@ -252,6 +259,7 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
   s.process_memory_cap = config.process_memory_cap;
   s.builtin = config.builtin;
   s.options = config.sweep_options;
+  s.inventory = config.inventory != nullptr;
   std::vector<std::string> notes;
   for (const sweep::Registration& r : Sweeps().all()) {
     auto made = r.make(engine->view, engine->settings, notes);
@@ -270,6 +278,12 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
       engine->sweeps.push_back(std::move(*made));
       engine->made_by.push_back(&r);
     }
+  }
+  // The inventory's contact index reads logs and hosts files itself (the
+  // text sweeps only see indicator hits); not a registered module.
+  if (config.inventory) {
+    engine->sweeps.push_back(hunt::MakeContactSweep(engine->settings));
+    engine->made_by.push_back(nullptr);
   }
   if (!quiet)
     for (const std::string& n : notes) std::fputs((n + "\n").c_str(), log);
@@ -306,6 +320,9 @@ std::string_view IndicatorValue(const ioc::Indicator* ind) { return ind->value; 
 struct WorkerState {
   std::vector<std::unique_ptr<sweep::Worker>> workers;  // parallel to the walking sweeps
   Counters counters;
+  // --inventory: the digests the file sweep recorded for the current entry.
+  std::map<std::string, std::string> digests;
+  bool have_digests = false, reused = false;
 };
 
 // The pipeline: one walk, every walking sweep in registry order per entry;
@@ -336,10 +353,14 @@ class Pipeline final : public walk::Visitor, public sweep::Context {
     sweep::Item item{entry.path, entry.real_path.empty() ? entry.path : entry.real_path,
                      shown,      entry.st,
                      regular,    windows};
+    w.have_digests = false;
     for (std::size_t i = 0; i < walking_.size(); ++i) {
       if (!walking_[i]->Claims(item)) continue;
-      if (walking_[i]->Scan(item, w.workers[i].get(), *this) == sweep::Verdict::kTrusted) return;
+      if (walking_[i]->Scan(item, w.workers[i].get(), *this) == sweep::Verdict::kTrusted) break;
     }
+    if (config_.inventory)
+      config_.inventory->OnEntry(shown, entry.st, w.have_digests ? &w.digests : nullptr,
+                                 w.reused);
   }
   void OnError(const std::string& path, const std::string& message) override {
     Error(path, message, sweep::module::kFile);
@@ -373,6 +394,23 @@ class Pipeline final : public walk::Visitor, public sweep::Context {
     timeline_.Add(contacts);
   }
   void AddBytes(std::uint64_t n) override { Local().counters.bytes += n; }
+  void RecordDigests(const std::map<std::string, std::string>& hashes, bool reused) override {
+    if (!config_.inventory) return;
+    WorkerState& w = Local();
+    w.digests = hashes;
+    w.have_digests = true;
+    w.reused = reused;
+  }
+  std::optional<std::map<std::string, std::string>> PriorDigests(
+      const sweep::Item& item) override {
+    if (!config_.inventory) return std::nullopt;
+    return config_.inventory->Prior(item.st);
+  }
+  bool wants_hosts() const override { return config_.inventory != nullptr; }
+  void SawHosts(std::string_view module,
+                const std::vector<sweep::Context::HostSighting>& hosts) override {
+    if (config_.inventory) config_.inventory->SawHosts(module, hosts);
+  }
 
   Counters Totals() {
     Counters t;
@@ -415,6 +453,8 @@ Result<Summary> RunScan(const ScanConfig& config, const Engine& engine, report::
   wo.threads = config.threads;
   for (const auto& s : engine.sweeps)
     for (std::string& p : s->ExcludePaths()) wo.exclude_paths.push_back(std::move(p));
+  if (config.inventory)  // a forced inventory inside a root is not walked while written
+    for (std::string& p : config.inventory->ExcludePaths()) wo.exclude_paths.push_back(std::move(p));
   for (const Problem& p : engine.problems) sink.OnProblem(p);
   Pipeline pipeline(config, engine, sink);
   if (pipeline.walks()) {

@@ -98,6 +98,21 @@ class FileSweep final : public sweep::Sweep {
       f.size = item.st.st_size;
       return true;
     }
+    // --since: digests of an unchanged file (same device, inode, size, mtime,
+    // ctime) are taken from the previous inventory, without reading it; only
+    // when no YARA rule needs the bytes. The hash rule is content's.
+    if (!engine_.rules) {
+      if (auto prior = ctx.PriorDigests(item)) {
+        f.size = item.st.st_size;
+        f.hashes = std::move(*prior);
+        ctx.RecordDigests(f.hashes, true);
+        std::vector<Reason> reasons;
+        if (engine_.set && !content::HashReasons(*engine_.set, f.hashes, item.walked, reasons))
+          return false;
+        for (Reason& r : reasons) f.reasons.push_back(std::move(r));
+        return true;
+      }
+    }
     // A followed link is read through its resolved target (File::Open never
     // follows links itself); findings still name the path as walked.
     // The file read must be the file walked (same device and inode).
@@ -113,6 +128,7 @@ class FileSweep final : public sweep::Sweep {
       return true;
     }
     ctx.AddBytes(out->bytes);
+    ctx.RecordDigests(out->hashes, false);
     f.size = out->bytes;
     if (out->changed) f.extra.push_back({"changed_while_read", true});
     f.hashes = std::move(out->hashes);

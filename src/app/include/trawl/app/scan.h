@@ -22,6 +22,13 @@
 #include "trawl/report/progress.h"
 #include "trawl/report/sink.h"
 
+namespace trawl::hunt {
+class Recorder;
+}
+namespace trawl::sweep {
+struct Engine;
+}
+
 namespace trawl::app {
 
 struct ScanConfig {
@@ -60,6 +67,10 @@ struct ScanConfig {
   std::uint64_t process_memory_cap = 256ull << 20;
 
   report::Progress* progress = nullptr;  // per-object counts for the progress line (may be null)
+  // --inventory (src/hunt): every walked entry, its digests (all three are
+  // computed) and the contact index go here; with --since it also answers
+  // which digests are still valid. Null: no inventory. Set before LoadEngine.
+  hunt::Recorder* inventory = nullptr;
 
   bool Runs(const std::string& module) const;
 };
@@ -85,6 +96,12 @@ using EnginePtr = std::unique_ptr<Engine, EngineDeleter>;
 // every skipped entry (file:line: reason) to `log` unless quiet. Fails with
 // the reason when a set cannot be read or nothing usable was loaded.
 Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quiet);
+
+// For commands that check indicators without a walk (`trawl retro`): the
+// compiled pieces of a loaded engine, what was loaded, and its load problems.
+const sweep::Engine& EngineView(const Engine& engine);
+const std::vector<IndicatorSetInfo>& EngineSets(const Engine& engine);
+const std::vector<Problem>& EngineProblems(const Engine& engine);
 
 // Runs the sweep over config.paths. Fills the summary's counts (not seconds).
 // Error only when no path could be scanned at all.

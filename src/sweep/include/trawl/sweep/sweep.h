@@ -90,6 +90,8 @@ struct Settings {
   std::vector<std::pair<std::string, std::string>> image_hosts;  // (real, shown)
   bool process_memory = false;
   std::uint64_t process_memory_cap = 256ull << 20;
+  // An inventory is written (--inventory): sweeps that feed it (src/hunt) are made.
+  bool inventory = false;
 
   // The built-in packs load (--no-builtin: off).
   bool builtin = true;
@@ -136,6 +138,31 @@ class Context {
   virtual void AddContacts(const std::map<const ioc::Indicator*, Contact>& contacts) = 0;
   // Bytes of content read (the summary's `bytes`).
   virtual void AddBytes(std::uint64_t n) = 0;
+
+  // The host inventory (`trawl scan --inventory`, src/hunt). All three hooks
+  // do nothing unless an inventory is written, so the default scan pays
+  // nothing for them.
+  //
+  // The digests of the walked entry the calling worker is scanning (the file
+  // sweep calls it after its one read, or with digests reused from --since).
+  virtual void RecordDigests(const std::map<std::string, std::string>& /*hashes*/,
+                             bool /*reused*/) {}
+  // --since OLD.db: the digests OLD.db holds for this entry when its
+  // (device, inode, size, mtime, ctime) are unchanged; nullopt otherwise.
+  virtual std::optional<std::map<std::string, std::string>> PriorDigests(const Item&) {
+    return std::nullopt;
+  }
+  // Every distinct network name one source mentions (not only indicator
+  // hits), for the inventory's contact index.
+  struct HostSighting {
+    std::string value;  // normalised: lower-case host, canonical IP, URL as seen
+    std::string kind;   // "domain", "ipv4", "ipv6", "url"
+    std::uint64_t count = 0;
+    std::optional<std::int64_t> first_ms, last_ms;  // Unix milliseconds
+    std::string example;                            // "FILE:LINE" (as the system names it)
+  };
+  virtual bool wants_hosts() const { return false; }
+  virtual void SawHosts(std::string_view /*module*/, const std::vector<HostSighting>& /*hosts*/) {}
 };
 
 // Per-worker state of a sweep (scratch spaces, scanners, buffers).

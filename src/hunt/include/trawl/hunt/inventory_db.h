@@ -1,0 +1,141 @@
+// The host inventory: one SQLite file per scan of a host (`trawl scan
+// --inventory FILE.db`), so indicators that arrive later are checked against
+// it (`trawl retro`) without touching the host again.
+//
+// Schema (version kSchemaVersion; README "Host inventory and retro-hunt"):
+//   meta(key PRIMARY KEY, value)  format = "trawl-inventory", schema_version,
+//        host, os, started, finished, trawl_version, paths (one a line),
+//        indicator_sets (one a line), image_root, complete ("1" once the scan
+//        finished), files, files_hashed, digests_reused, digests_read
+//   files(path, type, size, mtime_ns, ctime_ns, inode, device, mode, uid, gid,
+//         md5, sha1, sha256, digest)   one row per walked entry; digests are
+//         NULL when not computed (over --max-file-size, not regular, not
+//         readable); digest = "read", "reused" (from --since) or NULL
+//   products(product, version, platform, path, source, affected)
+//   contacts(kind, value, count, first_ms, last_ms, module, example)
+//         one row per distinct (kind, value): kind "domain", "ipv4", "ipv6",
+//         "url"; times in Unix milliseconds (NULL: no source gave a time)
+//
+// Writer: rows are queued and written in batches, one transaction per batch
+// (bounded memory), rollback journal (not WAL: one file to carry away).
+// Thread-safe. Reader: opens read-only and refuses a file that is not SQLite,
+// not a trawl inventory, or of another schema version, with the reason.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "trawl/core/finding.h"
+#include "trawl/core/status.h"
+#include "trawl/sweep/sweep.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace trawl::hunt {
+
+inline constexpr int kSchemaVersion = 1;
+inline constexpr std::string_view kFormat = "trawl-inventory";
+
+struct FileRow {
+  std::string path;  // as the scanned system names it
+  std::string type;  // read::FileTypeName
+  std::int64_t size = 0, mtime_ns = 0, ctime_ns = 0;
+  std::uint64_t inode = 0, device = 0;
+  std::uint32_t mode = 0, uid = 0, gid = 0;
+  std::map<std::string, std::string> hashes;  // "md5", "sha1", "sha256"
+  std::string digest;                         // "read", "reused", "" (none)
+};
+
+struct ContactRow {
+  std::string kind, value;
+  std::uint64_t count = 0;
+  std::optional<std::int64_t> first_ms, last_ms;
+  std::string module, example;
+};
+
+struct SqliteCloser {
+  void operator()(sqlite3* db) const noexcept;
+};
+struct StmtCloser {
+  void operator()(sqlite3_stmt* st) const noexcept;
+};
+using DbPtr = std::unique_ptr<sqlite3, SqliteCloser>;
+using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtCloser>;
+
+class Writer {
+ public:
+  // Creates `path` afresh (an existing file is replaced) with the schema.
+  static Result<std::unique_ptr<Writer>> Create(const std::string& path,
+                                                std::size_t batch_rows = 4096);
+  ~Writer();
+
+  void AddFile(FileRow row);  // queued; thread-safe
+  void AddContacts(std::string_view module, const std::vector<sweep::Context::HostSighting>& h);
+  // Flushes, writes products and meta, builds the indexes. Returns the first
+  // write error of the whole run, if any.
+  Status Finish(const std::vector<InstalledProduct>& products,
+                const std::map<std::string, std::string>& meta);
+
+ private:
+  Writer() = default;
+  Status FlushLocked();
+  Status Exec(const char* sql);
+
+  std::mutex mu_;
+  DbPtr db_;
+  StmtPtr insert_file_, upsert_contact_;
+  std::vector<FileRow> files_;
+  std::vector<ContactRow> contacts_;
+  std::size_t batch_rows_ = 4096;
+  Status first_error_;
+};
+
+class Reader {
+ public:
+  // Opens read-only. Errors: not SQLite ("file is not a database"), not a
+  // trawl inventory (no meta.format), another schema version.
+  static Result<std::unique_ptr<Reader>> Open(const std::string& path);
+
+  const std::map<std::string, std::string>& meta() const { return meta_; }
+  std::string Meta(const std::string& key) const;
+
+  // Each row in turn; stops early when fn returns false. Error on a read
+  // error part way (a corrupt page).
+  Status ForEachFile(const std::function<bool(const FileRow&)>& fn) const;
+  Status ForEachContact(const std::function<bool(const ContactRow&)>& fn) const;
+  Status ForEachProduct(const std::function<bool(const InstalledProduct&)>& fn) const;
+
+  // --since: the digests held for (device, inode) when size, mtime and ctime
+  // are also unchanged and all three digests were computed. Thread-safe.
+  std::optional<std::map<std::string, std::string>> Prior(const struct stat& st) const;
+
+  // Row counts per table ("files", "files_hashed", "contacts", "products")
+  // and per file type / contact kind ("type:regular", "kind:domain").
+  Result<std::map<std::string, std::int64_t>> Counts() const;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  Reader() = default;
+  std::string path_;
+  DbPtr db_;
+  std::map<std::string, std::string> meta_;
+  mutable std::mutex mu_;
+  StmtPtr prior_;
+};
+
+// The file's mtime / ctime in nanoseconds, as the inventory stores them.
+std::int64_t MtimeNs(const struct stat& st);
+std::int64_t CtimeNs(const struct stat& st);
+
+}  // namespace trawl::hunt

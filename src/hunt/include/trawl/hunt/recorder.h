@@ -1,0 +1,84 @@
+// The scan side of the host inventory: what `trawl scan --inventory FILE.db
+// [--since OLD.db]` adds to the pipeline.
+//
+//   - Recorder: the sink of the walk and the sweeps. The pipeline hands it
+//     every walked entry with the digests the file sweep computed (or reused),
+//     the contacts the contact sweep saw, and at the end the summary (host
+//     facts, indicator sets, installed products). It refuses a database path
+//     inside a scan root unless forced (the inventory must not be written on
+//     the scanned host, nor walked while written), and with --since answers
+//     "are this file's digests still valid" from the old inventory.
+//   - ContactSweep: every distinct host name, IPv4/IPv6 address and URL in
+//     text logs (the files logs::IsLogPath names) and hosts files, with first
+//     and last time, count and one example FILE:LINE, reported through
+//     Context::SawHosts. The log sweep's matcher only sees indicator hits, so
+//     this sweep reads those files itself, and is made only when an inventory
+//     is written: the default scan is unchanged. Compressed logs are counted
+//     as skipped ("inventory_contacts_compressed"), not parsed; at most the
+//     first 1 GiB of a log is read for the index (more is an error record).
+//   - ExtractHosts: the tokenizer (netmatch's host-unit and IP rules).
+#pragma once
+
+#include <sys/stat.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "trawl/core/finding.h"
+#include "trawl/core/status.h"
+#include "trawl/hunt/inventory_db.h"
+#include "trawl/sweep/sweep.h"
+
+namespace trawl::hunt {
+
+class Recorder {
+ public:
+  struct Options {
+    std::string path;                // --inventory
+    std::string since;               // --since (may be empty)
+    bool force = false;              // --force: allow a path inside a scan root
+    std::vector<std::string> roots;  // the scan roots
+    std::size_t batch_rows = 4096;
+  };
+  static Result<std::unique_ptr<Recorder>> Open(const Options& opts);
+
+  // One walked entry (any type), with the digests computed for it (null:
+  // none). Thread-safe.
+  void OnEntry(const std::string& shown, const struct stat& st,
+               const std::map<std::string, std::string>* hashes, bool reused);
+  // --since: the old inventory's digests of an unchanged file. Thread-safe.
+  std::optional<std::map<std::string, std::string>> Prior(const struct stat& st) const;
+  void SawHosts(std::string_view module, const std::vector<sweep::Context::HostSighting>& hosts);
+  // Writes the header (host facts, indicator sets) and the installed
+  // products; adds inventory counters to `summary.extra`.
+  Status Finish(Summary& summary, std::string_view trawl_version, std::string_view image_root);
+
+  // Paths the walk must prune (the database and its journal).
+  std::vector<std::string> ExcludePaths() const;
+
+ private:
+  Recorder() = default;
+  Options opts_;
+  std::string abs_path_;
+  std::unique_ptr<Writer> writer_;
+  std::unique_ptr<Reader> since_;
+  std::atomic<std::uint64_t> files_{0}, read_{0}, reused_{0};
+};
+
+// Calls fn(kind, value) for every host name ("domain", lower case, defanged
+// forms refanged), IPv4 / IPv6 address ("ipv4", "ipv6", canonical text) and
+// URL ("url", from its scheme to the next blank or quote, at most 2 KiB) in
+// `line`. A host name is a run of netmatch host units with at least two
+// labels whose last label is alphabetic (so "libc.so.6" and "1.2" are not).
+void ExtractHosts(std::string_view line,
+                  const std::function<void(std::string_view kind, std::string_view value)>& fn);
+
+// The contact sweep (not in the module registry: it is an inventory
+// feature, made by the app when --inventory is given).
+std::unique_ptr<sweep::Sweep> MakeContactSweep(const sweep::Settings& settings);
+
+}  // namespace trawl::hunt

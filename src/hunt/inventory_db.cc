@@ -1,0 +1,370 @@
+#include "trawl/hunt/inventory_db.h"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace trawl::hunt {
+
+void SqliteCloser::operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+void StmtCloser::operator()(sqlite3_stmt* st) const noexcept { sqlite3_finalize(st); }
+
+std::int64_t MtimeNs(const struct stat& st) {
+  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+std::int64_t CtimeNs(const struct stat& st) {
+  return static_cast<std::int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
+}
+
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files(path TEXT NOT NULL, type TEXT NOT NULL, size INTEGER, mtime_ns INTEGER,
+  ctime_ns INTEGER, inode INTEGER, device INTEGER, mode INTEGER, uid INTEGER, gid INTEGER,
+  md5 TEXT, sha1 TEXT, sha256 TEXT, digest TEXT);
+CREATE TABLE products(product TEXT, version TEXT, platform TEXT, path TEXT, source TEXT,
+  affected INTEGER);
+CREATE TABLE contacts(kind TEXT NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL,
+  first_ms INTEGER, last_ms INTEGER, module TEXT, example TEXT, PRIMARY KEY(kind, value));
+CREATE TABLE contacts_raw(kind TEXT NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL,
+  first_ms INTEGER, last_ms INTEGER, module TEXT, example TEXT);
+)sql";
+
+std::string Err(sqlite3* db, std::string_view what) {
+  return fmt::format("{}: {}", what, db ? sqlite3_errmsg(db) : "out of memory");
+}
+
+Result<StmtPtr> Prepare(sqlite3* db, const char* sql) {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK)
+    return Status::Error(Err(db, "prepare"));
+  return StmtPtr(st);
+}
+
+void BindText(sqlite3_stmt* st, int i, const std::string& v) {
+  if (v.empty())
+    sqlite3_bind_null(st, i);
+  else
+    sqlite3_bind_text(st, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+void BindOpt(sqlite3_stmt* st, int i, const std::optional<std::int64_t>& v) {
+  if (v)
+    sqlite3_bind_int64(st, i, *v);
+  else
+    sqlite3_bind_null(st, i);
+}
+std::string Col(sqlite3_stmt* st, int i) {
+  const unsigned char* p = sqlite3_column_text(st, i);
+  return p ? std::string(reinterpret_cast<const char*>(p),
+                         static_cast<std::size_t>(sqlite3_column_bytes(st, i)))
+           : std::string();
+}
+std::optional<std::int64_t> ColOpt(sqlite3_stmt* st, int i) {
+  if (sqlite3_column_type(st, i) == SQLITE_NULL) return std::nullopt;
+  return sqlite3_column_int64(st, i);
+}
+std::string Hash(const std::map<std::string, std::string>& h, const char* k) {
+  auto it = h.find(k);
+  return it == h.end() ? std::string() : it->second;
+}
+
+}  // namespace
+
+Status Writer::Exec(const char* sql) {
+  char* msg = nullptr;
+  if (sqlite3_exec(db_.get(), sql, nullptr, nullptr, &msg) != SQLITE_OK) {
+    std::string m = msg ? msg : "error";
+    sqlite3_free(msg);
+    return Status::Error(fmt::format("inventory: {}", m));
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Writer>> Writer::Create(const std::string& path, std::size_t batch_rows) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+    return Status::Error(
+        fmt::format("inventory {}: cannot replace: {}", path, std::strerror(errno)));
+  std::unique_ptr<Writer> w(new Writer);
+  w->batch_rows_ = batch_rows ? batch_rows : 1;
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  w->db_.reset(db);
+  if (rc != SQLITE_OK) return Status::Error(Err(db, "inventory " + path));
+  // Rollback journal, not WAL: the inventory is one file to carry away.
+  if (Status st = w->Exec("PRAGMA journal_mode=DELETE; PRAGMA synchronous=NORMAL; "
+                          "PRAGMA cache_size=-32768;");
+      !st.ok())
+    return st;
+  if (Status st = w->Exec(kSchema); !st.ok()) return st;
+  if (Status st = w->Exec(fmt::format("INSERT INTO meta VALUES('format','{}'),"
+                                      "('schema_version','{}'),('complete','0');",
+                                      kFormat, kSchemaVersion)
+                              .c_str());
+      !st.ok())
+    return st;
+  auto ins = Prepare(db, "INSERT INTO files VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  if (!ins.ok()) return ins.status();
+  w->insert_file_ = std::move(*ins);
+  // Sightings are appended as they come (one per source and value: cheap,
+  // sequential pages) and merged per (kind, value) once, in Finish.
+  auto up = Prepare(db, "INSERT INTO contacts_raw VALUES(?1,?2,?3,?4,?5,?6,?7)");
+  if (!up.ok()) return up.status();
+  w->upsert_contact_ = std::move(*up);
+  return w;
+}
+
+Writer::~Writer() = default;
+
+void Writer::AddFile(FileRow row) {
+  std::lock_guard<std::mutex> lock(mu_);
+  files_.push_back(std::move(row));
+  if (files_.size() >= batch_rows_) (void)FlushLocked();
+}
+
+void Writer::AddContacts(std::string_view module,
+                         const std::vector<sweep::Context::HostSighting>& hosts) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& h : hosts)
+    contacts_.push_back(
+        {h.kind, h.value, h.count, h.first_ms, h.last_ms, std::string(module), h.example});
+  if (contacts_.size() >= batch_rows_) (void)FlushLocked();
+}
+
+Status Writer::FlushLocked() {
+  if (files_.empty() && contacts_.empty()) return first_error_;
+  Status st = Exec("BEGIN");
+  sqlite3_stmt* f = insert_file_.get();
+  for (const FileRow& r : files_) {
+    if (!st.ok()) break;
+    sqlite3_reset(f);
+    BindText(f, 1, r.path);
+    BindText(f, 2, r.type);
+    sqlite3_bind_int64(f, 3, r.size);
+    sqlite3_bind_int64(f, 4, r.mtime_ns);
+    sqlite3_bind_int64(f, 5, r.ctime_ns);
+    sqlite3_bind_int64(f, 6, static_cast<std::int64_t>(r.inode));
+    sqlite3_bind_int64(f, 7, static_cast<std::int64_t>(r.device));
+    sqlite3_bind_int64(f, 8, r.mode);
+    sqlite3_bind_int64(f, 9, r.uid);
+    sqlite3_bind_int64(f, 10, r.gid);
+    BindText(f, 11, Hash(r.hashes, "md5"));
+    BindText(f, 12, Hash(r.hashes, "sha1"));
+    BindText(f, 13, Hash(r.hashes, "sha256"));
+    BindText(f, 14, r.digest);
+    if (sqlite3_step(f) != SQLITE_DONE) st = Status::Error(Err(db_.get(), "inventory: files"));
+  }
+  sqlite3_stmt* c = upsert_contact_.get();
+  for (const ContactRow& r : contacts_) {
+    if (!st.ok()) break;
+    sqlite3_reset(c);
+    BindText(c, 1, r.kind);
+    BindText(c, 2, r.value);
+    sqlite3_bind_int64(c, 3, static_cast<std::int64_t>(r.count));
+    BindOpt(c, 4, r.first_ms);
+    BindOpt(c, 5, r.last_ms);
+    BindText(c, 6, r.module);
+    BindText(c, 7, r.example);
+    if (sqlite3_step(c) != SQLITE_DONE) st = Status::Error(Err(db_.get(), "inventory: contacts"));
+  }
+  Status commit = Exec(st.ok() ? "COMMIT" : "ROLLBACK");
+  if (st.ok()) st = commit;
+  files_.clear();
+  contacts_.clear();
+  if (!st.ok() && first_error_.ok()) first_error_ = st;
+  return first_error_;
+}
+
+Status Writer::Finish(const std::vector<InstalledProduct>& products,
+                      const std::map<std::string, std::string>& meta) {
+  std::lock_guard<std::mutex> lock(mu_);
+  (void)FlushLocked();
+  if (!first_error_.ok()) return first_error_;
+  if (Status st = Exec("BEGIN"); !st.ok()) return st;
+  auto p = Prepare(db_.get(), "INSERT INTO products VALUES(?,?,?,?,?,?)");
+  if (!p.ok()) return p.status();
+  for (const InstalledProduct& ip : products) {
+    sqlite3_reset(p->get());
+    BindText(p->get(), 1, ip.product);
+    BindText(p->get(), 2, ip.version);
+    BindText(p->get(), 3, ip.platform);
+    BindText(p->get(), 4, ip.path);
+    BindText(p->get(), 5, ip.source);
+    sqlite3_bind_int(p->get(), 6, ip.affected ? 1 : 0);
+    if (sqlite3_step(p->get()) != SQLITE_DONE) return Status::Error(Err(db_.get(), "products"));
+  }
+  auto m = Prepare(db_.get(), "INSERT OR REPLACE INTO meta VALUES(?,?)");
+  if (!m.ok()) return m.status();
+  auto put = [&](const std::string& k, const std::string& v) {
+    sqlite3_reset(m->get());
+    sqlite3_bind_text(m->get(), 1, k.data(), static_cast<int>(k.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(m->get(), 2, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return sqlite3_step(m->get()) == SQLITE_DONE;
+  };
+  for (const auto& [k, v] : meta)
+    if (k != "format" && k != "schema_version" && !put(k, v))
+      return Status::Error(Err(db_.get(), "meta"));
+  // The contact index: one row per (kind, value), with the module and example
+  // of one of its sightings.
+  if (Status st = Exec(
+          "INSERT INTO contacts SELECT kind, value, SUM(count), MIN(COALESCE(first_ms, "
+          "9223372036854775807)), MAX(last_ms), module, example FROM contacts_raw GROUP BY kind, "
+          "value; UPDATE contacts SET first_ms = NULL WHERE first_ms = 9223372036854775807;"
+          "DROP TABLE contacts_raw;");
+      !st.ok())
+    return st;
+  if (!meta.count("complete") && !put("complete", "1"))
+    return Status::Error(Err(db_.get(), "meta"));
+  if (Status st = Exec("COMMIT"); !st.ok()) return st;
+  // Indexes once, after the rows (cheaper than maintaining them per insert).
+  return Exec(
+      "CREATE INDEX files_inode ON files(device, inode);"
+      "CREATE INDEX files_path ON files(path);");
+}
+
+Result<std::unique_ptr<Reader>> Reader::Open(const std::string& path) {
+  std::unique_ptr<Reader> r(new Reader);
+  r->path_ = path;
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  r->db_.reset(db);
+  if (rc != SQLITE_OK) return Status::Error(Err(db, "cannot open"));
+  auto st = Prepare(db, "SELECT key, value FROM meta");
+  if (!st.ok()) {
+    // "file is not a database" (not SQLite) or "no such table: meta" (another SQLite file).
+    std::string why = sqlite3_errmsg(db);
+    if (why.find("no such table") != std::string::npos)
+      return Status::Error("not a trawl inventory (an SQLite file without its meta table)");
+    return Status::Error("not a readable trawl inventory: " + why);
+  }
+  int step;
+  while ((step = sqlite3_step(st->get())) == SQLITE_ROW)
+    r->meta_[Col(st->get(), 0)] = Col(st->get(), 1);
+  if (step != SQLITE_DONE) return Status::Error(Err(db, "meta"));
+  if (r->Meta("format") != kFormat)
+    return Status::Error("not a trawl inventory (meta.format is not trawl-inventory)");
+  if (r->Meta("schema_version") != std::to_string(kSchemaVersion))
+    return Status::Error(fmt::format("inventory schema version {} (this trawl reads {})",
+                                     r->Meta("schema_version"), kSchemaVersion));
+  auto prior = Prepare(db,
+                       "SELECT md5, sha1, sha256 FROM files WHERE device=?1 AND inode=?2 AND "
+                       "size=?3 AND mtime_ns=?4 AND ctime_ns=?5 AND md5 IS NOT NULL AND sha1 IS "
+                       "NOT NULL AND sha256 IS NOT NULL LIMIT 1");
+  if (!prior.ok()) return Status::Error("files: " + prior.status().message());
+  r->prior_ = std::move(*prior);
+  return r;
+}
+
+std::string Reader::Meta(const std::string& key) const {
+  auto it = meta_.find(key);
+  return it == meta_.end() ? std::string() : it->second;
+}
+
+Status Reader::ForEachFile(const std::function<bool(const FileRow&)>& fn) const {
+  auto st = Prepare(db_.get(),
+                    "SELECT path, type, size, mtime_ns, ctime_ns, inode, device, mode, uid, gid, "
+                    "md5, sha1, sha256, digest FROM files");
+  if (!st.ok()) return Status::Error(path_ + ": " + st.status().message());
+  sqlite3_stmt* s = st->get();
+  FileRow r;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    r.path = Col(s, 0);
+    r.type = Col(s, 1);
+    r.size = sqlite3_column_int64(s, 2);
+    r.mtime_ns = sqlite3_column_int64(s, 3);
+    r.ctime_ns = sqlite3_column_int64(s, 4);
+    r.inode = static_cast<std::uint64_t>(sqlite3_column_int64(s, 5));
+    r.device = static_cast<std::uint64_t>(sqlite3_column_int64(s, 6));
+    r.mode = static_cast<std::uint32_t>(sqlite3_column_int64(s, 7));
+    r.uid = static_cast<std::uint32_t>(sqlite3_column_int64(s, 8));
+    r.gid = static_cast<std::uint32_t>(sqlite3_column_int64(s, 9));
+    r.hashes.clear();
+    const char* names[] = {"md5", "sha1", "sha256"};
+    for (int i = 0; i < 3; ++i)
+      if (std::string h = Col(s, 10 + i); !h.empty()) r.hashes[names[i]] = std::move(h);
+    r.digest = Col(s, 13);
+    if (!fn(r)) return Status::Ok();
+  }
+  if (rc != SQLITE_DONE) return Status::Error(Err(db_.get(), path_ + ": files"));
+  return Status::Ok();
+}
+
+Status Reader::ForEachContact(const std::function<bool(const ContactRow&)>& fn) const {
+  auto st = Prepare(db_.get(),
+                    "SELECT kind, value, count, first_ms, last_ms, module, example FROM contacts");
+  if (!st.ok()) return Status::Error(path_ + ": " + st.status().message());
+  sqlite3_stmt* s = st->get();
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    ContactRow r{Col(s, 0),    Col(s, 1),    static_cast<std::uint64_t>(sqlite3_column_int64(s, 2)),
+                 ColOpt(s, 3), ColOpt(s, 4), Col(s, 5),
+                 Col(s, 6)};
+    if (!fn(r)) return Status::Ok();
+  }
+  if (rc != SQLITE_DONE) return Status::Error(Err(db_.get(), path_ + ": contacts"));
+  return Status::Ok();
+}
+
+Status Reader::ForEachProduct(const std::function<bool(const InstalledProduct&)>& fn) const {
+  auto st =
+      Prepare(db_.get(), "SELECT product, version, platform, path, source, affected FROM products");
+  if (!st.ok()) return Status::Error(path_ + ": " + st.status().message());
+  sqlite3_stmt* s = st->get();
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    InstalledProduct p{Col(s, 0), Col(s, 1), Col(s, 2),
+                       Col(s, 3), Col(s, 4), sqlite3_column_int(s, 5) != 0};
+    if (!fn(p)) return Status::Ok();
+  }
+  if (rc != SQLITE_DONE) return Status::Error(Err(db_.get(), path_ + ": products"));
+  return Status::Ok();
+}
+
+std::optional<std::map<std::string, std::string>> Reader::Prior(const struct stat& st) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  sqlite3_stmt* s = prior_.get();
+  sqlite3_reset(s);
+  sqlite3_bind_int64(s, 1, static_cast<std::int64_t>(st.st_dev));
+  sqlite3_bind_int64(s, 2, static_cast<std::int64_t>(st.st_ino));
+  sqlite3_bind_int64(s, 3, static_cast<std::int64_t>(st.st_size));
+  sqlite3_bind_int64(s, 4, MtimeNs(st));
+  sqlite3_bind_int64(s, 5, CtimeNs(st));
+  if (sqlite3_step(s) != SQLITE_ROW) return std::nullopt;
+  std::map<std::string, std::string> h{
+      {"md5", Col(s, 0)}, {"sha1", Col(s, 1)}, {"sha256", Col(s, 2)}};
+  sqlite3_reset(s);
+  return h;
+}
+
+Result<std::map<std::string, std::int64_t>> Reader::Counts() const {
+  std::map<std::string, std::int64_t> out;
+  struct Q {
+    const char* sql;
+    const char* prefix;
+  };
+  const Q queries[] = {
+      {"SELECT 'files', COUNT(*) FROM files", ""},
+      {"SELECT 'files_hashed', COUNT(*) FROM files WHERE sha256 IS NOT NULL", ""},
+      {"SELECT 'bytes_hashed', COALESCE(SUM(size), 0) FROM files WHERE sha256 IS NOT NULL", ""},
+      {"SELECT 'contacts', COUNT(*) FROM contacts", ""},
+      {"SELECT 'products', COUNT(*) FROM products", ""},
+      {"SELECT type, COUNT(*) FROM files GROUP BY type", "type:"},
+      {"SELECT kind, COUNT(*) FROM contacts GROUP BY kind", "kind:"},
+      {"SELECT digest, COUNT(*) FROM files WHERE digest IS NOT NULL GROUP BY digest", "digest:"},
+  };
+  for (const Q& q : queries) {
+    auto st = Prepare(db_.get(), q.sql);
+    if (!st.ok()) return Status::Error(path_ + ": " + st.status().message());
+    int rc;
+    while ((rc = sqlite3_step(st->get())) == SQLITE_ROW)
+      out[q.prefix + Col(st->get(), 0)] = sqlite3_column_int64(st->get(), 1);
+    if (rc != SQLITE_DONE) return Status::Error(Err(db_.get(), path_));
+  }
+  return out;
+}
+
+}  // namespace trawl::hunt

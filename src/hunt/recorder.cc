@@ -1,0 +1,364 @@
+#include "trawl/hunt/recorder.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <unordered_map>
+
+#include "trawl/core/stop.h"
+#include "trawl/logs/logs.h"
+#include "trawl/netmatch/addr.h"
+#include "trawl/read/read.h"
+
+namespace trawl::hunt {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path Canonical(const std::string& p) {
+  std::error_code ec;
+  fs::path abs = fs::absolute(p, ec);
+  fs::path c = fs::weakly_canonical(abs, ec);
+  return ec ? abs.lexically_normal() : c;
+}
+
+// Whether `p` is `root` or below it, by path components.
+bool Inside(const fs::path& p, const fs::path& root) {
+  auto r = root.begin(), e = root.end();
+  auto q = p.begin();
+  for (; r != e; ++r, ++q) {
+    if (r->empty()) continue;  // a trailing '/'
+    if (q == p.end() || *q != *r) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Recorder>> Recorder::Open(const Options& opts) {
+  std::unique_ptr<Recorder> r(new Recorder);
+  r->opts_ = opts;
+  fs::path db = Canonical(opts.path);
+  r->abs_path_ = db.string();
+  if (!opts.force)
+    for (const std::string& root : opts.roots)
+      if (Inside(db, Canonical(root)))
+        return Status::Error(fmt::format(
+            "--inventory {} is inside the scan root {}: it would be written on the scanned "
+            "host (use --force to allow it; it is then not walked)",
+            opts.path, root));
+  if (!opts.since.empty()) {
+    if (Canonical(opts.since) == db)
+      return Status::Error("--since names the same file as --inventory");
+    auto since = Reader::Open(opts.since);
+    if (!since.ok())
+      return Status::Error("--since " + opts.since + ": " + since.status().message());
+    // An interrupted scan's inventory has no (device, inode) index yet.
+    if ((*since)->Meta("complete") != "1")
+      return Status::Error("--since " + opts.since +
+                           ": the inventory is incomplete (its scan did not finish)");
+    r->since_ = std::move(*since);
+  }
+  auto w = Writer::Create(opts.path, opts.batch_rows);
+  if (!w.ok()) return w.status();
+  r->writer_ = std::move(*w);
+  return r;
+}
+
+std::vector<std::string> Recorder::ExcludePaths() const {
+  return {abs_path_, abs_path_ + "-journal"};
+}
+
+void Recorder::OnEntry(const std::string& shown, const struct stat& st,
+                       const std::map<std::string, std::string>* hashes, bool reused) {
+  FileRow row;
+  row.path = shown;
+  row.type = read::FileTypeName(st.st_mode);
+  row.size = st.st_size;
+  row.mtime_ns = MtimeNs(st);
+  row.ctime_ns = CtimeNs(st);
+  row.inode = st.st_ino;
+  row.device = st.st_dev;
+  row.mode = st.st_mode;
+  row.uid = st.st_uid;
+  row.gid = st.st_gid;
+  if (hashes && !hashes->empty()) {
+    row.hashes = *hashes;
+    row.digest = reused ? "reused" : "read";
+    (reused ? reused_ : read_)++;
+  }
+  files_++;
+  writer_->AddFile(std::move(row));
+}
+
+std::optional<std::map<std::string, std::string>> Recorder::Prior(const struct stat& st) const {
+  if (!since_ || !S_ISREG(st.st_mode)) return std::nullopt;
+  return since_->Prior(st);
+}
+
+void Recorder::SawHosts(std::string_view module,
+                        const std::vector<sweep::Context::HostSighting>& hosts) {
+  writer_->AddContacts(module, hosts);
+}
+
+Status Recorder::Finish(Summary& s, std::string_view version, std::string_view image_root) {
+  std::map<std::string, std::string> meta;
+  meta["host"] = s.host;
+  meta["os"] = s.os;
+  meta["started"] = s.started;
+  meta["finished"] = s.finished;
+  meta["trawl_version"] = std::string(version);
+  std::string paths, sets;
+  for (const std::string& p : s.paths) paths += (paths.empty() ? "" : "\n") + p;
+  for (const IndicatorSetInfo& i : s.indicator_sets)
+    sets += (sets.empty() ? "" : "\n") + i.name + (i.version.empty() ? "" : " " + i.version);
+  meta["paths"] = paths;
+  meta["indicator_sets"] = sets;
+  meta["image_root"] = std::string(image_root);
+  meta["files"] = std::to_string(files_.load());
+  meta["digests_read"] = std::to_string(read_.load());
+  meta["digests_reused"] = std::to_string(reused_.load());
+  if (since_) meta["since"] = since_->path();
+  meta["complete"] = s.interrupted ? "0" : "1";  // an interrupted scan did not see everything
+  Status st = writer_->Finish(s.inventory, meta);
+  s.extra.push_back({"inventory_db", opts_.path});
+  s.extra.push_back({"inventory_files", static_cast<std::int64_t>(files_.load())});
+  s.extra.push_back({"digests_read", static_cast<std::int64_t>(read_.load())});
+  s.extra.push_back({"digests_reused", static_cast<std::int64_t>(reused_.load())});
+  return st;
+}
+
+// --- contacts ---------------------------------------------------------------
+
+namespace {
+
+bool HostByte(unsigned char c) { return std::isalnum(c) || c == '-' || c == '_'; }
+bool UrlEnd(unsigned char c) {
+  return c <= ' ' || c == '"' || c == '\'' || c == '<' || c == '>' || c == '`' || c >= 0x80;
+}
+
+bool LooksLikeDomain(std::string_view h) {
+  std::size_t dot = h.rfind('.');
+  if (dot == std::string_view::npos || dot == 0) return false;
+  std::string_view tld = h.substr(dot + 1);
+  if (tld.size() < 2) return false;
+  for (char c : tld)
+    if (!std::isalpha(static_cast<unsigned char>(c))) return false;
+  return h.find("..") == std::string_view::npos;
+}
+
+}  // namespace
+
+void ExtractHosts(std::string_view line,
+                  const std::function<void(std::string_view, std::string_view)>& fn) {
+  // URLs: scheme "://" rest.
+  for (std::size_t p = line.find("://"); p != std::string_view::npos; p = line.find("://", p + 3)) {
+    std::size_t b = p;
+    while (b > 0 && std::isalpha(static_cast<unsigned char>(line[b - 1]))) --b;
+    if (b == p) continue;
+    std::size_t e = p + 3;
+    while (e < line.size() && !UrlEnd(static_cast<unsigned char>(line[e])) && e - b < 2048) ++e;
+    if (e > p + 3) fn("url", line.substr(b, e - b));
+  }
+  std::string host;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    unsigned char c = static_cast<unsigned char>(line[i]);
+    if (std::isxdigit(c) || c == ':') {
+      netmatch::Span s6 = netmatch::ExpandIpv6Token(line, i);
+      std::string_view raw6 = line.substr(s6.begin, s6.size());
+      if (std::count(raw6.begin(), raw6.end(), ':') >= 2) {
+        netmatch::Span found;
+        if (auto ip = netmatch::ParseIpv6Token(raw6, &found)) {
+          netmatch::Ip v4;
+          if (netmatch::MappedV4(*ip, v4))
+            fn("ipv4", netmatch::FormatIp(v4));
+          else
+            fn("ipv6", netmatch::FormatIp(*ip));
+          i = std::max(i + 1, s6.end);
+          continue;
+        }
+      }
+    }
+    if (!HostByte(c)) {
+      ++i;
+      continue;
+    }
+    netmatch::Span s = netmatch::ExpandHostToken(line, i, i + 1);
+    if (s.empty() || s.end <= i) {
+      ++i;
+      continue;
+    }
+    std::string_view raw = line.substr(s.begin, s.size());
+    // A path component ("/a/x.bin") is not a host; a URL's or "//host" is.
+    if (s.begin > 0 && line[s.begin - 1] == '/' && !(s.begin > 1 && line[s.begin - 2] == '/')) {
+      i = std::max(i + 1, s.end);
+      continue;
+    }
+    if (auto ip = netmatch::ParseIpv4Token(raw)) {
+      fn("ipv4", netmatch::FormatIp(*ip));
+    } else {
+      netmatch::NormalizeHostText(raw, host);
+      if (LooksLikeDomain(host)) fn("domain", host);
+    }
+    i = s.end;
+  }
+}
+
+namespace {
+
+constexpr std::uint64_t kMaxContactBytes = 1ull << 30;  // per log, for the contact index
+
+bool IsHostsFile(std::string_view walked) {
+  auto ends = [&](std::string_view tail) {
+    if (walked.size() < tail.size()) return false;
+    std::string_view t = walked.substr(walked.size() - tail.size());
+    for (std::size_t k = 0; k < t.size(); ++k)
+      if (std::tolower(static_cast<unsigned char>(t[k])) != tail[k]) return false;
+    return true;
+  };
+  return ends("/etc/hosts");  // also .../drivers/etc/hosts on a Windows volume
+}
+
+bool Compressed(const std::uint8_t* p, std::size_t n) {
+  auto is = [&](std::initializer_list<int> m) {
+    if (n < m.size()) return false;
+    std::size_t k = 0;
+    for (int b : m)
+      if (p[k++] != b) return false;
+    return true;
+  };
+  return is({0x1f, 0x8b}) || is({0x1f, 0x9d}) || is({'B', 'Z', 'h'}) ||
+         is({0xfd, '7', 'z', 'X', 'Z', 0}) || is({0x28, 0xb5, 0x2f, 0xfd}) ||
+         is({0x04, 0x22, 0x4d, 0x18});
+}
+
+class ContactSweep final : public sweep::Sweep {
+ public:
+  explicit ContactSweep(const sweep::Settings& s) : settings_(s) {
+    options_.extra_globs = s.log_globs;
+  }
+  bool walks() const override { return true; }
+  bool Claims(const sweep::Item& item) const override {
+    if (!item.regular) return false;
+    if (settings_.Runs(sweep::module::kLog) && logs::IsLogPath(item.walked, options_)) return true;
+    return settings_.Runs(sweep::module::kNetwork) && IsHostsFile(item.walked);
+  }
+
+  sweep::Verdict Scan(const sweep::Item& item, sweep::Worker*, sweep::Context& ctx) override {
+    if (!ctx.wants_hosts()) return sweep::Verdict::kContinue;
+    std::string_view module =
+        IsHostsFile(item.walked) ? sweep::module::kNetwork : sweep::module::kLog;
+    auto file = read::File::OpenWalked(item.read_path, item.st);
+    if (!file.ok()) return sweep::Verdict::kContinue;  // the log sweep reports it
+    // Key "KIND VALUE", built in one reused buffer: a repeated sighting allocates nothing.
+    std::unordered_map<std::string, sweep::Context::HostSighting> seen;
+    std::string key;
+    logs::TimeContext tctx;
+    bool first = true, skip = false;
+    std::string carry;
+    std::uint64_t line_no = 0;
+    auto flush = [&] {
+      std::vector<sweep::Context::HostSighting> out;
+      out.reserve(seen.size());
+      for (auto& [k, v] : seen) out.push_back(std::move(v));
+      seen.clear();
+      if (!out.empty()) ctx.SawHosts(module, out);
+    };
+    auto on_line = [&](std::string_view line) {
+      ++line_no;
+      std::optional<std::int64_t> t;
+      bool have_t = false;
+      ExtractHosts(line, [&](std::string_view kind, std::string_view value) {
+        if (!have_t) {
+          t = logs::ParseTimestamp(line, tctx);
+          have_t = true;
+        }
+        key.assign(kind);
+        key.push_back(' ');
+        key.append(value);
+        auto it = seen.find(key);
+        bool fresh = it == seen.end();
+        if (fresh) it = seen.emplace(key, sweep::Context::HostSighting{}).first;
+        sweep::Context::HostSighting& h = it->second;
+        if (fresh) {
+          h.kind = std::string(kind);
+          h.value = std::string(value);
+          h.example = fmt::format("{}:{}", item.shown, line_no);
+        }
+        h.count++;
+        if (t) {
+          if (!h.first_ms || *t < *h.first_ms) h.first_ms = t;
+          if (!h.last_ms || *t > *h.last_ms) h.last_ms = t;
+        }
+      });
+      if (seen.size() >= 65536) flush();  // bounded per file
+    };
+    // Bounded: a planted sparse "log" of a terabyte must not hold the scan;
+    // a stopped scan (SIGINT/SIGTERM) stops tokenizing at the next chunk.
+    bool stopped = false;
+    auto read = read::ReadChunks(*file, kMaxContactBytes, 1u << 20, [&](const std::uint8_t* p,
+                                                                        std::size_t n) {
+      if (skip || stopped) return;
+      if (StopRequested()) {
+        stopped = true;
+        return;
+      }
+      if (first) {
+        first = false;
+        if (Compressed(p, n)) {
+          skip = true;
+          return;
+        }
+        tctx = logs::DetectFormat(
+            item.walked,
+            std::string_view(reinterpret_cast<const char*>(p), std::min<std::size_t>(n, 64 * 1024)),
+            item.st.st_mtime);
+      }
+      std::string_view chunk(reinterpret_cast<const char*>(p), n);
+      std::size_t start = 0;
+      for (std::size_t nl = chunk.find('\n'); nl != std::string_view::npos;
+           nl = chunk.find('\n', start)) {
+        if (!carry.empty()) {
+          carry.append(chunk.substr(start, nl - start));
+          on_line(carry);
+          carry.clear();
+        } else {
+          on_line(chunk.substr(start, nl - start));
+        }
+        start = nl + 1;
+      }
+      carry.append(chunk.substr(start));
+      if (carry.size() > (1u << 20)) {  // an endless line: cut it
+        on_line(carry);
+        carry.clear();
+      }
+    });
+    if (skip) {
+      ctx.Skip("inventory_contacts_compressed");
+      return sweep::Verdict::kContinue;
+    }
+    if (!carry.empty() && !stopped) on_line(carry);
+    if (!read.ok())
+      ctx.Error(item.walked, "contact index: " + read.status().message(), module);
+    else if (read->truncated)
+      ctx.Error(item.walked, "contact index: only the first 1 GiB of this log was read", module);
+    flush();
+    return sweep::Verdict::kContinue;
+  }
+
+ private:
+  const sweep::Settings& settings_;
+  logs::LogOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<sweep::Sweep> MakeContactSweep(const sweep::Settings& settings) {
+  return std::make_unique<ContactSweep>(settings);
+}
+
+}  // namespace trawl::hunt

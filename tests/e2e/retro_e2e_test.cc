@@ -1,0 +1,245 @@
+// End to end: the host inventory and retro-hunt (issue 16). A tree the test
+// builds is inventoried, then feeds with planted hashes, names, domains, IPs
+// and URLs are checked against the inventory: every planted one is found,
+// nothing else. Synthetic only.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "harness.h"
+
+namespace trawl::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+
+// What a retro run found: (path, indicator) per reason.
+std::set<std::pair<std::string, std::string>> Found(const RunResult& r) {
+  std::set<std::pair<std::string, std::string>> out;
+  for (const auto& f : r.Of("finding")) {
+    EXPECT_EQ(f.value("module", ""), "retro");
+    for (const auto& reason : f["reasons"])
+      out.insert({f.value("path", ""), reason.value("indicator", "")});
+  }
+  return out;
+}
+
+struct Host {
+  std::string root, db;
+};
+
+// A small host: binaries, a text log, a hosts file.
+Host MakeHost(const TempDir& dir, const std::string& name, const std::string& evil,
+              const std::string& domain) {
+  Host h{dir.path() + "/" + name, dir.path() + "/" + name + ".db"};
+  dir.Write(name + "/opt/app/bin/payload.dll", evil);
+  dir.Write(name + "/opt/app/bin/benign.dll", "benign bytes of " + name + "\n");
+  dir.Write(name + "/home/u/notes.txt", "nothing to see\n");
+  dir.Write(name + "/var/log/syslog", "Mar 30 10:00:01 " + name + " app[1]: resolved cdn." +
+                                          domain +
+                                          " to 203.0.113.10\n"
+                                          "Mar 30 10:05:00 " +
+                                          name +
+                                          " app[1]: GET https://files.example.net/drop/x.zip\n"
+                                          "Mar 30 11:00:00 " +
+                                          name + " app[1]: talked to innocent.example.org\n");
+  dir.Write(name + "/etc/hosts", "127.0.0.1 localhost\n198.51.100.20 update.example.com\n");
+  return h;
+}
+
+RunResult Inventory(const Host& h, const std::vector<std::string>& more = {}) {
+  std::vector<std::string> args = {"scan", "--no-builtin", "--no-packs", "-q",
+                                   h.root, "--inventory",  h.db};
+  // Any indicator set will do for the scan; the inventory does not depend on it.
+  args.insert(args.end(), more.begin(), more.end());
+  return RunTrawl(args);
+}
+
+TEST(RetroE2e, InventoryThenRetroFindsEveryPlantedIndicatorAndNothingElse) {
+  TempDir dir;
+  std::string evil = "retro-evil-" + RandomBytes(64);
+  Host h = MakeHost(dir, "host1", evil, "evil-c2.test");
+  std::string scan_feed = dir.Write("scanfeed/c2-iocs.txt", "unrelated-domain.invalid\n");
+  RunResult scan = Inventory(h, {"--iocs", scan_feed});
+  ASSERT_EQ(scan.exit_code, 0) << scan.err;
+  ASSERT_TRUE(fs::exists(h.db));
+  ASSERT_NE(scan.Summary(), nullptr);
+  EXPECT_EQ(scan.Summary()->value("digests_read", -1), 5);  // every regular file hashed
+
+  // The feed arrives later: a SHA-256, an MD5, a name, a domain, a CIDR, a URL, and a keyword.
+  std::string notes_md5 = HexDigest("MD5", "nothing to see\n");
+  std::string feed = dir.Write("feed/iocs.txt", HexDigest("SHA256", evil) + "\n" + notes_md5 +
+                                                    "\nevil-c2[.]test\n203.0.113.0/24\n"
+                                                    "hxxps://files.example.net/drop\n"
+                                                    "198.51.100.20\n"
+                                                    "never-seen.example\n");
+  std::string names = dir.Write("feed/filename-iocs.txt", "benign\\.dll$;70\n");
+  std::string kw = dir.Write("feed/keyword-iocs.txt", "SecretMutex\n");
+  RunResult r = RunTrawl(
+      {"retro", h.db, "--no-builtin", "--no-packs", "--iocs", feed, "--iocs", names, "--iocs", kw});
+  EXPECT_EQ(r.exit_code, 1) << r.err << r.out;
+  std::string shown = h.root;
+  std::set<std::pair<std::string, std::string>> want = {
+      {shown + "/opt/app/bin/payload.dll", HexDigest("SHA256", evil)},
+      {shown + "/home/u/notes.txt", notes_md5},
+      {shown + "/opt/app/bin/benign.dll", "benign\\.dll$"},
+      {shown + "/var/log/syslog:1", "evil-c2.test"},
+      {shown + "/var/log/syslog:1", "203.0.113.0/24"},
+      {shown + "/var/log/syslog:2", "https://files.example.net/drop"},
+      {shown + "/etc/hosts:2", "198.51.100.20"},
+  };
+  EXPECT_EQ(Found(r), want) << r.out;
+  // Origin facts: host from the inventory, the module that saw it, when.
+  for (const auto& f : r.Of("finding")) {
+    EXPECT_FALSE(f.value("host", "").empty());
+    EXPECT_EQ(f.value("inventory", ""), h.db);
+    std::string by = f.value("seen_by", "");
+    EXPECT_TRUE(by == "file" || by == "log" || by == "network") << by;
+    if (by == "log") {
+      EXPECT_EQ(f.value("first_seen", "").substr(5, 5), "03-30");
+    }
+    if (by == "file") {
+      EXPECT_FALSE(f.value("seen", "").empty());
+    }
+  }
+  // The keyword cannot be answered by an inventory: said, not dropped.
+  bool said = false;
+  for (const auto& p : r.Of("problem"))
+    said |= p.value("message", "").find("1 keyword indicator(s) cannot be checked") !=
+            std::string::npos;
+  EXPECT_TRUE(said) << r.out;
+  ASSERT_NE(r.Summary(), nullptr);
+  EXPECT_EQ(r.Summary()->value("not_checkable", ""), "1 keyword");
+}
+
+TEST(RetroE2e, TwoHostsEachFindingNamesItsInventory) {
+  TempDir dir;
+  std::string evil1 = "host-one-" + RandomBytes(40), evil2 = "host-two-" + RandomBytes(40);
+  Host a = MakeHost(dir, "alpha", evil1, "alpha-c2.test");
+  Host b = MakeHost(dir, "beta", evil2, "beta-c2.test");
+  std::string scan_feed = dir.Write("scanfeed/c2-iocs.txt", "unrelated-domain.invalid\n");
+  ASSERT_EQ(Inventory(a, {"--iocs", scan_feed}).exit_code, 0);
+  ASSERT_EQ(Inventory(b, {"--iocs", scan_feed}).exit_code, 0);
+  std::string feed = dir.Write("feed/iocs.txt", HexDigest("SHA256", evil2) + "\nalpha-c2.test\n");
+  RunResult r = RunTrawl({"retro", a.db, b.db, "--no-builtin", "--no-packs", "--iocs", feed});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  std::set<std::pair<std::string, std::string>> got;
+  for (const auto& f : r.Of("finding")) got.insert({f.value("inventory", ""), f.value("path", "")});
+  std::set<std::pair<std::string, std::string>> want = {
+      {a.db, a.root + "/var/log/syslog:1"}, {b.db, b.root + "/opt/app/bin/payload.dll"}};
+  EXPECT_EQ(got, want) << r.out;
+  EXPECT_EQ(r.Summary()->value("inventories", -1), 2);
+}
+
+TEST(RetroE2e, InventoryInsideAScanRootIsRefusedUnlessForced) {
+  TempDir dir;
+  Host h = MakeHost(dir, "host", "x", "c2.test");
+  std::string inside = h.root + "/var/tmp/inv.db";
+  fs::create_directories(h.root + "/var/tmp");
+  std::string feed = dir.Write("feed/c2-iocs.txt", "c2.test\n");
+  RunResult r = RunTrawl(
+      {"scan", "--no-builtin", "--no-packs", "-q", h.root, "--iocs", feed, "--inventory", inside});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("inside the scan root"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(inside));
+  RunResult forced = RunTrawl({"scan", "--no-builtin", "--no-packs", "-q", h.root, "--iocs", feed,
+                               "--inventory", inside, "--force"});
+  EXPECT_EQ(forced.exit_code, 1) << forced.err;  // the log names c2.test
+  ASSERT_TRUE(fs::exists(inside));
+  // The inventory being written is not walked into itself.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(inside.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM files WHERE path LIKE '%inv.db%'", -1, &st, nullptr);
+  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(st, 0), 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+}
+
+TEST(RetroE2e, SinceReusesUnchangedDigestsAndRereadsAChangedFile) {
+  TempDir dir;
+  std::string root = dir.path() + "/tree";
+  for (int i = 0; i < 6; ++i) dir.Write("tree/f" + std::to_string(i) + ".bin", RandomBytes(3000));
+  std::string feed = dir.Write("feed/hash-iocs.txt", std::string(64, 'a') + ";placeholder\n");
+  auto scan = [&](const std::string& db, const std::string& since) {
+    std::vector<std::string> args = {"scan",   "--no-builtin", "--no-packs",  "-q", root,
+                                     "--iocs", feed,           "--inventory", db};
+    if (!since.empty()) args.insert(args.end(), {"--since", since});
+    return RunTrawl(args);
+  };
+  RunResult first = scan(dir.path() + "/1.db", "");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(first.Summary()->value("digests_read", -1), 6);
+  EXPECT_EQ(first.Summary()->value("bytes", -1), 18000);
+
+  // Unchanged: no file content is read at all.
+  RunResult again = scan(dir.path() + "/2.db", dir.path() + "/1.db");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.Summary()->value("digests_read", -1), 0);
+  EXPECT_EQ(again.Summary()->value("digests_reused", -1), 6);
+  EXPECT_EQ(again.Summary()->value("bytes", -1), 0);
+
+  // One file changes: it alone is read again, and its new digest is what retro checks.
+  std::string changed = "changed content\n";
+  dir.Write("tree/f3.bin", changed);
+  RunResult third = scan(dir.path() + "/3.db", dir.path() + "/2.db");
+  ASSERT_EQ(third.exit_code, 0) << third.err;
+  EXPECT_EQ(third.Summary()->value("digests_read", -1), 1);
+  EXPECT_EQ(third.Summary()->value("digests_reused", -1), 5);
+  EXPECT_EQ(third.Summary()->value("bytes", -1), static_cast<int>(changed.size()));
+  std::string feed2 = dir.Write("feed2/hash-iocs.txt", HexDigest("SHA1", changed) + ";new\n");
+  RunResult r =
+      RunTrawl({"retro", dir.path() + "/3.db", "--no-builtin", "--no-packs", "--iocs", feed2});
+  EXPECT_EQ(r.exit_code, 1);
+  ASSERT_EQ(r.Of("finding").size(), 1u) << r.out;
+  EXPECT_EQ(r.Of("finding")[0].value("path", ""), root + "/f3.bin");
+
+  // diff: the changed file, nothing else.
+  RunResult diff = RunTrawlRaw({"inventory", "diff", dir.path() + "/2.db", dir.path() + "/3.db"});
+  std::string out = diff.out;
+  EXPECT_EQ(diff.exit_code, 0) << out << diff.err;
+  EXPECT_NE(out.find("changed         " + root + "/f3.bin  size mtime sha256"), std::string::npos)
+      << out;
+  EXPECT_NE(out.find("0 added, 1 changed"), std::string::npos) << out;
+  RunResult stats = RunTrawlRaw({"inventory", "stats", "--json", dir.path() + "/3.db"});
+  EXPECT_EQ(stats.exit_code, 0) << stats.err;
+  auto j = nlohmann::json::parse(stats.out);
+  EXPECT_EQ(j["counts"].value("files_hashed", -1), 6);
+  EXPECT_EQ(j["meta"].value("digests_reused", ""), "5");
+  EXPECT_EQ(j["meta"].value("schema_version", ""), "1");
+}
+
+TEST(RetroE2e, CorruptOrForeignFileIsAClearErrorAndOthersAreStillChecked) {
+  TempDir dir;
+  std::string evil = "corrupt-test-" + RandomBytes(32);
+  Host h = MakeHost(dir, "good", evil, "c2.test");
+  std::string scan_feed = dir.Write("scanfeed/c2-iocs.txt", "unrelated-domain.invalid\n");
+  ASSERT_EQ(Inventory(h, {"--iocs", scan_feed}).exit_code, 0);
+  std::string garbage = dir.Write("garbage.db", std::string(4096, 'Z'));
+  std::string foreign = dir.path() + "/places.sqlite";
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(foreign.c_str(), &db), SQLITE_OK);
+  sqlite3_exec(db, "CREATE TABLE moz_places(url TEXT)", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  std::string feed = dir.Write("feed/iocs.txt", HexDigest("SHA256", evil) + "\n");
+  RunResult r =
+      RunTrawl({"retro", garbage, h.db, foreign, "--no-builtin", "--no-packs", "--iocs", feed});
+  EXPECT_EQ(r.exit_code, 2);  // not everything could be checked
+  std::map<std::string, std::string> errors;
+  for (const auto& e : r.Of("error")) errors[e.value("path", "")] = e.value("message", "");
+  EXPECT_NE(errors[garbage].find("file is not a database"), std::string::npos) << r.out;
+  EXPECT_NE(errors[foreign].find("not a trawl inventory"), std::string::npos) << r.out;
+  ASSERT_EQ(r.Of("finding").size(), 1u) << r.out;  // the good inventory still answered
+  EXPECT_EQ(r.Summary()->value("inventories_failed", -1), 2);
+  RunResult stats = RunTrawlRaw({"inventory", "stats", garbage});
+  EXPECT_EQ(stats.exit_code, 2);
+  EXPECT_NE(stats.err.find(garbage), std::string::npos) << stats.err;
+}
+
+}  // namespace
+}  // namespace trawl::e2e
