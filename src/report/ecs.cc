@@ -187,6 +187,22 @@ class EcsSink final : public Sink {
     Write(Dump(j));
   }
 
+  void OnProblem(const Problem& p) override {
+    json j;
+    std::string now = internal::UtcNowIso();
+    j["@timestamp"] = now;
+    j["message"] = fmt::format("trawl skipped {} ({}): {}", internal::ValidUtf8(p.where),
+                               internal::ValidUtf8(p.set), internal::ValidUtf8(p.message));
+    j["event"] = {{"kind", "event"},     {"category", {"configuration"}}, {"type", {"error"}},
+                  {"module", "problem"}, {"dataset", "trawl.problem"},    {"created", now},
+                  {"outcome", "failure"}};
+    j["error"]["message"] = internal::ValidUtf8(p.message);
+    j["trawl"]["problem"] = {{"set", internal::ValidUtf8(p.set)},
+                             {"where", internal::ValidUtf8(p.where)}};
+    SetHost(j, opts_);
+    Write(Dump(j));
+  }
+
   void OnSummary(const Summary& s) override {
     json j;
     std::string now = internal::UtcNowIso();

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "trawl/core/finding.h"
+#include "trawl/core/problem.h"
 
 namespace trawl::report::internal {
 
@@ -21,6 +22,7 @@ std::string PlainValue(const FieldValue& v);
 // The finding / summary as the JSON Lines sink writes it, without the newline.
 std::string FindingJsonLine(const Finding& f);
 std::string SummaryJsonLine(const Summary& s);
+std::string ProblemJsonLine(const Problem& p);
 // The verdict from the summary's counts: "compromised", "suspicious",
 // "incomplete" (interrupted before anything at warning or above was found),
 // "clean".

@@ -377,6 +377,33 @@ std::string FormatSyslogSummary(const Summary& sum, const SyslogOptions& o,
   return s;
 }
 
+std::string FormatSyslogProblem(const Problem& p, const SyslogOptions& o,
+                                std::string_view timestamp, std::uint64_t seq) {
+  std::string s = Header(o, 4, timestamp, "problem");
+  std::string text = fmt::format("trawl skipped {} ({}): {}", EscapeControl(p.where),
+                                 EscapeControl(p.set), EscapeControl(p.message));
+  if (o.format == SyslogFormat::kJson) return s + Meta(seq) + ' ' + internal::ProblemJsonLine(p);
+  if (o.format == SyslogFormat::kCef) {
+    std::string c = fmt::format(
+        "CEF:0|trawl|trawl|{}|trawl:problem|Indicator entry skipped|3|rt={} dvchost={} "
+        "cs1Label=set cs1={} cs2Label=where cs2={} msg={}",
+        CefHeader(o.version), NowMs(), CefValue(o.hostname), CefValue(p.set), CefValue(p.where),
+        CefValue(p.message));
+    return s + Meta(seq) + ' ' + c;
+  }
+  s += '[';
+  s += kSdId;
+  AppendParam(s, "type", "problem");
+  AppendTextParam(s, "set", p.set);
+  AppendTextParam(s, "where", p.where);
+  AppendTextParam(s, "message", p.message);
+  s += ']';
+  s += Meta(seq);
+  s += ' ';
+  s += text;
+  return s;
+}
+
 // -------------------------------------------------------------- transport
 
 namespace {
@@ -731,7 +758,21 @@ void SyslogSink::OnFinding(const Finding& f) {
     std::lock_guard<std::mutex> lock(st.mu);
     seq = st.stats.queued + st.stats.dropped_full + 1;
   }
-  std::string msg = FormatSyslogFinding(f, st.opts, internal::UtcNowIso(), seq);
+  Queue(FormatSyslogFinding(f, st.opts, internal::UtcNowIso(), seq));
+}
+
+void SyslogSink::OnProblem(const Problem& p) {
+  State& st = *state_;
+  std::uint64_t seq;
+  {
+    std::lock_guard<std::mutex> lock(st.mu);
+    seq = st.stats.queued + st.stats.dropped_full + 1;
+  }
+  Queue(FormatSyslogProblem(p, st.opts, internal::UtcNowIso(), seq));
+}
+
+void SyslogSink::Queue(std::string msg) {
+  State& st = *state_;
   bool truncated = false;
   if (st.opts.transport == SyslogTransport::kUdp && msg.size() > st.opts.udp_max_bytes) {
     msg = Truncate(std::move(msg), st.opts.udp_max_bytes);

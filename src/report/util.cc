@@ -82,6 +82,10 @@ std::string SummaryJsonLine(const Summary& sum) {
   return CaptureJsonLine([&](Sink& s) { s.OnSummary(sum); });
 }
 
+std::string ProblemJsonLine(const Problem& p) {
+  return CaptureJsonLine([&](Sink& s) { s.OnProblem(p); });
+}
+
 const char* Verdict(const Summary& s) {
   if (s.alerts) return "compromised";
   if (s.warnings) return "suspicious";
