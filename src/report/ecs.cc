@@ -218,8 +218,15 @@ class EcsSink final : public Sink {
     j["event"]["duration"] = static_cast<std::int64_t>(s.seconds * 1e9);  // nanoseconds
     SetHost(j, opts_);
     j["trawl"]["verdict"] = internal::Verdict(s);
-    json summary = json::parse(internal::SummaryJsonLine(s), nullptr, false);
-    if (!summary.is_discarded()) j["trawl"]["summary"] = std::move(summary);
+    // The summary as JSON Lines writes it; when it cannot be had, say so.
+    auto line = internal::SummaryJsonLine(s);
+    json summary = line.ok() ? json::parse(*line, nullptr, false) : json(json::value_t::discarded);
+    if (!summary.is_discarded())
+      j["trawl"]["summary"] = std::move(summary);
+    else
+      j["error"]["message"] =
+          "trawl could not write the JSON Lines summary: " +
+          internal::ValidUtf8(line.ok() ? "not valid JSON" : line.status().message());
     Write(Dump(j));
   }
 
