@@ -1,6 +1,7 @@
 #include "trawl/artifacts/artifact_sweep.h"
 
 #include "trawl/artifacts/artifacts.h"
+#include "trawl/logs/log_sweep.h"
 
 namespace trawl::artifacts {
 namespace {
@@ -29,9 +30,7 @@ class ArtifactSweep final : public sweep::Sweep {
     }
     stats_.Add(*result);
     for (const std::string& e : result->errors) ctx.Error(item.walked, e, module);
-    std::map<const ioc::Indicator*, sweep::Context::Contact> contacts;
-    for (const auto& [ind, t] : result->tally) contacts[ind] = {t.hits, t.first_ms, t.last_ms};
-    if (!contacts.empty()) ctx.AddContacts(contacts);
+    if (!result->tally.empty()) ctx.AddContacts(logs::Contacts(result->tally));
     for (Finding& f : ToFindings(item.shown, *result, settings_.thresholds)) ctx.Emit(f);
     return sweep::Verdict::kContinue;
   }

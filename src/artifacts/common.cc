@@ -285,16 +285,8 @@ std::vector<Finding> ToFindings(const std::string& path, const SweepResult& resu
   return out;
 }
 
-void AddToTimeline(const SweepResult& result, logs::Timeline& timeline) {
-  if (result.tally.empty()) return;
-  logs::LogFileResult as_log;  // the timeline reads only the per-indicator tally
-  as_log.tally = result.tally;
-  as_log.hits_total = result.hits_total;
-  timeline.Add(as_log);
-}
-
 // ---------------------------------------------------------------------------
-// The pipeline's entry point
+// Summary counts
 
 void SweepStats::Add(const SweepResult& r) {
   std::string m = ModuleName(r.type);
@@ -335,24 +327,6 @@ std::vector<std::pair<std::string, FieldValue>> SweepStats::SummaryFields(
     put("browser_hits");
   }
   return out;
-}
-
-bool SweepFile(const Sweeper& sweeper, const std::string& walked, const std::string& read_path,
-               const std::string& shown, const struct stat& st, const Thresholds& t,
-               logs::Timeline& timeline, SweepStats& stats, const Report& report) {
-  Target target = sweeper.Detect(walked, st, read_path);
-  if (target.type == Type::kNone) return false;
-  const char* module = ModuleName(target.type);
-  auto result = sweeper.Scan(read_path, target);
-  if (!result.ok()) {
-    report.error(walked, result.status().message(), module);
-    return true;
-  }
-  stats.Add(*result);
-  for (const std::string& e : result->errors) report.error(walked, e, module);
-  AddToTimeline(*result, timeline);
-  for (Finding& f : ToFindings(shown, *result, t)) report.finding(f);
-  return true;
 }
 
 // ---------------------------------------------------------------------------

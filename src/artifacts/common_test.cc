@@ -4,7 +4,9 @@
 
 #include "test_util.h"
 #include "trawl/artifacts/artifacts.h"
+#include "trawl/logs/log_sweep.h"
 #include "trawl/logs/logs.h"
+#include "trawl/sweep/timeline.h"
 
 namespace trawl::artifacts {
 namespace {
@@ -156,17 +158,20 @@ TEST(ToFindings, TimeAfterRecordOrUrl) {
   EXPECT_EQ(std::get<std::string>(fs[0].extra[1].second), h.time_text);
 }
 
-TEST(AddToTimeline, MergesWithLogs) {
+// The artifact sweep feeds the pipeline's timeline with logs::Contacts of a
+// file's tally, as the log sweep does, so contacts from both merge.
+TEST(ContactsToTimeline, MergesWithLogs) {
   auto m = testing::MakeMatcher({{ioc::Kind::kDomain, "evil.example"}});
   const ioc::Indicator* ind = &m->set.all()[0];
-  logs::Timeline tl;
+  sweep::ContactTimeline tl;
   SweepResult a, b;
   a.tally[ind] = {3, 5000, 9000};
   b.tally[ind] = {1, 1000, 1000};
-  AddToTimeline(a, tl);
-  AddToTimeline(b, tl);
-  AddToTimeline(SweepResult{}, tl);  // nothing: no entry, no file counted
-  auto entries = tl.Entries();
+  tl.Add(logs::Contacts(a.tally));
+  tl.Add(logs::Contacts(b.tally));
+  EXPECT_TRUE(logs::Contacts(SweepResult{}.tally).empty());
+  tl.Add(logs::Contacts(SweepResult{}.tally));  // nothing: no entry, no file counted
+  auto entries = tl.Entries(+[](const ioc::Indicator* i) { return std::string_view(i->value); });
   ASSERT_EQ(entries.size(), 1u);
   EXPECT_EQ(entries[0].hits, 4u);
   EXPECT_EQ(entries[0].files, 2u);

@@ -15,8 +15,10 @@
 #include <vector>
 
 #include "test_util.h"
+#include "trawl/artifacts/artifact_sweep.h"
 #include "trawl/artifacts/artifacts.h"
 #include "trawl/evtx/evtx.h"
+#include "trawl/sweep/timeline.h"
 
 namespace trawl::artifacts {
 namespace {
@@ -215,7 +217,8 @@ TEST(EvtxSweep, BrokenChunksAreErrorsTheRestIsRead) {
   ASSERT_TRUE(unbroken.ok());
   EXPECT_EQ(full->hits_total, unbroken->hits_total) << "no hit lost to the flipped byte";
   std::size_t flagged = 0, in_chunk2 = 0;
-  for (const evtx::Record& r : clean) in_chunk2 += r.file_offset >= chunk2 && r.file_offset < chunk2 + 65536;
+  for (const evtx::Record& r : clean)
+    in_chunk2 += r.file_offset >= chunk2 && r.file_offset < chunk2 + 65536;
   for (const Hit& h : full->hits) {
     bool mismatch = false;
     for (const auto& [k, v] : h.fields)
@@ -223,7 +226,8 @@ TEST(EvtxSweep, BrokenChunksAreErrorsTheRestIsRead) {
     std::int64_t off = 0;
     for (const auto& [k, v] : h.fields)
       if (k == "offset") off = std::get<std::int64_t>(v);
-    bool in = off >= static_cast<std::int64_t>(chunk2) && off < static_cast<std::int64_t>(chunk2 + 65536);
+    bool in =
+        off >= static_cast<std::int64_t>(chunk2) && off < static_cast<std::int64_t>(chunk2 + 65536);
     EXPECT_EQ(mismatch, in) << "offset " << off;
     flagged += mismatch;
   }
@@ -308,52 +312,78 @@ TEST(EvtxSweep, UnrecoverableSlackIsCountedNotAnError) {
 namespace trawl::artifacts {
 namespace {
 
-TEST(SweepFile, FindingsErrorsTimelineAndStats) {
+// A sweep::Context that keeps what the artifact sweep reports.
+class Recorder final : public sweep::Context {
+ public:
+  void Emit(Finding& f) override { findings.push_back(f); }
+  void Error(const std::string& p, const std::string& msg, std::string_view mod) override {
+    errors.emplace_back(p, msg, std::string(mod));
+  }
+  void Skip(std::string_view) override {}
+  void AddContacts(const std::map<const ioc::Indicator*, Contact>& c) override { timeline.Add(c); }
+  void AddBytes(std::uint64_t) override {}
+  std::vector<Finding> findings;
+  std::vector<std::tuple<std::string, std::string, std::string>> errors;
+  sweep::ContactTimeline timeline;
+};
+
+// The artifact sweep as the pipeline runs it (registration, Claims, Scan,
+// Summarize): findings under the shown path, error records under the walked
+// path, the contact timeline and the summary counters.
+TEST(ArtifactSweep, FindingsErrorsTimelineAndStats) {
   std::vector<evtx::Record> records = ReadRecords(kSysmonNet);
   auto m = testing::MakeMatcher({{ioc::Kind::kDomain, records[0].computer}});
   testing::TempDir dir;
   std::string good = dir.Write("Logs/Sysmon.evtx", ReadBytes(kSysmonNet));
   std::string junk = dir.Write("Logs/Junk.EVTX", std::string(70000, 'j'));
   std::string other = dir.Write("Logs/readme.txt", "hello");
-  Sweeper sweeper(*m->net, {});
-  logs::Timeline timeline;
-  SweepStats stats;
-  std::vector<Finding> findings;
-  std::vector<std::tuple<std::string, std::string, std::string>> errors;
-  Report report{[&](Finding& f) { findings.push_back(f); },
-                [&](const std::string& p, const std::string& msg, const char* mod) {
-                  errors.emplace_back(p, msg, mod);
-                }};
+  sweep::Engine engine;
+  engine.net = m->net.get();
+  sweep::Settings settings;  // no --modules: evtx, journal and browser all run
+  std::vector<std::string> notes;
+  auto made = ArtifactSweepRegistration().make(engine, settings, notes);
+  ASSERT_TRUE(made.ok()) << made.status().message();
+  ASSERT_NE(*made, nullptr);
+  sweep::Sweep& sw = **made;
+  EXPECT_TRUE(sw.walks());
+  Recorder rec;
   auto run = [&](const std::string& p) {
     struct stat st {};
     EXPECT_EQ(stat(p.c_str(), &st), 0);
-    return SweepFile(sweeper, p, p, "C:\\shown\\" + p.substr(p.rfind('/') + 1), st, {}, timeline,
-                     stats, report);
+    std::string shown = "C:\\shown\\" + p.substr(p.rfind('/') + 1);
+    sweep::Item item{p, p, shown, st, true, false};
+    ASSERT_TRUE(sw.Claims(item));
+    auto worker = sw.MakeWorker();
+    EXPECT_EQ(sw.Scan(item, worker.get(), rec), sweep::Verdict::kContinue);
   };
-  EXPECT_TRUE(run(good));
-  EXPECT_TRUE(run(junk));
-  EXPECT_FALSE(run(other));
-  ASSERT_EQ(findings.size(), records.size() + 1);  // every hit, plus one aggregate
-  for (const Finding& f : findings) {
+  run(good);
+  run(junk);
+  std::size_t before = rec.findings.size() + rec.errors.size();
+  run(other);  // no artifact: nothing reported
+  EXPECT_EQ(rec.findings.size() + rec.errors.size(), before);
+  ASSERT_EQ(rec.findings.size(), records.size() + 1);  // every hit, plus one aggregate
+  for (const Finding& f : rec.findings) {
     EXPECT_EQ(f.module, "evtx");
     EXPECT_EQ(f.path, "C:\\shown\\Sysmon.evtx");
   }
-  ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(std::get<0>(errors[0]), junk);
-  EXPECT_EQ(std::get<2>(errors[0]), "evtx");
-  auto tl = timeline.Entries();
+  ASSERT_EQ(rec.errors.size(), 1u);
+  EXPECT_EQ(std::get<0>(rec.errors[0]), junk);
+  EXPECT_EQ(std::get<2>(rec.errors[0]), "evtx");
+  auto tl =
+      rec.timeline.Entries(+[](const ioc::Indicator* i) { return std::string_view(i->value); });
   ASSERT_EQ(tl.size(), 1u);
   EXPECT_EQ(tl[0].hits, records.size());
   EXPECT_EQ(tl[0].files, 1u);
-  auto fields = stats.SummaryFields({});
+  Summary summary;
+  sw.Summarize(summary);
   std::map<std::string, std::int64_t> got;
-  for (const auto& [k, v] : fields) got[k] = std::get<std::int64_t>(v);
+  for (const auto& [k, v] : summary.extra) got[k] = std::get<std::int64_t>(v);
   EXPECT_EQ(got["evtx_files"], 1);
   EXPECT_EQ(got["evtx_records"], static_cast<std::int64_t>(records.size()));
   EXPECT_EQ(got["evtx_hits"], static_cast<std::int64_t>(records.size()));
   EXPECT_EQ(got["browser_databases"], 0);
   EXPECT_EQ(got["evtx_slack_unrecoverable"], 0);
-  EXPECT_EQ(fields.size(), 10u);
+  EXPECT_EQ(summary.extra.size(), 10u);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <type_traits>
+
 namespace trawl::ioc {
 namespace {
 
@@ -88,6 +90,21 @@ TEST(IndicatorSet, HashLookupOfKindAndTrust) {
   set.AddTrustedHash(md5);
   EXPECT_TRUE(set.IsTrustedHash(md5));
   EXPECT_EQ(set.trusted_count(), 1u);
+}
+
+// ioc::Problem is trawl::Problem (one struct, not two kept in step): a
+// loader's problem goes to a sink's OnProblem(const trawl::Problem&) as it is,
+// and the set a merge keeps travels with it.
+TEST(Problem, IsTheCoreProblem) {
+  static_assert(std::is_same_v<Problem, trawl::Problem>);
+  LoadStats a, b;
+  b.problems.push_back({"b:4", "not hex", "pack:3cx"});
+  a.Merge(b);
+  ASSERT_EQ(a.problems.size(), 1u);
+  const trawl::Problem& core = a.problems[0];  // no conversion
+  EXPECT_EQ(&core, &a.problems[0]);
+  EXPECT_EQ(core.set, "pack:3cx");
+  EXPECT_EQ(core.message, "not hex");
 }
 
 TEST(LoadStats, MergeAddsCountsAndKeepsProblems) {

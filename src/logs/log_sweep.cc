@@ -5,7 +5,6 @@
 #include "trawl/logs/logs.h"
 
 namespace trawl::logs {
-namespace {
 
 std::map<const ioc::Indicator*, sweep::Context::Contact> Contacts(
     const std::map<const ioc::Indicator*, Tally>& tally) {
@@ -13,6 +12,8 @@ std::map<const ioc::Indicator*, sweep::Context::Contact> Contacts(
   for (const auto& [ind, t] : tally) out[ind] = {t.hits, t.first_ms, t.last_ms};
   return out;
 }
+
+namespace {
 
 class LogSweep final : public sweep::Sweep {
  public:

@@ -503,32 +503,6 @@ Result<LogFileResult> ScanLog(const std::string& path, const netmatch::NetMatche
   return scanner.Scan(path);
 }
 
-void Timeline::Add(const LogFileResult& result) {
-  std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& [ind, t] : result.tally) {
-    Entry& e = entries_[ind];
-    e.indicator = ind;
-    e.hits += t.hits;
-    e.files += 1;
-    if (t.first_ms && (!e.first_ms || *t.first_ms < *e.first_ms)) e.first_ms = t.first_ms;
-    if (t.last_ms && (!e.last_ms || *t.last_ms > *e.last_ms)) e.last_ms = t.last_ms;
-  }
-}
-
-std::vector<Timeline::Entry> Timeline::Entries() const {
-  std::vector<Entry> out;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& [ind, e] : entries_) out.push_back(e);
-  }
-  std::sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) {
-    if (a.first_ms.has_value() != b.first_ms.has_value()) return a.first_ms.has_value();
-    if (a.first_ms && *a.first_ms != *b.first_ms) return *a.first_ms < *b.first_ms;
-    return a.indicator->value < b.indicator->value;
-  });
-  return out;
-}
-
 Finding Aggregate(Finding agg, const Tally& tally) {
   agg.audience = Finding::Audience::kHuman;
   agg.extra.insert(agg.extra.begin(), {"hits", static_cast<std::int64_t>(tally.hits)});

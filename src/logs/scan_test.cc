@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "trawl/core/text.h"
+#include "trawl/logs/log_sweep.h"
 #include "trawl/logs/logs.h"
+#include "trawl/sweep/timeline.h"
 #include "trawl/testsupport/temp_dir.h"
 
 namespace trawl::logs {
@@ -238,10 +240,10 @@ TEST_F(LogsTest, CapKeepsCounting) {
   EXPECT_EQ(t.hits, 100u);
   EXPECT_EQ(FormatIsoUtc(*t.first_ms), "2023-03-30T10:00:00Z");
   EXPECT_EQ(FormatIsoUtc(*t.last_ms), "2023-03-30T10:00:59Z");
-  Timeline tl;
-  tl.Add(r);
-  tl.Add(r);
-  auto e = tl.Entries();
+  sweep::ContactTimeline tl;  // the pipeline's timeline, fed as the log sweep feeds it
+  tl.Add(Contacts(r.tally));
+  tl.Add(Contacts(r.tally));
+  auto e = tl.Entries(+[](const ioc::Indicator* i) { return std::string_view(i->value); });
   ASSERT_EQ(e.size(), 1u);
   EXPECT_EQ(e[0].hits, 200u);
   EXPECT_EQ(e[0].files, 2u);
@@ -295,7 +297,8 @@ TEST_F(LogsTest, ForcedCutNeverSplitsAToken) {
     WriteFile(p, line);
     auto r = Scan(p, opts);
     EXPECT_FALSE(r.error);
-    ASSERT_EQ(r.hits.size(), 2u) << "found once each, never twice; total " << r.hits_total << " bytes " << r.bytes << " lines " << r.lines;
+    ASSERT_EQ(r.hits.size(), 2u) << "found once each, never twice; total " << r.hits_total
+                                 << " bytes " << r.bytes << " lines " << r.lines;
     EXPECT_EQ(r.hits[0].line, 1u);
     EXPECT_EQ(r.hits[0].offset, start);
     EXPECT_EQ(line.substr(r.hits[0].offset, 19), "akamaicontainer.com");

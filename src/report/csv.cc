@@ -101,6 +101,18 @@ class CsvSink final : public Sink {
     WriteRow(row, {});
   }
 
+  // A load problem (an indicator entry or rule skipped): where in `path`,
+  // the set it came from in `sources`, why in `details`.
+  void OnProblem(const Problem& p) override {
+    std::vector<std::string> row(kNumColumns);
+    row[0] = "problem";
+    row[4] = p.where;
+    if (!IsValidUtf8(p.where)) row[5] = internal::HexOf(p.where);
+    row[13] = p.set;
+    row[14] = p.message;
+    WriteRow(row, {});
+  }
+
   void OnSummary(const Summary& s) override {
     std::vector<std::string> row(kNumColumns);
     row[0] = "summary";

@@ -187,6 +187,22 @@ class EcsSink final : public Sink {
     Write(Dump(j));
   }
 
+  void OnProblem(const Problem& p) override {
+    json j;
+    std::string now = internal::UtcNowIso();
+    j["@timestamp"] = now;
+    j["message"] = fmt::format("trawl skipped {} ({}): {}", internal::ValidUtf8(p.where),
+                               internal::ValidUtf8(p.set), internal::ValidUtf8(p.message));
+    j["event"] = {{"kind", "event"},     {"category", {"configuration"}}, {"type", {"error"}},
+                  {"module", "problem"}, {"dataset", "trawl.problem"},    {"created", now},
+                  {"outcome", "failure"}};
+    j["error"]["message"] = internal::ValidUtf8(p.message);
+    j["trawl"]["problem"] = {{"set", internal::ValidUtf8(p.set)},
+                             {"where", internal::ValidUtf8(p.where)}};
+    SetHost(j, opts_);
+    Write(Dump(j));
+  }
+
   void OnSummary(const Summary& s) override {
     json j;
     std::string now = internal::UtcNowIso();
@@ -202,8 +218,15 @@ class EcsSink final : public Sink {
     j["event"]["duration"] = static_cast<std::int64_t>(s.seconds * 1e9);  // nanoseconds
     SetHost(j, opts_);
     j["trawl"]["verdict"] = internal::Verdict(s);
-    json summary = json::parse(internal::SummaryJsonLine(s), nullptr, false);
-    if (!summary.is_discarded()) j["trawl"]["summary"] = std::move(summary);
+    // The summary as JSON Lines writes it; when it cannot be had, say so.
+    auto line = internal::SummaryJsonLine(s);
+    json summary = line.ok() ? json::parse(*line, nullptr, false) : json(json::value_t::discarded);
+    if (!summary.is_discarded())
+      j["trawl"]["summary"] = std::move(summary);
+    else
+      j["error"]["message"] =
+          "trawl could not write the JSON Lines summary: " +
+          internal::ValidUtf8(line.ok() ? "not valid JSON" : line.status().message());
     Write(Dump(j));
   }
 

@@ -249,7 +249,60 @@ TEST(CsvSink, ParsesBackAsRfc4180WithOneRowPerRecord) {
     }
 }
 
+// A load problem as the loaders report one: hostile text in every field.
+Problem SampleProblem() {
+  return {"=/iocs/c2.txt:12\n", "bad \"IPv4\" ] 300.1.1.1 \xff", "-pack:3cx"};
+}
+
+TEST(CsvSink, LoadProblemIsAProblemRow) {
+  std::string out = Capture([](std::FILE* f) { return MakeCsvSink(f, false); },
+                            [&](Sink& s) {
+                              s.OnProblem(SampleProblem());
+                              s.OnSummary(SampleSummary());
+                            });
+  auto rows = testing::ParseCsv(out);
+  ASSERT_TRUE(rows.has_value()) << out;
+  ASSERT_EQ(rows->size(), 3u);
+  const auto& header = (*rows)[0];
+  auto col = [&](const std::string& name) {
+    for (size_t i = 0; i < header.size(); ++i)
+      if (header[i] == name) return i;
+    ADD_FAILURE() << "no column " << name;
+    return size_t{0};
+  };
+  const auto& p = (*rows)[1];
+  ASSERT_EQ(p.size(), header.size());
+  EXPECT_EQ(p[col("type")], "problem");
+  EXPECT_EQ(p[col("path")], "'=/iocs/c2.txt:12\n");  // neutralised
+  EXPECT_EQ(p[col("sources")], "'-pack:3cx");
+  EXPECT_EQ(p[col("details")], "bad \"IPv4\" ] 300.1.1.1 \xef\xbf\xbd");
+  EXPECT_EQ(p[col("level")], "");
+  EXPECT_EQ((*rows)[2][col("type")], "summary");
+}
+
 // ----------------------------------------------------------------- ECS
+
+TEST(Ecs, LoadProblemIsAConfigurationErrorEvent) {
+  std::string out = Capture(
+      [](std::FILE* f) {
+        return MakeEcsSink(f, false, {"h", "Linux", "0.1.0"});
+      },
+      [&](Sink& s) { s.OnProblem(SampleProblem()); });
+  ASSERT_FALSE(out.empty());
+  ASSERT_EQ(out.back(), '\n');
+  EXPECT_EQ(out.find('\n'), out.size() - 1) << "one document, one line";
+  auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["event"]["kind"], "event");
+  EXPECT_EQ(j["event"]["category"][0], "configuration");
+  EXPECT_EQ(j["event"]["type"][0], "error");
+  EXPECT_EQ(j["event"]["dataset"], "trawl.problem");
+  EXPECT_EQ(j["event"]["outcome"], "failure");
+  EXPECT_EQ(j["error"]["message"], "bad \"IPv4\" ] 300.1.1.1 \xef\xbf\xbd");
+  EXPECT_EQ(j["trawl"]["problem"]["set"], "-pack:3cx");
+  EXPECT_EQ(j["trawl"]["problem"]["where"], "=/iocs/c2.txt:12\n");
+  EXPECT_EQ(j["host"]["name"], "h");
+  EXPECT_TRUE(j.contains("@timestamp"));
+}
 
 TEST(Ecs, FileFindingMapsToEcsFields) {
   EcsOptions o{"web01", "Linux 6.1 x86_64", "0.1.0"};
@@ -448,6 +501,38 @@ TEST(SyslogFormat, SummaryCarriesCountsAndExtras) {
   EXPECT_EQ(p->Param("trawl@32473", "files"), "10");
   EXPECT_EQ(p->Param("trawl@32473", "x_syslog_delivered"), "5");
   EXPECT_EQ(p->Param("trawl@32473", "skipped_fifo"), "2");
+}
+
+TEST(SyslogFormat, LoadProblemInEveryFormat) {
+  SyslogOptions o;
+  o.hostname = "h";
+  o.version = "0.1.0";
+  Problem pr = SampleProblem();
+  auto p = testing::ParseSyslog5424(FormatSyslogProblem(pr, o, "t", 4));
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->msgid, "problem");
+  EXPECT_EQ(p->pri, 13 * 8 + 4);  // warning
+  EXPECT_EQ(p->Param("meta", "sequenceId"), "4");
+  const std::string id = "trawl@32473";
+  EXPECT_EQ(p->Param(id, "type"), "problem");
+  EXPECT_EQ(p->Param(id, "set"), "-pack:3cx");
+  EXPECT_EQ(p->Param(id, "where"), "=/iocs/c2.txt:12\n");
+  EXPECT_EQ(p->Param(id, "message"), "bad \"IPv4\" ] 300.1.1.1 \xef\xbf\xbd");
+  EXPECT_FALSE(p->Param(id, "message_hex").empty());
+  EXPECT_EQ(p->msg.find('\n'), std::string::npos) << "MSG is one line";
+  o.format = SyslogFormat::kJson;
+  p = testing::ParseSyslog5424(FormatSyslogProblem(pr, o, "t", 4));
+  ASSERT_TRUE(p);
+  auto j = nlohmann::json::parse(p->msg);
+  EXPECT_EQ(j["type"], "problem");
+  EXPECT_EQ(j["where"], "=/iocs/c2.txt:12\n");
+  EXPECT_EQ(j["set"], "-pack:3cx");
+  o.format = SyslogFormat::kCef;
+  p = testing::ParseSyslog5424(FormatSyslogProblem(pr, o, "t", 4));
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->msg.rfind("CEF:0|trawl|trawl|0.1.0|trawl:problem|", 0), 0u) << p->msg;
+  EXPECT_NE(p->msg.find("cs2=\\=/iocs/c2.txt:12\\n"), std::string::npos) << p->msg;
+  EXPECT_EQ(p->msg.find('\n'), std::string::npos);
 }
 
 TEST(SyslogSink, DeadCollectorNeverBlocksAndCountsDrops) {

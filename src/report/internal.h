@@ -3,10 +3,17 @@
 
 #include <cstddef>
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <string_view>
 
 #include "trawl/core/finding.h"
+#include "trawl/core/problem.h"
+#include "trawl/core/status.h"
+
+namespace trawl::report {
+class Sink;
+}  // namespace trawl::report
 
 namespace trawl::report::internal {
 
@@ -18,9 +25,19 @@ std::string HexOf(std::string_view s);
 std::string UtcNowIso();
 // A field value as plain text (numbers as written by JSON, strings as is).
 std::string PlainValue(const FieldValue& v);
-// The finding / summary as the JSON Lines sink writes it, without the newline.
-std::string FindingJsonLine(const Finding& f);
-std::string SummaryJsonLine(const Summary& s);
+// The finding / summary / problem as the JSON Lines sink writes it, without
+// the newline (the JSON Lines sink stays the one definition of the
+// contract). An error, never an empty or made-up object, when the record
+// could not be written (no memory stream, the sink's write failed).
+Result<std::string> FindingJsonLine(const Finding& f);
+Result<std::string> SummaryJsonLine(const Summary& s);
+Result<std::string> ProblemJsonLine(const Problem& p);
+// The seam under those: runs `fn` against a JSON Lines sink writing to the
+// stream `open` returns (open_memstream's contract: on success the stream's
+// bytes land in *buf / *len when it is closed).
+using MemStreamOpener = std::FILE* (*)(char** buf, std::size_t* len);
+Result<std::string> CaptureJsonLine(const std::function<void(Sink&)>& fn,
+                                    MemStreamOpener open = &open_memstream);
 // The verdict from the summary's counts: "compromised", "suspicious",
 // "incomplete" (interrupted before anything at warning or above was found),
 // "clean".

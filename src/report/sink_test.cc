@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "internal.h"
+
 namespace trawl::report {
 namespace {
 
@@ -96,6 +98,33 @@ TEST(JsonLines, ErrorAndSummary) {
   EXPECT_EQ(s["findings"]["warning"], 0);
   EXPECT_DOUBLE_EQ(s["seconds"].get<double>(), 1.5);
   EXPECT_EQ(s["indicator_sets"][0]["loaded"]["sha1"], 3);
+}
+
+std::FILE* NoStream(char**, std::size_t*) {
+  errno = ENOMEM;
+  return nullptr;
+}
+std::FILE* FullDevice(char**, std::size_t*) { return std::fopen("/dev/full", "w"); }
+
+// Regression (issue 10): CaptureJsonLine returned "{}" when it failed, so a
+// syslog json message or the ECS summary silently carried an empty object.
+TEST(CaptureJsonLine, FailureIsAnErrorNeverAnEmptyObject) {
+  auto record = [](Sink& s) { s.OnError({"/x", "boom"}); };
+  auto ok = internal::CaptureJsonLine(record);
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  auto j = nlohmann::json::parse(*ok);
+  EXPECT_EQ(j["type"], "error");
+  EXPECT_EQ(j["path"], "/x");
+  auto none = internal::CaptureJsonLine(record, &NoStream);
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("memory stream"), std::string::npos);
+  auto full = internal::CaptureJsonLine(record, &FullDevice);  // every write fails
+  EXPECT_FALSE(full.ok());
+  auto nothing = internal::CaptureJsonLine([](Sink&) {});
+  EXPECT_FALSE(nothing.ok());
+  auto line = internal::FindingJsonLine(SampleFinding("/f"));
+  ASSERT_TRUE(line.ok());
+  EXPECT_EQ(nlohmann::json::parse(*line)["path"], "/f");
 }
 
 TEST(JsonString, EscapesControlCharacters) {

@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "internal.h"
+#include "trawl/core/json.h"
 #include "trawl/core/names.h"
 #include "trawl/core/text.h"
 #include "trawl/core/unique_handle.h"
@@ -281,6 +282,16 @@ std::string CefFinding(const Finding& f, const SyslogOptions& o, std::uint64_t n
   return s;
 }
 
+// The JSON Lines record for the json format; when it cannot be written, an
+// error record saying so (valid JSON, never an empty object).
+std::string JsonOrError(const Result<std::string>& line) {
+  if (line.ok()) return *line;
+  std::string s = "{\"type\":\"error\",\"path\":\"\",\"message\":";
+  AppendJsonString(s, "trawl could not write this record as JSON: " + line.status().message());
+  s += ",\"module\":\"report\"}";
+  return s;
+}
+
 std::uint64_t NowMs() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                         std::chrono::system_clock::now().time_since_epoch())
@@ -293,7 +304,7 @@ std::string FormatSyslogFinding(const Finding& f, const SyslogOptions& o,
                                 std::string_view timestamp, std::uint64_t seq) {
   std::string s = Header(o, Severity(f.level), timestamp, "finding");
   if (o.format == SyslogFormat::kJson) {
-    return s + Meta(seq) + ' ' + internal::FindingJsonLine(f);
+    return s + Meta(seq) + ' ' + JsonOrError(internal::FindingJsonLine(f));
   }
   if (o.format == SyslogFormat::kCef) {
     return s + Meta(seq) + ' ' + CefFinding(f, o, NowMs());
@@ -338,7 +349,8 @@ std::string FormatSyslogSummary(const Summary& sum, const SyslogOptions& o,
       "bytes in {:.1f} s; {} error(s)",
       EscapeControl(sum.host.empty() ? o.hostname : sum.host), internal::Verdict(sum), sum.alerts,
       sum.warnings, sum.notices, sum.files, sum.bytes, sum.seconds, sum.errors);
-  if (o.format == SyslogFormat::kJson) return s + Meta(seq) + ' ' + internal::SummaryJsonLine(sum);
+  if (o.format == SyslogFormat::kJson)
+    return s + Meta(seq) + ' ' + JsonOrError(internal::SummaryJsonLine(sum));
   if (o.format == SyslogFormat::kCef) {
     std::string c = fmt::format("CEF:0|trawl|trawl|{}|trawl:summary|Scan summary: {}|{}|",
                                 CefHeader(o.version), internal::Verdict(sum),
@@ -370,6 +382,34 @@ std::string FormatSyslogSummary(const Summary& sum, const SyslogOptions& o,
   if (!sum.finished.empty()) AppendParam(s, "finished", sum.finished);
   for (const auto& [k, n] : sum.skipped) AppendParam(s, "skipped_" + k, std::to_string(n));
   for (const auto& [k, v] : sum.extra) AppendTextParam(s, "x_" + k, internal::PlainValue(v));
+  s += ']';
+  s += Meta(seq);
+  s += ' ';
+  s += text;
+  return s;
+}
+
+std::string FormatSyslogProblem(const Problem& p, const SyslogOptions& o,
+                                std::string_view timestamp, std::uint64_t seq) {
+  std::string s = Header(o, 4, timestamp, "problem");
+  std::string text = fmt::format("trawl skipped {} ({}): {}", EscapeControl(p.where),
+                                 EscapeControl(p.set), EscapeControl(p.message));
+  if (o.format == SyslogFormat::kJson)
+    return s + Meta(seq) + ' ' + JsonOrError(internal::ProblemJsonLine(p));
+  if (o.format == SyslogFormat::kCef) {
+    std::string c = fmt::format(
+        "CEF:0|trawl|trawl|{}|trawl:problem|Indicator entry skipped|3|rt={} dvchost={} "
+        "cs1Label=set cs1={} cs2Label=where cs2={} msg={}",
+        CefHeader(o.version), NowMs(), CefValue(o.hostname), CefValue(p.set), CefValue(p.where),
+        CefValue(p.message));
+    return s + Meta(seq) + ' ' + c;
+  }
+  s += '[';
+  s += kSdId;
+  AppendParam(s, "type", "problem");
+  AppendTextParam(s, "set", p.set);
+  AppendTextParam(s, "where", p.where);
+  AppendTextParam(s, "message", p.message);
   s += ']';
   s += Meta(seq);
   s += ' ';
@@ -731,7 +771,21 @@ void SyslogSink::OnFinding(const Finding& f) {
     std::lock_guard<std::mutex> lock(st.mu);
     seq = st.stats.queued + st.stats.dropped_full + 1;
   }
-  std::string msg = FormatSyslogFinding(f, st.opts, internal::UtcNowIso(), seq);
+  Queue(FormatSyslogFinding(f, st.opts, internal::UtcNowIso(), seq));
+}
+
+void SyslogSink::OnProblem(const Problem& p) {
+  State& st = *state_;
+  std::uint64_t seq;
+  {
+    std::lock_guard<std::mutex> lock(st.mu);
+    seq = st.stats.queued + st.stats.dropped_full + 1;
+  }
+  Queue(FormatSyslogProblem(p, st.opts, internal::UtcNowIso(), seq));
+}
+
+void SyslogSink::Queue(std::string msg) {
+  State& st = *state_;
   bool truncated = false;
   if (st.opts.transport == SyslogTransport::kUdp && msg.size() > st.opts.udp_max_bytes) {
     msg = Truncate(std::move(msg), st.opts.udp_max_bytes);

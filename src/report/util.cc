@@ -6,7 +6,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
+#include <functional>
 
 #include "internal.h"
 #include "trawl/core/text.h"
@@ -50,36 +52,38 @@ std::string PlainValue(const FieldValue& v) {
   return std::get<std::string>(v);
 }
 
-namespace {
-
-// Runs one call against a JSON Lines sink writing to memory: the JSON Lines
-// sink stays the single definition of the contract.
-template <typename Fn>
-std::string CaptureJsonLine(Fn fn) {
+Result<std::string> CaptureJsonLine(const std::function<void(Sink&)>& fn, MemStreamOpener open) {
   char* buf = nullptr;
   std::size_t len = 0;
-  std::FILE* f = open_memstream(&buf, &len);
-  if (!f) return "{}";
+  std::FILE* f = open(&buf, &len);
+  if (!f)
+    return Status::Error(fmt::format("cannot open a memory stream: {}", std::strerror(errno)));
+  Status closed = Status::Ok();
   {
     auto sink = MakeJsonLinesSink(f, false);
     fn(*sink);
-    (void)sink->Close();
+    closed = sink->Close();
   }
-  std::fclose(f);
-  std::string out(buf, len);
+  bool fclose_failed = std::fclose(f) != 0;
+  std::string out = buf ? std::string(buf, len) : std::string();
   std::free(buf);
+  if (!closed.ok()) return closed;
+  if (fclose_failed) return Status::Error("writing the JSON record to memory failed");
   while (!out.empty() && out.back() == '\n') out.pop_back();
+  if (out.empty()) return Status::Error("the JSON Lines sink wrote no record");
   return out;
 }
 
-}  // namespace
-
-std::string FindingJsonLine(const Finding& f) {
+Result<std::string> FindingJsonLine(const Finding& f) {
   return CaptureJsonLine([&](Sink& s) { s.OnFinding(f); });
 }
 
-std::string SummaryJsonLine(const Summary& sum) {
+Result<std::string> SummaryJsonLine(const Summary& sum) {
   return CaptureJsonLine([&](Sink& s) { s.OnSummary(sum); });
+}
+
+Result<std::string> ProblemJsonLine(const Problem& p) {
+  return CaptureJsonLine([&](Sink& s) { s.OnProblem(p); });
 }
 
 const char* Verdict(const Summary& s) {

@@ -18,7 +18,8 @@
 //               URL a hit, read from a private copy of the database.
 //  - ToFindings turns a file's hits into findings (every hit for machine
 //    sinks, one aggregate per indicator for people, as the log sweep does);
-//    AddToTimeline feeds the contact timeline.
+//    the sweep (artifact_sweep.h) feeds the contact timeline with
+//    logs::Contacts of the file's tally.
 //
 // Evidence safety: every source file is opened read-only with O_NOFOLLOW and
 // O_NOATIME where permitted (trawl::read::File), regular files only, never
@@ -188,10 +189,6 @@ class Sweeper {
 std::vector<Finding> ToFindings(const std::string& path, const SweepResult& result,
                                 const Thresholds& t = {});
 
-// Adds the file's per-indicator tallies to the contact timeline (one "file"
-// per indicator seen in it).
-void AddToTimeline(const SweepResult& result, logs::Timeline& timeline);
-
 // Per-scan counts for the summary. Add is thread-safe.
 class SweepStats {
  public:
@@ -205,23 +202,6 @@ class SweepStats {
   mutable std::mutex mu_;
   std::map<std::string, std::int64_t> counts_;
 };
-
-// Callbacks through which SweepFile reports (the app's sinks and counters).
-struct Report {
-  // A finding, scored; audience kMachine (every hit) or kHuman (aggregates).
-  std::function<void(Finding&)> finding;
-  // An error record: walked path, message, module.
-  std::function<void(const std::string&, const std::string&, const char*)> error;
-};
-
-// The whole artifact sweep of one walked file, for the scan pipeline: Detect,
-// Scan, then findings (path `shown`), error records (path `walked`), the
-// timeline and the stats. Returns false when the file is no artifact.
-// `walked` is the path as walked (its layout decides), `read_path` the file to
-// read (a followed link's target), `shown` the path findings carry.
-bool SweepFile(const Sweeper& sweeper, const std::string& walked, const std::string& read_path,
-               const std::string& shown, const struct stat& st, const Thresholds& t,
-               logs::Timeline& timeline, SweepStats& stats, const Report& report);
 
 // "2023-03-30T10:00:01Z", with ".mmm" when the microseconds are whole
 // milliseconds, else ".uuuuuu". Any year from 1601 on.

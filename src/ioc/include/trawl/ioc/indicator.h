@@ -13,6 +13,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "trawl/core/problem.h"
+
 namespace trawl::ioc {
 
 enum class Kind {
@@ -60,11 +62,12 @@ struct Indicator {
   std::string and_filename;
 };
 
+// A problem met while loading (an entry skipped): the one core type, so the
+// loaders' problems go to the sinks as they are. Loaders fill `where` and
+// `message`; `set` is filled by whoever knows the set (the app).
+using Problem = trawl::Problem;
+
 // Counts and problems from loading, per file, for the summary and `iocs check`.
-struct Problem {
-  std::string where;    // "file:line" (or object id)
-  std::string message;  // why the entry was skipped
-};
 
 struct LoadStats {
   std::string name;     // file or set name
@@ -90,9 +93,9 @@ class IndicatorSet {
  public:
   // Adds an indicator. Duplicates (same kind and value; for filename regexes
   // also the same FP regex; for versions also the same product, compared
-  // case-insensitively, and platform; for hashes also the same and_filename) are kept once: the first keeps its place (and its
-  // score and description), later ones are counted as duplicates by the loader.
-  // Returns false for a duplicate.
+  // case-insensitively, and platform; for hashes also the same and_filename) are kept once: the
+  // first keeps its place (and its score and description), later ones are counted as duplicates by
+  // the loader. Returns false for a duplicate.
   bool Add(Indicator ind);
   // A trusted (known-good / false-positive) hash: suppresses findings for files with it.
   void AddTrustedHash(std::string hex_lower);

@@ -6,10 +6,19 @@
 // log_hits_beyond_cap. Not made when no network or keyword indicator is loaded.
 #pragma once
 
+#include <map>
+
+#include "trawl/logs/logs.h"
 #include "trawl/sweep/sweep.h"
 
 namespace trawl::logs {
 
 sweep::Registration LogSweepRegistration();
+
+// A source's per-indicator tallies as contacts for the timeline
+// (sweep::Context::AddContacts); empty for a source with no hit. Every sweep
+// that keeps a Tally (logs, evtx, journal, browser) feeds the timeline with it.
+std::map<const ioc::Indicator*, sweep::Context::Contact> Contacts(
+    const std::map<const ioc::Indicator*, Tally>& tally);
 
 }  // namespace trawl::logs

@@ -11,7 +11,8 @@
 //    into chunks at line boundaries and scans chunks in parallel (oneTBB)
 //    with one NetMatcher pass per chunk. Line numbers are counted per chunk and
 //    joined in order; a hit's time is parsed from its own line only.
-//  - Timeline aggregates, per indicator, first and last contact, hits, files.
+//  - Contacts (log_sweep.h) turns a file's tallies into the contact
+//    timeline's input (trawl::sweep::ContactTimeline).
 // What it does not do: report (ToFinding builds the Finding, sinks print it),
 // walk directories, or read binary logs (journal, EVTX, wtmp have their own sweeps).
 //
@@ -163,25 +164,6 @@ class LogScanner {
 // One-off convenience: a LogScanner for a single file.
 Result<LogFileResult> ScanLog(const std::string& path, const netmatch::NetMatcher& m,
                               const LogOptions& opts);
-
-// The timeline of contact for the summary: per indicator, first and last time
-// seen, hits and files. Add is thread-safe.
-class Timeline {
- public:
-  struct Entry {
-    const ioc::Indicator* indicator = nullptr;
-    std::uint64_t hits = 0;
-    std::uint64_t files = 0;
-    std::optional<std::int64_t> first_ms, last_ms;
-  };
-  void Add(const LogFileResult& result);
-  // Sorted by first contact (entries without a time last), then indicator value.
-  std::vector<Entry> Entries() const;
-
- private:
-  mutable std::mutex mu_;
-  std::map<const ioc::Indicator*, Entry> entries_;
-};
 
 // The one per-indicator aggregate people see for a source with many hits
 // (a log, an event log, a journal, a browser history): `first_hit`'s finding

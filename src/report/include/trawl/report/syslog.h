@@ -1,6 +1,8 @@
 // Forwarding findings to a syslog collector (a SIEM's front door).
 //
-// One message per finding plus one for the summary, in one of three formats:
+// One message per finding, one per load problem (an indicator entry or rule
+// skipped: msgid "problem", severity warning) and one for the summary, in one
+// of three formats:
 //   rfc5424  RFC 5424 with structured data: [trawl@32473 ...] carries level,
 //            score, module, path, hashes and every reason (r0_kind,
 //            r0_indicator, r0_description, r0_source, r0_score, r1_...),
@@ -99,6 +101,8 @@ std::string FormatSyslogFinding(const Finding& f, const SyslogOptions& opts,
                                 std::string_view timestamp, std::uint64_t seq);
 std::string FormatSyslogSummary(const Summary& s, const SyslogOptions& opts,
                                 std::string_view timestamp, std::uint64_t seq);
+std::string FormatSyslogProblem(const Problem& p, const SyslogOptions& opts,
+                                std::string_view timestamp, std::uint64_t seq);
 
 class SyslogSink final : public Sink {
  public:
@@ -110,6 +114,8 @@ class SyslogSink final : public Sink {
   void OnFinding(const Finding& f) override;
   // Error records are not forwarded (they are counted in the summary).
   void OnError(const ErrorRecord&) override {}
+  // Load problems are forwarded (queued as findings are).
+  void OnProblem(const Problem& p) override;
   // Queues the summary message (never dropped for lack of room).
   void OnSummary(const Summary& s) override;
   // Waits (bounded) for the queue to empty, then stops the sender. Returns an
@@ -126,6 +132,7 @@ class SyslogSink final : public Sink {
 
  private:
   explicit SyslogSink(std::shared_ptr<State> state);
+  void Queue(std::string msg);  // a finding's or problem's message (dropped when full)
   std::shared_ptr<State> state_;
   bool closed_ = false;
 };
