@@ -256,7 +256,10 @@ TEST_F(CliE2E, FileChangedWhileReadIsMarked) {
     }
   });
   while (!started) std::this_thread::yield();
-  RunResult r = RunTrawl({"scan", tree_, "--no-builtin", "--iocs", iocs_, "--modules", "file"});
+  // The writer may outrun a slow (sanitizer) build's start-up: a cap far above
+  // what it can append keeps the file read, never skipped as too_large.
+  RunResult r = RunTrawl({"scan", tree_, "--no-builtin", "--iocs", iocs_, "--modules", "file",
+                          "--max-file-size", "64G"});
   stop = true;
   writer.join();
   EXPECT_EQ(r.exit_code, 1) << r.err;
