@@ -114,7 +114,6 @@ class SigmaSweep final : public sweep::Sweep {
       sweeper_.ScanProcess(pi, fmt::format("process {} {}", p.pid, p.exe), *w,
                            [&](Finding& f) { ctx.Emit(f); });
     }
-    process_counters_ = Sweeper::Counters(*w);
     process_worker_ = std::move(w);
   }
 
@@ -173,7 +172,6 @@ class SigmaSweep final : public sweep::Sweep {
   mutable std::mutex mu_;
   mutable std::vector<const SigmaWorker*> workers_;
   std::unique_ptr<Sweeper::Worker, void (*)(Sweeper::Worker*)> process_worker_{nullptr, nullptr};
-  SweepCounters process_counters_;
 };
 
 Result<std::unique_ptr<sweep::Sweep>> Make(const sweep::Engine&, const sweep::Settings& s,
