@@ -16,6 +16,7 @@
 #include <cstring>
 #include <cerrno>
 
+#include "fleet_cmd.h"
 #include "iocs_cmd.h"
 #include "report_flags.h"
 #include "retro_cmd.h"
@@ -226,6 +227,9 @@ int Main(int argc, char** argv) {
   trawl::app::InventoryFlags inventory;
   trawl::app::AddInventoryFlags(scan, inventory);
   trawl::app::AddRetroCommands(app, command_exit);
+  // Fleet (issue 17): --shard I/N on scan, `trawl report merge`.
+  trawl::app::AddShardFlag(scan, config);
+  trawl::app::AddReportCommands(app, command_exit);
   scan->add_flag("--no-color", no_color, "No colours (also when NO_COLOR is set)");
   scan->add_flag("-q,--quiet", quiet, "Print only findings and the summary");
 

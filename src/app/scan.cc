@@ -260,6 +260,7 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
   s.builtin = config.builtin;
   s.options = config.sweep_options;
   s.inventory = config.inventory != nullptr;
+  s.live_sweeps = !config.shard || config.shard->index == 1;
   std::vector<std::string> notes;
   for (const sweep::Registration& r : Sweeps().all()) {
     auto made = r.make(engine->view, engine->settings, notes);
@@ -340,6 +341,10 @@ class Pipeline final : public walk::Visitor, public sweep::Context {
   // walk::Visitor
   void OnEntry(const walk::Entry& entry) override {
     WorkerState& w = Local();
+    if (config_.shard && !config_.shard->Holds(entry.path)) {  // another run's share
+      w.counters.skipped["other shard"]++;
+      return;
+    }
     w.counters.files++;
     bool regular = entry.type == walk::EntryType::kRegular;
     if (config_.progress)
@@ -491,6 +496,7 @@ Result<Summary> RunScan(const ScanConfig& config, const Engine& engine, report::
   s.extra.push_back({"modules_run", ran});
   s.extra.push_back({"modules_not_run", not_run});
   if (!config.image_root.empty()) s.extra.push_back({"image_root", engine.paths.root()});
+  if (config.shard) s.extra.push_back({"shard", config.shard->Name()});
   // The contact timeline across logs, event logs, journals and browser visits.
   for (const sweep::ContactTimeline::Entry& e : pipeline.timeline().Entries(&IndicatorValue)) {
     ContactTimeline t;

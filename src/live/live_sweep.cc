@@ -16,6 +16,10 @@ class LiveSweep final : public sweep::Sweep {
     lr.options.memory_cap = settings_.process_memory_cap;
     lr.options.max_file_size = settings_.max_file_size;
     lr.options.yara_timeout = settings_.yara_timeout;
+    if (!settings_.live_sweeps) {  // --shard I/N with I > 1: shard 1 sweeps the live system
+      lr.processes = lr.network = lr.hosts = false;
+      lr.hosts_files.clear();
+    }
     LiveEngine le{engine_.set,   engine_.filenames,  engine_.net,
                   engine_.rules, engine_.hash_algos, settings_.thresholds};
     auto os = MakeOs();

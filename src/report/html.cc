@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "internal.h"
+#include "trawl/report/timeline_chart.h"
 #include "trawl/core/text.h"
 
 namespace trawl::report {
@@ -52,8 +53,9 @@ ul.reasons{margin:0;padding-left:16px}ul.reasons li{margin:0 0 6px}
 .controls{display:flex;gap:14px;align-items:center;flex-wrap:wrap;margin:0 0 10px;padding:8px 10px;background:var(--card);border:1px solid var(--line);border-radius:6px}
 .controls input[type=search]{padding:4px 6px;min-width:240px}
 .note{color:var(--muted)}
-.bar{height:10px;background:var(--alert);border-radius:5px;min-width:4px}
-.track{background:#eef1f6;border-radius:5px;width:100%}
+figure.chart{margin:0 0 12px;background:var(--card);border:1px solid var(--line);border-radius:6px;padding:8px}
+figure.chart svg{display:block}figure.chart figcaption{margin-top:4px;font-size:12px}
+.v-failed{background:var(--muted)}
 footer{margin-top:30px;color:var(--muted);font-size:12px}
 )CSS";
 
@@ -102,9 +104,6 @@ rows.forEach(function(r){body.appendChild(r);});};
 th.addEventListener("click",sort);
 th.addEventListener("keydown",function(e){if(e.key==="Enter"){sort();}});});
 apply();}
-document.querySelectorAll(".bar[data-from]").forEach(function(b){
-var from=Number(b.dataset.from),to=Number(b.dataset.to);
-b.style.marginLeft=from+"%";b.style.width=Math.max(to-from,0.5)+"%";});
 document.body.dataset.script="ran";
 })();
 )JS";
@@ -152,21 +151,6 @@ std::string Counts(const std::map<std::string, std::uint64_t>& m) {
   std::string s;
   for (const auto& [k, n] : m) s += fmt::format("{}{} {}", s.empty() ? "" : ", ", n, HtmlText(k));
   return s.empty() ? "none" : s;
-}
-
-// "2024-05-01T10:00:00Z" or with fraction -> seconds since the epoch.
-std::optional<double> ParseIso(const std::string& s) {
-  std::tm tm{};
-  int y, mo, d, h, mi;
-  double sec;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%lf", &y, &mo, &d, &h, &mi, &sec) != 6)
-    return std::nullopt;
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  return static_cast<double>(timegm(&tm)) + sec;
 }
 
 const char* LevelLabel(Level l) {
@@ -221,16 +205,8 @@ class HtmlSink final : public Sink {
     std::string verdict = internal::Verdict(s);
     std::string h;
     h.reserve(64 * 1024 + findings_.size() * 1024);
-    h += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-    h += "<meta http-equiv=\"Content-Security-Policy\" content=\"" + HtmlContentSecurityPolicy() +
-         "\">\n";
-    h += "<meta name=\"referrer\" content=\"no-referrer\">\n";
-    h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-    h += fmt::format("<title>trawl report: {}: {}</title>\n",
-                     s.host.empty() ? "unknown host" : HtmlText(s.host), verdict);
-    h += "<style>";
-    h += kStyle;
-    h += "</style>\n</head>\n<body>\n<main>\n";
+    h += HtmlPageHead(fmt::format("trawl report: {}: {}",
+                                  s.host.empty() ? "unknown host" : s.host, verdict));
     RenderVerdict(h, s, verdict);
     RenderFacts(h, s);
     RenderFindings(h);
@@ -418,37 +394,20 @@ class HtmlSink final : public Sink {
            "swept.</p>\n</section>\n";
       return;
     }
-    std::optional<double> lo, hi;
-    for (const ContactTimeline& t : s.timeline) {
-      for (const std::string* ts : {&t.first_seen, &t.last_seen}) {
-        if (auto v = ParseIso(*ts)) {
-          if (!lo || *v < *lo) lo = v;
-          if (!hi || *v > *hi) hi = v;
-        }
-      }
-    }
+    std::vector<ChartRow> chart;
+    for (const ContactTimeline& t : s.timeline)
+      chart.push_back({t.indicator, t.first_seen, t.last_seen, t.hits});
+    h += TimelineChartSvg(chart);
     h += "<table id=\"timeline-table\"><thead><tr><th>Indicator</th><th>Kind</th>"
          "<th>First seen (UTC)</th><th>Last seen (UTC)</th><th>Hits</th><th>Sources</th>"
-         "<th>Span</th></tr></thead><tbody>\n";
-    for (const ContactTimeline& t : s.timeline) {
-      std::string bar;
-      auto a = ParseIso(t.first_seen), b = ParseIso(t.last_seen);
-      if (a && b && lo && hi) {
-        double range = *hi - *lo;
-        double from = range > 0 ? (*a - *lo) / range * 100 : 0;
-        double to = range > 0 ? (*b - *lo) / range * 100 : 100;
-        bar = fmt::format(
-            "<div class=\"track\"><div class=\"bar\" data-from=\"{:.2f}\" "
-            "data-to=\"{:.2f}\"></div></div>",
-            from, to);
-      }
+         "</tr></thead><tbody>\n";
+    for (const ContactTimeline& t : s.timeline)
       h += fmt::format(
           "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-          "<td>{}</td></tr>\n",
+          "</tr>\n",
           HtmlText(t.indicator), HtmlText(t.kind),
           t.first_seen.empty() ? "no time" : HtmlText(t.first_seen),
-          t.last_seen.empty() ? "no time" : HtmlText(t.last_seen), t.hits, t.files, bar);
-    }
+          t.last_seen.empty() ? "no time" : HtmlText(t.last_seen), t.hits, t.files);
     h += "</tbody></table>\n</section>\n";
   }
 
@@ -579,6 +538,20 @@ std::string HtmlContentSecurityPolicy() {
       Sha256Base64(kScript), Sha256Base64(kStyle));
   return policy;
 }
+
+std::string HtmlPageHead(std::string_view title) {
+  std::string h = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  h += "<meta http-equiv=\"Content-Security-Policy\" content=\"" + HtmlContentSecurityPolicy() +
+       "\">\n";
+  h += "<meta name=\"referrer\" content=\"no-referrer\">\n";
+  h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  h += "<title>" + HtmlAttr(title) + "</title>\n<style>";
+  h += kStyle;
+  h += "</style>\n</head>\n<body>\n<main>\n";
+  return h;
+}
+
+std::string_view HtmlPageScript() { return kScript; }
 
 std::unique_ptr<Sink> MakeHtmlSink(std::FILE* out, bool own, HtmlOptions opts) {
   return std::make_unique<HtmlSink>(out, own, opts);

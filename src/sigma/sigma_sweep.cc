@@ -85,6 +85,7 @@ class SigmaSweep final : public sweep::Sweep {
   // The live process list as linux process_creation events (the live system
   // only: never a mounted image).
   void Finish(sweep::Context& ctx) override {
+    if (!settings_.live_sweeps) return;  // --shard I/N, I > 1: shard 1 reads the process list
     if (!live::PlanLive({}, settings_.paths, settings_.image, {}).processes) return;
     auto os = live::MakeOs();
     if (!os->supported()) return;

@@ -13,11 +13,13 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "trawl/core/finding.h"
 #include "trawl/core/scoring.h"
+#include "trawl/core/shard.h"
 #include "trawl/core/status.h"
 #include "trawl/report/progress.h"
 #include "trawl/report/sink.h"
@@ -71,6 +73,10 @@ struct ScanConfig {
   // computed) and the contact index go here; with --since it also answers
   // which digests are still valid. Null: no inventory. Set before LoadEngine.
   hunt::Recorder* inventory = nullptr;
+  // --shard I/N (trawl/core/shard.h): only the walked entries whose path hashes
+  // to shard I are checked (the others are counted as skipped "other shard");
+  // the live-system sweeps run only in shard 1. Empty: the whole walk.
+  std::optional<Shard> shard;
 
   bool Runs(const std::string& module) const;
 };

@@ -44,4 +44,12 @@ std::string HtmlAttr(std::string_view s);
 // The Content-Security-Policy the report carries (for tests).
 std::string HtmlContentSecurityPolicy();
 
+// The start of a trawl HTML page up to and including <main>: doctype, the CSP
+// above, the one style sheet, `title` (escaped). Shared by the single-host
+// report and the fleet report (src/fleet), so both carry the same policy.
+std::string HtmlPageHead(std::string_view title);
+// The page's one script (sorting and filtering a findings table), for a page
+// that wants it; the CSP above allows exactly this text.
+std::string_view HtmlPageScript();
+
 }  // namespace trawl::report

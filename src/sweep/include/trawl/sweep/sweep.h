@@ -90,6 +90,10 @@ struct Settings {
   std::vector<std::pair<std::string, std::string>> image_hosts;  // (real, shown)
   bool process_memory = false;
   std::uint64_t process_memory_cap = 256ull << 20;
+  // Sweeps of the running system (processes, connections, hosts files, the
+  // process list as Sigma events) run. False in shards 2..N of `--shard I/N`:
+  // the live system is swept once, by shard 1.
+  bool live_sweeps = true;
   // An inventory is written (--inventory): sweeps that feed it (src/hunt) are made.
   bool inventory = false;
 
