@@ -22,6 +22,11 @@ TEST_PKGS=(
   python3  # bench/files: the planted corpus and the YARA hits differential check
   rsyslog rsyslog-openssl rsyslog-gnutls openssl  # syslog sink tests: a private rsyslogd, TLS certs
   chromium  # HTML report test (headless, --dump-dom) and docs/report.png
+  # Fleet (issue 17):
+  help2man dpkg-dev fakeroot  # scripts/package.sh: man page from --help, dpkg-shlibdeps for Depends
+  man-db bash-completion      # the package test: `man -w trawl`, the installed completion
+  ansible openssh-server openssh-client  # deploy/ansible end-to-end test: sshd on loopback
+  python3-yaml                # deploy/velociraptor artifact schema test (/usr/bin/python3)
 )
 
 want=()
