@@ -27,6 +27,7 @@ TEST_PKGS=(
   man-db bash-completion      # the package test: `man -w trawl`, the installed completion
   ansible openssh-server openssh-client  # deploy/ansible end-to-end test: sshd on loopback
   python3-yaml                # deploy/velociraptor artifact schema test (/usr/bin/python3)
+  slurm-wlm slurm-client munge  # deploy/slurm test: a one-node Slurm cluster started by the test
 )
 
 want=()
