@@ -116,9 +116,10 @@ void AddReportCommands(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<MergeOptions>();
   CLI::App* report = app.add_subcommand("report", "Work with finished reports");
   report->require_subcommand(1);
-  CLI::App* merge = report->add_subcommand(
-      "merge", "One fleet report from per-host JSON Lines reports (hosts by verdict, "
-               "indicators and hosts, C2 timeline)");
+  CLI::App* merge =
+      report->add_subcommand("merge",
+                             "One fleet report from per-host JSON Lines reports (hosts by verdict, "
+                             "indicators and hosts, C2 timeline)");
   merge->add_option("files", opts->inputs, "Per-host JSON Lines reports (trawl scan --json)")
       ->required()
       ->type_name("FILE.jsonl");

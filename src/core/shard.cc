@@ -37,8 +37,7 @@ Result<Shard> ParseShard(std::string_view text) {
   std::size_t slash = text.find('/');
   if (slash == std::string_view::npos) return bad("no '/'");
   Shard s;
-  if (!ParseNumber(text.substr(0, slash), s.index) ||
-      !ParseNumber(text.substr(slash + 1), s.count))
+  if (!ParseNumber(text.substr(0, slash), s.index) || !ParseNumber(text.substr(slash + 1), s.count))
     return bad("not two decimal numbers");
   if (s.count == 0) return bad("N must be at least 1");
   if (s.count > kMaxShards) return bad("N must be at most 65536");

@@ -25,9 +25,8 @@ TEST(ParseShard, AcceptsIOverN) {
 }
 
 TEST(ParseShard, RefusesBadValues) {
-  for (const char* bad : {"0/0", "3/2", "0/4", "1/0", "junk", "", "/", "1/", "/2", "1/2/3",
-                          "-1/2", "+1/2", " 1/2", "1/2 ", "1.5/2", "1/65537", "99999999999/2",
-                          "0x1/2"}) {
+  for (const char* bad : {"0/0", "3/2", "0/4", "1/0", "junk", "", "/", "1/", "/2", "1/2/3", "-1/2",
+                          "+1/2", " 1/2", "1/2 ", "1.5/2", "1/65537", "99999999999/2", "0x1/2"}) {
     auto s = ParseShard(bad);
     EXPECT_FALSE(s.ok()) << bad;
     if (!s.ok()) {

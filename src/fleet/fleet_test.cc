@@ -23,7 +23,9 @@ std::string FindingLine(const std::string& level, const std::string& path,
                         const std::string& indicator, const std::string& kind = "hash") {
   nlohmann::json j = {{"type", "finding"},
                       {"level", level},
-                      {"score", level == "alert" ? 100 : level == "warning" ? 65 : 45},
+                      {"score", level == "alert"     ? 100
+                                : level == "warning" ? 65
+                                                     : 45},
                       {"module", "file"},
                       {"path", path},
                       {"reasons",
@@ -73,16 +75,16 @@ std::string RenderWith(Status (*fn)(const Fleet&, std::FILE*), const Fleet& f) {
 
 TEST(FleetMerge, VerdictsFromFindingsAndSummaries) {
   TempDir dir;
-  std::string hit = dir.Write("a.jsonl", FindingLine("alert", "/opt/evil", "abc123") +
-                                             SummaryLine("alpha", 1, 0));
-  std::string warn = dir.Write("b.jsonl", FindingLine("warning", "/opt/odd", "odd") +
-                                              SummaryLine("bravo", 0, 1));
+  std::string hit = dir.Write(
+      "a.jsonl", FindingLine("alert", "/opt/evil", "abc123") + SummaryLine("alpha", 1, 0));
+  std::string warn =
+      dir.Write("b.jsonl", FindingLine("warning", "/opt/odd", "odd") + SummaryLine("bravo", 0, 1));
   std::string clean = dir.Write("c.jsonl", SummaryLine("charlie", 0, 0));
   std::string cut = dir.Write("d.jsonl", FindingLine("notice", "/x", "n"));  // no summary
   std::string stopped = dir.Write("e.jsonl", SummaryLine("echo", 0, 0, true));
   // A summary that plays the hit down does not hide the alert line before it.
-  std::string liar = dir.Write("f.jsonl", FindingLine("alert", "/opt/evil2", "abc123") +
-                                              SummaryLine("foxtrot", 0, 0));
+  std::string liar = dir.Write(
+      "f.jsonl", FindingLine("alert", "/opt/evil2", "abc123") + SummaryLine("foxtrot", 0, 0));
   Fleet f;
   for (const std::string& p : {hit, warn, clean, cut, stopped, liar, dir.path() + "/missing.jsonl"})
     AddHostReport(f, p);
@@ -118,24 +120,27 @@ TEST(FleetMerge, HostileLinesAreReportedAsFileLineAndCountedNeverAbort) {
   TempDir dir;
   std::string deep(100000, '[');
   std::string lines;
-  lines += "not json at all\n";                                            // 1
-  lines += "[1,2,3]\n";                                                    // 2
-  lines += "{\"no_type\":1}\n";                                            // 3
-  lines += deep + "\n";                                                    // 4
-  lines += std::string("{\"type\":\"finding\",\0\"x\":1}\n", 26);          // 5: a NUL
-  lines += "{\"type\":\"finding\",\"level\":\"alert\",\"reasons\":\"nope\",\"score\":\"x\"}\n";  // 6: kept
-  lines += std::string(kMaxLine + 10, 'x') + "\n";                         // 7: too long
-  lines += "\n";                                                           // 8: blank, fine
-  lines += "{\"type\":\"finding\",\"level\":\"bogus\"}\n";                 // 9
+  lines += "not json at all\n";                                    // 1
+  lines += "[1,2,3]\n";                                            // 2
+  lines += "{\"no_type\":1}\n";                                    // 3
+  lines += deep + "\n";                                            // 4
+  lines += std::string("{\"type\":\"finding\",\0\"x\":1}\n", 26);  // 5: a NUL
+  lines +=
+      "{\"type\":\"finding\",\"level\":\"alert\",\"reasons\":\"nope\",\"score\":\"x\"}\n";  // 6:
+                                                                                            // kept
+  lines += std::string(kMaxLine + 10, 'x') + "\n";          // 7: too long
+  lines += "\n";                                            // 8: blank, fine
+  lines += "{\"type\":\"finding\",\"level\":\"bogus\"}\n";  // 9
   lines += FindingLine("alert", "/tmp/<script>alert(1)</script>\xe2\x80\xae.exe",
-                       "<img src=x onerror=alert(2)>", "c2");              // 10
+                       "<img src=x onerror=alert(2)>", "c2");  // 10
   lines += SummaryLine("<b>evil-host</b>\"'", 2, 0, false,
                        {{{"indicator", "<svg onload=alert(3)>"},
                          {"kind", "domain"},
                          {"first_seen", "2023-03-01T00:00:00Z"},
                          {"last_seen", "2023-03-05T00:00:00Z"},
-                         {"hits", 4}}});                                    // 11
-  lines += "{\"type\":\"summary\",\"host\":42,\"timeline\":[1,{\"indicator\":[]}]}";  // 12, no newline
+                         {"hits", 4}}});  // 11
+  lines +=
+      "{\"type\":\"summary\",\"host\":42,\"timeline\":[1,{\"indicator\":[]}]}";  // 12, no newline
   std::string path = dir.Write("javascript:alert(4).jsonl", lines);
   dir.Write("javascript:alert(4).html", "<p>host report</p>");
   Fleet f;
@@ -165,7 +170,7 @@ TEST(FleetMerge, HostileLinesAreReportedAsFileLineAndCountedNeverAbort) {
   EXPECT_NE(html.find("&lt;img src=x onerror=alert(2)&gt;"), std::string::npos);
   EXPECT_NE(html.find("<span class=\"esc\">\\u202e</span>"), std::string::npos);
   EXPECT_NE(html.find("Content-Security-Policy"), std::string::npos);
-  EXPECT_EQ(html.find("<script"), std::string::npos);  // the fleet page has no script at all
+  EXPECT_EQ(html.find("<script"), std::string::npos);   // the fleet page has no script at all
   EXPECT_EQ(html.find("style=\""), std::string::npos);  // the CSP forbids style attributes
   // The link to the per-host report cannot be read as a javascript: URL.
   EXPECT_NE(html.find("href=\"./javascript%3Aalert%284%29.html\""), std::string::npos);
@@ -227,7 +232,8 @@ TEST(FleetMerge, ThousandHostsStayBounded) {
 
   std::string html = Render(f, dir.path() + "/fleet.html");
   // Every host is on the page; the chart is capped and says so.
-  for (int i : {0, 1, 999}) EXPECT_NE(html.find(">host" + std::to_string(i) + "<"), std::string::npos);
+  for (int i : {0, 1, 999})
+    EXPECT_NE(html.find(">host" + std::to_string(i) + "<"), std::string::npos);
   EXPECT_NE(html.find("<svg"), std::string::npos);
   EXPECT_NE(html.find("250 rows"), std::string::npos);  // 250 hosts with a contact, all drawn
   EXPECT_LT(html.size(), 16u << 20);                    // bounded by the caps, not the findings

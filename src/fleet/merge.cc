@@ -85,8 +85,7 @@ bool TooDeep(const std::string& line) {
 
 class Reader {
  public:
-  Reader(Fleet& fleet, Host& host, std::size_t index)
-      : fleet_(fleet), host_(host), index_(index) {}
+  Reader(Fleet& fleet, Host& host, std::size_t index) : fleet_(fleet), host_(host), index_(index) {}
 
   void Bad(std::uint64_t line, const std::string& message) {
     host_.bad_lines++;
@@ -111,9 +110,9 @@ class Reader {
 
   void Finish() {
     SortTop();
-    host_.verdict = host_.alerts      ? "compromised"
-                    : host_.warnings  ? "suspicious"
-                    : !host_.summary  ? "failed"
+    host_.verdict = host_.alerts        ? "compromised"
+                    : host_.warnings    ? "suspicious"
+                    : !host_.summary    ? "failed"
                     : host_.interrupted ? "failed"
                                         : "clean";
     if (host_.verdict == "failed" && host_.why.empty())

@@ -43,8 +43,8 @@ std::string RelativeHref(const std::string& target, const std::string& html_path
   std::string out = rel.rfind("../", 0) == 0 || rel.rfind('/', 0) == 0 ? "" : "./";
   static const char kHex[] = "0123456789ABCDEF";
   for (unsigned char c : rel) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-        c == '.' || c == '_' || c == '~' || c == '/' || c == '-') {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+        c == '_' || c == '~' || c == '/' || c == '-') {
       out += static_cast<char>(c);
     } else {
       out += '%';
@@ -55,11 +55,9 @@ std::string RelativeHref(const std::string& target, const std::string& html_path
   return out;
 }
 
-std::string HostCell(const Fleet& f, std::size_t i, const std::string& html_path) {
-  const Host& h = f.hosts[i];
-  std::string s = fmt::format("<a href=\"#host-{}\">{}</a>", i, HtmlText(HostLabel(h)));
-  (void)html_path;
-  return s;
+// A host named in another table: a link to its row in "Hosts by verdict".
+std::string HostCell(const Fleet& f, std::size_t i) {
+  return fmt::format("<a href=\"#host-{}\">{}</a>", i, HtmlText(HostLabel(f.hosts[i])));
 }
 
 void RenderVerdict(std::string& o, const Fleet& f) {
@@ -67,13 +65,15 @@ void RenderVerdict(std::string& o, const Fleet& f) {
                 cl = f.Count("clean");
   const char* cls = c ? "compromised" : s ? "suspicious" : fl ? "failed" : "clean";
   o += fmt::format("<section class=\"verdict v-{}\" id=\"verdict\">\n", cls);
-  o += fmt::format("<h1>Fleet: {} host{}: {} compromised, {} suspicious, {} failed, {} clean</h1>\n",
-                   f.hosts.size(), f.hosts.size() == 1 ? "" : "s", c, s, fl, cl);
+  o +=
+      fmt::format("<h1>Fleet: {} host{}: {} compromised, {} suspicious, {} failed, {} clean</h1>\n",
+                  f.hosts.size(), f.hosts.size() == 1 ? "" : "s", c, s, fl, cl);
   if (c)
     o += "<p>Hosts with alerts: isolate each from every network, preserve evidence and bring in "
          "incident response. Then check the hosts they talked to.</p>\n";
   else if (s)
-    o += "<p>Hosts with warnings need review; a confirmed warning makes the host compromised.</p>\n";
+    o +=
+        "<p>Hosts with warnings need review; a confirmed warning makes the host compromised.</p>\n";
   if (fl)
     o += "<p>Failed hosts have no complete report: they are neither clean nor hit. Scan them "
          "again.</p>\n";
@@ -119,8 +119,8 @@ void RenderHosts(std::string& o, const Fleet& f, const std::string& html_path) {
       if (!h.why.empty()) details += "<div>" + HtmlText(h.why) + "</div>";
       if (h.bad_lines) details += fmt::format("<div>{} bad input line(s)</div>", h.bad_lines);
       if (!h.top.empty()) {
-        details += fmt::format("<details><summary>Top findings ({})</summary><ul class=\"reasons\">",
-                               h.top.size());
+        details += fmt::format(
+            "<details><summary>Top findings ({})</summary><ul class=\"reasons\">", h.top.size());
         for (const HostFinding& t : h.top)
           details += fmt::format(
               "<li><span class=\"lvl l{}\">{}</span> {} <span class=\"path\">{}</span>"
@@ -130,7 +130,8 @@ void RenderHosts(std::string& o, const Fleet& f, const std::string& html_path) {
         details += "</ul></details>";
       }
       o += fmt::format(
-          "<tr id=\"host-{}\"><td class=\"path\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+          "<tr id=\"host-{}\"><td "
+          "class=\"path\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
           "<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
           i, HtmlText(HostLabel(h)), h.alerts, h.warnings, h.notices, h.errors, h.files,
           h.finished.empty() ? "-" : HtmlText(h.finished), report, details);
@@ -140,7 +141,7 @@ void RenderHosts(std::string& o, const Fleet& f, const std::string& html_path) {
   o += "</section>\n";
 }
 
-void RenderIndicators(std::string& o, const Fleet& f, const std::string& html_path) {
+void RenderIndicators(std::string& o, const Fleet& f) {
   o += fmt::format("<section id=\"indicators\">\n<h2>Indicators that hit ({})</h2>\n",
                    f.indicators.size());
   if (f.indicators.empty()) {
@@ -158,13 +159,14 @@ void RenderIndicators(std::string& o, const Fleet& f, const std::string& html_pa
   for (const IndicatorHit* hit : order) {
     std::string hosts;
     for (const auto& [i, n] : hit->hosts)
-      hosts += (hosts.empty() ? "" : ", ") + HostCell(f, i, html_path) +
-               (n > 1 ? fmt::format(" ({})", n) : "");
+      hosts +=
+          (hosts.empty() ? "" : ", ") + HostCell(f, i) + (n > 1 ? fmt::format(" ({})", n) : "");
     o += fmt::format(
         "<tr><td><span class=\"lvl l{}\">{}</span></td><td>{}</td><td><code class=\"ind\">{}"
         "</code>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
         hit->level, LevelLabel(hit->level), HtmlText(hit->kind), HtmlText(hit->indicator),
-        hit->description.empty() ? "" : "<div class=\"desc\">" + HtmlText(hit->description) + "</div>",
+        hit->description.empty() ? ""
+                                 : "<div class=\"desc\">" + HtmlText(hit->description) + "</div>",
         hit->hosts.size(), hit->findings, hosts);
   }
   o += "</tbody></table>\n</section>\n";
@@ -187,10 +189,11 @@ std::vector<ContactRow> ContactsByTime(const Fleet& f) {
   return rows;
 }
 
-void RenderTimeline(std::string& o, const Fleet& f, const std::string& html_path) {
+void RenderTimeline(std::string& o, const Fleet& f) {
   std::vector<ContactRow> rows = ContactsByTime(f);
-  o += fmt::format("<section id=\"timeline\">\n<h2>Timeline of C2 contacts across hosts ({})</h2>\n",
-                   rows.size());
+  o +=
+      fmt::format("<section id=\"timeline\">\n<h2>Timeline of C2 contacts across hosts ({})</h2>\n",
+                  rows.size());
   if (rows.empty()) {
     o += "<p class=\"note\">No host reported contact with a network indicator.</p>\n</section>\n";
     return;
@@ -207,8 +210,9 @@ void RenderTimeline(std::string& o, const Fleet& f, const std::string& html_path
   for (const ContactRow& r : rows) {
     if (++shown > kMaxContactRows) break;
     o += fmt::format(
-        "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-        HostCell(f, r.host, html_path), HtmlText(r.c->indicator), HtmlText(r.c->kind),
+        "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></"
+        "tr>\n",
+        HostCell(f, r.host), HtmlText(r.c->indicator), HtmlText(r.c->kind),
         r.c->first_seen.empty() ? "no time" : HtmlText(r.c->first_seen),
         r.c->last_seen.empty() ? "no time" : HtmlText(r.c->last_seen), r.c->hits);
   }
@@ -250,12 +254,12 @@ std::string Dump(const nlohmann::json& j) {
 }  // namespace
 
 Status WriteFleetHtml(const Fleet& f, std::FILE* out, const std::string& html_path) {
-  std::string o = report::HtmlPageHead(fmt::format(
-      "trawl fleet report: {} hosts, {} compromised", f.hosts.size(), f.Count("compromised")));
+  std::string o = report::HtmlPageHead(fmt::format("trawl fleet report: {} hosts, {} compromised",
+                                                   f.hosts.size(), f.Count("compromised")));
   RenderVerdict(o, f);
   RenderHosts(o, f, html_path);
-  RenderIndicators(o, f, html_path);
-  RenderTimeline(o, f, html_path);
+  RenderIndicators(o, f);
+  RenderTimeline(o, f);
   RenderBadLines(o, f);
   o += "<footer>Fleet report written by trawl report merge. Every value from the host reports "
        "is shown as text; escapes such as <span class=\"esc\">\\n</span> mark control "
@@ -267,10 +271,17 @@ Status WriteFleetJson(const Fleet& f, std::FILE* out) {
   using nlohmann::json;
   std::string o;
   for (const Host& h : f.hosts) {
-    json j = {{"type", "host"},       {"host", h.name},         {"verdict", h.verdict},
-              {"source", h.source},   {"alerts", h.alerts},     {"warnings", h.warnings},
-              {"notices", h.notices}, {"errors", h.errors},     {"files", h.files},
-              {"bad_lines", h.bad_lines}, {"interrupted", h.interrupted}};
+    json j = {{"type", "host"},
+              {"host", h.name},
+              {"verdict", h.verdict},
+              {"source", h.source},
+              {"alerts", h.alerts},
+              {"warnings", h.warnings},
+              {"notices", h.notices},
+              {"errors", h.errors},
+              {"files", h.files},
+              {"bad_lines", h.bad_lines},
+              {"interrupted", h.interrupted}};
     if (!h.why.empty()) j["why"] = h.why;
     if (!h.report.empty()) j["report"] = h.report;
     if (!h.os.empty()) j["os"] = h.os;
@@ -282,20 +293,31 @@ Status WriteFleetJson(const Fleet& f, std::FILE* out) {
   for (const auto& [k, hit] : f.indicators) {
     json hosts = json::array();
     for (const auto& [i, n] : hit.hosts) hosts.push_back(f.hosts[i].name);
-    o += Dump({{"type", "indicator"}, {"kind", hit.kind}, {"indicator", hit.indicator},
-               {"description", hit.description}, {"level", LevelWord(hit.level)},
-               {"findings", hit.findings}, {"hosts", hosts}});
+    o += Dump({{"type", "indicator"},
+               {"kind", hit.kind},
+               {"indicator", hit.indicator},
+               {"description", hit.description},
+               {"level", LevelWord(hit.level)},
+               {"findings", hit.findings},
+               {"hosts", hosts}});
   }
   for (const ContactRow& r : ContactsByTime(f))
-    o += Dump({{"type", "contact"}, {"host", f.hosts[r.host].name}, {"indicator", r.c->indicator},
-               {"kind", r.c->kind}, {"first_seen", r.c->first_seen},
-               {"last_seen", r.c->last_seen}, {"hits", r.c->hits}});
+    o += Dump({{"type", "contact"},
+               {"host", f.hosts[r.host].name},
+               {"indicator", r.c->indicator},
+               {"kind", r.c->kind},
+               {"first_seen", r.c->first_seen},
+               {"last_seen", r.c->last_seen},
+               {"hits", r.c->hits}});
   for (const BadLine& b : f.bad_lines)
     o += Dump({{"type", "bad_line"}, {"where", b.where}, {"message", b.message}});
   json verdicts = json::object();
   for (const char* v : kVerdicts) verdicts[v] = f.Count(v);
-  o += Dump({{"type", "fleet_summary"}, {"hosts", f.hosts.size()}, {"verdicts", verdicts},
-             {"indicators", f.indicators.size()}, {"bad_lines", f.bad_lines_seen}});
+  o += Dump({{"type", "fleet_summary"},
+             {"hosts", f.hosts.size()},
+             {"verdicts", verdicts},
+             {"indicators", f.indicators.size()},
+             {"bad_lines", f.bad_lines_seen}});
   return Write(out, o, "JSON");
 }
 
@@ -309,10 +331,10 @@ Status WriteFleetCsv(const Fleet& f, std::FILE* out) {
     for (const auto& [i, n] : hit.hosts) inds[i] += (inds[i].empty() ? "" : "\n") + hit.indicator;
   for (std::size_t i = 0; i < f.hosts.size(); ++i) {
     const Host& h = f.hosts[i];
-    o += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n", CsvCell(h.name), CsvCell(h.shard),
-                     CsvCell(h.verdict), h.alerts, h.warnings, h.notices, h.errors, h.files,
-                     h.bad_lines, CsvCell(inds[i]), CsvCell(h.report), CsvCell(h.source),
-                     CsvCell(h.why));
+    o += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n", CsvCell(h.name),
+                     CsvCell(h.shard), CsvCell(h.verdict), h.alerts, h.warnings, h.notices,
+                     h.errors, h.files, h.bad_lines, CsvCell(inds[i]), CsvCell(h.report),
+                     CsvCell(h.source), CsvCell(h.why));
   }
   return Write(out, o, "CSV");
 }

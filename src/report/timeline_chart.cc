@@ -106,7 +106,10 @@ std::string TimelineChartSvg(const std::vector<ChartRow>& rows, const ChartOptio
   for (int i = 0; i < ticks; ++i) {
     double t = ticks == 1 ? lo : lo + range * i / (ticks - 1);
     double tx = x(t);
-    const char* anchor = ticks == 1 ? "middle" : i == 0 ? "start" : i == ticks - 1 ? "end" : "middle";
+    const char* anchor = ticks == 1       ? "middle"
+                         : i == 0         ? "start"
+                         : i == ticks - 1 ? "end"
+                                          : "middle";
     o += fmt::format(
         "<line x1=\"{:.1f}\" y1=\"{}\" x2=\"{:.1f}\" y2=\"{:.0f}\" stroke=\"#d9dee7\"/>"
         "<text x=\"{:.1f}\" y=\"16\" text-anchor=\"{}\" fill=\"#5b6475\">{}</text>\n",
@@ -124,8 +127,8 @@ std::string TimelineChartSvg(const std::vector<ChartRow>& rows, const ChartOptio
     if (i % 2 == 0)
       o += fmt::format("<rect x=\"0\" y=\"{:.0f}\" width=\"{}\" height=\"{}\" fill=\"#f5f7fa\"/>",
                        y, kWidth, kRowHeight);
-    o += fmt::format(
-        "<text x=\"6\" y=\"{:.0f}\" fill=\"#1d2330\">{}</text>", y + 14, HtmlAttr(CutCodePoints(s.row->label, kLabelChars)));
+    o += fmt::format("<text x=\"6\" y=\"{:.0f}\" fill=\"#1d2330\">{}</text>", y + 14,
+                     HtmlAttr(CutCodePoints(s.row->label, kLabelChars)));
     o += fmt::format(
         "<line x1=\"{:.1f}\" y1=\"{:.0f}\" x2=\"{:.1f}\" y2=\"{:.0f}\" stroke=\"#b3261e\" "
         "stroke-width=\"6\" stroke-linecap=\"round\"/>"

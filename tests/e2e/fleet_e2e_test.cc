@@ -42,14 +42,16 @@ struct Planted {
                 "2023-03-2" + std::to_string(i % 9) + "T10:00:00Z host app: beacon to c2-" +
                     std::to_string(i % 3) + ".fleet-test.example\n");
     }
-    feed = dir.Write("feed/iocs.txt", hashes + "c2-0.fleet-test.example\nc2-1.fleet-test.example\n"
-                                                "c2-2.fleet-test.example\n");
+    feed = dir.Write("feed/iocs.txt", hashes +
+                                          "c2-0.fleet-test.example\nc2-1.fleet-test.example\n"
+                                          "c2-2.fleet-test.example\n");
   }
 };
 
 TEST(FleetE2e, ShardsCoverTheTreeExactlyOnce) {
   Planted p;
-  RunResult whole = RunTrawl({"scan", p.tree, "--iocs", p.feed, "--no-builtin", "--no-packs", "-q"});
+  RunResult whole =
+      RunTrawl({"scan", p.tree, "--iocs", p.feed, "--no-builtin", "--no-packs", "-q"});
   ASSERT_EQ(whole.exit_code, 1) << whole.err;
   std::multiset<std::string> want = Hits(whole);
   ASSERT_EQ(want.size(), 80u);  // 40 hashes, 40 log lines
@@ -73,14 +75,16 @@ TEST(FleetE2e, ShardsCoverTheTreeExactlyOnce) {
       got.insert(h.begin(), h.end());
       // Deterministic: the same shard twice is the same share.
       if (i == 2) {
-        RunResult again = RunTrawl({"scan", p.tree, "--iocs", p.feed, "--no-builtin",
-                                    "--no-packs", "-q", "--shard", shard});
+        RunResult again = RunTrawl({"scan", p.tree, "--iocs", p.feed, "--no-builtin", "--no-packs",
+                                    "-q", "--shard", shard});
         EXPECT_EQ(Hits(again), h);
       }
     }
     EXPECT_EQ(got, want) << "n=" << n;  // union == unsharded, nothing twice
     EXPECT_EQ(files, whole.Summary()->value("files", 0u)) << "n=" << n;
-    if (n > 1) EXPECT_GT(shards_with_hits, 1) << "the share is spread, not all in one shard";
+    if (n > 1) {
+      EXPECT_GT(shards_with_hits, 1) << "the share is spread, not all in one shard";
+    }
   }
 }
 
@@ -116,9 +120,9 @@ TEST(FleetE2e, ReportMergeOfShardsAndHosts) {
   for (int i = 1; i <= 3; ++i) {
     std::string json = out.path() + "/shard" + std::to_string(i) + ".jsonl";
     std::string html = out.path() + "/shard" + std::to_string(i) + ".html";
-    RunResult r = RunTrawlRaw({"scan", p.tree, "--iocs", p.feed, "--no-builtin", "--no-packs",
-                               "-q", "--no-color", "--shard", std::to_string(i) + "/3", "--json",
-                               json, "--html", html});
+    RunResult r = RunTrawlRaw({"scan", p.tree, "--iocs", p.feed, "--no-builtin", "--no-packs", "-q",
+                               "--no-color", "--shard", std::to_string(i) + "/3", "--json", json,
+                               "--html", html});
     ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.err;
     inputs.push_back(json);
   }
@@ -133,8 +137,9 @@ TEST(FleetE2e, ReportMergeOfShardsAndHosts) {
 
   std::vector<std::string> args = {"report", "merge"};
   args.insert(args.end(), inputs.begin(), inputs.end());
-  for (const std::string& a : std::vector<std::string>{"--html", out.path() + "/fleet.html", "--json", out.path() + "/fleet.jsonl",
-                        "--csv", out.path() + "/fleet.csv"})
+  for (const std::string& a :
+       std::vector<std::string>{"--html", out.path() + "/fleet.html", "--json",
+                                out.path() + "/fleet.jsonl", "--csv", out.path() + "/fleet.csv"})
     args.push_back(a);
   RunResult m = RunTrawlRaw(args);
   EXPECT_EQ(m.exit_code, 1) << m.err;
@@ -147,7 +152,9 @@ TEST(FleetE2e, ReportMergeOfShardsAndHosts) {
     auto j = nlohmann::json::parse(line);
     if (j["type"] == "host") {
       verdicts[j["verdict"].get<std::string>()]++;
-      if (j.contains("shard")) EXPECT_TRUE(j.contains("report")) << line;  // shardN.html linked
+      if (j.contains("shard")) {
+        EXPECT_TRUE(j.contains("report")) << line;  // shardN.html linked
+      }
     }
     if (j["type"] == "indicator") {
       indicators.insert(j["indicator"].get<std::string>());
@@ -158,7 +165,7 @@ TEST(FleetE2e, ReportMergeOfShardsAndHosts) {
   EXPECT_EQ(verdicts["failed"], 1);
   EXPECT_EQ(verdicts["compromised"] + verdicts["suspicious"], 3);
   EXPECT_EQ(indicators.size(), 43u);  // 40 hashes and 3 domains
-  EXPECT_EQ(hash_hosts, 40u);          // each hash on exactly one shard
+  EXPECT_EQ(hash_hosts, 40u);         // each hash on exactly one shard
   std::string html = testsupport::ReadFile(out.path() + "/fleet.html");
   EXPECT_NE(html.find("href=\"./shard1.html\""), std::string::npos);
   EXPECT_NE(html.find("<svg"), std::string::npos);  // the C2 timeline across hosts

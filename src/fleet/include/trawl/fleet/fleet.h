@@ -59,9 +59,9 @@ struct Host {
 
 struct IndicatorHit {
   std::string kind, indicator, description;
-  int level = 0;                                // highest level of a finding it was in
-  std::uint64_t findings = 0;                   // findings it was a reason of
-  std::map<std::size_t, std::uint64_t> hosts;   // host index -> findings on that host
+  int level = 0;                               // highest level of a finding it was in
+  std::uint64_t findings = 0;                  // findings it was a reason of
+  std::map<std::size_t, std::uint64_t> hosts;  // host index -> findings on that host
 };
 
 struct BadLine {
