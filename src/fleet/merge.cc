@@ -293,13 +293,36 @@ void ReadAll(Reader& reader, std::FILE* in, Host& host) {
 
 }  // namespace
 
-void AddHostReport(Fleet& fleet, const std::string& path) {
+namespace {
+
+Host& NewHost(Fleet& fleet, const std::string& source) {
   fleet.hosts.emplace_back();
-  std::size_t index = fleet.hosts.size() - 1;
   Host& host = fleet.hosts.back();
-  host.source = path;
-  host.name = path;
-  Reader reader(fleet, host, index);
+  host.source = source;
+  host.name = source;
+  return host;
+}
+
+void ReadHost(Fleet& fleet, Host& host, std::FILE* in) {
+  Reader reader(fleet, host, fleet.hosts.size() - 1);
+  try {
+    ReadAll(reader, in, host);
+  } catch (const std::exception& e) {  // bad_alloc on a hostile file: this host fails, not the run
+    host.why = std::string("reading stopped: ") + e.what();
+    host.summary = false;
+  }
+  reader.Settle();
+  reader.Finish();
+}
+
+}  // namespace
+
+void AddHostReportFrom(Fleet& fleet, const std::string& source, std::FILE* in) {
+  ReadHost(fleet, NewHost(fleet, source), in);
+}
+
+void AddHostReport(Fleet& fleet, const std::string& path) {
+  Host& host = NewHost(fleet, path);
   std::string why;
   std::FILE* in = OpenInput(path, why);
   if (!in) {
@@ -307,15 +330,8 @@ void AddHostReport(Fleet& fleet, const std::string& path) {
     host.why = "cannot read " + path + ": " + why;
     return;
   }
-  try {
-    ReadAll(reader, in, host);
-  } catch (const std::exception& e) {  // bad_alloc on a hostile file: this host fails, not the run
-    host.why = std::string("reading stopped: ") + e.what();
-    host.summary = false;
-  }
+  ReadHost(fleet, host, in);
   std::fclose(in);
-  reader.Settle();
-  reader.Finish();
   host.report = ReportBeside(path);
 }
 

@@ -82,6 +82,9 @@ struct Fleet {
 // Reads one host's JSON Lines report into `fleet` (one Host appended).
 // Never fails: an unreadable file is a failed host, bad lines are counted.
 void AddHostReport(Fleet& fleet, const std::string& path);
+// The same from an open stream (`source` names it in bad lines); the per-host
+// HTML report is not looked for. For the fuzzer and for tests.
+void AddHostReportFrom(Fleet& fleet, const std::string& source, std::FILE* in);
 
 // Writers. `html_path` is where the page goes: links to the per-host reports
 // are relative to its folder. Errors are write failures.
