@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "cli.h"
 #include "trawl/core/shard.h"
 #include "trawl/core/text.h"
 #include "trawl/fleet/fleet.h"
@@ -13,8 +14,6 @@
 namespace trawl::app {
 
 namespace {
-
-constexpr int kExitError = 2;
 
 struct MergeOptions {
   std::vector<std::string> inputs;

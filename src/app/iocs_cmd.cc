@@ -10,7 +10,7 @@
 #include <fstream>
 #include <memory>
 
-#include "trawl/app/packs.h"
+#include "trawl/ioc/packs.h"
 #include "trawl/core/text.h"
 #include "trawl/ioc/interchange.h"
 #include "trawl/ioc/loader.h"
@@ -142,12 +142,12 @@ int RunList(const IocsOptions& o) {
   if (!o.no_builtin) stats.push_back(ioc::LoadBuiltin3cx(set));
   bool ok = true;
   if (!o.no_packs) {
-    auto packs = ListPacks(PacksDir());
+    auto packs = ioc::ListPacks(ioc::PacksDir());
     if (!packs.ok()) {
       std::fprintf(stderr, "trawl: signature packs: %s\n", packs.status().message().c_str());
       return kError;
     }
-    for (const PackManifest& p : *packs) {
+    for (const ioc::PackManifest& p : *packs) {
       auto r = ioc::LoadDirectory(p.content, set, opts);
       if (!r.ok()) {
         std::fprintf(stderr, "trawl: pack %s: %s\n", p.name.c_str(), r.status().message().c_str());

@@ -30,6 +30,9 @@
 
 namespace trawl::app {
 
+// "0.x.y": the project version (cli.cc; printed by --version, written into reports).
+const char* Version();
+
 struct ReportSetup {
   // Flags.
   std::string html_path, csv_path;
@@ -84,7 +87,7 @@ inline std::string OsName() {
 // The sink for --json: the JSON Lines contract or ECS documents.
 inline std::unique_ptr<report::Sink> MakeJsonSink(const ReportSetup& r, std::FILE* out, bool own) {
   if (r.json_format == "ecs")
-    return report::MakeEcsSink(out, own, {HostName(), OsName(), TRAWL_VERSION});
+    return report::MakeEcsSink(out, own, {HostName(), OsName(), Version()});
   return report::MakeJsonLinesSink(out, own);
 }
 
@@ -125,7 +128,7 @@ inline bool AddReportSinks(ReportSetup& r, report::FanOut& sinks) {
     }
     o.ca_file = r.syslog_ca;
     o.tls12_only = r.syslog_tls12;
-    o.version = TRAWL_VERSION;
+    o.version = Version();
     o.drain_timeout = std::chrono::milliseconds(static_cast<long>(r.syslog_wait * 1000));
     auto sink = report::SyslogSink::Create(o);
     if (!sink.ok()) {

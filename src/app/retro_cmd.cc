@@ -16,6 +16,7 @@
 #include "trawl/hunt/retro.h"
 #include "trawl/ioc/indicator.h"
 #include "trawl/report/sink.h"
+#include "trawl/sigma/load.h"
 #include "trawl/sweep/sweep.h"
 
 namespace trawl::app {
@@ -29,6 +30,7 @@ constexpr int kExitError = 2;
 struct RetroOptions {
   std::vector<std::string> dbs;
   std::vector<std::string> iocs, yara;
+  std::vector<std::string> sigma;  // --sigma: loaded to be counted, never checkable here
   bool no_builtin = false, no_packs = false, no_color = false, quiet = false;
   std::string json_path;
   Thresholds thresholds;
@@ -77,6 +79,19 @@ int RunRetro(RetroOptions& o) {
   for (const IndicatorSetInfo& i : s.indicator_sets)
     if (i.name == "yara")
       for (const auto& [k, n] : i.loaded) not_checkable[k] += n;  // "yara rules"
+  // Sigma rules need events, which no inventory holds: loaded (so a broken
+  // rule path stops retro as it stops a scan) and counted, like YARA rules.
+  {
+    sigma::LoadConfig sc;
+    sc.paths = o.sigma;
+    sc.builtin = !o.no_builtin;
+    auto rules = sigma::LoadEngine(sc);
+    if (!rules.ok()) {
+      std::fprintf(stderr, "trawl: cannot start retro: %s\n", rules.status().message().c_str());
+      return kExitError;
+    }
+    if (std::size_t n = (*rules)->report().loaded) not_checkable["sigma rule"] += n;
+  }
   for (const auto& [kind, n] : not_checkable)
     sinks.OnProblem({"retro",
                      fmt::format("{} {} indicator(s) cannot be checked against an "
@@ -231,7 +246,13 @@ void AddRetroCommands(CLI::App& app, int& exit_code) {
       ->expected(1)
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  retro->add_flag("--no-builtin", o->no_builtin, "Do not load the built-in 3CX indicator pack");
+  retro->add_option("--sigma", o->sigma, "Sigma rules (reported as not checkable)")
+      ->type_name("PATH")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  retro->add_flag("--no-builtin", o->no_builtin,
+                  "Do not load the built-in 3CX indicator pack (nor its Sigma rules)");
   retro->add_flag("--no-packs", o->no_packs, "Do not load installed signature packs");
   retro->add_option("--json", o->json_path, "Write JSON Lines findings to FILE ('-' for stdout)")
       ->type_name("FILE");

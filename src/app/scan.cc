@@ -11,7 +11,7 @@
 #include <mutex>
 #include <unordered_map>
 
-#include "trawl/app/packs.h"
+#include "trawl/ioc/packs.h"
 #include "trawl/app/registry.h"
 #include "trawl/core/stop.h"
 #include "trawl/core/text.h"
@@ -139,10 +139,10 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
   // Installed signature packs (`trawl signatures install`): one set each in
   // the summary, "pack:NAME" with the pack's version.
   if (config.packs) {
-    fs::path dir = config.packs_dir.empty() ? PacksDir() : fs::path(config.packs_dir);
-    auto packs = ListPacks(dir);
+    fs::path dir = config.packs_dir.empty() ? ioc::PacksDir() : fs::path(config.packs_dir);
+    auto packs = ioc::ListPacks(dir);
     if (!packs.ok()) return Status::Error("signature packs: " + packs.status().message());
-    for (const PackManifest& pack : *packs) {
+    for (const ioc::PackManifest& pack : *packs) {
       auto loaded = ioc::LoadDirectory(pack.content, engine->set, load_opts);
       if (!loaded.ok())
         return Status::Error("pack " + pack.name + ": " + loaded.status().message());
@@ -320,6 +320,7 @@ std::string_view IndicatorValue(const ioc::Indicator* ind) { return ind->value; 
 // Per-thread state: every walking sweep's Worker, and the counters.
 struct WorkerState {
   std::vector<std::unique_ptr<sweep::Worker>> workers;  // parallel to the walking sweeps
+  sweep::HeadCache head;                                // the current entry's first bytes
   Counters counters;
   // --inventory: the digests the file sweep recorded for the current entry.
   std::map<std::string, std::string> digests;
@@ -355,9 +356,13 @@ class Pipeline final : public walk::Visitor, public sweep::Context {
     if (!regular) w.counters.skipped[SkipReason(entry.type)]++;
     bool windows = false;  // on a --map volume: shown as C:\..., Windows names caseless
     std::string shown = engine_.paths.Shown(entry.path, &windows);
-    sweep::Item item{entry.path, entry.real_path.empty() ? entry.path : entry.real_path,
-                     shown,      entry.st,
-                     regular,    windows};
+    const bool followed = !entry.real_path.empty();
+    sweep::Item item{entry.path,           followed ? entry.real_path : entry.path,
+                     shown,                entry.st,
+                     regular,              windows,
+                     followed ? -1 : entry.dir_fd, entry.name,
+                     &w.head};
+    w.head.Reset();
     w.have_digests = false;
     for (std::size_t i = 0; i < walking_.size(); ++i) {
       if (!walking_[i]->Claims(item)) continue;

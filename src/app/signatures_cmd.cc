@@ -4,7 +4,7 @@
 #include <memory>
 #include <string>
 
-#include "trawl/app/packs.h"
+#include "trawl/ioc/packs.h"
 #include "trawl/core/text.h"
 
 namespace trawl::app {
@@ -16,7 +16,7 @@ std::string Counts(const std::map<std::string, std::uint64_t>& m) {
   return s.empty() ? "nothing" : s;
 }
 
-void Print(const PackManifest& m) {
+void Print(const ioc::PackManifest& m) {
   std::printf("%s\tversion %s\tinstalled %s\t%s\n", m.name.c_str(),
               EscapeControl(m.version).c_str(), m.installed.c_str(), Counts(m.counts).c_str());
 }
@@ -37,8 +37,8 @@ void AddSignaturesCommands(CLI::App& app, int& exit_code) {
   install->add_option("source", o->source, "signature-base-style folder, or tarball")->required();
   install->add_option("--name", o->name, "Pack name (default: the source's base name)");
   install->callback([o, &exit_code] {
-    std::string name = o->name.empty() ? PackNameFor(o->source) : o->name;
-    auto m = InstallPack(o->source, name, PacksDir());
+    std::string name = o->name.empty() ? ioc::PackNameFor(o->source) : o->name;
+    auto m = ioc::InstallPack(o->source, name, ioc::PacksDir());
     if (!m.ok()) {
       std::fprintf(stderr, "trawl: signatures install: %s\n",
                    EscapeControl(m.status().message()).c_str());
@@ -53,22 +53,22 @@ void AddSignaturesCommands(CLI::App& app, int& exit_code) {
 
   CLI::App* list = sig->add_subcommand("list", "List installed packs");
   list->callback([&exit_code] {
-    auto packs = ListPacks(PacksDir());
+    auto packs = ioc::ListPacks(ioc::PacksDir());
     if (!packs.ok()) {
       std::fprintf(stderr, "trawl: signatures list: %s\n", packs.status().message().c_str());
       exit_code = 2;
       return;
     }
     if (packs->empty())
-      std::fprintf(stderr, "no signature packs installed in %s\n", PacksDir().c_str());
-    for (const PackManifest& m : *packs) Print(m);
+      std::fprintf(stderr, "no signature packs installed in %s\n", ioc::PacksDir().c_str());
+    for (const ioc::PackManifest& m : *packs) Print(m);
     exit_code = 0;
   });
 
   CLI::App* remove = sig->add_subcommand("remove", "Remove an installed pack");
   remove->add_option("name", o->name, "Pack name")->required();
   remove->callback([o, &exit_code] {
-    Status st = RemovePack(o->name, PacksDir());
+    Status st = ioc::RemovePack(o->name, ioc::PacksDir());
     if (!st.ok()) {
       std::fprintf(stderr, "trawl: signatures remove: %s\n", EscapeControl(st.message()).c_str());
       exit_code = 2;

@@ -1,5 +1,5 @@
 // `trawl signatures install|list|remove`: signature packs in the user's data
-// directory (trawl/app/packs.h). See iocs_cmd.h for the conventions.
+// directory (trawl/ioc/packs.h). See iocs_cmd.h for the conventions.
 #pragma once
 
 #include <CLI/CLI.hpp>

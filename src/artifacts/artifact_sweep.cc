@@ -20,7 +20,13 @@ class ArtifactSweep final : public sweep::Sweep {
   bool Claims(const sweep::Item& item) const override { return item.regular; }
 
   sweep::Verdict Scan(const sweep::Item& item, sweep::Worker*, sweep::Context& ctx) override {
-    Target target = sweeper_.Detect(item.walked, item.st, item.read_path);
+    // The magic comes from the pipeline's one read of the entry's first bytes.
+    Target target = sweeper_.Detect(item.walked, item.st, item.read_path,
+                                    [&]() -> std::optional<std::string_view> {
+                                      auto h = sweep::Head(item);
+                                      if (!h.ok()) return std::nullopt;
+                                      return *h;
+                                    });
     if (target.type == Type::kNone) return sweep::Verdict::kContinue;
     const char* module = ModuleName(target.type);
     auto result = sweeper_.Scan(item.read_path, target);

@@ -16,9 +16,12 @@
 
 #include "test_util.h"
 #include "trawl/artifacts/artifacts.h"
+#include "trawl/testsupport/temp_dir.h"
 
 namespace trawl::artifacts {
 namespace {
+
+using testsupport::ReadFile;
 
 namespace fs = std::filesystem;
 
@@ -74,11 +77,6 @@ void Exec(sqlite3* db, const std::string& sql) {
   ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK)
       << (err ? err : "") << "\n"
       << sql;
-}
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
 }
 
 std::set<std::string> Listing(const std::string& dir) {
@@ -179,7 +177,7 @@ TEST_F(ChromeHistory, EveryVisitOfAMatchingUrl) {
 
 TEST_F(ChromeHistory, EvidenceUntouchedAndCopiesRemoved) {
   auto m = Feed();
-  std::string before = Slurp(path_);
+  std::string before = ReadFile(path_);
   std::set<std::string> listing = Listing(profile_);
   struct stat st {};
   ASSERT_EQ(stat(path_.c_str(), &st), 0);
@@ -206,7 +204,7 @@ TEST_F(ChromeHistory, EvidenceUntouchedAndCopiesRemoved) {
   struct stat after {};
   ASSERT_EQ(stat(path_.c_str(), &after), 0);
   EXPECT_EQ(after.st_atime, old.actime) << "read with O_NOATIME";
-  EXPECT_EQ(Slurp(path_), before);
+  EXPECT_EQ(ReadFile(path_), before);
   EXPECT_EQ(Listing(profile_), listing) << "no -shm, -journal or lock file beside the evidence";
 }
 
@@ -260,7 +258,7 @@ TEST_F(ChromeHistory, HotJournalIsRolledBackInTheCopy) {
   struct stat jst {};
   ASSERT_EQ(stat((path_ + "-journal").c_str(), &jst), 0);
   ASSERT_GT(jst.st_size, 0);
-  std::string db_before = Slurp(path_), journal_before = Slurp(path_ + "-journal");
+  std::string db_before = ReadFile(path_), journal_before = ReadFile(path_ + "-journal");
   ASSERT_GT(db_before.size(), 300000u) << "the uncommitted pages spilled into the file";
 
   auto m = Feed();
@@ -269,8 +267,8 @@ TEST_F(ChromeHistory, HotJournalIsRolledBackInTheCopy) {
   ASSERT_TRUE(res.ok()) << res.status().message();
   EXPECT_EQ(res->items, 6u) << "the committed URLs, not the uncommitted ones";
   EXPECT_EQ(res->hits.size(), 4u);
-  EXPECT_EQ(Slurp(path_), db_before);
-  EXPECT_EQ(Slurp(path_ + "-journal"), journal_before);
+  EXPECT_EQ(ReadFile(path_), db_before);
+  EXPECT_EQ(ReadFile(path_ + "-journal"), journal_before);
   Exec(db.get(), "ROLLBACK");
 }
 
@@ -327,7 +325,7 @@ TEST(FirefoxPlaces, WalOnlyVisitIsRead) {
     sqlite3_finalize(s);
   }
 
-  std::string db_before = Slurp(path), wal_before = Slurp(path + "-wal");
+  std::string db_before = ReadFile(path), wal_before = ReadFile(path + "-wal");
   std::set<std::string> listing = Listing(profile);
   auto m = Feed();
   Target t = BrowserTargetOf(path);
@@ -347,8 +345,8 @@ TEST(FirefoxPlaces, WalOnlyVisitIsRead) {
     EXPECT_EQ(testing::StrField(h, "browser"), "firefox");
     EXPECT_EQ(testing::StrField(h, "profile"), "ab12.default-release");
   }
-  EXPECT_EQ(Slurp(path), db_before);
-  EXPECT_EQ(Slurp(path + "-wal"), wal_before);
+  EXPECT_EQ(ReadFile(path), db_before);
+  EXPECT_EQ(ReadFile(path + "-wal"), wal_before);
   EXPECT_EQ(Listing(profile), listing);
 }
 
@@ -402,7 +400,7 @@ TEST(BrowserErrors, CorruptAndForeignDatabasesAreErrors) {
                          std::string(100, 'p') + "','t',13300000000000000)");
     Exec(db.get(), "COMMIT");
   }
-  std::string bytes = Slurp(big);
+  std::string bytes = ReadFile(big);
   ASSERT_GT(bytes.size(), 200000u);
   std::string damaged = bytes;
   for (std::size_t i = bytes.size() / 3; i < bytes.size() / 3 + 20000; ++i) damaged[i] = '\xff';

@@ -9,6 +9,7 @@
 #include "internal.h"
 #include "trawl/core/civil_time.h"
 #include "trawl/core/text.h"
+#include "trawl/evtx/evtx.h"
 
 namespace trawl::artifacts {
 
@@ -356,7 +357,8 @@ const Options& Sweeper::options() const { return impl_->opts; }
 const std::string& Sweeper::private_root() const { return impl_->private_root; }
 
 Target Sweeper::Detect(const std::string& path, const struct stat& st,
-                       const std::string& read_path) const {
+                       const std::string& read_path,
+                       const std::function<std::optional<std::string_view>()>& head) const {
   const Options& o = impl_->opts;
   Target t;
   if (!S_ISREG(st.st_mode)) return t;
@@ -374,7 +376,10 @@ Target Sweeper::Detect(const std::string& path, const struct stat& st,
   }
   // An EVTX file under another name: only a file with more than the 4 KiB
   // file header can hold a record.
-  if (o.evtx && st.st_size > 4096 && HasEvtxMagic(read_path)) t.type = Type::kEvtx;
+  if (o.evtx && st.st_size > 4096) {
+    std::optional<std::string_view> h = head ? head() : std::nullopt;
+    if (h ? evtx::HasFileSignature(*h) : HasEvtxMagic(read_path)) t.type = Type::kEvtx;
+  }
   return t;
 }
 

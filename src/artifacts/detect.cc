@@ -8,6 +8,7 @@
 #include "trawl/artifacts/artifacts.h"
 #include "trawl/core/text.h"
 #include "trawl/read/read.h"
+#include "trawl/evtx/evtx.h"
 
 namespace trawl::artifacts {
 
@@ -138,7 +139,7 @@ bool HasEvtxMagic(const std::string& path) {
   do {
     n = pread(file->fd(), magic, sizeof magic, 0);
   } while (n < 0 && errno == EINTR);
-  return n == static_cast<ssize_t>(sizeof magic) && std::memcmp(magic, "ElfFile\0", 8) == 0;
+  return n > 0 && evtx::HasFileSignature(std::string_view(magic, static_cast<std::size_t>(n)));
 }
 
 }  // namespace trawl::artifacts

@@ -69,6 +69,17 @@ TEST(Utf8SequenceLength, AcceptsWellFormedAndRejectsTheRest) {
     EXPECT_EQ(Utf8SequenceLength(c.bytes, 0), c.want) << EscapeControl(c.bytes);
 }
 
+TEST(AppendUtf8, EncodesEveryLengthAndReplacesWhatIsNotAScalarValue) {
+  std::string s;
+  for (std::uint32_t cp : {0x41u, 0xE9u, 0x20ACu, 0x1F600u}) AppendUtf8(s, cp);
+  EXPECT_EQ(s, "A\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80");
+  s.clear();
+  AppendUtf8(s, 0xD800);    // a lone surrogate
+  AppendUtf8(s, 0x110000);  // beyond Unicode
+  EXPECT_EQ(s, "\xEF\xBF\xBD\xEF\xBF\xBD");
+  for (std::size_t i = 0; i < s.size(); i += 3) EXPECT_EQ(Utf8SequenceLength(s, i), 3u);
+}
+
 TEST(Text, Helpers) {
   EXPECT_EQ(ToLowerAscii("AbC.COM"), "abc.com");
   EXPECT_EQ(TrimAscii("  x y \t\r\n"), "x y");

@@ -442,4 +442,8 @@ Result<std::string> RenderJson(const Record& r) {
   return out;
 }
 
+bool HasFileSignature(std::string_view head) {
+  return head.size() >= 8 && std::memcmp(head.data(), detail::kFileSig, 8) == 0;
+}
+
 }  // namespace trawl::evtx

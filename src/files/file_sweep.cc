@@ -116,7 +116,7 @@ class FileSweep final : public sweep::Sweep {
     // A followed link is read through its resolved target (File::Open never
     // follows links itself); findings still name the path as walked.
     // The file read must be the file walked (same device and inode).
-    auto file = read::File::OpenWalked(item.read_path, item.st);
+    auto file = sweep::OpenEntry(item);
     if (!file.ok()) {
       ctx.Error(item.walked, file.status().message(), sweep::module::kFile);
       return true;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "trawl/core/text.h"
+
 namespace trawl::inventory {
 namespace {
 
@@ -30,23 +32,6 @@ bool U32(const std::vector<std::uint8_t>& b, std::uint64_t at, std::uint32_t& v)
   return true;
 }
 
-void AppendUtf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 // UTF-16LE from `at` up to a NUL or `end` (exclusive); `next` gets the offset
 // after the NUL. Unpaired surrogates become U+FFFD.

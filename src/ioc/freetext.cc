@@ -91,23 +91,6 @@ bool IsWordCodePoint(long cp) {
   return true;
 }
 
-void AppendUtf8(std::string& out, long cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 // ---- Lines as a reader sees them ----
 
@@ -162,7 +145,7 @@ std::size_t DecodeEntity(std::string_view s, std::size_t i, std::string& out) {
   if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || (cp >= 0xD800 && cp <= 0xDFFF) ||
       cp > 0x10FFFF)
     cp = ' ';
-  AppendUtf8(out, cp);
+  AppendUtf8(out, static_cast<std::uint32_t>(cp));
   return semi + 1 - i;
 }
 

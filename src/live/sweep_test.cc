@@ -434,6 +434,29 @@ TEST(ProcessSweep, VanishedProcessesAreCountedNotErrors) {
   EXPECT_TRUE(c.errors.empty());
 }
 
+// Regression (issue 10): "vanished" was decided by matching the message's
+// suffix, so a path that happened to end in ": process vanished" read as one,
+// and a reworded message would have turned every exited process into an error.
+TEST(ProcessSweep, RegressionVanishedIsDecidedByTheStatusCodeNotItsText) {
+  EXPECT_TRUE(Vanished(Status::Error(StatusCode::kGone, "/proc/42/maps: gone")));
+  EXPECT_FALSE(Vanished(Status::Error("/proc/42/maps: process vanished")));
+  EXPECT_FALSE(Vanished(Status::Error(StatusCode::kNotFound, "/proc/42/maps")));
+  EXPECT_FALSE(Vanished(Status::Ok()));
+  // What the Linux procfs reader returns for a pid that does not exist.
+  auto info = MakeOs()->Process(999999999);
+  ASSERT_FALSE(info.ok());
+  EXPECT_TRUE(Vanished(info.status())) << info.status().message();
+}
+
+// The working directory of a live process (Sigma's CurrentDirectory).
+TEST(LinuxOs, ProcessCarriesItsWorkingDirectory) {
+  char buf[4096];
+  ASSERT_NE(::getcwd(buf, sizeof buf), nullptr);
+  auto self = MakeOs()->Process(::getpid());
+  ASSERT_TRUE(self.ok()) << self.status().message();
+  EXPECT_EQ(self->cwd, std::string(buf));
+}
+
 TEST(PlanLive, WhatRunsWhere) {
   struct Row {
     std::vector<std::string> modules, paths;

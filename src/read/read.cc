@@ -18,9 +18,9 @@ Status PathError(const std::string& path, const std::string& what) {
 
 // open(2) retried without O_NOATIME when the kernel refuses it (EPERM: we
 // neither own the file nor have CAP_FOWNER). Retries EINTR.
-int OpenNoatime(const char* path, int flags, bool* noatime) {
+int OpenNoatime(int dir_fd, const char* path, int flags, bool* noatime) {
   for (;;) {
-    int fd = ::open(path, flags | O_NOATIME);
+    int fd = ::openat(dir_fd, path, flags | O_NOATIME);
     if (fd >= 0) {
       *noatime = true;
       return fd;
@@ -30,7 +30,7 @@ int OpenNoatime(const char* path, int flags, bool* noatime) {
     break;
   }
   for (;;) {
-    int fd = ::open(path, flags);
+    int fd = ::openat(dir_fd, path, flags);
     if (fd >= 0 || errno != EINTR) {
       *noatime = false;
       return fd;
@@ -85,7 +85,12 @@ const char* FileTypeName(mode_t mode) {
 }
 
 Result<File> File::OpenWalked(const std::string& path, const struct stat& walked) {
-  auto f = Open(path);
+  return OpenWalkedAt(AT_FDCWD, path, path, walked);
+}
+
+Result<File> File::OpenWalkedAt(int dir_fd, const std::string& name, const std::string& path,
+                                const struct stat& walked) {
+  auto f = OpenAt(dir_fd, name, path);
   if (!f.ok()) return f;
   if (f->st().st_dev != walked.st_dev || f->st().st_ino != walked.st_ino)
     return PathError(path, "replaced since it was walked (device or inode differ)");
@@ -108,13 +113,17 @@ Result<File> File::FromFd(int fd, const std::string& name) {
   return f;
 }
 
-Result<File> File::Open(const std::string& path) {
+Result<File> File::Open(const std::string& path) { return OpenAt(AT_FDCWD, path, path); }
+
+Result<File> File::OpenAt(int dir_fd, const std::string& name, const std::string& path) {
+  if (dir_fd != AT_FDCWD && (dir_fd < 0 || name.empty() || name.find('/') != std::string::npos))
+    return PathError(path, "internal: not a directory descriptor and one name in it");
   // Step 1: an O_PATH handle. It opens nothing in the driver sense (no FIFO
   // block, no device open side effects) and with O_NOFOLLOW it designates
   // the symlink itself, so we can look at what the name is before opening.
   UniqueFd probe;
   for (;;) {
-    int fd = ::open(path.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    int fd = ::openat(dir_fd, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (fd >= 0) {
       probe = AdoptFd(fd);
       break;
@@ -136,9 +145,9 @@ Result<File> File::Open(const std::string& path) {
   File f;
   f.path_ = path;
   std::string self = "/proc/self/fd/" + std::to_string(probe.get().fd);
-  int fd = OpenNoatime(self.c_str(), flags & ~O_NOFOLLOW, &f.noatime_);
+  int fd = OpenNoatime(AT_FDCWD, self.c_str(), flags & ~O_NOFOLLOW, &f.noatime_);
   if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
-    fd = OpenNoatime(path.c_str(), flags, &f.noatime_);
+    fd = OpenNoatime(dir_fd, name.c_str(), flags, &f.noatime_);
   }
   if (fd < 0) return PathError(path, Errno(errno));
   f.fd_ = AdoptFd(fd);

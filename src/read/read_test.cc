@@ -246,11 +246,8 @@ namespace trawl::read {
 namespace {
 
 TEST(ReadRegressionTest, OpenWalkedRefusesAFileReplacedSinceItWasWalked) {
-  char tmpl[] = "/tmp/trawl-read-walked-XXXXXX";
-  std::string dir = mkdtemp(tmpl);
-  std::string a = dir + "/a", b = dir + "/b";
-  { std::FILE* f = std::fopen(a.c_str(), "w"); std::fputs("walked", f); std::fclose(f); }
-  { std::FILE* f = std::fopen(b.c_str(), "w"); std::fputs("swapped", f); std::fclose(f); }
+  testsupport::TempDir dir("trawl-read-walked");
+  std::string a = dir.Write("a", "walked"), b = dir.Write("b", "swapped");
   struct stat walked {};
   ASSERT_EQ(::lstat(a.c_str(), &walked), 0);
   EXPECT_TRUE(File::OpenWalked(a, walked).ok());
@@ -258,8 +255,29 @@ TEST(ReadRegressionTest, OpenWalkedRefusesAFileReplacedSinceItWasWalked) {
   auto f = File::OpenWalked(a, walked);
   ASSERT_FALSE(f.ok());
   EXPECT_NE(f.status().message().find("replaced since it was walked"), std::string::npos);
-  std::remove(a.c_str());
-  ::rmdir(dir.c_str());
+}
+
+// Opening relative to the walked directory's descriptor reads the entry the
+// walk listed, even when a directory above it was renamed and another tree
+// put in its place; a name with a '/' is refused.
+TEST(ReadRegressionTest, OpenWalkedAtReadsTheListedEntryWhateverThePathNowNames) {
+  testsupport::TempDir dir("trawl-read-at");
+  std::string a = dir.Write("d/f", "walked");
+  struct stat walked {};
+  ASSERT_EQ(::lstat(a.c_str(), &walked), 0);
+  int dfd = ::open((dir.path() + "/d").c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(dfd, 0);
+  ASSERT_EQ(std::rename((dir.path() + "/d").c_str(), (dir.path() + "/moved").c_str()), 0);
+  dir.Write("d/f", "decoy");  // the old path now names another file
+  auto f = File::OpenWalkedAt(dfd, "f", a, walked);
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  EXPECT_EQ(f->path(), a);
+  std::vector<std::uint8_t> buf;
+  ASSERT_TRUE(ReadAll(*f, 100, buf).ok());
+  EXPECT_EQ(std::string(buf.begin(), buf.end()), "walked");
+  EXPECT_FALSE(File::OpenWalked(a, walked).ok());  // by path: the decoy, refused
+  EXPECT_FALSE(File::OpenAt(dfd, "sub/f", a).ok());
+  ::close(dfd);
 }
 
 TEST(ReadRegressionTest, FromFdReadsFromTheStartWithoutTakingTheDescriptor) {

@@ -10,28 +10,23 @@
 #include <fstream>
 #include <sstream>
 
+#include "trawl/testsupport/temp_dir.h"
+
 namespace trawl::report {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string Slurp(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string Slurp(const std::string& p) { return testsupport::ReadFile(p); }
 
 class OutputFile : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/trawl-output-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    victim_ = dir_ + "/victim";
-    std::ofstream(victim_) << "precious";
+    ASSERT_FALSE(tmp_.path().empty());
+    dir_ = tmp_.path();
+    victim_ = tmp_.Write("victim", "precious");
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  testsupport::TempDir tmp_{"trawl-output"};
   std::string dir_, victim_;
 };
 

@@ -5,11 +5,11 @@
 #include <ctime>
 #include <set>
 
+#include "yaml_util.h"
+
 namespace trawl::sigma::detail {
 
 namespace {
-
-std::string Scalar(const YAML::Node& n) { return n && n.IsScalar() ? n.Scalar() : ""; }
 
 bool ParseTimespan(const std::string& s, std::int64_t& ms) {
   if (s.size() < 2) return false;

@@ -11,28 +11,15 @@
 
 #include "trawl/sigma/builtin.h"
 #include "trawl/sigma/sweep.h"
+#include "trawl/testsupport/temp_dir.h"
 
 namespace trawl::sigma {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "trawl-sigma-XXXXXX").string();
-    path_ = mkdtemp(t.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string Write(const std::string& name, const std::string& text) const {
-    std::string p = path_ + "/" + name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-
- private:
-  std::string path_;
-};
+// The shared helper; Write(name, text) returns the file's full path.
+using testsupport::TempDir;
 
 const Engine& Builtin() {
   static Engine* e = [] {

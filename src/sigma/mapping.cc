@@ -7,28 +7,21 @@
 #include <sstream>
 
 #include "builtin_data.h"
+#include "trawl/core/text.h"
+#include "yaml_util.h"
 
 namespace trawl::sigma {
 
 namespace {
 
-std::string Lower(std::string s) {
-  for (char& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
-
-std::string Scalar(const YAML::Node& n) {
-  if (!n || !n.IsScalar()) return "";
-  return n.Scalar();
-}
+using detail::Scalar;
 
 Logsource ReadLogsource(const YAML::Node& n) {
   Logsource ls;
   if (!n || !n.IsMap()) return ls;
-  ls.category = Lower(Scalar(n["category"]));
-  ls.product = Lower(Scalar(n["product"]));
-  ls.service = Lower(Scalar(n["service"]));
+  ls.category = ToLowerAscii(Scalar(n["category"]));
+  ls.product = ToLowerAscii(Scalar(n["product"]));
+  ls.service = ToLowerAscii(Scalar(n["service"]));
   return ls;
 }
 
@@ -63,7 +56,7 @@ void ResolvePass(const Mapping& m, const Logsource& ls, int depth, bool strict,
     base.fieldmap = e.fieldmap;
     for (const std::string& s : e.sources) {
       static constexpr std::string_view kWin = "WinEventLog:";
-      if (s.compare(0, kWin.size(), kWin) == 0) base.channels.push_back(Lower(s.substr(kWin.size())));
+      if (s.compare(0, kWin.size(), kWin) == 0) base.channels.push_back(ToLowerAscii(s.substr(kWin.size())));
     }
     if (!base.channels.empty()) mine.push_back(base);
     if (e.has_rewrite) {

@@ -5,21 +5,12 @@
 #include <algorithm>
 
 #include "compile.h"
+#include "trawl/core/text.h"
+#include "yaml_util.h"
 
 namespace trawl::sigma::detail {
 
 namespace {
-
-std::string Lower(std::string s) {
-  for (char& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
-
-std::string Scalar(const YAML::Node& n) {
-  if (!n || !n.IsScalar()) return "";
-  return n.Scalar();
-}
 
 std::vector<std::string> Split(const std::string& s, char sep) {
   std::vector<std::string> out;
@@ -171,7 +162,7 @@ bool CompileDocument(const YAML::Node& doc, const std::string& path, int line,
   info.status = Scalar(doc["status"]);
   info.description = Scalar(doc["description"]);
   info.author = Scalar(doc["author"]);
-  std::string level = Lower(Scalar(doc["level"]));
+  std::string level = ToLowerAscii(Scalar(doc["level"]));
   if (level.empty()) {
     info.level = RuleLevel::kMedium;
   } else if (!ParseRuleLevel(level, info.level)) {
@@ -189,9 +180,9 @@ bool CompileDocument(const YAML::Node& doc, const std::string& path, int line,
     err = {"missing-logsource", "rule has no logsource map"};
     return false;
   }
-  info.category = Lower(Scalar(ls["category"]));
-  info.product = Lower(Scalar(ls["product"]));
-  info.service = Lower(Scalar(ls["service"]));
+  info.category = ToLowerAscii(Scalar(ls["category"]));
+  info.product = ToLowerAscii(Scalar(ls["product"]));
+  info.service = ToLowerAscii(Scalar(ls["service"]));
   YAML::Node det = doc["detection"];
   if (!det || !det.IsMap()) {
     err = {"missing-detection", "rule has no detection map"};

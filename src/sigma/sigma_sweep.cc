@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "trawl/core/text.h"
+#include "trawl/evtx/evtx.h"
 #include "trawl/live/os.h"
 #include "trawl/live/sweep.h"
 #include "trawl/logs/logs.h"
@@ -23,12 +24,9 @@
 namespace trawl::sigma {
 namespace {
 
-constexpr std::size_t kHead = 4096;  // what Sweeper::Claims looks at
-
 struct SigmaWorker final : sweep::Worker {
   explicit SigmaWorker(const Sweeper& s) : w(s.NewWorker()) {}
   std::unique_ptr<Sweeper::Worker, void (*)(Sweeper::Worker*)> w;
-  std::string head;
 };
 
 bool GlobMatches(const std::vector<std::string>& globs, const std::string& path) {
@@ -59,15 +57,19 @@ class SigmaSweep final : public sweep::Sweep {
     return w;
   }
 
-  // By name first (no read for most files): EVTX by extension, the files the
-  // log sweep reads as logs (their header decides W3C, Zeek or Squid), and
-  // every --events GLOB.
+  // By name first: EVTX by extension, the files the log sweep reads as logs
+  // (their header decides W3C, Zeek or Squid), and every --events GLOB; then
+  // an EVTX file under any other name by its magic (the pipeline's shared
+  // read of the first bytes, which the artifacts sweep made already).
   bool Claims(const sweep::Item& item) const override {
     if (!item.regular) return false;
     const std::string& p = item.walked;
     bool evtx = p.size() > 5 && ToLowerAscii(std::string_view(p).substr(p.size() - 5)) == ".evtx";
-    return evtx || GlobMatches(events_, item.walked) ||
-           logs::IsLogPath(item.walked, log_options_);
+    if (evtx || GlobMatches(events_, item.walked) || logs::IsLogPath(item.walked, log_options_))
+      return true;
+    if (item.st.st_size <= static_cast<off_t>(4096)) return false;  // no room for a record
+    auto head = sweep::Head(item);
+    return head.ok() && evtx::HasFileSignature(*head);
   }
 
   sweep::Verdict Scan(const sweep::Item& item, sweep::Worker* worker,
@@ -108,6 +110,7 @@ class SigmaSweep final : public sweep::Sweep {
       pi.image = p.exe;
       pi.command_line = p.cmdline;
       pi.user = p.user;
+      pi.current_directory = p.cwd;
       if (auto parent = procs.find(p.ppid); parent != procs.end()) {
         pi.parent_image = parent->second.exe;
         pi.parent_command_line = parent->second.cmdline;
@@ -146,23 +149,13 @@ class SigmaSweep final : public sweep::Sweep {
  private:
   // The input kind from the first bytes; a file the engine does not read
   // (a plain text log) is not an error.
-  InputKind Detect(const sweep::Item& item, SigmaWorker& w, sweep::Context& ctx) const {
-    auto file = read::File::Open(item.read_path);
-    if (!file.ok()) {
-      ctx.Error(item.walked, file.status().message(), module::kSigma);
+  InputKind Detect(const sweep::Item& item, SigmaWorker&, sweep::Context& ctx) const {
+    auto head = sweep::Head(item);  // read once per entry, shared with the other sweeps
+    if (!head.ok()) {
+      ctx.Error(item.walked, head.status().message(), module::kSigma);
       return InputKind::kNone;
     }
-    w.head.resize(kHead);
-    ssize_t n;
-    do {
-      n = ::pread(file->fd(), w.head.data(), kHead, 0);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) {
-      ctx.Error(item.walked, std::string("read error: ") + std::strerror(errno), module::kSigma);
-      return InputKind::kNone;
-    }
-    w.head.resize(static_cast<std::size_t>(n));
-    return sweeper_.Claims(item.walked, w.head);
+    return sweeper_.Claims(item.walked, *head);
   }
 
   const sweep::Settings& settings_;
@@ -202,7 +195,24 @@ sweep::Registration SigmaSweepRegistration() {
   return {{{module::kSigma, "Sigma rules over event logs, JSON events, W3C/Zeek/Squid logs and "
                             "the live process list"}},
           &Make,
-          false};
+          false,
+          {
+              {"sigma", "PATH",
+               "Sigma rule file or folder (recursive), repeatable; the built-in 3CX rules run "
+               "unless --no-builtin"},
+              {"events", "GLOB",
+               "Also read files matching GLOB as event exports for Sigma (JSON, JSON Lines, "
+               "EVTX, W3C, Zeek, Squid)"},
+              {"sigma-mapping", "FILE",
+               "Sigma logsource mapping in THOR format (default: SigmaHQ's thor.yml and "
+               "trawl's additions)",
+               false},
+              {"sigma-level", "LEVEL",
+               "Lowest Sigma rule level loaded: informational, low, medium, high, critical "
+               "(default informational)",
+               false},
+              {"placeholder", "NAME=VALUE", "Value for a Sigma expand placeholder, repeatable"},
+          }};
 }
 
 }  // namespace trawl::sigma

@@ -1,6 +1,10 @@
 #include "trawl/sweep/sweep.h"
 
+#include <errno.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstring>
 
 namespace trawl::sweep {
 
@@ -65,6 +69,42 @@ std::vector<ContactTimeline::Entry> ContactTimeline::Entries(
     return value_of(a.indicator) < value_of(b.indicator);
   });
   return out;
+}
+
+Result<read::File> OpenEntry(const Item& item) {
+  if (item.dir_fd >= 0 && !item.name.empty())
+    return read::File::OpenWalkedAt(item.dir_fd, std::string(item.name), item.read_path, item.st);
+  return read::File::OpenWalked(item.read_path, item.st);
+}
+
+Result<std::string_view> Head(const Item& item) {
+  thread_local HeadCache uncached;
+  HeadCache* c = item.head;
+  if (c == nullptr) {
+    c = &uncached;
+    c->Reset();
+  }
+  if (c->state_ == HeadCache::State::kUnread) {
+    c->state_ = HeadCache::State::kFailed;
+    auto file = OpenEntry(item);
+    if (!file.ok()) {
+      c->error_ = file.status();
+    } else {
+      c->bytes_.resize(HeadCache::kBytes);
+      ssize_t n;
+      do {
+        n = ::pread(file->fd(), c->bytes_.data(), c->bytes_.size(), 0);
+      } while (n < 0 && errno == EINTR);
+      if (n < 0) {
+        c->error_ = Status::Error(item.walked + ": read error: " + std::strerror(errno));
+      } else {
+        c->bytes_.resize(static_cast<std::size_t>(n));
+        c->state_ = HeadCache::State::kRead;
+      }
+    }
+  }
+  if (c->state_ == HeadCache::State::kFailed) return c->error_;
+  return std::string_view(c->bytes_);
 }
 
 }  // namespace trawl::sweep

@@ -436,6 +436,8 @@ void Walker::ProcessName(const std::shared_ptr<SharedDir>& self, const DirTask& 
   e.type = TypeOf(st.st_mode);
   e.st = st;
   e.depth = t.depth + 1;
+  e.dir_fd = dfd;  // `self` keeps it open until this returns
+  e.name = name;
   v_.OnEntry(e);
 }
 

@@ -43,11 +43,6 @@ void Exec(sqlite3* db, const std::string& sql) {
   ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
 }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
 constexpr long long kWebKit = 11644473600LL * 1000000;
 
 class ArtifactsE2E : public ::testing::Test {
@@ -145,7 +140,7 @@ class ArtifactsE2E : public ::testing::Test {
 };
 
 TEST_F(ArtifactsE2E, EachArtifactFoundWithItsModuleAndFields) {
-  std::string firefox_before = Slurp(firefox_), wal_before = Slurp(firefox_ + "-wal");
+  std::string firefox_before = ReadFile(firefox_), wal_before = ReadFile(firefox_ + "-wal");
   RunResult r = RunTrawl({"scan", tree_, "--iocs", feed_});
   ASSERT_EQ(r.exit_code, 1) << r.err;
 
@@ -209,8 +204,8 @@ TEST_F(ArtifactsE2E, EachArtifactFoundWithItsModuleAndFields) {
   EXPECT_TRUE(firefox42) << "the visit only in the WAL";
   EXPECT_TRUE(r.Of("error").empty()) << r.Of("error")[0].dump();
   // The evidence is as it was, and SQLite made nothing beside it.
-  EXPECT_EQ(Slurp(firefox_), firefox_before);
-  EXPECT_EQ(Slurp(firefox_ + "-wal"), wal_before);
+  EXPECT_EQ(ReadFile(firefox_), firefox_before);
+  EXPECT_EQ(ReadFile(firefox_ + "-wal"), wal_before);
   EXPECT_FALSE(fs::exists(firefox_ + "-shm"));
   EXPECT_FALSE(fs::exists(chrome_ + "-journal"));
 

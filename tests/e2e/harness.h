@@ -13,6 +13,7 @@ namespace trawl::e2e {
 // A fresh directory, removed (recursively, permissions given back) on
 // destruction: the shared one of tests/support.
 using TempDir = testsupport::TempDir;
+using testsupport::ReadFile;
 
 struct RunResult {
   int exit_code = -1;

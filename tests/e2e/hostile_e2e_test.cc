@@ -22,16 +22,9 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::steady_clock;
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Complete lines of a JSON Lines file, parsed; a partial last line fails.
 std::vector<nlohmann::json> JsonLines(const std::string& path, bool* complete = nullptr) {
-  std::string text = Slurp(path);
+  std::string text = ReadFile(path);
   if (complete) *complete = text.empty() || text.back() == '\n';
   std::vector<nlohmann::json> out;
   std::istringstream lines(text);
@@ -119,7 +112,7 @@ class Background {
   const std::string& json() const { return json_; }
   const std::string& csv() const { return csv_; }
   const std::string& html() const { return html_; }
-  std::string err() const { return Slurp(err_); }
+  std::string err() const { return ReadFile(err_); }
 
  private:
   pid_t pid_ = -1;
@@ -184,12 +177,12 @@ TEST(Interrupt, SigintStopsTheScanAndKeepsEveryFindingWithASummary) {
   EXPECT_TRUE(log_cut) << "the unfinished log is named";
 
   // CSV: a row per finding plus the summary row; HTML written at the end.
-  std::string csv = Slurp(scan.csv());
+  std::string csv = ReadFile(scan.csv());
   EXPECT_NE(csv.find("interrupted=true"), std::string::npos);
   std::size_t rows = 0;
   for (size_t p = 0; (p = csv.find("\r\n\"finding\"", p)) != std::string::npos; ++p) ++rows;
   EXPECT_EQ(rows, kPlanted);
-  std::string html = Slurp(scan.html());
+  std::string html = ReadFile(scan.html());
   EXPECT_NE(html.find("Interrupted"), std::string::npos);
   EXPECT_NE(html.find("</html>"), std::string::npos);
 }
@@ -212,8 +205,8 @@ TEST(Interrupt, SigtermWithoutFindingsIsIncompleteNotClean) {
   ASSERT_FALSE(lines.empty());
   EXPECT_EQ(lines.back().value("type", ""), "summary");
   EXPECT_EQ(lines.back()["interrupted"], true);
-  EXPECT_NE(Slurp(scan.csv()).find("\"incomplete\""), std::string::npos);
-  EXPECT_NE(Slurp(scan.html()).find("v-incomplete"), std::string::npos);
+  EXPECT_NE(ReadFile(scan.csv()).find("\"incomplete\""), std::string::npos);
+  EXPECT_NE(ReadFile(scan.html()).find("v-incomplete"), std::string::npos);
 }
 
 }  // namespace

@@ -21,13 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Slurp(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 const nlohmann::json* FindingWhere(const RunResult& r, const std::string& module,
                                    const std::string& key, const nlohmann::json& value) {
   for (const auto& j : r.json)
@@ -44,7 +37,7 @@ TEST(LiveE2e, FindsARunningProcessAndItsC2ConnectionWithThePids) {
   fs::create_directories(dir.path() + "/bin");
   fs::copy_file("/bin/sleep", exe);
   fs::permissions(exe, fs::perms::owner_all);
-  std::string sha256 = HexDigest("SHA256", Slurp(exe));
+  std::string sha256 = HexDigest("SHA256", ReadFile(exe));
   dir.Write("iocs/hash-iocs.txt", sha256 + ";e2e implant\n");
   dir.Write("iocs/filename-iocs.txt", "# e2e implant name\n[/\\\\]trawl-e2e-implant$;70\n");
   dir.Write("iocs/c2-iocs.txt", "# e2e C2\n127.0.0.2\n");
@@ -122,7 +115,7 @@ std::string BuildPe(const std::string& dir, const std::string& version) {
                     " && x86_64-w64-mingw32-windres v.rc -O coff -o v.o && "
                     "x86_64-w64-mingw32-gcc -s -o app.exe m.c v.o";
   EXPECT_EQ(std::system(cmd.c_str()), 0) << "needs gcc-mingw-w64-x86-64 (scripts/setup.sh)";
-  return Slurp(dir + "/app.exe");
+  return ReadFile(dir + "/app.exe");
 }
 
 TEST(LiveE2e, MappedWindowsVolumeInventoryAndCaselessWindowsNames) {

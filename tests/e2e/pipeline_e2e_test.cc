@@ -1,7 +1,10 @@
 // End to end: regressions of issue 10 (one pipeline): errors that never
 // abort, the default paths of an image scan, name-AND-hash indicators in the
 // process sweep, and module names from the sweep registry. Synthetic only.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,13 +19,6 @@ namespace trawl::e2e {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string Slurp(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // A pack whose manifest says `"version": 5` (a number) used to throw out of
 // nlohmann's value() and abort every scan (exit 134).
@@ -102,7 +98,7 @@ TEST(PipelineE2e, RegressionProcessSweepHonoursNameAndHashIndicators) {
   fs::create_directories(dir.path() + "/bin");
   fs::copy_file("/bin/sleep", exe);
   fs::permissions(exe, fs::perms::owner_all);
-  std::string sha256 = HexDigest("SHA256", Slurp(exe));
+  std::string sha256 = HexDigest("SHA256", ReadFile(exe));
   // Bound to the running copy's name, and one bound to another name.
   dir.Write("iocs/bound.csv", "value,type,score,description,fp_regex,and_filename\n" + sha256 +
                                   ",sha256,90,renamed tool,,renamed-tool\n");
@@ -169,7 +165,7 @@ TEST(PipelineE2e, LoadProblemsReachTheJsonAndHtmlSinks) {
   EXPECT_EQ(problems[0]["set"], iocs);
   EXPECT_EQ(problems[0]["where"], iocs + ":2");
   EXPECT_FALSE(problems[0]["message"].get<std::string>().empty());
-  std::string doc = Slurp(html);
+  std::string doc = ReadFile(html);
   EXPECT_NE(doc.find("Load problems (1)"), std::string::npos);
   EXPECT_NE(doc.find(iocs + ":2"), std::string::npos);
 }
@@ -192,6 +188,53 @@ TEST(PipelineE2e, SummarySaysWhichModulesRan) {
   ASSERT_NE(s, nullptr);
   EXPECT_EQ((*s)["modules_run"], "file,evtx");
   EXPECT_EQ((*s)["modules_not_run"], "log,journal,browser,inventory,process,network,sigma");
+}
+
+}  // namespace
+}  // namespace trawl::e2e
+
+namespace trawl::e2e {
+namespace {
+
+// Regression (issue 10): the file sweep opened every file by its full path,
+// so a file deeper than PATH_MAX was an error record ("File name too long")
+// and its hash was never checked. It is now opened relative to the directory
+// the walk holds open.
+TEST(PipelineE2e, RegressionFileBeyondPathMaxIsCheckedThroughTheWalkedDirectory) {
+  TempDir dir;
+  const std::string content = "deep-file-beyond-path-max\n";
+  std::string iocs =
+      dir.Write("iocs/hash-iocs.txt", HexDigest("SHA256", content) + ";deep planted file\n");
+  ASSERT_EQ(::mkdir((dir.path() + "/tree").c_str(), 0700), 0);
+  int cur = ::open((dir.path() + "/tree").c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(cur, 0);
+  std::string path = dir.path() + "/tree";
+  const std::string comp(200, 'd');
+  for (int i = 0; i < 25; ++i) {  // 25 x 201 bytes: past PATH_MAX (4096)
+    ASSERT_EQ(::mkdirat(cur, comp.c_str(), 0700), 0);
+    int next = ::openat(cur, comp.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    ::close(cur);
+    ASSERT_GE(next, 0);
+    cur = next;
+    path += "/" + comp;
+  }
+  int f = ::openat(cur, "payload.bin", O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+  ::close(cur);
+  ASSERT_GE(f, 0);
+  ASSERT_EQ(::write(f, content.data(), content.size()), static_cast<ssize_t>(content.size()));
+  ::close(f);
+  path += "/payload.bin";
+  ASSERT_GT(path.size(), static_cast<std::size_t>(PATH_MAX));
+
+  RunResult r = RunTrawl({"scan", "--no-builtin", "--no-packs", "--modules", "file", "--iocs",
+                          iocs, dir.path() + "/tree"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const nlohmann::json* hit = r.FindingFor(path);
+  ASSERT_NE(hit, nullptr) << r.out;
+  EXPECT_EQ((*hit)["module"], "file");
+  EXPECT_TRUE(r.Of("error").empty()) << r.out;
+  // std::filesystem cannot remove what is past PATH_MAX; GNU rm walks by descriptor.
+  EXPECT_EQ(std::system(("rm -rf " + ShellQuote(dir.path() + "/tree")).c_str()), 0);
 }
 
 }  // namespace

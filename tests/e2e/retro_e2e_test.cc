@@ -116,6 +116,37 @@ TEST(RetroE2e, InventoryThenRetroFindsEveryPlantedIndicatorAndNothingElse) {
   EXPECT_EQ(r.Summary()->value("not_checkable", ""), "1 keyword");
 }
 
+// Sigma rules need events, which an inventory does not hold: retro loads
+// them (a broken path stops it before it starts, as it stops a scan) and says
+// how many it could not check, built-in ones included.
+TEST(RetroE2e, SigmaRulesAreCountedAsNotCheckable) {
+  TempDir dir;
+  Host h = MakeHost(dir, "host1", "sigma-retro-" + RandomBytes(16), "evil-c2.test");
+  std::string feed = dir.Write("feed/c2-iocs.txt", "unrelated-domain.invalid\n");
+  ASSERT_EQ(Inventory(h, {"--iocs", feed}).exit_code, 0);
+  const std::string rule = std::string(TRAWL_SOURCE_DIR) +
+                           "/packs/sigma/rules/dns_query_win_malware_3cx_compromise.yml";
+  RunResult r = RunTrawl({"retro", h.db, "--no-builtin", "--no-packs", "--iocs", feed, "--sigma",
+                          rule});
+  EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+  ASSERT_NE(r.Summary(), nullptr);
+  EXPECT_EQ(r.Summary()->value("not_checkable", ""), "1 sigma rule");
+  bool said = false;
+  for (const auto& p : r.Of("problem"))
+    said |= p.value("message", "").find("1 sigma rule indicator(s) cannot be checked") !=
+            std::string::npos;
+  EXPECT_TRUE(said) << r.out;
+
+  RunResult builtin = RunTrawl({"retro", h.db, "--no-packs", "--iocs", feed});
+  ASSERT_NE(builtin.Summary(), nullptr) << builtin.err;
+  EXPECT_NE(builtin.Summary()->value("not_checkable", "").find("sigma rule"), std::string::npos);
+
+  RunResult bad = RunTrawl({"retro", h.db, "--no-builtin", "--no-packs", "--iocs", feed,
+                            "--sigma", dir.path() + "/no-such-rules"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("no-such-rules"), std::string::npos) << bad.err;
+}
+
 TEST(RetroE2e, TwoHostsEachFindingNamesItsInventory) {
   TempDir dir;
   std::string evil1 = "host-one-" + RandomBytes(40), evil2 = "host-two-" + RandomBytes(40);

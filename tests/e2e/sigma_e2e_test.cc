@@ -113,6 +113,28 @@ TEST(SigmaScan, BuiltinRulesFireOnAnEventsExport) {
   EXPECT_EQ(r.exit_code, 1);
 }
 
+// Regression (issue 14): Sigma claimed EVTX files by their extension only, so
+// an event log renamed by an attacker (or a collector) was never evaluated.
+// It is now recognised by its signature, from the pipeline's one read of the
+// entry's first bytes, and gives the same events as under its own name.
+TEST(SigmaScan, RegressionRenamedEventLogIsReadByItsSignature) {
+  const std::string sample = std::string(TRAWL_SHARED_DATA) + "/evtx/omerbenamram-evtx__sysmon.evtx";
+  const std::string bytes = trawl::e2e::ReadFile(sample);
+  ASSERT_GT(bytes.size(), 4096u);
+  std::int64_t events[2] = {-1, -1};
+  const char* names[2] = {"named/Sysmon.evtx", "renamed/copy.bak"};
+  for (int i = 0; i < 2; ++i) {
+    trawl::e2e::TempDir d;
+    std::string path = d.Write(names[i], bytes);
+    auto r = trawl::e2e::RunTrawl({"scan", "--no-packs", "--modules", "sigma",
+                                   path.substr(0, path.rfind('/'))});
+    ASSERT_NE(r.Summary(), nullptr) << r.err;
+    events[i] = r.Summary()->value("sigma_events", -1);
+  }
+  EXPECT_GT(events[0], 0);
+  EXPECT_EQ(events[1], events[0]);
+}
+
 TEST(SigmaScan, WithoutEventsGlobAJsonFileIsNotRead) {
   trawl::e2e::TempDir d;
   d.Write("export/sysmon.jsonl", kSpawn);

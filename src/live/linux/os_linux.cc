@@ -23,7 +23,7 @@ struct DirCloser {
 };
 
 Status Errno(const std::string& what, int err) {
-  if (err == ENOENT || err == ESRCH) return Status::Error(what + kVanished);
+  if (err == ENOENT || err == ESRCH) return Status::Error(StatusCode::kGone, what + kVanished);
   return Status::Error(what + ": " + std::strerror(err));
 }
 
@@ -138,6 +138,11 @@ class LinuxOs final : public Os {
     } else {
       return exe.status();
     }
+    // The working directory (Sigma's CurrentDirectory); unreadable for
+    // another user's process without privilege, which is not an error.
+    if (!p.exe.empty()) {
+      if (auto cwd = ReadLink(base + "/cwd"); cwd.ok()) p.cwd = *cwd;
+    }
     return p;
   }
 
@@ -224,11 +229,6 @@ class LinuxOs final : public Os {
 
 std::unique_ptr<Os> MakeOs(const std::string& proc) { return std::make_unique<LinuxOs>(proc); }
 
-bool Vanished(const Status& st) {
-  if (st.ok()) return false;
-  const std::string& m = st.message();
-  constexpr std::string_view k = kVanished;
-  return m.size() >= k.size() && m.compare(m.size() - k.size(), k.size(), k) == 0;
-}
+bool Vanished(const Status& st) { return st.code() == StatusCode::kGone; }
 
 }  // namespace trawl::live

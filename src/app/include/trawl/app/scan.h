@@ -41,7 +41,7 @@ struct ScanConfig {
   bool all_attributes = false;          // --all-attributes: MISP attributes without to_ids too
   bool allow_broad_ranges = false;      // --allow-broad-ranges: load catch-all CIDRs (loader.h)
   bool packs = true;                    // installed signature packs (--no-packs: off)
-  std::string packs_dir;                // where packs are; empty = PacksDir() (packs.h)
+  std::string packs_dir;                // where packs are; empty = ioc::PacksDir() (packs.h)
   std::vector<std::string> exclude_globs;
   bool follow_symlinks = false;
   bool one_filesystem = false;

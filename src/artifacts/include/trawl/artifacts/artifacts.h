@@ -147,8 +147,11 @@ class Sweeper {
   // Which sweep reads the walked file `path` (names, layouts), for sweeps
   // enabled in Options. Only for a regular file larger than an EVTX header
   // whose name says nothing does it read 8 bytes of `read_path` (the file to
-  // read; for a followed link its target) to look for the EVTX magic.
-  Target Detect(const std::string& path, const struct stat& st, const std::string& read_path) const;
+  // read; for a followed link its target) to look for the EVTX magic; when
+  // `head` is given, it asks for the file's first bytes instead (the
+  // pipeline's shared read, sweep::Head; nullopt: unreadable, not EVTX).
+  Target Detect(const std::string& path, const struct stat& st, const std::string& read_path,
+                const std::function<std::optional<std::string_view>()>& head = {}) const;
 
   // Sweeps one file. Error (naming the path) only when the file cannot be
   // opened or is not of the type at all (not an EVTX file, not a journal, not

@@ -29,6 +29,10 @@ bool IsDeceptiveCodePoint(std::uint32_t cp);
 // REQUIRES: i < s.size().
 std::size_t Utf8SequenceLength(std::string_view s, std::size_t i);
 
+// Appends code point `cp` as UTF-8. A surrogate (U+D800..U+DFFF) or a value
+// beyond U+10FFFF is appended as U+FFFD, so the output is always valid UTF-8.
+void AppendUtf8(std::string& out, std::uint32_t cp);
+
 std::string ToLowerAscii(std::string_view s);
 std::string_view TrimAscii(std::string_view s);
 // Strips a trailing "\n", "\r\n" or "\r" (any number of them).

@@ -159,6 +159,10 @@ using RecordFn = std::function<void(const Record&)>;
 // Never throws; exceptions thrown by `fn` are not caught (don't throw).
 Result<ReadStats> ReadFile(const std::string& path, const RecordFn& fn, const Options& opts = {});
 
+// Whether `head` (a file's first bytes) starts with the EVTX file signature
+// "ElfFile\0": how a file under any name is recognised as an event log.
+bool HasFileSignature(std::string_view head);
+
 // Same over an in-memory image of a file. `data` must stay valid until return.
 Result<ReadStats> ReadBuffer(std::span<const std::uint8_t> data, const RecordFn& fn,
                              const Options& opts = {});

@@ -28,6 +28,7 @@ struct ProcessInfo {
   std::string exe;   // the executable's path, " (deleted)" removed; empty for kernel threads
   bool exe_deleted = false;  // the executable was deleted (or is a memfd) while it runs
   std::string cmdline;       // arguments joined by spaces (NULs in arguments are not recoverable)
+  std::string cwd;           // the working directory; empty when it cannot be read
 };
 
 struct Mapping {

@@ -44,6 +44,15 @@ class File {
   // same device and inode as `walked` (error "replaced since it was walked"
   // otherwise), so what is read is what was walked.
   static Result<File> OpenWalked(const std::string& path, const struct stat& walked);
+  // The same, opening `name` (one path component, no '/') relative to the
+  // open directory `dir_fd` (AT_FDCWD: `name` is a path), as a walk that
+  // holds the directory open hands it: what is opened is the entry in the
+  // directory the walk listed, whatever was renamed above it since, and the
+  // full path may be longer than PATH_MAX. `path` is the full path, used in
+  // errors and path().
+  static Result<File> OpenAt(int dir_fd, const std::string& name, const std::string& path);
+  static Result<File> OpenWalkedAt(int dir_fd, const std::string& name, const std::string& path,
+                                   const struct stat& walked);
   // A File over a duplicate of an already-open descriptor (the live sweeps'
   // /proc/PID/exe and map_files handles), named `name` in errors. The
   // caller keeps its own descriptor. Regular files only.

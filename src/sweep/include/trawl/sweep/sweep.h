@@ -39,6 +39,7 @@
 #include "trawl/core/problem.h"
 #include "trawl/core/scoring.h"
 #include "trawl/core/status.h"
+#include "trawl/read/read.h"
 
 namespace trawl::ioc {
 class IndicatorSet;
@@ -110,6 +111,25 @@ struct Settings {
   const std::vector<std::string>& Option(std::string_view name) const;
 };
 
+struct Item;
+
+// The first bytes of the walked entry a worker is on, read once by the first
+// sweep that asks (Head) and kept for the others, so deciding by magic (EVTX
+// under another name, JSON exports, containers) costs one read per entry, not
+// one per sweep. The pipeline owns one per worker and resets it per entry.
+class HeadCache {
+ public:
+  static constexpr std::size_t kBytes = 4096;
+  void Reset() { state_ = State::kUnread; }
+
+ private:
+  friend Result<std::string_view> Head(const Item& item);
+  enum class State { kUnread, kRead, kFailed };
+  State state_ = State::kUnread;
+  std::string bytes_;
+  Status error_;
+};
+
 // One walked entry, as the pipeline hands it to the sweeps.
 struct Item {
   const std::string& walked;     // the path as walked (a layout decides by it)
@@ -118,7 +138,27 @@ struct Item {
   const struct stat& st;         // the walk's stat (lstat unless the link was followed)
   bool regular = false;          // a regular file (or a followed link to one)
   bool windows = false;          // on a --map volume (Windows names are caseless)
+  // The walked directory, held open by the walk while the sweeps see the
+  // entry, and the entry's name in it; -1 when read_path is to be opened
+  // (roots, followed links). Use OpenEntry rather than these.
+  int dir_fd = -1;
+  std::string_view name = {};
+  // The worker's cache of the entry's first bytes (Head); null: none.
+  HeadCache* head = nullptr;
 };
+
+// The entry's first min(HeadCache::kBytes, size) bytes, read through
+// OpenEntry by the first caller and kept in item.head for the others (an
+// Item without a cache reads every time). An error when the entry cannot be
+// opened or read; REQUIRES: item.regular. The view is valid until the
+// pipeline moves on to the next entry.
+Result<std::string_view> Head(const Item& item);
+
+// Opens a walked entry for reading: `name` relative to the walked directory
+// when the walk holds it (the very entry listed, at any path length, not what
+// a path names after a rename above it), else `read_path`; refused when it is
+// not the device and inode the walk saw (read::File::OpenWalkedAt).
+Result<read::File> OpenEntry(const Item& item);
 
 // Where sweeps report. Thread-safe.
 class Context {
@@ -216,6 +256,18 @@ struct ModuleInfo {
   std::string_view help;
 };
 
+// A `trawl scan` option a sweep owns (`--NAME VALUE`). The app declares it
+// on the command line from the registration and stores what was given in
+// Settings::options under NAME; only the sweep reads it. A flag (empty
+// value_name) is stored as {"true"} when given; an option not given has no
+// entry.
+struct OptionInfo {
+  std::string_view name;        // without the dashes: "sigma-level"
+  std::string_view value_name;  // "PATH", "GLOB", "LEVEL"; empty for a flag
+  std::string_view help;
+  bool repeatable = true;  // one value per use, all kept in order; else given at most once
+};
+
 // A sweep's factory. Makes the sweep for the requested modules among those
 // it serves (settings.Runs tells which). Returns null (ok) when there is
 // nothing to do, with a line for the operator in `notes`; an error stops the
@@ -228,6 +280,8 @@ struct Registration {
   Factory make = nullptr;
   // Whether the factory needs the network matcher (the app builds it only then).
   bool needs_net = false;
+  // The sweep's own command-line options.
+  std::vector<OptionInfo> options = {};
 };
 
 // The registered sweeps, in run order. Built by the app (one line per sweep).

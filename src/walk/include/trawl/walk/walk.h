@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "trawl/core/status.h"
@@ -60,6 +61,12 @@ struct Entry {
   // target (no symlinks in it). Open this, not `path`, since readers refuse
   // symlinks (trawl::read::File::Open uses O_NOFOLLOW). Empty otherwise.
   std::string real_path;
+  // The open directory the entry was listed in and its name there, valid
+  // only during OnEntry: open `name` relative to `dir_fd` (read::File::
+  // OpenWalkedAt) to read the very entry listed, at any path length.
+  // dir_fd is -1 (open `path`, or `real_path`) for roots and followed links.
+  int dir_fd = -1;
+  std::string_view name;
 };
 
 struct Options {

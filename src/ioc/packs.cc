@@ -1,5 +1,4 @@
-#include "trawl/app/packs.h"
-#include "trawl/core/unique_handle.h"
+#include "trawl/ioc/packs.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -18,10 +17,11 @@
 #include <sstream>
 
 #include "trawl/core/text.h"
+#include "trawl/core/unique_handle.h"
 #include "trawl/ioc/loader.h"
 #include "trawl/ioc/sources.h"
 
-namespace trawl::app {
+namespace trawl::ioc {
 namespace fs = std::filesystem;
 
 namespace {
@@ -426,4 +426,4 @@ Status RemovePack(const std::string& name, const fs::path& packs_dir) {
   return Status::Ok();
 }
 
-}  // namespace trawl::app
+}  // namespace trawl::ioc

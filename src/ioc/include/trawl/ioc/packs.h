@@ -1,4 +1,5 @@
-// Signature packs: indicator and rule folders installed once into the user's
+// The pack store (stage ioc: where indicator sets live on the analyst's
+// machine). Signature packs: indicator and rule folders installed once into the user's
 // data directory and loaded by every `trawl scan` (unless --no-packs).
 //
 // Layout: PacksDir()/NAME/manifest.json and PacksDir()/NAME/content/ (a copy
@@ -21,7 +22,7 @@
 
 #include "trawl/core/status.h"
 
-namespace trawl::app {
+namespace trawl::ioc {
 
 // $XDG_DATA_HOME/trawl/packs, else $HOME/.local/share/trawl/packs. Empty
 // when neither variable is set.
@@ -60,4 +61,4 @@ Result<std::vector<PackManifest>> ListPacks(const std::filesystem::path& packs_d
 
 Status RemovePack(const std::string& name, const std::filesystem::path& packs_dir);
 
-}  // namespace trawl::app
+}  // namespace trawl::ioc
