@@ -147,6 +147,31 @@ TEST(RetroE2e, SigmaRulesAreCountedAsNotCheckable) {
   EXPECT_NE(bad.err.find("no-such-rules"), std::string::npos) << bad.err;
 }
 
+// Regression (issue 16): an inventory of a --map volume holds C:\... paths,
+// and retro matched Windows-written name indicators on them case-sensitively,
+// so a name the scan itself would have found (caseless on the volume) was
+// missed the next day.
+TEST(RetroE2e, WindowsPathsFromAMapScanMatchNamesCaselessly) {
+  TempDir dir;
+  dir.Write("vol/users/BOB/appdata/roaming/EVIL.DAT", "x");
+  dir.Write("vol/users/BOB/notes.txt", "y");
+  std::string db = dir.path() + "/win.db";
+  std::string unrelated = dir.Write("feed0/c2-iocs.txt", "unrelated-domain.invalid\n");
+  RunResult scan = RunTrawl({"scan", "--no-builtin", "--no-packs", "-q", "--iocs", unrelated,
+                             "--map", dir.path() + "/vol:C", "--modules", "file", "--inventory",
+                             db});
+  ASSERT_EQ(scan.exit_code, 0) << scan.err;
+  std::string names = dir.Write(
+      "feed/filename-iocs.txt",
+      "# Windows-written\n\\\\Users\\\\Bob\\\\AppData\\\\Roaming\\\\evil\\.dat$;80\n");
+  RunResult r = RunTrawl({"retro", db, "--no-builtin", "--no-packs", "--iocs", names});
+  EXPECT_EQ(r.exit_code, 1) << r.err << r.out;
+  std::set<std::pair<std::string, std::string>> want = {
+      {"C:\\users\\BOB\\appdata\\roaming\\EVIL.DAT",
+       "\\\\Users\\\\Bob\\\\AppData\\\\Roaming\\\\evil\\.dat$"}};
+  EXPECT_EQ(Found(r), want) << r.out;
+}
+
 TEST(RetroE2e, TwoHostsEachFindingNamesItsInventory) {
   TempDir dir;
   std::string evil1 = "host-one-" + RandomBytes(40), evil2 = "host-two-" + RandomBytes(40);
