@@ -265,12 +265,6 @@ struct HostAgg {
 };
 using HostMap = std::unordered_map<std::string, HostAgg>;
 
-void MergeHost(HostAgg& into, const HostAgg& h) {
-  into.count += h.count;
-  if (h.first_ms && (!into.first_ms || *h.first_ms < *into.first_ms)) into.first_ms = h.first_ms;
-  if (h.last_ms && (!into.last_ms || *h.last_ms > *into.last_ms)) into.last_ms = h.last_ms;
-}
-
 // What one chunk contributes; lines are relative to the chunk (0-based).
 struct ChunkResult {
   std::uint64_t bytes = 0;
@@ -433,19 +427,7 @@ ChunkResult LogScanner::Impl::Process(const Chunk& c, const TimeContext& ctx, bo
 LogFileResult LogScanner::Impl::Run(Chunker& chunker, Source& src, const std::string& name,
                                     std::int64_t mtime, const HostsFn& hosts) const {
   LogFileResult out;
-  HostMap file_hosts;  // merged in file order; handed out in batches
-  auto flush_hosts = [&] {
-    if (file_hosts.empty()) return;
-    std::vector<HostSeen> batch;
-    batch.reserve(file_hosts.size());
-    for (auto& [key, h] : file_hosts) {
-      std::size_t sp = key.find(' ');
-      batch.push_back({key.substr(0, sp), key.substr(sp + 1), h.count, h.first_ms, h.last_ms,
-                       h.line});
-    }
-    file_hosts.clear();
-    hosts(std::move(batch));
-  };
+
   std::map<const ioc::Indicator*, std::uint64_t> kept;  // hits kept per indicator
   std::uint64_t line_base = 0;
   bool last_nl = true;
@@ -463,17 +445,18 @@ LogFileResult LogScanner::Impl::Run(Chunker& chunker, Source& src, const std::st
     line_base += r.newlines;
     if (r.bytes) last_nl = r.ends_with_newline;
     if (r.error && !out.error) out.error = r.error;
-    if (hosts) {
+    // Each chunk's distinct values, in file order (the receiver merges
+    // across chunks and files).
+    if (hosts && !r.hosts.empty()) {
+      std::vector<HostSeen> batch;
+      batch.reserve(r.hosts.size());
       for (auto& [key, h] : r.hosts) {
-        auto [it, fresh] = file_hosts.try_emplace(key);
-        if (fresh) {
-          it->second = h;
-          it->second.line = line_base_before + h.line + 1;
-        } else {
-          MergeHost(it->second, h);
-        }
+        std::size_t sp = key.find(' ');
+        batch.push_back({key.substr(0, sp), key.substr(sp + 1), h.count, h.first_ms, h.last_ms,
+                         line_base_before + h.line + 1});
       }
-      if (file_hosts.size() >= kHostsBatch) flush_hosts();
+      r.hosts.clear();
+      hosts(std::move(batch));
     }
   };
 
@@ -516,7 +499,6 @@ LogFileResult LogScanner::Impl::Run(Chunker& chunker, Source& src, const std::st
                                                    absorb(std::move(*own));
                                                  }));
   }
-  if (hosts) flush_hosts();
   out.lines = line_base + (out.bytes > 0 && !last_nl ? 1 : 0);
   if (src.error && !out.error) out.error = src.error;
   if (chunker.capped_ && !out.error)

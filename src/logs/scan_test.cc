@@ -316,10 +316,14 @@ TEST_F(LogsTest, ForcedCutNeverSplitsAToken) {
 std::map<std::string, HostSeen> CollectAll(const LogScanner& scanner, const std::string& text) {
   std::map<std::string, HostSeen> out;
   scanner.ScanBuffer(text, "syslog", 1680300000, [&](std::vector<HostSeen>&& batch) {
-    for (HostSeen& h : batch) {
+    for (HostSeen& h : batch) {  // batches come in file order: merged as the inventory does
       std::string key = h.kind + " " + h.value;
-      EXPECT_EQ(out.count(key), 0u) << key;  // one row per value and file (small file)
-      out[key] = std::move(h);
+      auto [it, fresh] = out.try_emplace(key, h);
+      if (fresh) continue;
+      HostSeen& m = it->second;
+      m.count += h.count;
+      if (h.first_ms && (!m.first_ms || *h.first_ms < *m.first_ms)) m.first_ms = h.first_ms;
+      if (h.last_ms && (!m.last_ms || *h.last_ms > *m.last_ms)) m.last_ms = h.last_ms;
     }
   });
   return out;

@@ -142,7 +142,7 @@ struct LogFileResult {
 };
 
 // A host name, address or URL one log names (not only indicator hits), for
-// the host inventory's contact index: one per distinct (kind, value) and file.
+// the host inventory's contact index: one per distinct (kind, value) and chunk.
 struct HostSeen {
   std::string kind;  // "domain", "ipv4", "ipv6", "url" (netmatch::ExtractHosts)
   std::string value;
@@ -150,11 +150,11 @@ struct HostSeen {
   std::optional<std::int64_t> first_ms, last_ms;  // times of the lines naming it
   std::uint64_t line = 0;                         // 1-based: the first line naming it
 };
-// Receives one file's sightings, in file order, from one thread at a time,
-// in batches of at most kHostsBatch distinct values (memory stays bounded
-// however many a log names; a value may then come in more than one batch).
+// Receives one file's sightings, in file order, from one thread at a time:
+// one batch per chunk (LogOptions::chunk_bytes) with each value the chunk
+// names once, so memory stays bounded however many a log names; a value named
+// in several chunks comes in several batches (the receiver merges them).
 using HostsFn = std::function<void(std::vector<HostSeen>&&)>;
-inline constexpr std::size_t kHostsBatch = 65536;
 
 // Scans many files with one matcher; keeps Vectorscan scratch per thread.
 // Thread-safe: Scan may be called from several threads at once (it runs its
