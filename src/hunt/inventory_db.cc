@@ -432,6 +432,18 @@ Status Reader::ForEachProduct(const std::function<bool(const InstalledProduct&)>
   return Status::Ok();
 }
 
+Status Reader::Snapshot() {
+  std::lock_guard<std::mutex> lock(mu_);
+  char* msg = nullptr;
+  if (sqlite3_exec(db_.get(), "BEGIN; SELECT COUNT(*) FROM meta;", nullptr, nullptr, &msg) !=
+      SQLITE_OK) {
+    std::string m = msg ? msg : "error";
+    sqlite3_free(msg);
+    return Status::Error(path_ + ": " + m);
+  }
+  return Status::Ok();
+}
+
 std::optional<std::map<std::string, std::string>> Reader::Prior(const struct stat& st) const {
   std::lock_guard<std::mutex> lock(mu_);
   sqlite3_stmt* s = prior_.get();

@@ -60,6 +60,7 @@ Result<std::unique_ptr<Recorder>> Recorder::Open(const Options& opts) {
     if ((*since)->Meta("complete") != "1")
       return Status::Error("--since " + opts.since +
                            ": the inventory is incomplete (its scan did not finish)");
+    if (Status st = (*since)->Snapshot(); !st.ok()) return Status::Error("--since " + st.message());
     r->since_ = std::move(*since);
   }
   auto w = Writer::Create(opts.path, opts.batch_rows);

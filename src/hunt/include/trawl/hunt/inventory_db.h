@@ -147,6 +147,11 @@ class Reader {
   Status ForEachContact(const std::function<bool(const ContactRow&)>& fn) const;
   Status ForEachProduct(const std::function<bool(const InstalledProduct&)>& fn) const;
 
+  // Holds one read transaction open until the Reader is closed: every query
+  // after it reads the same snapshot without taking and checking SQLite's
+  // file locks again (--since asks once per walked file).
+  Status Snapshot();
+
   // --since: the digests held for (device, inode) when size, mtime and ctime
   // are also unchanged and all three digests were computed. Thread-safe.
   std::optional<std::map<std::string, std::string>> Prior(const struct stat& st) const;
