@@ -296,12 +296,18 @@ std::size_t Weakest(const Lits& l) {
   return l.empty() ? 0 : m;
 }
 
+// Literals shorter than this are left out of the prefilter: one or two bytes
+// ("-", "\\", ".") are in almost every event, so they would route nearly
+// every rule to exact evaluation and cost the scan a match callback each. A
+// rule left with only such literals has no requirement: it is always evaluated.
+constexpr std::size_t kMinPrefilterLiteral = 3;
+
 std::optional<Lits> FieldReq(const FieldCond& fc) {
   Lits out;
   for (const Matcher& m : fc.values) {
     bool str = m.kind == Matcher::kEq || m.kind == Matcher::kPrefix || m.kind == Matcher::kSuffix ||
                m.kind == Matcher::kContains || m.kind == Matcher::kGlob;
-    if (!str || m.prefilter_literal.empty()) {
+    if (!str || m.prefilter_literal.size() < kMinPrefilterLiteral) {
       if (fc.all) continue;  // another value of an 'all' list may still give one
       return std::nullopt;
     }
