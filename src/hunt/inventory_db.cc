@@ -46,11 +46,17 @@ Result<StmtPtr> Prepare(sqlite3* db, const char* sql) {
   return StmtPtr(st);
 }
 
+// Not copied: every caller steps the statement while `v` lives, and clears
+// the bindings before the strings go (ClearBindings).
 void BindText(sqlite3_stmt* st, int i, const std::string& v) {
   if (v.empty())
     sqlite3_bind_null(st, i);
   else
-    sqlite3_bind_text(st, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+}
+void ClearBindings(sqlite3_stmt* st) {
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
 }
 void BindOpt(sqlite3_stmt* st, int i, const std::optional<std::int64_t>& v) {
   if (v)
@@ -68,9 +74,11 @@ std::optional<std::int64_t> ColOpt(sqlite3_stmt* st, int i) {
   if (sqlite3_column_type(st, i) == SQLITE_NULL) return std::nullopt;
   return sqlite3_column_int64(st, i);
 }
-std::string Hash(const std::map<std::string, std::string>& h, const char* k) {
+// A reference into `h` (bound without a copy: see BindText).
+const std::string& Hash(const std::map<std::string, std::string>& h, const char* k) {
+  static const std::string kNone;
   auto it = h.find(k);
-  return it == h.end() ? std::string() : it->second;
+  return it == h.end() ? kNone : it->second;
 }
 
 }  // namespace
@@ -194,8 +202,12 @@ Status InsertContacts(sqlite3* db, sqlite3_stmt* c, const std::vector<const Cont
     BindOpt(c, 5, r->last_ms);
     BindText(c, 6, r->module);
     BindText(c, 7, r->example);
-    if (sqlite3_step(c) != SQLITE_DONE) return Status::Error(Err(db, "inventory: contacts"));
+    if (sqlite3_step(c) != SQLITE_DONE) {
+      ClearBindings(c);
+      return Status::Error(Err(db, "inventory: contacts"));
+    }
   }
+  ClearBindings(c);
   return Status::Ok();
 }
 
@@ -255,6 +267,7 @@ Status Writer::Write(Batch& b) {
     BindText(f, 14, r.digest);
     if (sqlite3_step(f) != SQLITE_DONE) st = Status::Error(Err(db_.get(), "inventory: files"));
   }
+  ClearBindings(f);
   Status commit = Exec(st.ok() ? "COMMIT" : "ROLLBACK");
   if (st.ok()) st = commit;
   return st;
@@ -288,6 +301,7 @@ Status Writer::Finish(const std::vector<InstalledProduct>& products,
     sqlite3_bind_int(p->get(), 6, ip.affected ? 1 : 0);
     if (sqlite3_step(p->get()) != SQLITE_DONE) return Status::Error(Err(db_.get(), "products"));
   }
+  ClearBindings(p->get());
   auto m = Prepare(db_.get(), "INSERT OR REPLACE INTO meta VALUES(?,?)");
   if (!m.ok()) return m.status();
   auto put = [&](const std::string& k, const std::string& v) {
@@ -326,11 +340,13 @@ Status Writer::Finish(const std::vector<InstalledProduct>& products,
   if (Status st = Exec("DROP TABLE contacts_raw;"); !st.ok()) return st;
   if (!meta.count("complete") && !put("complete", "1"))
     return Status::Error(Err(db_.get(), "meta"));
-  if (Status st = Exec("COMMIT"); !st.ok()) return st;
-  // Indexes once, after the rows (cheaper than maintaining them per insert).
-  return Exec(
-      "CREATE INDEX files_inode ON files(device, inode);"
-      "CREATE INDEX files_path ON files(path);");
+  // Indexes once, after the rows (cheaper than maintaining them per insert),
+  // in the same last transaction: one synced commit for the whole end.
+  if (Status st = Exec("CREATE INDEX files_inode ON files(device, inode);"
+                       "CREATE INDEX files_path ON files(path);");
+      !st.ok())
+    return st;
+  return Exec("COMMIT");
 }
 
 Result<std::unique_ptr<Reader>> Reader::Open(const std::string& path) {
