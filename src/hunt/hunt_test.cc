@@ -37,8 +37,8 @@ TEST_P(InventoryMerge, RoundTripAndContactsMerge) {
     }
     sweep::Context::HostSighting a{"evil.com", "domain", 2, 1000, 2000, "/var/log/a:1"};
     sweep::Context::HostSighting b{"evil.com", "domain", 3, 500, 1500, "/var/log/b:9"};
-    sweep::Context::HostSighting c{"10.0.0.1", "ipv4", 1, std::nullopt, std::nullopt,
-                                   "/etc/hosts:2"};
+    sweep::Context::HostSighting c{"10.0.0.1",   "ipv4",       1,
+                                   std::nullopt, std::nullopt, "/etc/hosts:2"};
     (*w)->AddContacts("log", {a});
     (*w)->AddContacts("log", {b});
     (*w)->AddContacts("network", {c});

@@ -104,8 +104,8 @@ Result<std::unique_ptr<Writer>> Writer::Create(const std::string& path, std::siz
   sqlite3* db = nullptr;
   // One thread at a time uses the handle (the writer thread, then Finish):
   // SQLite's own per-call locking is not needed.
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   w->db_.reset(db);
   if (rc != SQLITE_OK) return Status::Error(Err(db, "inventory " + path));
   // Rollback journal, not WAL: the inventory is one file to carry away. Our
@@ -320,7 +320,8 @@ Status Writer::Finish(const std::vector<InstalledProduct>& products,
     std::vector<std::pair<const std::string*, const ContactRow*>> rows;
     rows.reserve(merged_.size());
     for (const auto& [k, r] : merged_) rows.push_back({&k, &r});
-    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
+    std::sort(rows.begin(), rows.end(),
+              [](const auto& a, const auto& b) { return *a.first < *b.first; });
     std::vector<const ContactRow*> sorted;
     sorted.reserve(rows.size());
     for (const auto& [k, r] : rows) sorted.push_back(r);
@@ -330,11 +331,11 @@ Status Writer::Finish(const std::vector<InstalledProduct>& products,
     merged_.clear();
   }
   if (spilled_)
-    if (Status st = Exec(
-            "INSERT INTO contacts SELECT kind, value, SUM(count), MIN(COALESCE(first_ms, "
-            "9223372036854775807)), MAX(last_ms), module, example FROM contacts_raw GROUP BY "
-            "kind, value; UPDATE contacts SET first_ms = NULL WHERE first_ms = "
-            "9223372036854775807;");
+    if (Status st =
+            Exec("INSERT INTO contacts SELECT kind, value, SUM(count), MIN(COALESCE(first_ms, "
+                 "9223372036854775807)), MAX(last_ms), module, example FROM contacts_raw GROUP BY "
+                 "kind, value; UPDATE contacts SET first_ms = NULL WHERE first_ms = "
+                 "9223372036854775807;");
         !st.ok())
       return st;
   if (Status st = Exec("DROP TABLE contacts_raw;"); !st.ok()) return st;

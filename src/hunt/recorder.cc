@@ -194,8 +194,7 @@ class ContactSweep final : public sweep::Sweep {
       ++line_no;
       std::optional<std::int64_t> t;
       bool have_t = false;
-      netmatch::ExtractHosts(line, [&](std::string_view kind, std::string_view value,
-                                       std::size_t) {
+      netmatch::ExtractHosts(line, [&](std::string_view kind, std::string_view value, std::size_t) {
         if (!have_t) {
           t = logs::ParseTimestamp(line, tctx);
           have_t = true;

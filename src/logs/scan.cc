@@ -291,25 +291,25 @@ void CollectHosts(const Chunk& c, const TimeContext& ctx, HostMap& out) {
     std::optional<std::int64_t> t;
     bool have_t = false;
     std::size_t skip = start < c.overlap ? c.overlap - start : 0;
-    netmatch::ExtractHosts(text, [&](std::string_view kind, std::string_view value,
-                                     std::size_t token_end) {
-      if (token_end <= skip) return;
-      if (!have_t) {
-        t = ParseTimestamp(text, ctx);
-        have_t = true;
-      }
-      key.assign(kind);
-      key.push_back(' ');
-      key.append(value);
-      auto [it, fresh] = out.try_emplace(key);
-      HostAgg& h = it->second;
-      if (fresh) h.line = line;
-      h.count++;
-      if (t) {
-        if (!h.first_ms || *t < *h.first_ms) h.first_ms = t;
-        if (!h.last_ms || *t > *h.last_ms) h.last_ms = t;
-      }
-    });
+    netmatch::ExtractHosts(
+        text, [&](std::string_view kind, std::string_view value, std::size_t token_end) {
+          if (token_end <= skip) return;
+          if (!have_t) {
+            t = ParseTimestamp(text, ctx);
+            have_t = true;
+          }
+          key.assign(kind);
+          key.push_back(' ');
+          key.append(value);
+          auto [it, fresh] = out.try_emplace(key);
+          HostAgg& h = it->second;
+          if (fresh) h.line = line;
+          h.count++;
+          if (t) {
+            if (!h.first_ms || *t < *h.first_ms) h.first_ms = t;
+            if (!h.last_ms || *t > *h.last_ms) h.last_ms = t;
+          }
+        });
     if (nl == std::string_view::npos) break;
     start = nl + 1;
   }
@@ -491,7 +491,8 @@ LogFileResult LogScanner::Impl::Run(Chunker& chunker, Source& src, const std::st
             tbb::make_filter<Chunk*, ChunkResult*>(tbb::filter_mode::parallel,
                                                    [&](Chunk* c) -> ChunkResult* {
                                                      std::unique_ptr<Chunk> own(c);
-                                                     return new ChunkResult(Process(*own, ctx, want_hosts));
+                                                     return new ChunkResult(
+                                                         Process(*own, ctx, want_hosts));
                                                    }) &
             tbb::make_filter<ChunkResult*, void>(tbb::filter_mode::serial_in_order,
                                                  [&](ChunkResult* r) {

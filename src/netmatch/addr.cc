@@ -295,7 +295,6 @@ std::string DecodePath(std::string_view raw) {
   return out;
 }
 
-
 // --- every network name in a line (the inventory's contact index) ---------
 
 namespace {

@@ -227,9 +227,8 @@ bool ParseNumber(std::string_view s, double& out) {
 std::string RegexLiteral(std::string_view p) {
   if (p.find("\\Q") != std::string_view::npos) return "";
   for (std::size_t at = p.find("(?"); at != std::string_view::npos; at = p.find("(?", at + 2)) {
-    for (std::size_t k = at + 2; k < p.size() && (std::isalpha(static_cast<unsigned char>(p[k])) ||
-                                                  p[k] == '-');
-         ++k)
+    for (std::size_t k = at + 2;
+         k < p.size() && (std::isalpha(static_cast<unsigned char>(p[k])) || p[k] == '-'); ++k)
       if (p[k] == 'x') return "";  // extended mode: blanks are not literal
   }
   std::string best, cur;
@@ -245,7 +244,8 @@ std::string RegexLiteral(std::string_view p) {
     if (p[q] == '{') {
       std::size_t k = q + 1;
       if (k < p.size() && std::isdigit(static_cast<unsigned char>(p[k]))) {
-        bool zero = p[k] == '0' && (k + 1 >= p.size() || !std::isdigit(static_cast<unsigned char>(p[k + 1])));
+        bool zero = p[k] == '0' &&
+                    (k + 1 >= p.size() || !std::isdigit(static_cast<unsigned char>(p[k + 1])));
         return zero ? 1 : 2;
       }
     }
@@ -295,7 +295,7 @@ std::string RegexLiteral(std::string_view p) {
       char d = p[i + 1];
       if (std::isalnum(static_cast<unsigned char>(d))) {
         if (std::strchr("xpPNkgcoQEu", d)) return "";  // multi-character escapes
-        flush();  // \d \w \s \b \A \Z \1 ...: not a literal
+        flush();                                       // \d \w \s \b \A \Z \1 ...: not a literal
         i += 2;
         continue;
       }

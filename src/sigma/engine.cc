@@ -551,8 +551,8 @@ struct Engine::Scratch {
   std::string buf;
   std::vector<std::uint32_t> var_gen;  // variant id -> gen when one of its literals was seen
   std::vector<std::uint32_t> hit_lits;
-  std::vector<std::uint32_t> marked;   // variants the prefilter marked for this event
-  std::vector<std::uint64_t> todo;     // (routing list rank << 32) | variant, sorted
+  std::vector<std::uint32_t> marked;  // variants the prefilter marked for this event
+  std::vector<std::uint64_t> todo;    // (routing list rank << 32) | variant, sorted
   std::uint32_t gen = 0;
   std::string chan;
   std::vector<const detail::CompiledRule*> matched;
@@ -682,7 +682,8 @@ void Engine::MatchEvent(const Event& event, Scratch& s, const MatchFn& fn) const
     }
     if (auto f = m.feeds.find(v.rule); f != m.feeds.end()) {
       for (const auto& [ci, base] : f->second)
-        if (detail::Feed(*m.corrs[ci], s.corr[ci], base, event, s.stats, s.corr_match)) fn(s.corr_match);
+        if (detail::Feed(*m.corrs[ci], s.corr[ci], base, event, s.stats, s.corr_match))
+          fn(s.corr_match);
     }
   };
   // Without the prefilter (or its database), every listed variant is marked.

@@ -33,7 +33,9 @@
 
 #include <sys/stat.h>
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -41,8 +43,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <condition_variable>
-#include <deque>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -111,7 +111,7 @@ class Writer {
   };
   Writer() = default;
   void QueueLocked(std::unique_lock<std::mutex>& lock);  // the current batch
-  void Run();                                           // the writer thread
+  void Run();                                            // the writer thread
   Status Write(Batch& b);                                // one transaction
   Status Spill();                                        // merged_ -> contacts_raw
   Status Exec(const char* sql);

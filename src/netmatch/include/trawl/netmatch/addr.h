@@ -92,8 +92,7 @@ std::string DecodePath(std::string_view raw);
 // name is a run of host units with at least two labels whose last label is
 // alphabetic (so "libc.so.6" and "1.2" are not); a URL path component
 // ("/a/x.bin") is not a host. `value` is valid only during the call.
-using HostFn = void (*)(void* user, std::string_view kind, std::string_view value,
-                        std::size_t end);
+using HostFn = void (*)(void* user, std::string_view kind, std::string_view value, std::size_t end);
 void ExtractHosts(std::string_view line, HostFn fn, void* user);
 template <class F>
 void ExtractHosts(std::string_view line, F&& fn) {
