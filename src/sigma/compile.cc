@@ -217,6 +217,70 @@ bool ParseNumber(std::string_view s, double& out) {
   return end == buf + s.size();
 }
 
+// Glob over (folded) patterns; shared by the matcher.
+Matcher FromPattern(Pattern p, bool cased) {
+  Matcher m;
+  m.cased = cased;
+  if (!cased)
+    for (int& c : p)
+      if (c >= 'A' && c <= 'Z') c = c - 'A' + 'a';
+  // Literal body between optional leading/trailing stars?
+  std::size_t b = 0, e = p.size();
+  bool lead = false, trail = false;
+  while (b < e && p[b] == kStar) {
+    lead = true;
+    ++b;
+  }
+  while (e > b && p[e - 1] == kStar) {
+    trail = true;
+    --e;
+  }
+  bool inner_wild = false;
+  for (std::size_t i = b; i < e; ++i) inner_wild = inner_wild || p[i] < 0;
+  // Longest literal run: what the prefilter needs.
+  std::string best, cur;
+  for (int c : p) {
+    if (c >= 0) {
+      cur.push_back(static_cast<char>(c));
+    } else {
+      if (cur.size() > best.size()) best = cur;
+      cur.clear();
+    }
+  }
+  if (cur.size() > best.size()) best = cur;
+  m.prefilter_literal = best;
+  if (inner_wild) {
+    m.kind = Matcher::kGlob;
+    m.glob = std::move(p);
+    return m;
+  }
+  for (std::size_t i = b; i < e; ++i) m.lit.push_back(static_cast<char>(p[i]));
+  if (b == e && (lead || trail)) {
+    m.kind = Matcher::kContains;  // '*' alone: any value (of a present field)
+  } else {
+    m.kind = lead ? (trail ? Matcher::kContains : Matcher::kSuffix)
+                  : (trail ? Matcher::kPrefix : Matcher::kEq);
+  }
+  return m;
+}
+
+const std::set<std::string>& KnownModifiers() {
+  static const std::set<std::string> k = {
+      "contains", "startswith", "endswith", "all",     "re",      "i",        "m",
+      "s",        "windash",    "cidr",     "base64",  "base64offset", "wide", "utf16le",
+      "utf16be",  "utf16",      "fieldref", "exists",  "expand",  "gt",       "gte",
+      "lt",       "lte",        "cased",    "ignorecase", "multiline", "dotall"};
+  return k;
+}
+
+bool Has(const std::vector<std::string>& mods, const char* m) {
+  for (const auto& x : mods)
+    if (x == m) return true;
+  return false;
+}
+
+}  // namespace
+
 // A literal every match of a regex contains, for the prefilter: the longest
 // run of plain characters outside every group and class, at the top level of
 // a pattern without a top-level alternation, each character required (not
@@ -327,70 +391,6 @@ std::string RegexLiteral(std::string_view p) {
   flush();
   return best;
 }
-
-// Glob over (folded) patterns; shared by the matcher.
-Matcher FromPattern(Pattern p, bool cased) {
-  Matcher m;
-  m.cased = cased;
-  if (!cased)
-    for (int& c : p)
-      if (c >= 'A' && c <= 'Z') c = c - 'A' + 'a';
-  // Literal body between optional leading/trailing stars?
-  std::size_t b = 0, e = p.size();
-  bool lead = false, trail = false;
-  while (b < e && p[b] == kStar) {
-    lead = true;
-    ++b;
-  }
-  while (e > b && p[e - 1] == kStar) {
-    trail = true;
-    --e;
-  }
-  bool inner_wild = false;
-  for (std::size_t i = b; i < e; ++i) inner_wild = inner_wild || p[i] < 0;
-  // Longest literal run: what the prefilter needs.
-  std::string best, cur;
-  for (int c : p) {
-    if (c >= 0) {
-      cur.push_back(static_cast<char>(c));
-    } else {
-      if (cur.size() > best.size()) best = cur;
-      cur.clear();
-    }
-  }
-  if (cur.size() > best.size()) best = cur;
-  m.prefilter_literal = best;
-  if (inner_wild) {
-    m.kind = Matcher::kGlob;
-    m.glob = std::move(p);
-    return m;
-  }
-  for (std::size_t i = b; i < e; ++i) m.lit.push_back(static_cast<char>(p[i]));
-  if (b == e && (lead || trail)) {
-    m.kind = Matcher::kContains;  // '*' alone: any value (of a present field)
-  } else {
-    m.kind = lead ? (trail ? Matcher::kContains : Matcher::kSuffix)
-                  : (trail ? Matcher::kPrefix : Matcher::kEq);
-  }
-  return m;
-}
-
-const std::set<std::string>& KnownModifiers() {
-  static const std::set<std::string> k = {
-      "contains", "startswith", "endswith", "all",     "re",      "i",        "m",
-      "s",        "windash",    "cidr",     "base64",  "base64offset", "wide", "utf16le",
-      "utf16be",  "utf16",      "fieldref", "exists",  "expand",  "gt",       "gte",
-      "lt",       "lte",        "cased",    "ignorecase", "multiline", "dotall"};
-  return k;
-}
-
-bool Has(const std::vector<std::string>& mods, const char* m) {
-  for (const auto& x : mods)
-    if (x == m) return true;
-  return false;
-}
-
-}  // namespace
 
 bool CompileValues(const std::vector<std::string>& mods, const std::vector<ValueIn>& values,
                    const CompileOptions& opts, std::vector<Matcher>& out, CompileError& err) {
