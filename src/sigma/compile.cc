@@ -358,7 +358,8 @@ std::string RegexLiteral(std::string_view p) {
       if (i + 1 >= p.size()) return "";
       char d = p[i + 1];
       if (std::isalnum(static_cast<unsigned char>(d))) {
-        if (std::strchr("xpPNkgcoQEu", d)) return "";  // multi-character escapes
+        // Multi-character escapes, and digits (a back reference or octal "\\012").
+        if (std::strchr("xpPNkgcoQEu0123456789", d)) return "";
         flush();                                       // \d \w \s \b \A \Z \1 ...: not a literal
         i += 2;
         continue;

@@ -148,6 +148,7 @@ TEST(SigmaModifiers, RegexLiteralIsRequiredText) {
       {"foo|barbaz", ""},          // top-level alternation
       {"(?x) a b c d", ""},        // extended mode: blanks are not text
       {"\\x41BCDEF", ""},          // multi-character escape
+      {"a\\012bcdef", ""},         // octal (or a back reference): not read
       {"c:\\\\windows\\\\", "c:\\windows\\"},
       {"\\.exe$", ".exe"},
       {"[a-z]+\\s+-enc\\s", "-enc"},
