@@ -20,6 +20,7 @@
 
 #include "internal.h"
 #include "test_util.h"
+#include "trawl/core/stop.h"
 #include "trawl/testsupport/temp_dir.h"
 
 namespace trawl::evtx {
@@ -319,6 +320,20 @@ TEST(Samples, MalformedDnsRecordIsReadExactly) {
             "b._dns-sd._udp.@\xC2\xA6"
             "5\x01.");
   EXPECT_EQ(c.records[1].id, 101983u);
+}
+
+// Regression (issue 11): a stopped scan kept decoding a whole event log; no
+// chunk is read once a stop is requested, and the file says so.
+TEST(Samples, StopRequestedEndsTheFileWithAProblem) {
+  ProcessStop().Request();
+  Collected c = ReadAll(Load(kData + "pyevtx__dns_log_malformed_DNSServer.evtx"));
+  ProcessStop().Reset();
+  ASSERT_TRUE(c.ok);
+  EXPECT_TRUE(c.records.empty());
+  ASSERT_FALSE(c.stats.problems.empty());
+  EXPECT_NE(c.stats.problems.back().message.find("the scan was stopped"), std::string::npos);
+  Collected again = ReadAll(Load(kData + "pyevtx__dns_log_malformed_DNSServer.evtx"));
+  EXPECT_EQ(again.records.size(), 5u);
 }
 
 // Regression (issue 10, "the EVTX copy can emit invalid JSON"): RenderJson had

@@ -16,6 +16,7 @@
 #include "internal.h"
 #include "trawl/read/read.h"
 #include "trawl/core/json.h"
+#include "trawl/core/stop.h"
 
 
 namespace trawl::evtx {
@@ -184,8 +185,15 @@ class Reader {
       workers.push_back(std::move(w));
     }
     std::atomic<std::uint64_t> next{0};
+    std::atomic<bool> stopped{false};
     auto work = [&](Worker& w) {
       for (;;) {
+        // SIGINT/SIGTERM: no further chunk is read (a 4 GiB log would
+        // otherwise keep a stopped scan busy), and the file says so below.
+        if (StopRequested()) {
+          stopped.store(true, std::memory_order_relaxed);
+          break;
+        }
         std::uint64_t slot = next.fetch_add(1, std::memory_order_relaxed);
         if (slot >= slots) break;
         DoChunk(w, slot);
@@ -199,6 +207,12 @@ class Reader {
       for (std::thread& t : pool) t.join();
     }
     for (Problem& p : header_problems) total.problems.push_back(std::move(p));
+    if (stopped.load()) {
+      std::uint64_t at = std::min(next.load(), slots);
+      total.problems.push_back({kFileHeaderSize + at * kChunkSize,
+                                "the scan was stopped: chunks from " + std::to_string(at) + " of " +
+                                    std::to_string(slots) + " on were not read"});
+    }
     for (auto& w : workers) {
       ReadStats& s = w->stats;
       total.chunks += s.chunks;

@@ -13,8 +13,10 @@ Result<std::FILE*> OpenOutputFile(const std::string& path) {
   auto fail = [&](const std::string& why) {
     return Status::Error("cannot write " + path + ": " + why);
   };
+  // 0600: a report names the host's users, paths, command lines and C2
+  // contacts; only its owner reads it (an existing file keeps its mode).
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY,
-                  0666);
+                  0600);
   if (fd < 0) {
     if (errno == ELOOP)
       return fail("it is a symbolic link (not followed; remove it or pick another path)");

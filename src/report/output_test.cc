@@ -36,6 +36,9 @@ TEST_F(OutputFile, NewAndOwnFilesAreWrittenFromTheStart) {
   std::fputs("x\n", *f);
   std::fclose(*f);
   EXPECT_EQ(Slurp(dir_ + "/new.jsonl"), "x\n");
+  struct stat st {};
+  ASSERT_EQ(::stat((dir_ + "/new.jsonl").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600u);  // a report is its owner's only, whatever the umask
   auto again = OpenOutputFile(victim_);  // ours, one link: truncated
   ASSERT_TRUE(again.ok());
   std::fputs("y", *again);
