@@ -13,6 +13,7 @@ BUILD_PKGS=(
   # free-text indicator files take only real domains ("ffmpeg.dll" is none).
   libpsl-dev publicsuffix
   libyaml-cpp-dev  # Sigma rules and the logsource mapping are YAML (src/sigma)
+  libgsf-1-dev  # OLE compound files (MSI, MSP, old Office): their streams as archive members (src/read)
 )
 # Tools the tests use as oracles or peers; also the benchmarks' peers.
 TEST_PKGS=(
@@ -22,6 +23,9 @@ TEST_PKGS=(
   python3  # bench/files: the planted corpus and the YARA hits differential check
   rsyslog rsyslog-openssl rsyslog-gnutls openssl  # syslog sink tests: a private rsyslogd, TLS certs
   chromium  # HTML report test (headless, --dump-dom) and docs/report.png
+  # Archives the unpacking tests build (src/read, tests/e2e/archive_e2e_test.cc):
+  # zip, 7z (7zz), ISO 9660 (xorriso), CAB (gcab), cpio, a real MSI (wixl).
+  zip unzip 7zip xorriso gcab cpio wixl msitools
 )
 
 want=()
