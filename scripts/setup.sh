@@ -26,6 +26,7 @@ TEST_PKGS=(
   # Archives the unpacking tests build (src/read, tests/e2e/archive_e2e_test.cc):
   # zip, 7z (7zz), ISO 9660 (xorriso), CAB (gcab), cpio, a real MSI (wixl).
   zip unzip 7zip xorriso gcab cpio wixl msitools
+  libarchive-tools  # bsdtar: XAR archives for the unpacking tests
 )
 
 want=()

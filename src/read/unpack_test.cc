@@ -148,6 +148,7 @@ TEST_F(UnpackTest, EveryFormatByMagic) {
   Sh("xorriso -as mkisofs -quiet -R -o i.iso src");
   Sh("cd src/a && gcab -c ../../c.cab ffmpeg.dll");
   Sh("cp src/a/ffmpeg.dll f.dll && gzip -k f.dll && xz -k f.dll && zstd -q f.dll");
+  Sh("cd src && bsdtar --format xar -cf ../x.xar a");
   Sh("cp s.7z renamed.txt");  // the name says nothing
   const std::map<std::string, std::string> want = {
       {"t.tar", "t.tar!a/ffmpeg.dll"},       {"t.tgz", "t.tgz!a/ffmpeg.dll"},
@@ -156,12 +157,62 @@ TEST_F(UnpackTest, EveryFormatByMagic) {
       {"c.cpio", "c.cpio!a/ffmpeg.dll"},     {"i.iso", "i.iso!a/ffmpeg.dll"},
       {"c.cab", "c.cab!ffmpeg.dll"},         {"f.dll.gz", "f.dll.gz!f.dll"},
       {"f.dll.xz", "f.dll.xz!f.dll"},        {"f.dll.zst", "f.dll.zst!f.dll"},
-      {"renamed.txt", "renamed.txt!a/ffmpeg.dll"}};
+      {"x.xar", "x.xar!a/ffmpeg.dll"},       {"renamed.txt", "renamed.txt!a/ffmpeg.dll"}};
   for (const auto& [file, chain] : want) {
     Recorder r = Run(file);
     EXPECT_EQ(r.read[chain], kPlanted) << file;
     EXPECT_TRUE(r.errors.empty()) << file << ": " << (r.errors.empty() ? "" : r.errors[0]);
   }
+}
+
+// A real MSI (wixl): its OLE streams are members with decoded names, and the
+// embedded cabinet is opened as a container again.
+TEST_F(UnpackTest, MsiStreamsAndTheCabinetInside) {
+  Write("msi/ffmpeg.dll", kPlanted);
+  Write("msi/app.wxs", R"(<?xml version="1.0" encoding="utf-8"?>
+<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
+  <Product Id="*" Name="App" Language="1033" Version="1.0.0.0" Manufacturer="Test"
+           UpgradeCode="12345678-1234-1234-1234-123456789012">
+    <Package InstallerVersion="200" Compressed="yes" />
+    <Media Id="1" Cabinet="Binary.cab" EmbedCab="yes" />
+    <Directory Id="TARGETDIR" Name="SourceDir">
+      <Directory Id="ProgramFilesFolder">
+        <Directory Id="INSTALLDIR" Name="App">
+          <Component Id="C" Guid="12345678-1234-1234-1234-123456789013">
+            <File Id="ffmpeg.dll" Name="ffmpeg.dll" Source="ffmpeg.dll" />
+          </Component>
+        </Directory>
+      </Directory>
+    </Directory>
+    <Feature Id="F" Level="1"><ComponentRef Id="C" /></Feature>
+  </Product>
+</Wix>
+)");
+  Sh("cd msi && wixl -o ../3CX.msi app.wxs");
+  Recorder r = Run("3CX.msi");
+  EXPECT_EQ(r.read["3CX.msi!Binary.cab!ffmpeg.dll"], kPlanted);
+  EXPECT_EQ(r.depth["3CX.msi!Binary.cab!ffmpeg.dll"], 2);
+  EXPECT_TRUE(r.read.count("3CX.msi!Binary.cab"));
+  EXPECT_TRUE(r.read.count("3CX.msi!File")) << "a table's stream, its name decoded";
+  EXPECT_TRUE(r.errors.empty()) << r.errors[0];
+  // Nested in a zip: the whole chain.
+  Sh("zip -q setup.zip 3CX.msi");
+  Recorder z = Run("setup.zip");
+  EXPECT_EQ(z.read["setup.zip!3CX.msi!Binary.cab!ffmpeg.dll"], kPlanted);
+  // Damaged: an error, no crash.
+  std::string whole = Bytes(dir_ + "/3CX.msi");
+  Write("cut.msi", whole.substr(0, 1024));
+  Recorder cut = Run("cut.msi");
+  EXPECT_FALSE(cut.errors.empty());
+  // The cabinet inside damaged: the error names the chain to it.
+  std::string bad = whole;
+  std::size_t cab = bad.find("MSCF");
+  ASSERT_NE(cab, std::string::npos);
+  for (std::size_t i = cab + 8; i < cab + 200 && i < bad.size(); ++i) bad[i] = static_cast<char>(i);
+  Write("bad.msi", bad);
+  Recorder b = Run("bad.msi");
+  ASSERT_FALSE(b.errors.empty());
+  EXPECT_EQ(b.errors[0].rfind("bad.msi!Binary.cab", 0), 0u) << b.errors[0];
 }
 
 TEST_F(UnpackTest, NestedFiveDeepStopsAtDepthFour) {
