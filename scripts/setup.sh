@@ -27,6 +27,7 @@ TEST_PKGS=(
   # zip, 7z (7zz), ISO 9660 (xorriso), CAB (gcab), cpio, a real MSI (wixl).
   zip unzip 7zip xorriso gcab cpio wixl msitools
   libarchive-tools  # bsdtar: XAR archives for the unpacking tests
+  clamav  # bench/archives: clamscan, the peer that also unpacks (same hash list as .hsb)
 )
 
 want=()

@@ -335,6 +335,7 @@ class Walker final : public OleSink {
     struct archive* a = opened->get();
     std::vector<std::uint8_t> buf;
     int retries = 0;
+    int failures = 0;  // entries lost in a row: a reader that makes no progress is left
     for (;;) {
       if (ended() || Hit(budget_.Check(), chain)) return;
       struct archive_entry* e = nullptr;
@@ -343,10 +344,11 @@ class Walker final : public OleSink {
       if (r == ARCHIVE_RETRY && ++retries < 16) continue;
       if (r < ARCHIVE_WARN) {  // FAILED: this entry is lost; FATAL (or retried out): the rest too
         v_.OnError(chain, std::string(ContainerName(kind)) + ": " + ArchiveMessage(a, in));
-        if (r != ARCHIVE_FAILED) return;
+        if (r != ARCHIVE_FAILED || ++failures >= 16) return;
         continue;
       }
       retries = 0;
+      failures = 0;
       bool raw = archive_format(a) == ARCHIVE_FORMAT_RAW;
       if (!raw && archive_entry_filetype(e) != AE_IFREG) continue;
       read::Member m;
@@ -400,10 +402,7 @@ class Walker final : public OleSink {
         if (got == 0) break;
         if (!Bytes(static_cast<std::uint64_t>(got), m.chain)) return;
       }
-      if (failed) {
-        if (archive_errno(a) == ARCHIVE_FATAL || in.pos >= in.size) return;
-        continue;
-      }
+      if (failed) continue;  // a FATAL state ends the loop at the next header
       if (too_large) {
         m.state = read::Member::State::kTooLarge;
         buf.clear();
