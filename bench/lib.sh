@@ -8,7 +8,9 @@ measure() {
   local t
   t=$(mktemp)
   /usr/bin/time -f "%e %M" -o "$t" "$@" >/dev/null 2>&1 || true
-  read -r wall kb <"$t"
+  # GNU time puts "Command exited with non-zero status N" first when CMD fails
+  # (trawl and clamscan exit 1 when they find something): the figures are last.
+  read -r wall kb < <(tail -n 1 "$t")
   rm -f "$t"
   WALL[$name]=$wall
   RSS[$name]=$((kb / 1024))
