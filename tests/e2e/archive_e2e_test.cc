@@ -233,6 +233,58 @@ TEST_F(ArchiveE2E, EncryptedMembersAreReportedAndTheirNamesChecked) {
   EXPECT_FALSE(f->contains("hashes"));
 }
 
+// The inventory sees a product packaged in an installer: a real PE (MinGW)
+// whose version resource names an affected 3CX build, in an MSI's cabinet,
+// against the built-in pack's version indicators.
+TEST_F(ArchiveE2E, InventoryReadsThePeVersionInsideAnMsi) {
+  dir_.Write("pe/v.rc",
+             "1 VERSIONINFO\nFILEVERSION 18,12,416,0\nPRODUCTVERSION 18,12,416,0\nBEGIN\n BLOCK "
+             "\"StringFileInfo\"\n BEGIN\n  BLOCK \"040904b0\"\n  BEGIN\n   VALUE \"ProductName\", "
+             "\"3CX Desktop App\"\n   VALUE \"ProductVersion\", \"18.12.416\"\n  END\n END\nEND\n");
+  dir_.Write("pe/m.c", "int main(void) { return 0; }\n");
+  Sh("cd pe && x86_64-w64-mingw32-windres v.rc -O coff -o v.o && "
+     "x86_64-w64-mingw32-gcc -s -o 3CXDesktopApp.exe m.c v.o");
+  dir_.Write("msi2/app.wxs", R"(<?xml version="1.0" encoding="utf-8"?>
+<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
+  <Product Id="*" Name="3CX Desktop App" Language="1033" Version="18.12.416.0"
+           Manufacturer="Test" UpgradeCode="12345678-1234-1234-1234-123456789012">
+    <Package InstallerVersion="200" Compressed="yes" />
+    <Media Id="1" Cabinet="Binary.cab" EmbedCab="yes" />
+    <Directory Id="TARGETDIR" Name="SourceDir">
+      <Directory Id="LocalAppDataFolder">
+        <Directory Id="INSTALLDIR" Name="3CXDesktopApp">
+          <Component Id="MainComp" Guid="12345678-1234-1234-1234-123456789013">
+            <File Id="App.exe" Name="3CXDesktopApp.exe" Source="3CXDesktopApp.exe" />
+          </Component>
+        </Directory>
+      </Directory>
+    </Directory>
+    <Feature Id="Main" Level="1"><ComponentRef Id="MainComp" /></Feature>
+  </Product>
+</Wix>
+)");
+  Sh("cp pe/3CXDesktopApp.exe msi2/ && cd msi2 && wixl -o ../tree/3CXDesktopApp-18.12.416.msi app.wxs");
+  RunResult r = RunTrawl({"scan", tree_, "--modules", "inventory"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const nlohmann::json* f = nullptr;
+  for (const nlohmann::json& j : r.json)
+    if (j.value("type", "") == "finding" && j.value("module", "") == "inventory") f = &j;
+  ASSERT_NE(f, nullptr) << r.err;
+  EXPECT_EQ((*f)["path"], tree_ + "/3CXDesktopApp-18.12.416.msi");
+  EXPECT_EQ((*f)["member"], "3CXDesktopApp-18.12.416.msi!Binary.cab!App.exe");
+  EXPECT_EQ((*f)["source"], "msi");
+  EXPECT_EQ((*f)["version"], "18.12.416");
+  EXPECT_EQ((*f)["level"], "alert");
+  const nlohmann::json* s = r.Summary();
+  ASSERT_NE(s, nullptr);
+  ASSERT_EQ((*s)["inventory"].size(), 1u);
+  EXPECT_EQ((*s)["inventory"][0]["path"],
+            tree_ + "/3CXDesktopApp-18.12.416.msi!Binary.cab!App.exe");
+  // --no-archives: the package is one blob again.
+  RunResult off = RunTrawl({"scan", tree_, "--modules", "inventory", "--no-archives"});
+  EXPECT_EQ(off.exit_code, 0) << off.err;
+}
+
 TEST_F(ArchiveE2E, MemberFieldInCsvAndEcs) {
   Sh("cd src && zip -q ../tree/setup.zip ffmpeg.dll");
   std::string csv = dir_.path() + "/out.csv", ecs = dir_.path() + "/out.ecs";
