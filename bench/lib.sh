@@ -1,18 +1,20 @@
 # Shared helpers for bench scripts. Source it; needs /usr/bin/time (package `time`).
 
 # measure NAME CMD...: runs CMD with stdout/stderr discarded, records wall
-# seconds and peak RSS (MiB) in the global arrays WALL[NAME], RSS[NAME].
-declare -A WALL RSS
+# seconds, peak RSS (MiB) and CPU seconds (user + system) in the global arrays
+# WALL[NAME], RSS[NAME], CPU[NAME].
+declare -A WALL RSS CPU
 measure() {
   local name=$1; shift
   local t
   t=$(mktemp)
-  /usr/bin/time -f "%e %M" -o "$t" "$@" >/dev/null 2>&1 || true
+  /usr/bin/time -f "%e %M %U %S" -o "$t" "$@" >/dev/null 2>&1 || true
   # GNU time puts "Command exited with non-zero status N" first when CMD fails
   # (trawl and clamscan exit 1 when they find something): the figures are last.
-  read -r wall kb < <(tail -n 1 "$t")
+  read -r wall kb usr sys < <(tail -n 1 "$t")
   rm -f "$t"
   WALL[$name]=$wall
+  CPU[$name]=$(awk -v u="$usr" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
   RSS[$name]=$((kb / 1024))
   printf '  %-28s %8.2f s  %6d MiB\n' "$name" "$wall" "${RSS[$name]}" >&2
 }

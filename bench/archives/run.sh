@@ -72,6 +72,7 @@ echo "corpus: $archives archives, $packed_bytes bytes packed; $members files, $p
 echo "warming the page cache" >&2
 find "$CORPUS" -type f -print0 | xargs -0 cat >/dev/null 2>&1 || true
 
+LOAD=$(cut -d' ' -f1 /proc/loadavg)
 echo "running" >&2
 measure trawl_archives "$TRAWL" scan "$CORPUS/packed" --iocs "$OUT/x-hash-iocs.txt" --no-builtin \
   --modules file --threads 2 -q --json "$OUT/trawl.jsonl"
@@ -98,17 +99,18 @@ four engineers): $archives archives (zip, tar.gz, 7z, tar.xz in turn) made from 
 of /usr/lib ($plain_bytes bytes unpacked, $packed_bytes bytes packed), $planted planted members
 whose SHA-256 is among 10,000 on the list. Warm page cache.
 
-| run | wall s | MB/s (packed) | peak RSS MiB | planted found | ratio |
-|---|---:|---:|---:|---:|---|
-| trawl, archives, 2 threads | ${WALL[trawl_archives]} | $(mbs "$packed_bytes" "${WALL[trawl_archives]}") | ${RSS[trawl_archives]} | $found_trawl / $planted | 1 |
-| clamscan, one process | ${WALL[clamscan_1]} | $(mbs "$packed_bytes" "${WALL[clamscan_1]}") | ${RSS[clamscan_1]} | $found_clam1 / $planted | $(ratio "${WALL[clamscan_1]}" "${WALL[trawl_archives]}") × trawl's time |
-| clamscan, two processes (halves) | ${WALL[clamscan_2]} | $(mbs "$packed_bytes" "${WALL[clamscan_2]}") | ${RSS[clamscan_2]} (one) | $found_clam2 / $planted | $(ratio "${WALL[clamscan_2]}" "${WALL[trawl_archives]}") × trawl's time |
-| trawl, the same files unpacked (\`--no-archives\`) | ${WALL[trawl_plain]} | $(mbs "$plain_bytes" "${WALL[trawl_plain]}") (unpacked) | ${RSS[trawl_plain]} | $found_plain / $planted | $(ratio "${WALL[trawl_plain]}" "${WALL[trawl_archives]}") × trawl's time on the archives |
+| run | wall s | CPU s | MB/s (packed) | peak RSS MiB | planted found | wall ratio | CPU ratio |
+|---|---:|---:|---:|---:|---:|---|---|
+| trawl, archives, 2 threads | ${WALL[trawl_archives]} | ${CPU[trawl_archives]} | $(mbs "$packed_bytes" "${WALL[trawl_archives]}") | ${RSS[trawl_archives]} | $found_trawl / $planted | 1 | 1 |
+| clamscan, one process | ${WALL[clamscan_1]} | ${CPU[clamscan_1]} | $(mbs "$packed_bytes" "${WALL[clamscan_1]}") | ${RSS[clamscan_1]} | $found_clam1 / $planted | $(ratio "${WALL[clamscan_1]}" "${WALL[trawl_archives]}") × trawl's | $(ratio "${CPU[clamscan_1]}" "${CPU[trawl_archives]}") × trawl's |
+| clamscan, two processes (halves) | ${WALL[clamscan_2]} | ${CPU[clamscan_2]} | $(mbs "$packed_bytes" "${WALL[clamscan_2]}") | ${RSS[clamscan_2]} (one) | $found_clam2 / $planted | $(ratio "${WALL[clamscan_2]}" "${WALL[trawl_archives]}") × trawl's | $(ratio "${CPU[clamscan_2]}" "${CPU[trawl_archives]}") × trawl's |
+| trawl, the same files unpacked (\`--no-archives\`) | ${WALL[trawl_plain]} | ${CPU[trawl_plain]} | $(mbs "$plain_bytes" "${WALL[trawl_plain]}") (unpacked) | ${RSS[trawl_plain]} | $found_plain / $planted | $(ratio "${WALL[trawl_plain]}" "${WALL[trawl_archives]}") × trawl's on the archives | $(ratio "${CPU[trawl_plain]}" "${CPU[trawl_archives]}") × |
 
 trawl's summary of the archive run: $summary.
 
-The machine was shared with other engineers compiling while this ran: the runs are side by
-side in one run, so compare the ratios, not the seconds.
+The machine was shared with other engineers compiling while this ran (load average
+$LOAD on 2 cores at the start): wall times are inflated and uneven, CPU seconds (user +
+system) less so. The runs are side by side in one run, so compare the ratios, not the seconds.
 
 Commands:
 - \`trawl scan packed --iocs x-hash-iocs.txt --no-builtin --modules file --threads 2 -q --json trawl.jsonl\`
