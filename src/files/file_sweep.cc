@@ -124,9 +124,9 @@ class FileSweep final : public sweep::Sweep {
         case read::Member::State::kRead:
           sweep_.counters_.bytes += m.bytes.size();
           if (w_.checker.wants_bytes()) {
-            content::Outcome out = w_.checker.CheckBytes(
-                m.bytes, {shown, static_cast<uid_t>(item_.st.st_uid),
-                          std::string(content::BaseName(m.name))});
+            content::Outcome out =
+                w_.checker.CheckBytes(m.bytes, {shown, static_cast<uid_t>(item_.st.st_uid),
+                                                std::string(content::BaseName(m.name))});
             f.size = out.bytes;
             f.hashes = std::move(out.hashes);
             if (out.trusted) {

@@ -333,7 +333,8 @@ namespace {
 // version in a package: its DLLs usually repeat the main executable's).
 class PackageVisitor final : public read::MemberVisitor {
  public:
-  PackageVisitor(const std::string& shown, std::size_t outer_len) : shown_(shown), outer_len_(outer_len) {}
+  PackageVisitor(const std::string& shown, std::size_t outer_len)
+      : shown_(shown), outer_len_(outer_len) {}
   void OnMember(const read::Member& m) override {
     if (m.state != read::Member::State::kRead || m.bytes.size() < 64 || m.bytes[0] != 'M' ||
         m.bytes[1] != 'Z')

@@ -21,7 +21,8 @@ namespace {
 constexpr std::size_t kBlock = 64 << 10;  // read size from the input and from decoders
 
 bool At(std::span<const std::uint8_t> b, std::size_t off, std::string_view magic) {
-  return b.size() >= off + magic.size() && std::memcmp(b.data() + off, magic.data(), magic.size()) == 0;
+  return b.size() >= off + magic.size() &&
+         std::memcmp(b.data() + off, magic.data(), magic.size()) == 0;
 }
 
 std::string Human(std::uint64_t n) {
@@ -45,7 +46,7 @@ struct Input {
   std::uint64_t size = 0;
   std::uint64_t pos = 0;
   std::vector<std::uint8_t> buf;
-  std::string error;  // a read error (libarchive only sees "-1")
+  std::string error;               // a read error (libarchive only sees "-1")
   UnpackBudget* budget = nullptr;  // the outermost input counts the packed bytes it hands out
 
   static Input OfFile(const File& f) {
@@ -94,7 +95,8 @@ la_ssize_t InputRead(struct archive*, void* data, const void** out) {
 la_int64_t InputSkip(struct archive*, void* data, la_int64_t request) {
   auto* in = static_cast<Input*>(data);
   if (request <= 0) return 0;
-  std::uint64_t n = std::min<std::uint64_t>(static_cast<std::uint64_t>(request), in->size - in->pos);
+  std::uint64_t n =
+      std::min<std::uint64_t>(static_cast<std::uint64_t>(request), in->size - in->pos);
   in->pos += n;
   return static_cast<la_int64_t>(n);
 }
@@ -236,9 +238,9 @@ std::string StreamMemberName(std::string_view outer) {
   if (slash != std::string_view::npos) outer.remove_prefix(slash + 1);
   std::string s(outer);
   static const std::pair<const char*, const char*> kSuffixes[] = {
-      {".tgz", ".tar"}, {".tbz2", ".tar"}, {".tbz", ".tar"}, {".txz", ".tar"}, {".tzst", ".tar"},
-      {".gz", ""},      {".bz2", ""},      {".xz", ""},      {".zst", ""},     {".lz4", ""},
-      {".Z", ""},       {".z", ""}};
+      {".tgz", ".tar"},  {".tbz2", ".tar"}, {".tbz", ".tar"}, {".txz", ".tar"},
+      {".tzst", ".tar"}, {".gz", ""},       {".bz2", ""},     {".xz", ""},
+      {".zst", ""},      {".lz4", ""},      {".Z", ""},       {".z", ""}};
   for (const auto& [suffix, repl] : kSuffixes) {
     std::size_t n = std::strlen(suffix);
     if (s.size() > n && s.compare(s.size() - n, n, suffix) == 0)
@@ -315,13 +317,15 @@ class Walker final : public OleSink {
     if (kind == Container::kCompressed) {
       std::uint8_t head[64];
       std::size_t n = ReadAt(in, 0, head, sizeof head);
-      if (At({head, n}, 0, std::string_view("\xFD" "7zXZ\0", 6))) {
+      if (At({head, n}, 0,
+             std::string_view("\xFD"
+                              "7zXZ\0",
+                              6))) {
         std::uint64_t dict = XzDictionary({head, n});
         if (dict > budget_.limits().max_decoder_memory) {
           if (stats_.limit == Limit::kNone) stats_.limit = Limit::kDecoderMemory;
           v_.OnLimit(chain, Limit::kDecoderMemory,
-                     "xz stream asks for a " + std::to_string(dict) +
-                         "-byte dictionary (limit " +
+                     "xz stream asks for a " + std::to_string(dict) + "-byte dictionary (limit " +
                          std::to_string(budget_.limits().max_decoder_memory) + "): not decoded");
           return;
         }
@@ -363,8 +367,8 @@ class Walker final : public OleSink {
       m.chain = chain + "!" + m.name;
       if (archive_entry_size_is_set(e) && archive_entry_size(e) >= 0)
         m.size = static_cast<std::uint64_t>(archive_entry_size(e));
-      const bool compressed = archive_filter_count(a) > 1 || kind == Container::kSevenZip ||
-                              kind == Container::kRar;
+      const bool compressed =
+          archive_filter_count(a) > 1 || kind == Container::kSevenZip || kind == Container::kRar;
       if (archive_entry_is_data_encrypted(e)) {
         m.state = read::Member::State::kEncrypted;
         if (!Emit(m, depth)) return;
@@ -497,7 +501,10 @@ const char* LimitName(Limit l) {
 
 Container Sniff(std::span<const std::uint8_t> b, std::span<const std::uint8_t> at_32769) {
   using namespace std::string_view_literals;
-  if (At(b, 0, "\x1f\x8b"sv) || At(b, 0, "BZh"sv) || At(b, 0, "\xFD" "7zXZ\0"sv) ||
+  if (At(b, 0, "\x1f\x8b"sv) || At(b, 0, "BZh"sv) ||
+      At(b, 0,
+         "\xFD"
+         "7zXZ\0"sv) ||
       At(b, 0, "\x28\xB5\x2F\xFD"sv) || At(b, 0, "\x04\x22\x4D\x18"sv) || At(b, 0, "\x1f\x9d"sv))
     return Container::kCompressed;
   if (At(b, 0, "PK\x03\x04"sv) || At(b, 0, "PK\x05\x06"sv) || At(b, 0, "PK\x07\x08PK"sv))
@@ -523,14 +530,15 @@ Container SniffFile(const File& f) {
 // --- Budget -----------------------------------------------------------------
 
 UnpackBudget::UnpackBudget(const UnpackLimits& limits, std::uint64_t packed)
-    : limits_(limits), packed_(std::max<std::uint64_t>(packed, 1)),
+    : limits_(limits),
+      packed_(std::max<std::uint64_t>(packed, 1)),
       start_(std::chrono::steady_clock::now()) {}
 
 Limit UnpackBudget::AddBytes(std::uint64_t n) {
   unpacked_ += n;
   if (limits_.max_bytes && unpacked_ > limits_.max_bytes) return Limit::kBytes;
   if (limits_.max_ratio > 0 && unpacked_ > limits_.ratio_floor &&
-          static_cast<double>(unpacked_) > limits_.max_ratio * static_cast<double>(Packed()))
+      static_cast<double>(unpacked_) > limits_.max_ratio * static_cast<double>(Packed()))
     return Limit::kRatio;
   return Check();
 }
@@ -543,8 +551,7 @@ Limit UnpackBudget::AddMember() {
 
 Limit UnpackBudget::Check() const {
   if (StopRequested()) return Limit::kStopped;
-  if (limits_.max_time.count() > 0 &&
-      std::chrono::steady_clock::now() - start_ > limits_.max_time)
+  if (limits_.max_time.count() > 0 && std::chrono::steady_clock::now() - start_ > limits_.max_time)
     return Limit::kTime;
   return Limit::kNone;
 }
@@ -559,8 +566,7 @@ std::string UnpackBudget::Describe(Limit l) const {
              " read, more than " + std::to_string(static_cast<std::uint64_t>(limits_.max_ratio)) +
              " times its size (--archive-ratio): a decompression bomb? the rest is not read";
     case Limit::kMembers:
-      return "more than " + std::to_string(limits_.max_members) +
-             " members: the rest is not read";
+      return "more than " + std::to_string(limits_.max_members) + " members: the rest is not read";
     case Limit::kTime:
       return "unpacking took more than " + std::to_string(limits_.max_time.count()) +
              " s: the rest is not read";

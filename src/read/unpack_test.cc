@@ -85,7 +85,10 @@ TEST(SniffTest, ByMagicNeverByName) {
   EXPECT_EQ(s("PK\x03\x04rest"), Container::kZip);
   EXPECT_EQ(s(std::string("7z\xBC\xAF\x27\x1C", 6)), Container::kSevenZip);
   EXPECT_EQ(s(std::string("\x1f\x8b\x08\x00", 4)), Container::kCompressed);
-  EXPECT_EQ(s(std::string("\xFD" "7zXZ\0", 6)), Container::kCompressed);
+  EXPECT_EQ(s(std::string("\xFD"
+                          "7zXZ\0",
+                          6)),
+            Container::kCompressed);
   EXPECT_EQ(s(std::string("\x28\xB5\x2F\xFD", 4)), Container::kCompressed);
   EXPECT_EQ(s("BZh91AY"), Container::kCompressed);
   EXPECT_EQ(s(std::string("MSCF\0\0\0\0", 8)), Container::kCab);
@@ -151,13 +154,13 @@ TEST_F(UnpackTest, EveryFormatByMagic) {
   Sh("cd src && bsdtar --format xar -cf ../x.xar a");
   Sh("cp s.7z renamed.txt");  // the name says nothing
   const std::map<std::string, std::string> want = {
-      {"t.tar", "t.tar!a/ffmpeg.dll"},       {"t.tgz", "t.tgz!a/ffmpeg.dll"},
-      {"t.txz", "t.txz!a/ffmpeg.dll"},       {"t.tzst", "t.tzst!a/ffmpeg.dll"},
-      {"t.tbz2", "t.tbz2!a/ffmpeg.dll"},     {"s.7z", "s.7z!a/ffmpeg.dll"},
-      {"c.cpio", "c.cpio!a/ffmpeg.dll"},     {"i.iso", "i.iso!a/ffmpeg.dll"},
-      {"c.cab", "c.cab!ffmpeg.dll"},         {"f.dll.gz", "f.dll.gz!f.dll"},
-      {"f.dll.xz", "f.dll.xz!f.dll"},        {"f.dll.zst", "f.dll.zst!f.dll"},
-      {"x.xar", "x.xar!a/ffmpeg.dll"},       {"renamed.txt", "renamed.txt!a/ffmpeg.dll"}};
+      {"t.tar", "t.tar!a/ffmpeg.dll"},   {"t.tgz", "t.tgz!a/ffmpeg.dll"},
+      {"t.txz", "t.txz!a/ffmpeg.dll"},   {"t.tzst", "t.tzst!a/ffmpeg.dll"},
+      {"t.tbz2", "t.tbz2!a/ffmpeg.dll"}, {"s.7z", "s.7z!a/ffmpeg.dll"},
+      {"c.cpio", "c.cpio!a/ffmpeg.dll"}, {"i.iso", "i.iso!a/ffmpeg.dll"},
+      {"c.cab", "c.cab!ffmpeg.dll"},     {"f.dll.gz", "f.dll.gz!f.dll"},
+      {"f.dll.xz", "f.dll.xz!f.dll"},    {"f.dll.zst", "f.dll.zst!f.dll"},
+      {"x.xar", "x.xar!a/ffmpeg.dll"},   {"renamed.txt", "renamed.txt!a/ffmpeg.dll"}};
   for (const auto& [file, chain] : want) {
     Recorder r = Run(file);
     EXPECT_EQ(r.read[chain], kPlanted) << file;
@@ -241,8 +244,8 @@ TEST_F(UnpackTest, GzipAndXzBombsEndAtTheRatio) {
     // Not zeros: a stream of zeros reads as an empty tar (its end marker).
     Sh("head -c 1048576 /dev/zero | tr '\\0' a | " + tool + " -9 > " + one);
     Sh("cat " + one + " " + one + " " + one + " " + one + " > 4." + tool + " && cat 4." + tool +
-       " 4." + tool + " 4." + tool + " 4." + tool + " > 16." + tool + " && for i in $(seq 256); do cat 16." +
-       tool + "; done > " + bomb);  // 4 GiB of zeros
+       " 4." + tool + " 4." + tool + " 4." + tool + " > 16." + tool +
+       " && for i in $(seq 256); do cat 16." + tool + "; done > " + bomb);  // 4 GiB of zeros
     auto t0 = steady_clock::now();
     UnpackStats st;
     Recorder r = Run(bomb, {}, &st);
@@ -283,7 +286,7 @@ TEST_F(UnpackTest, XzDictionaryOverTheDecoderLimitIsNotDecoded) {
   std::string xz = Bytes(dir_ + "/x.xz");
   ASSERT_GT(xz.size(), 17u);
   ASSERT_EQ(static_cast<unsigned char>(xz[14]), 0x21u);  // the LZMA2 filter id
-  xz[16] = 40;                                             // a 4 GiB dictionary
+  xz[16] = 40;                                           // a 4 GiB dictionary
   Write("big.xz", xz);
   UnpackStats st;
   Recorder r = Run("big.xz", {}, &st);

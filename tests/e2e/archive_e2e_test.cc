@@ -36,8 +36,8 @@ class ArchiveE2E : public ::testing::Test {
     ASSERT_EQ(std::system(full.c_str()), 0) << cmd;
   }
   RunResult Scan(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"scan", tree_, "--no-builtin", "--iocs", iocs_,
-                                      "--modules", "file"};
+    std::vector<std::string> args = {"scan", tree_,       "--no-builtin", "--iocs",
+                                     iocs_,  "--modules", "file"};
     args.insert(args.end(), extra.begin(), extra.end());
     return RunTrawl(args);
   }
@@ -102,10 +102,14 @@ TEST_F(ArchiveE2E, PlantedMemberOfEveryKindFoundWithItsChain) {
   RunResult r = Scan();
   EXPECT_EQ(r.exit_code, 1) << r.err;
   const std::vector<std::pair<std::string, std::string>> want = {
-      {"setup.zip", "setup.zip!app/ffmpeg.dll"},  {"setup.7z", "setup.7z!app/ffmpeg.dll"},
-      {"app.tar.gz", "app.tar.gz!app/ffmpeg.dll"}, {"app.tar.xz", "app.tar.xz!app/ffmpeg.dll"},
-      {"app.tar.zst", "app.tar.zst!app/ffmpeg.dll"}, {"disk.iso", "disk.iso!ffmpeg.dll"},
-      {"app.cab", "app.cab!ffmpeg.dll"},          {"ffmpeg.dll.gz", "ffmpeg.dll.gz!ffmpeg.dll"},
+      {"setup.zip", "setup.zip!app/ffmpeg.dll"},
+      {"setup.7z", "setup.7z!app/ffmpeg.dll"},
+      {"app.tar.gz", "app.tar.gz!app/ffmpeg.dll"},
+      {"app.tar.xz", "app.tar.xz!app/ffmpeg.dll"},
+      {"app.tar.zst", "app.tar.zst!app/ffmpeg.dll"},
+      {"disk.iso", "disk.iso!ffmpeg.dll"},
+      {"app.cab", "app.cab!ffmpeg.dll"},
+      {"ffmpeg.dll.gz", "ffmpeg.dll.gz!ffmpeg.dll"},
       {"app.msi", "app.msi!app.cab!ffmpeg.dll"}};
   for (const auto& [file, chain] : want) {
     const nlohmann::json* f = Member(r, chain);
@@ -131,7 +135,8 @@ TEST_F(ArchiveE2E, PlantedMemberOfEveryKindFoundWithItsChain) {
 TEST_F(ArchiveE2E, InstallerInsideAZipHasTheWholeChainAndNameIndicatorsSeeIt) {
   Msi("3CXDesktopApp-18.12.416.msi");
   Sh("zip -q tree/setup.zip 3CXDesktopApp-18.12.416.msi");
-  dir_.Write("iocs/x-filename-iocs.txt", "setup\\.zip!3CXDesktopApp-[0-9.]+\\.msi!app\\.cab!ffmpeg\\.dll$;75\n");
+  dir_.Write("iocs/x-filename-iocs.txt",
+             "setup\\.zip!3CXDesktopApp-[0-9.]+\\.msi!app\\.cab!ffmpeg\\.dll$;75\n");
   RunResult r = Scan();
   const nlohmann::json* f = Member(r, "setup.zip!3CXDesktopApp-18.12.416.msi!app.cab!ffmpeg.dll");
   ASSERT_NE(f, nullptr) << r.err;
@@ -182,7 +187,8 @@ TEST_F(ArchiveE2E, BombsFinishQuicklyWithTheLimitReportedAndTheScanGoesOn) {
   for (const std::string f : {"42.zip", "single.zip", "bomb.xz"}) {
     bool named = false;
     for (const std::string& e : Errors(r))
-      named |= e.find(tree_ + "/" + f + ": ") == 0 && e.find("--archive-ratio") != std::string::npos;
+      named |=
+          e.find(tree_ + "/" + f + ": ") == 0 && e.find("--archive-ratio") != std::string::npos;
     EXPECT_TRUE(named) << f;
   }
   // A total cap below the ratio's reach is reported as such.
@@ -263,7 +269,8 @@ TEST_F(ArchiveE2E, InventoryReadsThePeVersionInsideAnMsi) {
   </Product>
 </Wix>
 )");
-  Sh("cp pe/3CXDesktopApp.exe msi2/ && cd msi2 && wixl -o ../tree/3CXDesktopApp-18.12.416.msi app.wxs");
+  Sh("cp pe/3CXDesktopApp.exe msi2/ && cd msi2 && wixl -o ../tree/3CXDesktopApp-18.12.416.msi "
+     "app.wxs");
   RunResult r = RunTrawl({"scan", tree_, "--modules", "inventory"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   const nlohmann::json* f = nullptr;

@@ -70,9 +70,9 @@ struct UnpackLimits {
   // The ratio is judged only beyond this many unpacked bytes: a 40 KB zip of
   // a 5 MB text file is no bomb, and is read.
   std::uint64_t ratio_floor = 32ull << 20;
-  std::uint64_t max_members = 100000;        // members in all, nested included
+  std::uint64_t max_members = 100000;             // members in all, nested included
   std::uint64_t max_member_bytes = 100ull << 20;  // one buffered member (--max-file-size)
-  std::chrono::seconds max_time{120};        // wall time
+  std::chrono::seconds max_time{120};             // wall time
   std::uint64_t max_decoder_memory = 1ull << 30;  // an xz stream's dictionary
   int max_depth = 4;  // containers inside containers (--archive-depth); 1: only the outer one
 };
@@ -157,8 +157,8 @@ struct Member {
   // The chain from the file on disk: its base name, then each container's
   // member path, joined by '!' ("setup.zip!3CX.msi!Binary.cab!ffmpeg.dll").
   std::string chain;
-  std::string name;  // the path inside its own container ("dir/ffmpeg.dll")
-  int depth = 1;     // 1: a member of the file on disk
+  std::string name;                   // the path inside its own container ("dir/ffmpeg.dll")
+  int depth = 1;                      // 1: a member of the file on disk
   std::optional<std::uint64_t> size;  // as its header says
   enum class State {
     kRead,       // bytes holds the whole member

@@ -86,7 +86,7 @@ struct Settings {
   // members): --archive-max-bytes, --archive-ratio, --archive-depth; the
   // per-member cap is max_file_size.
   read::UnpackLimits unpack;
-  bool archives = true;  // look inside containers (--no-archives: off)
+  bool archives = true;                // look inside containers (--no-archives: off)
   std::vector<std::string> log_globs;  // --log
   std::vector<std::string> paths;      // scan roots
   // --modules as given (empty: the default set).
