@@ -31,7 +31,7 @@ class InventorySweep final : public sweep::Sweep {
     if (!sweep_.OnFile(item.read_path, item.shown) && settings_.archives &&
         IsPackagePath(item.walked)) {
       // An installer: the products packaged in it (a PE's version inside an MSI).
-      if (auto f = read::File::OpenWalked(item.read_path, item.st); f.ok())
+      if (auto f = sweep::OpenEntry(item); f.ok())
         sweep_.OnPackage(*f, item.shown, settings_.unpack);
     }
     tl_context = nullptr;

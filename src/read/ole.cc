@@ -12,6 +12,7 @@
 #include <mutex>
 #include <vector>
 
+#include "trawl/core/text.h"
 #include "trawl/read/read.h"
 #include "trawl/read/unpack.h"
 
@@ -58,24 +59,6 @@ unsigned NextCodePoint(const std::string& s, std::size_t& i) {
   for (int k = 1; k <= extra; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
   i += 1 + extra;
   return cp;
-}
-
-void AppendUtf8(std::string& out, unsigned cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 class OleWalk {
@@ -158,7 +141,7 @@ std::string DecodeMsiName(const std::string& name) {
     } else if (cp & 0x80000000u) {
       out += static_cast<char>(cp & 0xFF);
     } else {
-      AppendUtf8(out, cp);
+      AppendUtf8(out, cp);  // trawl/core/text.h
     }
   }
   return out;
