@@ -1,9 +1,9 @@
 # Shared helpers for bench scripts. Source it; needs /usr/bin/time (package `time`).
 
 # measure NAME CMD...: runs CMD with stdout/stderr discarded, records wall
-# seconds, peak RSS (MiB) and CPU seconds (user + system) in the global arrays
-# WALL[NAME], RSS[NAME], CPU[NAME].
-declare -A WALL RSS CPU
+# seconds, CPU seconds (user + system) and peak RSS (MiB) in the global arrays
+# WALL[NAME], CPU[NAME], RSS[NAME].
+declare -A WALL CPU RSS
 measure() {
   local name=$1; shift
   local t
@@ -16,7 +16,7 @@ measure() {
   WALL[$name]=$wall
   CPU[$name]=$(awk -v u="$usr" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
   RSS[$name]=$((kb / 1024))
-  printf '  %-28s %8.2f s  %6d MiB\n' "$name" "$wall" "${RSS[$name]}" >&2
+  printf '  %-28s %8.2f s  %6.2f s CPU  %6d MiB\n' "$name" "$wall" "${CPU[$name]}" "${RSS[$name]}" >&2
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }

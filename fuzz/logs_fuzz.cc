@@ -68,8 +68,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return o;
   }();
   static trawl::logs::LogScanner scanner(Matcher(), opts);
-  auto r = scanner.ScanBuffer(text, "fuzz.log", 1680393600);
-  if (r.bytes != size) std::abort();
+  // With the contact index's tokenizing in the same pass: every sighting is
+  // counted, named, and on a line the scan counted.
+  std::uint64_t host_lines_bad = 0;
+  auto r = scanner.ScanBuffer(
+      text, "fuzz.log", 1680393600, [&](std::vector<trawl::logs::HostSeen>&& batch) {
+        for (const auto& h : batch)
+          if (h.count == 0 || h.value.empty() || h.kind.empty() || h.line == 0) ++host_lines_bad;
+      });
+  if (r.bytes != size || host_lines_bad) std::abort();
   std::uint64_t counted = 0;
   for (const auto& [ind, t] : r.tally) counted += t.hits;
   if (counted != r.hits_total || r.hits.size() > opts.max_hits_per_file) std::abort();

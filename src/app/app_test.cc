@@ -152,6 +152,19 @@ TEST(CommandLineTest, SweepOptionsComeFromTheRegistry) {
     EXPECT_EQ(cli.scan().config.paths, std::vector<std::string>{"/logs"});
   }
   {
+    // Regression: a once-only option swallowed the path after it ("At Most 1
+    // required but received 2").
+    CommandLine cli;
+    EXPECT_EQ(ParseArgs(cli, {"scan", "--sigma-level", "high", "--max-artifact-rows", "5",
+                              "/logs"}),
+              std::nullopt);
+    EXPECT_EQ(cli.scan().config.sweep_options.at("sigma-level"),
+              std::vector<std::string>{"high"});
+    EXPECT_EQ(cli.scan().config.sweep_options.at("max-artifact-rows"),
+              std::vector<std::string>{"5"});
+    EXPECT_EQ(cli.scan().config.paths, std::vector<std::string>{"/logs"});
+  }
+  {
     // Declared once-only: a second use is refused, not silently merged.
     CommandLine cli;
     EXPECT_EQ(ParseArgs(cli, {"scan", "--sigma-level", "high", "--sigma-level", "low"}),

@@ -214,7 +214,10 @@ CommandLine::CommandLine()
       }
       CLI::Option* o = scan->add_option(flag, config.sweep_options[name], std::string(opt.help))
                            ->type_name(std::string(opt.value_name));
-      if (!opt.repeatable) o->expected(1);
+      // Once-only: one value, never the path after it, and a second use is refused.
+      if (!opt.repeatable)
+        o->expected(1)->allow_extra_args(false)->multi_option_policy(
+            CLI::MultiOptionPolicy::Throw);
     }
   }
   scan->add_option("--max-hits-per-file", config.max_hits_per_file,

@@ -36,6 +36,7 @@ const char* Version();
 struct ReportSetup {
   // Flags.
   std::string html_path, csv_path;
+  std::size_t html_max_findings = 10000;  // --html-max-findings (0: no limit)
   std::string json_format = "trawl";  // or "ecs"
   std::string syslog_target, syslog_ca, syslog_format = "rfc5424";
   bool syslog_tls12 = false;
@@ -50,6 +51,10 @@ struct ReportSetup {
 inline void AddReportFlags(CLI::App* scan, ReportSetup& r) {
   scan->add_option("--html", r.html_path, "Write a self-contained HTML report to FILE")
       ->type_name("FILE");
+  scan->add_option("--html-max-findings", r.html_max_findings,
+                   "Findings listed in the HTML report, most severe first (default 10000; the "
+                   "rest counted per module and indicator; 0: all)")
+      ->type_name("N");
   scan->add_option("--csv", r.csv_path, "Write findings as CSV (RFC 4180) to FILE")
       ->type_name("FILE");
   scan->add_option("--json-format", r.json_format,
@@ -111,7 +116,9 @@ inline bool AddReportSinks(ReportSetup& r, report::FanOut& sinks) {
   if (!r.html_path.empty()) {
     std::FILE* f = open(r.html_path);
     if (!f) return false;
-    sinks.Add(report::MakeHtmlSink(f, true));
+    report::HtmlOptions ho;
+    ho.max_findings = r.html_max_findings;
+    sinks.Add(report::MakeHtmlSink(f, true, ho));
   }
   if (!r.csv_path.empty()) {
     std::FILE* f = open(r.csv_path);

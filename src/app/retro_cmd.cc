@@ -47,6 +47,7 @@ int RunRetro(RetroOptions& o) {
   config.thresholds = o.thresholds;
   // The file and log sweeps' pieces: filename automaton, network matcher.
   config.modules = {"file", "log"};
+  config.windows_names = true;  // C:\... rows of a --map scan match caselessly, as in the scan
   auto engine = LoadEngine(config, stderr, o.quiet);
   if (!engine.ok()) {
     std::fprintf(stderr, "trawl: cannot start retro: %s\n", engine.status().message().c_str());

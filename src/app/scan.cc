@@ -222,7 +222,7 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
     }
   }
 
-  if (!config.maps.empty()) {  // Windows-written name indicators, caseless on mapped volumes
+  if (!config.maps.empty() || config.windows_names) {  // Windows names, caseless on mapped volumes
     auto w = live::WindowsNames::Build(engine->set);
     if (!w.ok()) return Status::Error("filename indicators (Windows): " + w.status().message());
     engine->win_names = std::move(*w);

@@ -1,5 +1,8 @@
 #include "trawl/artifacts/artifact_sweep.h"
 
+#include <cerrno>
+#include <cstdlib>
+
 #include "trawl/artifacts/artifacts.h"
 #include "trawl/logs/log_sweep.h"
 
@@ -35,6 +38,7 @@ class ArtifactSweep final : public sweep::Sweep {
       return sweep::Verdict::kContinue;
     }
     stats_.Add(*result);
+    if (result->rows_capped) ctx.Skip("max_artifact_rows");
     for (const std::string& e : result->errors) ctx.Error(item.walked, e, module);
     if (!result->tally.empty()) ctx.AddContacts(logs::Contacts(result->tally));
     for (Finding& f : ToFindings(item.shown, *result, settings_.thresholds)) ctx.Emit(f);
@@ -58,6 +62,15 @@ Result<std::unique_ptr<sweep::Sweep>> Make(const sweep::Engine& e, const sweep::
   o.journal = s.Runs(sweep::module::kJournal);
   o.browser = s.Runs(sweep::module::kBrowser);
   o.max_hits_per_file = s.max_hits_per_file;
+  if (const auto& rows = s.Option("max-artifact-rows"); !rows.empty()) {
+    const std::string& v = rows.back();
+    char* end = nullptr;
+    errno = 0;
+    unsigned long long n = v.empty() || v[0] == '-' ? 0 : std::strtoull(v.c_str(), &end, 10);
+    if (n == 0 || errno != 0 || end == nullptr || *end != '\0')
+      return Status::Error("--max-artifact-rows: not a positive row count: " + v);
+    o.max_rows = n;
+  }
   if (!e.net || !(o.evtx || o.journal || o.browser)) return std::unique_ptr<sweep::Sweep>();
   return std::unique_ptr<sweep::Sweep>(std::make_unique<ArtifactSweep>(*e.net, std::move(o), s));
 }
@@ -69,7 +82,11 @@ sweep::Registration ArtifactSweepRegistration() {
            {sweep::module::kJournal, "the same in systemd journal files"},
            {sweep::module::kBrowser, "the same in browser histories"}},
           &Make,
-          true};
+          true,
+          {{"max-artifact-rows", "N",
+            "Rows read per browser history table (default 10000000); the rest are skipped, "
+            "with an error record",
+            false}}};
 }
 
 }  // namespace trawl::artifacts

@@ -274,6 +274,14 @@ Result<SweepResult> ScanBrowserFile(const std::string& path, const Target& targe
         rc = SQLITE_DONE;
         break;
       }
+      if (result.items >= opts.max_rows) {  // bounded work per database (issue 11)
+        collect.Error(fmt::format("stopped after {} rows of {} (--max-artifact-rows); the rest "
+                                  "not read",
+                                  result.items, schema.urls_table));
+        result.rows_capped = true;
+        rc = SQLITE_DONE;
+        break;
+      }
       result.items++;
       std::string_view url = ColumnText(stmt->get(), 1);
       if (url.empty()) continue;

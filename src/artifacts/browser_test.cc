@@ -175,6 +175,26 @@ TEST_F(ChromeHistory, EveryVisitOfAMatchingUrl) {
   EXPECT_EQ(fs[0].extra[1].first, "time");
 }
 
+// Regression (issue 11): the rows read per database are bounded; a history
+// past the cap is read up to it, with an error record and the cap flagged.
+TEST_F(ChromeHistory, RowsPastTheCapAreNotReadAndSaidSo) {
+  auto m = Feed();
+  Options o;
+  o.max_rows = 2;
+  Sweeper sweeper(*m->net, o);
+  auto res = sweeper.Scan(path_, BrowserTargetOf(path_));
+  ASSERT_TRUE(res.ok()) << res.status().message();
+  EXPECT_EQ(res->items, 2u);
+  EXPECT_TRUE(res->rows_capped);
+  ASSERT_EQ(res->errors.size(), 1u);
+  EXPECT_NE(res->errors[0].find("stopped after 2 rows of urls"), std::string::npos) << res->errors[0];
+  Sweeper whole(*m->net, {});
+  auto all = whole.Scan(path_, BrowserTargetOf(path_));
+  ASSERT_TRUE(all.ok());
+  EXPECT_FALSE(all->rows_capped);
+  EXPECT_EQ(all->items, 6u);
+}
+
 TEST_F(ChromeHistory, EvidenceUntouchedAndCopiesRemoved) {
   auto m = Feed();
   std::string before = ReadFile(path_);

@@ -12,37 +12,19 @@
 namespace trawl::hunt {
 namespace {
 
-TEST(ExtractHosts, FindsNamesAddressesAndUrls) {
-  std::set<std::string> got;
-  ExtractHosts(
-      "Mar 30 10:00:01 h x: GET https://Evil.Example.com/a/x.bin?q from 10.0.0.5 and "
-      "[2001:db8::1]:443 via badhost[.]net; libc.so.6 1.2 v1.2.3 12:34:56 ::ffff:192.0.2.7",
-      [&](std::string_view k, std::string_view v) {
-        got.insert(std::string(k) + " " + std::string(v));
-      });
-  EXPECT_TRUE(got.count("url https://Evil.Example.com/a/x.bin?q"));
-  EXPECT_TRUE(got.count("domain evil.example.com"));
-  EXPECT_TRUE(got.count("ipv4 10.0.0.5"));
-  EXPECT_TRUE(got.count("ipv6 2001:db8::1"));
-  EXPECT_TRUE(got.count("domain badhost.net"));
-  EXPECT_TRUE(got.count("ipv4 192.0.2.7"));
-  for (const std::string& g : got) {
-    EXPECT_EQ(g.find("libc"), std::string::npos) << g;
-    EXPECT_NE(g, "domain x.bin");  // "/a/x.bin" is a path, not a host
-    EXPECT_NE(g, "ipv4 1.2");
-    EXPECT_EQ(g.find("12:34"), std::string::npos) << g;
-  }
-}
-
 std::string Temp(const char* name) {
   static testsupport::TempDir dir("hunt-test");
   return dir.path() + "/" + name;
 }
 
-TEST(Inventory, RoundTripAndContactsMerge) {
+// Merged in memory, and (budget 1 byte) spilled to contacts_raw and merged
+// in SQL: the same rows either way.
+class InventoryMerge : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(InventoryMerge, RoundTripAndContactsMerge) {
   std::string path = Temp("rt.db");
   {
-    auto w = Writer::Create(path, 2);
+    auto w = Writer::Create(path, 2, GetParam());
     ASSERT_TRUE(w.ok()) << w.status().message();
     for (int i = 0; i < 5; ++i) {
       FileRow r;
@@ -55,8 +37,11 @@ TEST(Inventory, RoundTripAndContactsMerge) {
     }
     sweep::Context::HostSighting a{"evil.com", "domain", 2, 1000, 2000, "/var/log/a:1"};
     sweep::Context::HostSighting b{"evil.com", "domain", 3, 500, 1500, "/var/log/b:9"};
+    sweep::Context::HostSighting c{"10.0.0.1",   "ipv4",       1,
+                                   std::nullopt, std::nullopt, "/etc/hosts:2"};
     (*w)->AddContacts("log", {a});
     (*w)->AddContacts("log", {b});
+    (*w)->AddContacts("network", {c});
     ASSERT_TRUE((*w)->Finish({}, {{"host", "h1"}}).ok());
   }
   auto r = Reader::Open(path);
@@ -74,6 +59,16 @@ TEST(Inventory, RoundTripAndContactsMerge) {
   int contacts = 0;
   ASSERT_TRUE((*r)->ForEachContact([&](const ContactRow& c) {
                     contacts++;
+                    if (c.kind == "ipv4") {
+                      EXPECT_EQ(c.value, "10.0.0.1");
+                      EXPECT_EQ(c.count, 1u);
+                      EXPECT_FALSE(c.first_ms);
+                      EXPECT_FALSE(c.last_ms);
+                      EXPECT_EQ(c.module, "network");
+                      EXPECT_EQ(c.example, "/etc/hosts:2");
+                      return true;
+                    }
+                    EXPECT_EQ(c.value, "evil.com");
                     EXPECT_EQ(c.count, 5u);
                     EXPECT_EQ(*c.first_ms, 500);
                     EXPECT_EQ(*c.last_ms, 2000);
@@ -81,9 +76,12 @@ TEST(Inventory, RoundTripAndContactsMerge) {
                     return true;
                   })
                   .ok());
-  EXPECT_EQ(contacts, 1);
+  EXPECT_EQ(contacts, 2);
   std::remove(path.c_str());
 }
+
+INSTANTIATE_TEST_SUITE_P(InMemoryAndSpilled, InventoryMerge,
+                         ::testing::Values(Writer::kMergeBudget, std::size_t{1}));
 
 TEST(Inventory, ForeignAndCorruptFilesAreClearErrors) {
   std::string garbage = Temp("garbage.db");

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -45,11 +46,17 @@ Result<StmtPtr> Prepare(sqlite3* db, const char* sql) {
   return StmtPtr(st);
 }
 
+// Not copied: every caller steps the statement while `v` lives, and clears
+// the bindings before the strings go (ClearBindings).
 void BindText(sqlite3_stmt* st, int i, const std::string& v) {
   if (v.empty())
     sqlite3_bind_null(st, i);
   else
-    sqlite3_bind_text(st, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+}
+void ClearBindings(sqlite3_stmt* st) {
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
 }
 void BindOpt(sqlite3_stmt* st, int i, const std::optional<std::int64_t>& v) {
   if (v)
@@ -67,9 +74,11 @@ std::optional<std::int64_t> ColOpt(sqlite3_stmt* st, int i) {
   if (sqlite3_column_type(st, i) == SQLITE_NULL) return std::nullopt;
   return sqlite3_column_int64(st, i);
 }
-std::string Hash(const std::map<std::string, std::string>& h, const char* k) {
+// A reference into `h` (bound without a copy: see BindText).
+const std::string& Hash(const std::map<std::string, std::string>& h, const char* k) {
+  static const std::string kNone;
   auto it = h.find(k);
-  return it == h.end() ? std::string() : it->second;
+  return it == h.end() ? kNone : it->second;
 }
 
 }  // namespace
@@ -84,19 +93,26 @@ Status Writer::Exec(const char* sql) {
   return Status::Ok();
 }
 
-Result<std::unique_ptr<Writer>> Writer::Create(const std::string& path, std::size_t batch_rows) {
+Result<std::unique_ptr<Writer>> Writer::Create(const std::string& path, std::size_t batch_rows,
+                                               std::size_t merge_budget) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT)
     return Status::Error(
         fmt::format("inventory {}: cannot replace: {}", path, std::strerror(errno)));
   std::unique_ptr<Writer> w(new Writer);
   w->batch_rows_ = batch_rows ? batch_rows : 1;
+  w->merge_budget_ = merge_budget;
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  // One thread at a time uses the handle (the writer thread, then Finish):
+  // SQLite's own per-call locking is not needed.
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   w->db_.reset(db);
   if (rc != SQLITE_OK) return Status::Error(Err(db, "inventory " + path));
-  // Rollback journal, not WAL: the inventory is one file to carry away.
-  if (Status st = w->Exec("PRAGMA journal_mode=DELETE; PRAGMA synchronous=NORMAL; "
-                          "PRAGMA cache_size=-32768;");
+  // Rollback journal, not WAL: the inventory is one file to carry away. Our
+  // own output, so no sync per batch (a killed process still leaves a
+  // consistent file); Finish syncs once at the end.
+  if (Status st = w->Exec("PRAGMA journal_mode=DELETE; PRAGMA synchronous=OFF; "
+                          "PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;");
       !st.ok())
     return st;
   if (Status st = w->Exec(kSchema); !st.ok()) return st;
@@ -114,31 +130,125 @@ Result<std::unique_ptr<Writer>> Writer::Create(const std::string& path, std::siz
   auto up = Prepare(db, "INSERT INTO contacts_raw VALUES(?1,?2,?3,?4,?5,?6,?7)");
   if (!up.ok()) return up.status();
   w->upsert_contact_ = std::move(*up);
+  w->thread_ = std::thread([p = w.get()] { p->Run(); });
   return w;
 }
 
-Writer::~Writer() = default;
+Writer::~Writer() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  ready_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+// The current batch joins the queue; waits while the queue is full (bounded
+// memory: the scan never runs more than kMaxQueuedBatches ahead of the disk).
+void Writer::QueueLocked(std::unique_lock<std::mutex>& lock) {
+  if (current_.files.empty() && current_.contacts.empty()) return;
+  space_.wait(lock, [&] { return queue_.size() < kMaxQueuedBatches || stop_; });
+  queue_.push_back(std::move(current_));
+  current_ = Batch{};
+  ready_.notify_one();
+}
 
 void Writer::AddFile(FileRow row) {
-  std::lock_guard<std::mutex> lock(mu_);
-  files_.push_back(std::move(row));
-  if (files_.size() >= batch_rows_) (void)FlushLocked();
+  std::unique_lock<std::mutex> lock(mu_);
+  current_.files.push_back(std::move(row));
+  if (current_.files.size() >= batch_rows_) QueueLocked(lock);
 }
 
 void Writer::AddContacts(std::string_view module,
                          const std::vector<sweep::Context::HostSighting>& hosts) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   for (const auto& h : hosts)
-    contacts_.push_back(
+    current_.contacts.push_back(
         {h.kind, h.value, h.count, h.first_ms, h.last_ms, std::string(module), h.example});
-  if (contacts_.size() >= batch_rows_) (void)FlushLocked();
+  if (current_.contacts.size() >= batch_rows_) QueueLocked(lock);
 }
 
-Status Writer::FlushLocked() {
-  if (files_.empty() && contacts_.empty()) return first_error_;
+void Writer::Run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    ready_.wait(lock, [&] { return !queue_.empty() || stop_; });
+    if (queue_.empty()) return;  // stopped, and everything written
+    Batch b = std::move(queue_.front());
+    queue_.pop_front();
+    space_.notify_all();
+    lock.unlock();
+    Status st = Write(b);
+    b = Batch{};  // freed off the lock
+    lock.lock();
+    if (!st.ok() && first_error_.ok()) first_error_ = st;
+  }
+}
+
+namespace {
+
+void MergeContact(ContactRow& into, const ContactRow& r) {
+  into.count += r.count;
+  if (r.first_ms && (!into.first_ms || *r.first_ms < *into.first_ms)) into.first_ms = r.first_ms;
+  if (r.last_ms && (!into.last_ms || *r.last_ms > *into.last_ms)) into.last_ms = r.last_ms;
+}
+
+Status InsertContacts(sqlite3* db, sqlite3_stmt* c, const std::vector<const ContactRow*>& rows) {
+  for (const ContactRow* r : rows) {
+    sqlite3_reset(c);
+    BindText(c, 1, r->kind);
+    BindText(c, 2, r->value);
+    sqlite3_bind_int64(c, 3, static_cast<std::int64_t>(r->count));
+    BindOpt(c, 4, r->first_ms);
+    BindOpt(c, 5, r->last_ms);
+    BindText(c, 6, r->module);
+    BindText(c, 7, r->example);
+    if (sqlite3_step(c) != SQLITE_DONE) {
+      ClearBindings(c);
+      return Status::Error(Err(db, "inventory: contacts"));
+    }
+  }
+  ClearBindings(c);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status Writer::Spill() {
+  if (merged_.empty()) return Status::Ok();
+  spilled_ = true;
+  std::vector<const ContactRow*> rows;
+  rows.reserve(merged_.size());
+  for (const auto& [k, r] : merged_) rows.push_back(&r);
+  Status st = Exec("BEGIN");
+  if (st.ok()) st = InsertContacts(db_.get(), upsert_contact_.get(), rows);
+  Status commit = Exec(st.ok() ? "COMMIT" : "ROLLBACK");
+  if (st.ok()) st = commit;
+  merged_.clear();
+  merged_bytes_ = 0;
+  return st;
+}
+
+Status Writer::Write(Batch& b) {
+  // Contacts: merged in memory (no transaction needed), spilled past the budget.
+  std::string key;
+  for (ContactRow& r : b.contacts) {
+    key.assign(r.kind);
+    key.push_back(' ');
+    key.append(r.value);
+    auto [it, fresh] = merged_.try_emplace(key);
+    if (fresh) {
+      merged_bytes_ += 2 * key.size() + r.module.size() + r.example.size() + 160;
+      it->second = std::move(r);
+    } else {
+      MergeContact(it->second, r);
+    }
+  }
+  if (merged_bytes_ > merge_budget_)
+    if (Status st = Spill(); !st.ok()) return st;
+  if (b.files.empty()) return Status::Ok();
   Status st = Exec("BEGIN");
   sqlite3_stmt* f = insert_file_.get();
-  for (const FileRow& r : files_) {
+  for (const FileRow& r : b.files) {
     if (!st.ok()) break;
     sqlite3_reset(f);
     BindText(f, 1, r.path);
@@ -157,32 +267,27 @@ Status Writer::FlushLocked() {
     BindText(f, 14, r.digest);
     if (sqlite3_step(f) != SQLITE_DONE) st = Status::Error(Err(db_.get(), "inventory: files"));
   }
-  sqlite3_stmt* c = upsert_contact_.get();
-  for (const ContactRow& r : contacts_) {
-    if (!st.ok()) break;
-    sqlite3_reset(c);
-    BindText(c, 1, r.kind);
-    BindText(c, 2, r.value);
-    sqlite3_bind_int64(c, 3, static_cast<std::int64_t>(r.count));
-    BindOpt(c, 4, r.first_ms);
-    BindOpt(c, 5, r.last_ms);
-    BindText(c, 6, r.module);
-    BindText(c, 7, r.example);
-    if (sqlite3_step(c) != SQLITE_DONE) st = Status::Error(Err(db_.get(), "inventory: contacts"));
-  }
+  ClearBindings(f);
   Status commit = Exec(st.ok() ? "COMMIT" : "ROLLBACK");
   if (st.ok()) st = commit;
-  files_.clear();
-  contacts_.clear();
-  if (!st.ok() && first_error_.ok()) first_error_ = st;
-  return first_error_;
+  return st;
 }
 
 Status Writer::Finish(const std::vector<InstalledProduct>& products,
                       const std::map<std::string, std::string>& meta) {
-  std::lock_guard<std::mutex> lock(mu_);
-  (void)FlushLocked();
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    QueueLocked(lock);
+    stop_ = true;
+  }
+  ready_.notify_all();
+  if (thread_.joinable()) thread_.join();  // every queued batch written
   if (!first_error_.ok()) return first_error_;
+  if (spilled_)  // the rest joins the spilled rows; merged in SQL below
+    if (Status st = Spill(); !st.ok()) return st;
+  // The end of the scan: this last transaction, and everything before it,
+  // reaches the disk before Finish returns.
+  if (Status st = Exec("PRAGMA synchronous=FULL"); !st.ok()) return st;
   if (Status st = Exec("BEGIN"); !st.ok()) return st;
   auto p = Prepare(db_.get(), "INSERT INTO products VALUES(?,?,?,?,?,?)");
   if (!p.ok()) return p.status();
@@ -196,6 +301,7 @@ Status Writer::Finish(const std::vector<InstalledProduct>& products,
     sqlite3_bind_int(p->get(), 6, ip.affected ? 1 : 0);
     if (sqlite3_step(p->get()) != SQLITE_DONE) return Status::Error(Err(db_.get(), "products"));
   }
+  ClearBindings(p->get());
   auto m = Prepare(db_.get(), "INSERT OR REPLACE INTO meta VALUES(?,?)");
   if (!m.ok()) return m.status();
   auto put = [&](const std::string& k, const std::string& v) {
@@ -208,21 +314,40 @@ Status Writer::Finish(const std::vector<InstalledProduct>& products,
     if (k != "format" && k != "schema_version" && !put(k, v))
       return Status::Error(Err(db_.get(), "meta"));
   // The contact index: one row per (kind, value), with the module and example
-  // of one of its sightings.
-  if (Status st = Exec(
-          "INSERT INTO contacts SELECT kind, value, SUM(count), MIN(COALESCE(first_ms, "
-          "9223372036854775807)), MAX(last_ms), module, example FROM contacts_raw GROUP BY kind, "
-          "value; UPDATE contacts SET first_ms = NULL WHERE first_ms = 9223372036854775807;"
-          "DROP TABLE contacts_raw;");
-      !st.ok())
-    return st;
+  // of one of its sightings. Merged in memory (the usual case): written in
+  // key order, which keeps SQLite's primary-key B-tree appending.
+  if (!spilled_) {
+    std::vector<std::pair<const std::string*, const ContactRow*>> rows;
+    rows.reserve(merged_.size());
+    for (const auto& [k, r] : merged_) rows.push_back({&k, &r});
+    std::sort(rows.begin(), rows.end(),
+              [](const auto& a, const auto& b) { return *a.first < *b.first; });
+    std::vector<const ContactRow*> sorted;
+    sorted.reserve(rows.size());
+    for (const auto& [k, r] : rows) sorted.push_back(r);
+    auto c = Prepare(db_.get(), "INSERT INTO contacts VALUES(?1,?2,?3,?4,?5,?6,?7)");
+    if (!c.ok()) return c.status();
+    if (Status st = InsertContacts(db_.get(), c->get(), sorted); !st.ok()) return st;
+    merged_.clear();
+  }
+  if (spilled_)
+    if (Status st =
+            Exec("INSERT INTO contacts SELECT kind, value, SUM(count), MIN(COALESCE(first_ms, "
+                 "9223372036854775807)), MAX(last_ms), module, example FROM contacts_raw GROUP BY "
+                 "kind, value; UPDATE contacts SET first_ms = NULL WHERE first_ms = "
+                 "9223372036854775807;");
+        !st.ok())
+      return st;
+  if (Status st = Exec("DROP TABLE contacts_raw;"); !st.ok()) return st;
   if (!meta.count("complete") && !put("complete", "1"))
     return Status::Error(Err(db_.get(), "meta"));
-  if (Status st = Exec("COMMIT"); !st.ok()) return st;
-  // Indexes once, after the rows (cheaper than maintaining them per insert).
-  return Exec(
-      "CREATE INDEX files_inode ON files(device, inode);"
-      "CREATE INDEX files_path ON files(path);");
+  // Indexes once, after the rows (cheaper than maintaining them per insert),
+  // in the same last transaction: one synced commit for the whole end.
+  if (Status st = Exec("CREATE INDEX files_inode ON files(device, inode);"
+                       "CREATE INDEX files_path ON files(path);");
+      !st.ok())
+    return st;
+  return Exec("COMMIT");
 }
 
 Result<std::unique_ptr<Reader>> Reader::Open(const std::string& path) {
@@ -321,6 +446,18 @@ Status Reader::ForEachProduct(const std::function<bool(const InstalledProduct&)>
     if (!fn(p)) return Status::Ok();
   }
   if (rc != SQLITE_DONE) return Status::Error(Err(db_.get(), path_ + ": products"));
+  return Status::Ok();
+}
+
+Status Reader::Snapshot() {
+  std::lock_guard<std::mutex> lock(mu_);
+  char* msg = nullptr;
+  if (sqlite3_exec(db_.get(), "BEGIN; SELECT COUNT(*) FROM meta;", nullptr, nullptr, &msg) !=
+      SQLITE_OK) {
+    std::string m = msg ? msg : "error";
+    sqlite3_free(msg);
+    return Status::Error(path_ + ": " + m);
+  }
   return Status::Ok();
 }
 

@@ -60,6 +60,7 @@ Result<std::unique_ptr<Recorder>> Recorder::Open(const Options& opts) {
     if ((*since)->Meta("complete") != "1")
       return Status::Error("--since " + opts.since +
                            ": the inventory is incomplete (its scan did not finish)");
+    if (Status st = (*since)->Snapshot(); !st.ok()) return Status::Error("--since " + st.message());
     r->since_ = std::move(*since);
   }
   auto w = Writer::Create(opts.path, opts.batch_rows);
@@ -135,82 +136,7 @@ Status Recorder::Finish(Summary& s, std::string_view version, std::string_view i
 
 namespace {
 
-bool HostByte(unsigned char c) { return std::isalnum(c) || c == '-' || c == '_'; }
-bool UrlEnd(unsigned char c) {
-  return c <= ' ' || c == '"' || c == '\'' || c == '<' || c == '>' || c == '`' || c >= 0x80;
-}
-
-bool LooksLikeDomain(std::string_view h) {
-  std::size_t dot = h.rfind('.');
-  if (dot == std::string_view::npos || dot == 0) return false;
-  std::string_view tld = h.substr(dot + 1);
-  if (tld.size() < 2) return false;
-  for (char c : tld)
-    if (!std::isalpha(static_cast<unsigned char>(c))) return false;
-  return h.find("..") == std::string_view::npos;
-}
-
-}  // namespace
-
-void ExtractHosts(std::string_view line,
-                  const std::function<void(std::string_view, std::string_view)>& fn) {
-  // URLs: scheme "://" rest.
-  for (std::size_t p = line.find("://"); p != std::string_view::npos; p = line.find("://", p + 3)) {
-    std::size_t b = p;
-    while (b > 0 && std::isalpha(static_cast<unsigned char>(line[b - 1]))) --b;
-    if (b == p) continue;
-    std::size_t e = p + 3;
-    while (e < line.size() && !UrlEnd(static_cast<unsigned char>(line[e])) && e - b < 2048) ++e;
-    if (e > p + 3) fn("url", line.substr(b, e - b));
-  }
-  std::string host;
-  std::size_t i = 0;
-  while (i < line.size()) {
-    unsigned char c = static_cast<unsigned char>(line[i]);
-    if (std::isxdigit(c) || c == ':') {
-      netmatch::Span s6 = netmatch::ExpandIpv6Token(line, i);
-      std::string_view raw6 = line.substr(s6.begin, s6.size());
-      if (std::count(raw6.begin(), raw6.end(), ':') >= 2) {
-        netmatch::Span found;
-        if (auto ip = netmatch::ParseIpv6Token(raw6, &found)) {
-          netmatch::Ip v4;
-          if (netmatch::MappedV4(*ip, v4))
-            fn("ipv4", netmatch::FormatIp(v4));
-          else
-            fn("ipv6", netmatch::FormatIp(*ip));
-          i = std::max(i + 1, s6.end);
-          continue;
-        }
-      }
-    }
-    if (!HostByte(c)) {
-      ++i;
-      continue;
-    }
-    netmatch::Span s = netmatch::ExpandHostToken(line, i, i + 1);
-    if (s.empty() || s.end <= i) {
-      ++i;
-      continue;
-    }
-    std::string_view raw = line.substr(s.begin, s.size());
-    // A path component ("/a/x.bin") is not a host; a URL's or "//host" is.
-    if (s.begin > 0 && line[s.begin - 1] == '/' && !(s.begin > 1 && line[s.begin - 2] == '/')) {
-      i = std::max(i + 1, s.end);
-      continue;
-    }
-    if (auto ip = netmatch::ParseIpv4Token(raw)) {
-      fn("ipv4", netmatch::FormatIp(*ip));
-    } else {
-      netmatch::NormalizeHostText(raw, host);
-      if (LooksLikeDomain(host)) fn("domain", host);
-    }
-    i = s.end;
-  }
-}
-
-namespace {
-
-constexpr std::uint64_t kMaxContactBytes = 1ull << 30;  // per log, for the contact index
+constexpr std::uint64_t kMaxContactBytes = 1ull << 30;  // per hosts file
 
 bool IsHostsFile(std::string_view walked) {
   auto ends = [&](std::string_view tail) {
@@ -236,24 +162,20 @@ bool Compressed(const std::uint8_t* p, std::size_t n) {
          is({0x04, 0x22, 0x4d, 0x18});
 }
 
+// Hosts files (logs come from the log sweep's own pass, logs::HostsFn).
 class ContactSweep final : public sweep::Sweep {
  public:
-  explicit ContactSweep(const sweep::Settings& s) : settings_(s) {
-    options_.extra_globs = s.log_globs;
-  }
+  explicit ContactSweep(const sweep::Settings& s) : settings_(s) {}
   bool walks() const override { return true; }
   bool Claims(const sweep::Item& item) const override {
-    if (!item.regular) return false;
-    if (settings_.Runs(sweep::module::kLog) && logs::IsLogPath(item.walked, options_)) return true;
-    return settings_.Runs(sweep::module::kNetwork) && IsHostsFile(item.walked);
+    return item.regular && settings_.Runs(sweep::module::kNetwork) && IsHostsFile(item.walked);
   }
 
   sweep::Verdict Scan(const sweep::Item& item, sweep::Worker*, sweep::Context& ctx) override {
     if (!ctx.wants_hosts()) return sweep::Verdict::kContinue;
-    std::string_view module =
-        IsHostsFile(item.walked) ? sweep::module::kNetwork : sweep::module::kLog;
+    std::string_view module = sweep::module::kNetwork;
     auto file = read::File::OpenWalked(item.read_path, item.st);
-    if (!file.ok()) return sweep::Verdict::kContinue;  // the log sweep reports it
+    if (!file.ok()) return sweep::Verdict::kContinue;  // the network sweep reports it
     // Key "KIND VALUE", built in one reused buffer: a repeated sighting allocates nothing.
     std::unordered_map<std::string, sweep::Context::HostSighting> seen;
     std::string key;
@@ -272,7 +194,7 @@ class ContactSweep final : public sweep::Sweep {
       ++line_no;
       std::optional<std::int64_t> t;
       bool have_t = false;
-      ExtractHosts(line, [&](std::string_view kind, std::string_view value) {
+      netmatch::ExtractHosts(line, [&](std::string_view kind, std::string_view value, std::size_t) {
         if (!have_t) {
           t = logs::ParseTimestamp(line, tctx);
           have_t = true;
@@ -345,14 +267,13 @@ class ContactSweep final : public sweep::Sweep {
     if (!read.ok())
       ctx.Error(item.walked, "contact index: " + read.status().message(), module);
     else if (read->truncated)
-      ctx.Error(item.walked, "contact index: only the first 1 GiB of this log was read", module);
+      ctx.Error(item.walked, "contact index: only the first 1 GiB of this file was read", module);
     flush();
     return sweep::Verdict::kContinue;
   }
 
  private:
   const sweep::Settings& settings_;
-  logs::LogOptions options_;
 };
 
 }  // namespace

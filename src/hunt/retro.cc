@@ -6,6 +6,7 @@
 #include "trawl/content/content.h"
 #include "trawl/inventory/inventory.h"
 #include "trawl/ioc/indicator.h"
+#include "trawl/live/image.h"
 #include "trawl/logs/logs.h"
 #include "trawl/match/filename.h"
 #include "trawl/netmatch/netmatch.h"
@@ -23,6 +24,12 @@ void AddOrigin(Finding& f, const Reader& db, std::string_view seen_by) {
 
 std::string Iso(std::int64_t ms) { return logs::FormatIsoUtc(ms); }
 
+// "C:\..." (how a --map volume's paths are stored).
+bool IsWindowsPath(std::string_view p) {
+  return p.size() >= 3 && ((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) &&
+         p[1] == ':' && p[2] == '\\';
+}
+
 }  // namespace
 
 Status Check(const Reader& db, const sweep::Engine& engine, const Thresholds& thresholds,
@@ -30,6 +37,10 @@ Status Check(const Reader& db, const sweep::Engine& engine, const Thresholds& th
   const std::string scanned = db.Meta("started");
   std::unique_ptr<match::FilenameMatcher::Scratch> scratch;
   if (engine.filenames) scratch = engine.filenames->MakeScratch();
+  // Paths a --map volume gave (C:\...) are Windows names: caseless there, as
+  // the file sweep matches them on the volume (live::WindowsNames).
+  std::unique_ptr<live::WindowsNames::Scratch> win_scratch;
+  if (engine.win_names) win_scratch = engine.win_names->MakeScratch();
   std::vector<const ioc::Indicator*> hits;
   bool hashes =
       engine.set && (engine.set->Has(ioc::Kind::kMd5) || engine.set->Has(ioc::Kind::kSha1) ||
@@ -42,6 +53,7 @@ Status Check(const Reader& db, const sweep::Engine& engine, const Thresholds& th
       if (engine.filenames) {
         hits.clear();
         engine.filenames->Match(r.path, *scratch, hits);
+        if (win_scratch && IsWindowsPath(r.path)) engine.win_names->Match(r.path, *win_scratch, hits);
         for (const ioc::Indicator* ind : hits)
           reasons.push_back({std::string(reason::kFilename), ind->value, ind->description,
                              ind->source, ind->score});

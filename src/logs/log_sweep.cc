@@ -1,7 +1,10 @@
 #include "trawl/logs/log_sweep.h"
 
+#include <fmt/format.h>
+
 #include <atomic>
 
+#include "trawl/ioc/indicator.h"
 #include "trawl/logs/logs.h"
 
 namespace trawl::logs {
@@ -25,8 +28,14 @@ LogOptions Options(const sweep::Settings& s) {
 
 class LogSweep final : public sweep::Sweep {
  public:
-  LogSweep(const netmatch::NetMatcher& net, const sweep::Settings& s)
-      : settings_(s), options_(Options(s)), scanner_(net, options_) {}
+  // `owned`: the matcher when the sweep runs only for the inventory's
+  // contact index (no network indicator loaded: an empty one).
+  LogSweep(std::unique_ptr<netmatch::NetMatcher> owned, const netmatch::NetMatcher& net,
+           const sweep::Settings& s)
+      : settings_(s),
+        options_(Options(s)),
+        owned_(std::move(owned)),
+        scanner_(net, options_) {}
 
   bool walks() const override { return true; }
   bool Claims(const sweep::Item& item) const override {
@@ -34,7 +43,19 @@ class LogSweep final : public sweep::Sweep {
   }
 
   sweep::Verdict Scan(const sweep::Item& item, sweep::Worker*, sweep::Context& ctx) override {
-    auto result = scanner_.Scan(item.read_path);
+    // --inventory: every host name, address and URL of the log, from this
+    // same pass (its parallel chunks), for the contact index.
+    HostsFn on_hosts;
+    if (ctx.wants_hosts())
+      on_hosts = [&](std::vector<HostSeen>&& seen) {
+        std::vector<sweep::Context::HostSighting> out;
+        out.reserve(seen.size());
+        for (HostSeen& h : seen)
+          out.push_back({std::move(h.value), std::move(h.kind), h.count, h.first_ms, h.last_ms,
+                         fmt::format("{}:{}", item.shown, h.line)});
+        ctx.SawHosts(sweep::module::kLog, out);
+      };
+    auto result = scanner_.Scan(item.read_path, on_hosts);
     if (!result.ok()) {
       ctx.Error(item.walked, result.status().message(), sweep::module::kLog);
       return sweep::Verdict::kContinue;
@@ -83,6 +104,7 @@ class LogSweep final : public sweep::Sweep {
  private:
   const sweep::Settings& settings_;
   LogOptions options_;
+  std::unique_ptr<netmatch::NetMatcher> owned_;
   LogScanner scanner_;
   std::atomic<std::uint64_t> logs_{0}, bytes_{0}, lines_{0}, hits_{0}, beyond_cap_{0};
 };
@@ -91,10 +113,18 @@ Result<std::unique_ptr<sweep::Sweep>> Make(const sweep::Engine& e, const sweep::
                                            std::vector<std::string>& notes) {
   if (!s.Runs(sweep::module::kLog)) return std::unique_ptr<sweep::Sweep>();
   if (!e.net) {
-    notes.push_back("log sweep: no network or keyword indicators loaded; skipped");
-    return std::unique_ptr<sweep::Sweep>();
+    if (!s.inventory) {
+      notes.push_back("log sweep: no network or keyword indicators loaded; skipped");
+      return std::unique_ptr<sweep::Sweep>();
+    }
+    // Only for the inventory's contact index: an empty matcher.
+    auto empty = netmatch::NetMatcher::Build(ioc::IndicatorSet());
+    if (!empty.ok()) return empty.status();
+    auto owned = std::make_unique<netmatch::NetMatcher>(std::move(*empty));
+    const netmatch::NetMatcher& net = *owned;
+    return std::unique_ptr<sweep::Sweep>(std::make_unique<LogSweep>(std::move(owned), net, s));
   }
-  return std::unique_ptr<sweep::Sweep>(std::make_unique<LogSweep>(*e.net, s));
+  return std::unique_ptr<sweep::Sweep>(std::make_unique<LogSweep>(nullptr, *e.net, s));
 }
 
 }  // namespace

@@ -8,11 +8,13 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 #include "trawl/core/stop.h"
 #include "trawl/core/text.h"
 #include "trawl/logs/logs.h"
+#include "trawl/netmatch/addr.h"
 #include "trawl/read/read.h"
 #include "trawl/read/unpack.h"
 
@@ -191,6 +193,15 @@ class Chunker {
   bool eof_ = false;
 };
 
+// The contact index's tally of one value, keyed "KIND VALUE" (no value
+// holds a blank).
+struct HostAgg {
+  std::uint64_t count = 0;
+  std::optional<std::int64_t> first_ms, last_ms;
+  std::uint64_t line = 0;  // first line naming it (chunk-relative 0-based, then file 1-based)
+};
+using HostMap = std::unordered_map<std::string, HostAgg>;
+
 // What one chunk contributes; lines are relative to the chunk (0-based).
 struct ChunkResult {
   std::uint64_t bytes = 0;
@@ -199,8 +210,47 @@ struct ChunkResult {
   std::vector<LogHit> hits;
   std::map<const ioc::Indicator*, Tally> tally;
   std::uint64_t hits_total = 0;
+  HostMap hosts;  // with a HostsFn only
   std::optional<std::string> error;
 };
+
+// Every host name, address and URL of every line of a chunk, with the line's
+// time (parsed only for lines that name one). A token ending inside the
+// overlap was the previous chunk's.
+void CollectHosts(const Chunk& c, const TimeContext& ctx, HostMap& out) {
+  std::string_view d = c.data;
+  std::string key;
+  std::uint64_t line = 0;
+  for (std::size_t start = 0; start < d.size(); ++line) {
+    std::size_t nl = d.find('\n', start);
+    std::size_t end = nl == std::string_view::npos ? d.size() : nl;
+    std::string_view text = d.substr(start, end - start);
+    std::optional<std::int64_t> t;
+    bool have_t = false;
+    std::size_t skip = start < c.overlap ? c.overlap - start : 0;
+    netmatch::ExtractHosts(
+        text, [&](std::string_view kind, std::string_view value, std::size_t token_end) {
+          if (token_end <= skip) return;
+          if (!have_t) {
+            t = ParseTimestamp(text, ctx);
+            have_t = true;
+          }
+          key.assign(kind);
+          key.push_back(' ');
+          key.append(value);
+          auto [it, fresh] = out.try_emplace(key);
+          HostAgg& h = it->second;
+          if (fresh) h.line = line;
+          h.count++;
+          if (t) {
+            if (!h.first_ms || *t < *h.first_ms) h.first_ms = t;
+            if (!h.last_ms || *t > *h.last_ms) h.last_ms = t;
+          }
+        });
+    if (nl == std::string_view::npos) break;
+    start = nl + 1;
+  }
+}
 
 std::uint64_t CountNewlines(const char* p, const char* e) {
   std::uint64_t n = 0;
@@ -254,16 +304,17 @@ struct LogScanner::Impl {
     return s.get();
   }
 
-  ChunkResult Process(const Chunk& c, const TimeContext& ctx) const;
-  LogFileResult Run(Chunker& chunker, Source& src, const std::string& name,
-                    std::int64_t mtime) const;
+  ChunkResult Process(const Chunk& c, const TimeContext& ctx, bool hosts) const;
+  LogFileResult Run(Chunker& chunker, Source& src, const std::string& name, std::int64_t mtime,
+                    const HostsFn& hosts) const;
 };
 
-ChunkResult LogScanner::Impl::Process(const Chunk& c, const TimeContext& ctx) const {
+ChunkResult LogScanner::Impl::Process(const Chunk& c, const TimeContext& ctx, bool hosts) const {
   ChunkResult r;
   const std::string& d = c.data;
   r.bytes = d.size() - c.overlap;
   r.ends_with_newline = !d.empty() && d.back() == '\n';
+  if (hosts) CollectHosts(c, ctx, r.hosts);
   std::vector<netmatch::Hit> hits;
   if (!matcher.empty()) {
     netmatch::NetMatcher::Scratch* s = LocalScratch(r.error);
@@ -311,8 +362,9 @@ ChunkResult LogScanner::Impl::Process(const Chunk& c, const TimeContext& ctx) co
 }
 
 LogFileResult LogScanner::Impl::Run(Chunker& chunker, Source& src, const std::string& name,
-                                    std::int64_t mtime) const {
+                                    std::int64_t mtime, const HostsFn& hosts) const {
   LogFileResult out;
+
   std::map<const ioc::Indicator*, std::uint64_t> kept;  // hits kept per indicator
   std::uint64_t line_base = 0;
   bool last_nl = true;
@@ -326,9 +378,23 @@ LogFileResult LogScanner::Impl::Run(Chunker& chunker, Source& src, const std::st
     for (const auto& [ind, t] : r.tally) Merge(out.tally[ind], t);
     out.hits_total += r.hits_total;
     out.bytes += r.bytes;
+    std::uint64_t line_base_before = line_base;
     line_base += r.newlines;
     if (r.bytes) last_nl = r.ends_with_newline;
     if (r.error && !out.error) out.error = r.error;
+    // Each chunk's distinct values, in file order (the receiver merges
+    // across chunks and files).
+    if (hosts && !r.hosts.empty()) {
+      std::vector<HostSeen> batch;
+      batch.reserve(r.hosts.size());
+      for (auto& [key, h] : r.hosts) {
+        std::size_t sp = key.find(' ');
+        batch.push_back({key.substr(0, sp), key.substr(sp + 1), h.count, h.first_ms, h.last_ms,
+                         line_base_before + h.line + 1});
+      }
+      r.hosts.clear();
+      hosts(std::move(batch));
+    }
   };
 
   Chunk first;
@@ -336,10 +402,11 @@ LogFileResult LogScanner::Impl::Run(Chunker& chunker, Source& src, const std::st
     out.error = src.error;
     return out;
   }
+  const bool want_hosts = static_cast<bool>(hosts);
   TimeContext ctx = DetectFormat(name, first.data, mtime);
   out.format = ctx.format;
   if (chunker.eof()) {
-    absorb(Process(first, ctx));
+    absorb(Process(first, ctx, want_hosts));
   } else {
     bool have_first = true;
     const std::size_t tokens = 4;
@@ -361,7 +428,8 @@ LogFileResult LogScanner::Impl::Run(Chunker& chunker, Source& src, const std::st
             tbb::make_filter<Chunk*, ChunkResult*>(tbb::filter_mode::parallel,
                                                    [&](Chunk* c) -> ChunkResult* {
                                                      std::unique_ptr<Chunk> own(c);
-                                                     return new ChunkResult(Process(*own, ctx));
+                                                     return new ChunkResult(
+                                                         Process(*own, ctx, want_hosts));
                                                    }) &
             tbb::make_filter<ChunkResult*, void>(tbb::filter_mode::serial_in_order,
                                                  [&](ChunkResult* r) {
@@ -382,7 +450,7 @@ LogScanner::LogScanner(const netmatch::NetMatcher& matcher, LogOptions opts)
     : impl_(std::make_unique<Impl>(matcher, std::move(opts))) {}
 LogScanner::~LogScanner() = default;
 
-Result<LogFileResult> LogScanner::Scan(const std::string& path) const {
+Result<LogFileResult> LogScanner::Scan(const std::string& path, const HostsFn& hosts) const {
   auto file = read::File::Open(path);
   if (!file.ok()) return file.status();
   const read::File& f = *file;
@@ -399,7 +467,7 @@ Result<LogFileResult> LogScanner::Scan(const std::string& path) const {
     }
     DecoderSource src(**dec);
     Chunker chunker(src, impl_->opts);
-    out = impl_->Run(chunker, src, path, mtime);
+    out = impl_->Run(chunker, src, path, mtime, hosts);
     out.compression = (*dec)->filter();
     if ((*dec)->limit() != read::Limit::kNone) {
       out.limit = read::LimitName((*dec)->limit());
@@ -408,13 +476,13 @@ Result<LogFileResult> LogScanner::Scan(const std::string& path) const {
   } else {
     PlainSource src(f.fd(), static_cast<std::uint64_t>(f.st().st_size));
     Chunker chunker(src, impl_->opts);
-    out = impl_->Run(chunker, src, path, mtime);
+    out = impl_->Run(chunker, src, path, mtime, hosts);
   }
   return out;
 }
 
 LogFileResult LogScanner::ScanBuffer(std::string_view data, std::string_view name,
-                                     std::int64_t mtime_unix) const {
+                                     std::int64_t mtime_unix, const HostsFn& hosts) const {
   class BufferSource : public Source {
    public:
     explicit BufferSource(std::string_view d) : d_(d) {}
@@ -430,7 +498,7 @@ LogFileResult LogScanner::ScanBuffer(std::string_view data, std::string_view nam
   };
   BufferSource src(data);
   Chunker chunker(src, impl_->opts);
-  return impl_->Run(chunker, src, std::string(name), mtime_unix);
+  return impl_->Run(chunker, src, std::string(name), mtime_unix, hosts);
 }
 
 Result<LogFileResult> ScanLog(const std::string& path, const netmatch::NetMatcher& m,

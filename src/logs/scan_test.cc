@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -338,6 +339,83 @@ TEST_F(LogsTest, ForcedCutNeverSplitsAToken) {
     EXPECT_EQ(r.lines, 2u);
     EXPECT_EQ(r.bytes, line.size());
   }
+}
+
+// The contact index from the log sweep's own pass: every host, address and
+// URL of every line, with counts, times and the first line naming it, the
+// same however the file is cut into parallel chunks (and across a forced cut
+// of an endless line: a token in the repeated overlap is counted once).
+std::map<std::string, HostSeen> CollectAll(const LogScanner& scanner, const std::string& text) {
+  std::map<std::string, HostSeen> out;
+  scanner.ScanBuffer(text, "syslog", 1680300000, [&](std::vector<HostSeen>&& batch) {
+    for (HostSeen& h : batch) {  // batches come in file order: merged as the inventory does
+      std::string key = h.kind + " " + h.value;
+      auto [it, fresh] = out.try_emplace(key, h);
+      if (fresh) continue;
+      HostSeen& m = it->second;
+      m.count += h.count;
+      if (h.first_ms && (!m.first_ms || *h.first_ms < *m.first_ms)) m.first_ms = h.first_ms;
+      if (h.last_ms && (!m.last_ms || *h.last_ms > *m.last_ms)) m.last_ms = h.last_ms;
+    }
+  });
+  return out;
+}
+
+TEST_F(LogsTest, HostsFromEveryLineAnyChunking) {
+  std::string text;
+  for (int i = 0; i < 400; ++i)
+    text += "Mar 30 10:" + std::to_string(10 + i % 50) + ":00 web app: GET https://h" +
+            std::to_string(i % 7) + ".example.com/p?q=" + std::to_string(i) + " from 10.0.0." +
+            std::to_string(i % 3) + " [2001:db8::" + std::to_string(i % 2) + "]\n";
+  text += "no time here but cdn.example.org\n";
+  std::map<std::string, HostSeen> want;
+  {
+    LogOptions opts;  // one chunk
+    LogScanner scanner(Matcher(), opts);
+    want = CollectAll(scanner, text);
+  }
+  ASSERT_EQ(want.count("domain h3.example.com"), 1u);
+  const HostSeen& h3 = want["domain h3.example.com"];
+  EXPECT_EQ(h3.count, 57u);  // lines 4, 11, ... (400 / 7, rounded up for i % 7 == 3)
+  EXPECT_EQ(h3.line, 4u);
+  ASSERT_TRUE(h3.first_ms && h3.last_ms);
+  EXPECT_EQ(FormatIsoUtc(*h3.first_ms), "2023-03-30T10:10:00Z");
+  EXPECT_EQ(FormatIsoUtc(*h3.last_ms), "2023-03-30T10:59:00Z");
+  EXPECT_EQ(want["ipv4 10.0.0.2"].count, 133u);
+  EXPECT_EQ(want["ipv6 2001:db8::1"].line, 2u);
+  EXPECT_EQ(want["url https://h0.example.com/p?q=0"].count, 1u);
+  const HostSeen& cdn = want["domain cdn.example.org"];
+  EXPECT_EQ(cdn.line, 401u);
+  EXPECT_FALSE(cdn.first_ms);
+  EXPECT_EQ(want.size(), 7u + 3u + 2u + 400u + 1u);
+  for (std::size_t chunk : {std::size_t{64}, std::size_t{1000}, std::size_t{4096}}) {
+    SCOPED_TRACE(chunk);
+    LogOptions opts;
+    opts.chunk_bytes = chunk;
+    LogScanner scanner(Matcher(), opts);
+    auto got = CollectAll(scanner, text);
+    ASSERT_EQ(got.size(), want.size());
+    for (const auto& [k, w] : want) {
+      const HostSeen& g = got[k];
+      EXPECT_EQ(g.count, w.count) << k;
+      EXPECT_EQ(g.line, w.line) << k;
+      EXPECT_EQ(g.first_ms, w.first_ms) << k;
+      EXPECT_EQ(g.last_ms, w.last_ms) << k;
+    }
+  }
+  // An endless line cut by force: the host in the repeated overlap counts once.
+  LogOptions opts;
+  opts.chunk_bytes = 4096;
+  opts.max_line_bytes = 65536;
+  std::string line;
+  while (line.size() < 65536 - 100) line += "x/";
+  line += "/akamaicontainer.com/";
+  while (line.size() < 200000) line += "y/";
+  line += "\nnext.example.net\n";
+  LogScanner scanner(Matcher(), opts);
+  auto cut = CollectAll(scanner, line);
+  EXPECT_EQ(cut["domain akamaicontainer.com"].count, 1u);
+  EXPECT_EQ(cut["domain next.example.net"].line, 2u);
 }
 
 TEST_F(LogsTest, NotRegularOrMissing) {

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace trawl::netmatch {
@@ -292,6 +293,85 @@ std::string DecodePath(std::string_view raw) {
     }
   }
   return out;
+}
+
+// --- every network name in a line (the inventory's contact index) ---------
+
+namespace {
+
+bool UrlEnd(unsigned char c) {
+  return c <= ' ' || c == '"' || c == '\'' || c == '<' || c == '>' || c == '`' || c >= 0x80;
+}
+// A byte that may start a host token (the host-unit bytes but '.').
+bool HostStart(char c) { return IsAlpha(c) || IsDigit(c) || c == '-' || c == '_'; }
+
+bool LooksLikeDomain(std::string_view h) {
+  std::size_t dot = h.rfind('.');
+  if (dot == std::string_view::npos || dot == 0) return false;
+  std::string_view tld = h.substr(dot + 1);
+  if (tld.size() < 2) return false;
+  for (char c : tld)
+    if (!IsAlpha(c)) return false;
+  return h.find("..") == std::string_view::npos;
+}
+
+}  // namespace
+
+void ExtractHosts(std::string_view line, HostFn fn, void* user) {
+  // URLs: scheme "://" rest.
+  for (std::size_t p = line.find("://"); p != std::string_view::npos; p = line.find("://", p + 3)) {
+    std::size_t b = p;
+    while (b > 0 && IsAlpha(line[b - 1])) --b;
+    if (b == p) continue;
+    std::size_t e = p + 3;
+    while (e < line.size() && !UrlEnd(static_cast<unsigned char>(line[e])) && e - b < 2048) ++e;
+    if (e > p + 3) fn(user, "url", line.substr(b, e - b), e);
+  }
+  std::string host;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    char c = line[i];
+    if (IsHexDigit(c) || c == ':') {
+      Span s6 = ExpandIpv6Token(line, i);
+      std::string_view raw6 = line.substr(s6.begin, s6.size());
+      // Two colons at least (cheap test first: most hex runs are words or numbers).
+      std::size_t c1 = raw6.find(':');
+      if (c1 != std::string_view::npos && raw6.find(':', c1 + 1) != std::string_view::npos) {
+        Span found;
+        if (auto ip = ParseIpv6Token(raw6, &found)) {
+          Ip v4;
+          if (MappedV4(*ip, v4))
+            fn(user, "ipv4", FormatIp(v4), s6.begin + found.end);
+          else
+            fn(user, "ipv6", FormatIp(*ip), s6.begin + found.end);
+          i = std::max(i + 1, s6.end);
+          continue;
+        }
+      }
+    }
+    if (!HostStart(c)) {
+      ++i;
+      continue;
+    }
+    Span s = ExpandHostToken(line, i, i + 1);
+    if (s.empty() || s.end <= i) {
+      ++i;
+      continue;
+    }
+    std::string_view raw = line.substr(s.begin, s.size());
+    // A path component ("/a/x.bin") is not a host; a URL's or "//host" is.
+    if (s.begin > 0 && line[s.begin - 1] == '/' && !(s.begin > 1 && line[s.begin - 2] == '/')) {
+      i = std::max(i + 1, s.end);
+      continue;
+    }
+    if (auto ip = ParseIpv4Token(raw)) {
+      fn(user, "ipv4", FormatIp(*ip), s.end);
+    } else {
+      NormalizeHostText(raw, host);
+      if (LooksLikeDomain(host)) fn(user, "domain", host, s.end);
+    }
+    i = s.end;
+  }
 }
 
 }  // namespace trawl::netmatch

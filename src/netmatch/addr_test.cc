@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 
 namespace trawl::netmatch {
@@ -201,6 +202,28 @@ TEST(Addr, HostileNestingDoesNotRecurse) {
   std::size_t at = s.find("example");
   Span sp = ExpandHostToken(s, at, at + 7);
   EXPECT_EQ(sp.end, s.size());
+}
+
+TEST(ExtractHosts, FindsNamesAddressesAndUrls) {
+  std::set<std::string> got;
+  ExtractHosts(
+      "Mar 30 10:00:01 h x: GET https://Evil.Example.com/a/x.bin?q from 10.0.0.5 and "
+      "[2001:db8::1]:443 via badhost[.]net; libc.so.6 1.2 v1.2.3 12:34:56 ::ffff:192.0.2.7",
+      [&](std::string_view k, std::string_view v, std::size_t) {
+        got.insert(std::string(k) + " " + std::string(v));
+      });
+  EXPECT_TRUE(got.count("url https://Evil.Example.com/a/x.bin?q"));
+  EXPECT_TRUE(got.count("domain evil.example.com"));
+  EXPECT_TRUE(got.count("ipv4 10.0.0.5"));
+  EXPECT_TRUE(got.count("ipv6 2001:db8::1"));
+  EXPECT_TRUE(got.count("domain badhost.net"));
+  EXPECT_TRUE(got.count("ipv4 192.0.2.7"));
+  for (const std::string& g : got) {
+    EXPECT_EQ(g.find("libc"), std::string::npos) << g;
+    EXPECT_NE(g, "domain x.bin");  // "/a/x.bin" is a path, not a host
+    EXPECT_NE(g, "ipv4 1.2");
+    EXPECT_EQ(g.find("12:34"), std::string::npos) << g;
+  }
 }
 
 }  // namespace

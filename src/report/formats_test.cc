@@ -167,6 +167,44 @@ TEST(HtmlReport, ErrorsBeyondTheCapAreCounted) {
   EXPECT_NE(doc.find("3 more error records"), std::string::npos);
 }
 
+// Regression (issue 11): the HTML report held every finding (1.93 GB for a
+// million). Past --html-max-findings the most severe are listed and the rest
+// counted per module and indicator, with a pointer to the JSON.
+TEST(HtmlReport, FindingsBeyondTheCapKeepTheMostSevereAndCountTheRest) {
+  HtmlOptions o;
+  o.max_findings = 3;
+  auto finding = [](const std::string& path, Level level, int score, const std::string& ind) {
+    Finding f;
+    f.module = "log";
+    f.path = path;
+    f.level = level;
+    f.score = score;
+    f.reasons.push_back({"c2", ind, "desc", "feed", score});
+    return f;
+  };
+  std::string doc = Capture([&](std::FILE* f) { return MakeHtmlSink(f, false, o); },
+                            [&](Sink& s) {
+                              for (int i = 0; i < 6; ++i)
+                                s.OnFinding(finding("/notice" + std::to_string(i), Level::kNotice,
+                                                    45, "low.example"));
+                              s.OnFinding(finding("/alert-late", Level::kAlert, 100, "c2.example"));
+                              s.OnFinding(finding("/warning", Level::kWarning, 70, "w.example"));
+                              Summary sum;
+                              sum.alerts = 1;
+                              s.OnSummary(sum);
+                            });
+  EXPECT_NE(doc.find("Findings (8)"), std::string::npos);
+  EXPECT_NE(doc.find("/alert-late"), std::string::npos);  // arrived last, still listed
+  EXPECT_NE(doc.find("/warning"), std::string::npos);
+  int notices = 0;
+  for (int i = 0; i < 6; ++i) notices += doc.find("/notice" + std::to_string(i)) != std::string::npos;
+  EXPECT_EQ(notices, 1);
+  EXPECT_NE(doc.find("the most severe of 8"), std::string::npos);
+  EXPECT_NE(doc.find("<td>log</td><td>low.example</td><td>NOTICE</td><td>5</td>"),
+            std::string::npos)
+      << doc.substr(doc.find("unlisted-table"), 600);
+}
+
 TEST(HtmlReport, CloseWithoutSummaryIsAnError) {
   char* buf = nullptr;
   size_t len = 0;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <ctime>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -191,7 +192,23 @@ class HtmlSink final : public Sink {
   }
 
   void OnFinding(const Finding& f) override {
-    if (EveryHit(f)) findings_.push_back(f);
+    if (!EveryHit(f)) return;
+    ++findings_seen_;
+    if (opts_.max_findings == 0 || findings_.size() < opts_.max_findings) {
+      findings_.push_back(f);
+      if (opts_.max_findings != 0 && findings_.size() == opts_.max_findings)
+        std::make_heap(findings_.begin(), findings_.end(), MoreSevere);
+      return;
+    }
+    // Full: the least severe of the kept and the new one is summarised.
+    if (MoreSevere(f, findings_.front())) {
+      std::pop_heap(findings_.begin(), findings_.end(), MoreSevere);
+      Count(findings_.back());
+      findings_.back() = f;
+      std::push_heap(findings_.begin(), findings_.end(), MoreSevere);
+      return;
+    }
+    Count(f);
   }
 
   void OnError(const ErrorRecord& e) override {
@@ -341,7 +358,8 @@ class HtmlSink final : public Sink {
   }
 
   void RenderFindings(std::string& h) {
-    h += fmt::format("<section id=\"findings\">\n<h2>Findings ({})</h2>\n", findings_.size());
+    h += fmt::format("<section id=\"findings\">\n<h2>Findings ({})</h2>\n", findings_seen_);
+    if (findings_seen_ > findings_.size()) RenderUnlisted(h);
     if (findings_.empty()) {
       h += "<p class=\"note\">No findings.</p>\n</section>\n";
       return;
@@ -373,6 +391,22 @@ class HtmlSink final : public Sink {
          "<tbody>\n";
     for (const Finding* f : order) RenderFinding(h, *f);
     h += "</tbody></table>\n</section>\n";
+  }
+
+  // What the cap left out, said before the table: how many, per module and
+  // indicator, and where all of them are.
+  void RenderUnlisted(std::string& h) {
+    h += fmt::format(
+        "<p class=\"note\" id=\"unlisted\">{} findings are listed here: the most severe of {} "
+        "(--html-max-findings). The other {} are counted below by module and indicator; every "
+        "one of them is in the JSON Lines output (--json) and the CSV (--csv).</p>\n",
+        findings_.size(), findings_seen_, findings_seen_ - findings_.size());
+    h += "<table id=\"unlisted-table\"><thead><tr><th>Module</th><th>Indicator</th>"
+         "<th>Highest level</th><th>Not listed</th></tr></thead>\n<tbody>\n";
+    for (const auto& [key, u] : unlisted_)
+      h += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                       HtmlText(key.first), HtmlText(key.second), LevelLabel(u.level), u.count);
+    h += "</tbody></table>\n";
   }
 
   void RenderFinding(std::string& h, const Finding& f) {
@@ -497,7 +531,26 @@ class HtmlSink final : public Sink {
   HtmlOptions opts_;
   std::vector<Problem> problems_;
   std::uint64_t problems_seen_ = 0;
+  // Heap order (when full): the least severe kept finding at the front.
+  static bool MoreSevere(const Finding& a, const Finding& b) {
+    if (a.level != b.level) return a.level > b.level;
+    return a.score > b.score;
+  }
+  // A finding over the cap: counted per module and first indicator.
+  void Count(const Finding& f) {
+    std::string ind = f.reasons.empty() ? std::string() : f.reasons.front().indicator;
+    Unlisted& u = unlisted_[{f.module, ind}];
+    ++u.count;
+    if (u.count == 1 || f.level > u.level) u.level = f.level;
+  }
+  struct Unlisted {
+    std::uint64_t count = 0;
+    Level level = Level::kNone;
+  };
+
   std::vector<Finding> findings_;
+  std::uint64_t findings_seen_ = 0;
+  std::map<std::pair<std::string, std::string>, Unlisted> unlisted_;
   std::vector<ErrorRecord> errors_;
   std::uint64_t errors_seen_ = 0;
   bool written_ = false;

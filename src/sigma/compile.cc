@@ -281,6 +281,118 @@ bool Has(const std::vector<std::string>& mods, const char* m) {
 
 }  // namespace
 
+// A literal every match of a regex contains, for the prefilter: the longest
+// run of plain characters outside every group and class, at the top level of
+// a pattern without a top-level alternation, each character required (not
+// followed by ?, * or {0,...}). "" when unsure: an extended-mode pattern, a
+// multi-character escape, non-ASCII text (a quantifier there covers several
+// bytes). Only ever a substring every match holds (the prefilter is caseless,
+// so case does not matter).
+std::string RegexLiteral(std::string_view p) {
+  if (p.find("\\Q") != std::string_view::npos) return "";
+  for (std::size_t at = p.find("(?"); at != std::string_view::npos; at = p.find("(?", at + 2)) {
+    for (std::size_t k = at + 2;
+         k < p.size() && (std::isalpha(static_cast<unsigned char>(p[k])) || p[k] == '-'); ++k)
+      if (p[k] == 'x') return "";  // extended mode: blanks are not literal
+  }
+  std::string best, cur;
+  auto flush = [&] {
+    if (cur.size() > best.size()) best = cur;
+    cur.clear();
+  };
+  // The quantifier at q, if any: 0 none, 1 optional (?, *, {0...}), 2 one or more (+, {N...}).
+  auto quant = [&](std::size_t q) {
+    if (q >= p.size()) return 0;
+    if (p[q] == '?' || p[q] == '*') return 1;
+    if (p[q] == '+') return 2;
+    if (p[q] == '{') {
+      std::size_t k = q + 1;
+      if (k < p.size() && std::isdigit(static_cast<unsigned char>(p[k]))) {
+        bool zero = p[k] == '0' &&
+                    (k + 1 >= p.size() || !std::isdigit(static_cast<unsigned char>(p[k + 1])));
+        return zero ? 1 : 2;
+      }
+    }
+    return 0;
+  };
+  auto skip_class = [&](std::size_t i) {  // p[i] == '[': index after its ']'
+    std::size_t k = i + 1;
+    if (k < p.size() && p[k] == '^') ++k;
+    if (k < p.size() && p[k] == ']') ++k;
+    while (k < p.size() && p[k] != ']') k += p[k] == '\\' ? 2 : 1;
+    return k + 1;
+  };
+  int depth = 0;
+  std::size_t i = 0;
+  while (i < p.size()) {
+    char c = p[i];
+    if (c == '[') {
+      flush();
+      i = skip_class(i);
+      continue;
+    }
+    if (c == '\\' && i + 1 < p.size() && depth > 0) {
+      i += 2;
+      continue;
+    }
+    if (c == '(') {
+      flush();
+      ++depth;
+      ++i;
+      continue;
+    }
+    if (c == ')') {
+      flush();
+      --depth;
+      ++i;
+      continue;
+    }
+    if (depth > 0) {
+      ++i;
+      continue;
+    }
+    if (c == '|') return "";  // top-level alternation: no one literal is required
+    char lit = 0;
+    std::size_t len = 1;
+    if (c == '\\') {
+      if (i + 1 >= p.size()) return "";
+      char d = p[i + 1];
+      if (std::isalnum(static_cast<unsigned char>(d))) {
+        // Multi-character escapes, and digits (a back reference or octal "\\012").
+        if (std::strchr("xpPNkgcoQEu0123456789", d)) return "";
+        flush();                                       // \d \w \s \b \A \Z \1 ...: not a literal
+        i += 2;
+        continue;
+      }
+      if (static_cast<unsigned char>(d) >= 0x80) return "";
+      lit = d;
+      len = 2;
+    } else if (c == '.' || c == '^' || c == '$' || static_cast<unsigned char>(c) >= 0x80) {
+      flush();
+      ++i;
+      continue;
+    } else if (c == '*' || c == '+' || c == '?' || c == '{') {
+      flush();
+      if (c == '{')
+        while (i < p.size() && p[i] != '}') ++i;
+      ++i;
+      continue;
+    } else {
+      lit = c;
+    }
+    int q = quant(i + len);
+    if (q == 1) {
+      flush();
+    } else {
+      cur.push_back(lit);
+      if (q == 2) flush();
+    }
+    i += len;
+  }
+  flush();
+  return best;
+}
+
 bool CompileValues(const std::vector<std::string>& mods, const std::vector<ValueIn>& values,
                    const CompileOptions& opts, std::vector<Matcher>& out, CompileError& err) {
   for (const std::string& m : mods) {
@@ -324,6 +436,7 @@ bool CompileValues(const std::vector<std::string>& mods, const std::vector<Value
       Matcher m;
       m.kind = Matcher::kRegex;
       m.re = std::move(re);
+      m.prefilter_literal = RegexLiteral(s);
       out.push_back(std::move(m));
       continue;
     }

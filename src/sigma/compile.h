@@ -3,6 +3,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "internal.h"
@@ -21,5 +22,9 @@ struct CompileOptions {
 // Compiles `values` under the field's modifiers, appending to `out`.
 bool CompileValues(const std::vector<std::string>& mods, const std::vector<ValueIn>& values,
                    const CompileOptions& opts, std::vector<Matcher>& out, CompileError& err);
+
+// A literal every match of regex `pattern` contains ("" when none is known
+// for sure), for the prefilter.
+std::string RegexLiteral(std::string_view pattern);
 
 }  // namespace trawl::sigma::detail

@@ -76,12 +76,30 @@ struct Variant {
   Logsource tags;
   bool tag_routed = false;
   std::vector<std::uint32_t> lits;  // prefilter literal ids; empty: always evaluated
+  std::vector<std::uint32_t> routes;  // with lits: the Route ids listing it
+};
+
+// One routing list (a channel's rules for any event id, or for one id): the
+// variants that are always evaluated, in variant order, and how many need a
+// prefilter literal. Those are not listed here: each such variant knows its
+// routing lists (Variant::routes), so an event walks only the variants the
+// prefilter marked, merged into the always-evaluated ones in variant order
+// (the order of evaluation, hence of findings, is the variant order).
+struct Route {
+  std::uint32_t id = 0;
+  std::vector<std::uint32_t> always;
+  std::size_t with_lits = 0;
 };
 
 struct Channel {
-  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> by_id;
-  std::vector<std::uint32_t> any;
+  std::unordered_map<std::uint32_t, Route> by_id;
+  Route any;
 };
+
+// Tag-routed variants (non-Windows sources) carry kNeedsLit when they have
+// prefilter literals; they are few and walked in place.
+constexpr std::uint32_t kNeedsLit = 1u << 31;
+constexpr std::uint32_t kVariantMask = kNeedsLit - 1;
 
 }  // namespace
 
@@ -461,18 +479,6 @@ Status Engine::Finish() {
   std::vector<std::string> lits;
   for (std::uint32_t i = 0; i < m.variants.size(); ++i) {
     Variant& v = m.variants[i];
-    if (v.tag_routed) {
-      m.tagged.push_back(i);
-    } else {
-      for (const std::string& ch : v.channels) {
-        Channel& c = m.channels[ch];
-        if (v.event_ids) {
-          for (std::uint32_t id : *v.event_ids) c.by_id[id].push_back(i);
-        } else {
-          c.any.push_back(i);
-        }
-      }
-    }
     if (!m.opts.prefilter) continue;
     auto req = detail::Requirement(v.cond, v.searches);
     if (!req) continue;
@@ -484,6 +490,33 @@ Status Engine::Finish() {
     }
     std::sort(v.lits.begin(), v.lits.end());
     v.lits.erase(std::unique(v.lits.begin(), v.lits.end()), v.lits.end());
+  }
+  if (m.variants.size() > kVariantMask) return Status::Error("sigma: too many rule variants");
+  std::uint32_t route_ids = 0;
+  auto add = [&](Route& r, std::uint32_t i) {
+    if (r.always.empty() && r.with_lits == 0) r.id = ++route_ids;
+    Variant& v = m.variants[i];
+    if (v.lits.empty()) {
+      r.always.push_back(i);
+    } else {
+      r.with_lits++;
+      v.routes.push_back(r.id);
+    }
+  };
+  for (std::uint32_t i = 0; i < m.variants.size(); ++i) {
+    Variant& v = m.variants[i];
+    if (v.tag_routed) {
+      m.tagged.push_back(i | (v.lits.empty() ? 0 : kNeedsLit));
+    } else {
+      for (const std::string& ch : v.channels) {
+        Channel& c = m.channels[ch];
+        if (v.event_ids) {
+          for (std::uint32_t id : *v.event_ids) add(c.by_id[id], i);
+        } else {
+          add(c.any, i);
+        }
+      }
+    }
   }
   m.literal_count = lits.size();
   m.lit_variants.assign(lits.size(), {});
@@ -518,8 +551,9 @@ struct Engine::Scratch {
   std::string buf;
   std::vector<std::uint32_t> var_gen;  // variant id -> gen when one of its literals was seen
   std::vector<std::uint32_t> hit_lits;
+  std::vector<std::uint32_t> marked;  // variants the prefilter marked for this event
+  std::vector<std::uint64_t> todo;    // (routing list rank << 32) | variant, sorted
   std::uint32_t gen = 0;
-  std::vector<std::uint32_t> cands;
   std::string chan;
   std::vector<const detail::CompiledRule*> matched;
   std::vector<detail::CorrelationState> corr;
@@ -560,33 +594,43 @@ bool TagFits(const Logsource& want, const Event& e) {
 void Engine::MatchEvent(const Event& event, Scratch& s, const MatchFn& fn) const {
   const Impl& m = *impl_;
   s.stats.events++;
-  s.cands.clear();
+  // The routing lists this event reaches, in order: its channel's (rules for
+  // any event id, then for its id), then those of "*". Entries are walked in
+  // place (no candidate list is built).
+  const Route* lists[4];
+  int nlists = 0;
+  bool need_scan = false;
+  auto use = [&](const Route& r) {
+    if (r.always.empty() && r.with_lits == 0) return;
+    lists[nlists++] = &r;
+    need_scan |= r.with_lits > 0;
+  };
   if (!event.channel.empty()) {
     s.chan.assign(event.channel.data(), event.channel.size());
     for (char& c : s.chan)
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     for (const Channel* c : {m.Find(s.chan), m.Find("*")}) {
       if (!c) continue;
-      s.cands.insert(s.cands.end(), c->any.begin(), c->any.end());
+      use(c->any);
       if (event.has_event_id) {
         auto id = c->by_id.find(event.event_id);
-        if (id != c->by_id.end()) s.cands.insert(s.cands.end(), id->second.begin(), id->second.end());
+        if (id != c->by_id.end()) use(id->second);
       }
     }
   }
-  for (std::uint32_t i : m.tagged)
-    if (TagFits(m.variants[i].tags, event)) s.cands.push_back(i);
-  if (s.cands.empty()) return;
+  bool tags = !event.category.empty() || !event.product.empty() || !event.service.empty();
+  if (nlists == 0 && (!tags || m.tagged.empty())) return;
 
+  const bool prefilter = m.db && s.hs;
   bool scanned = false;
   auto scan = [&] {
     scanned = true;
-    if (!m.db || !s.hs) return;
     if (++s.gen == 0) {
       std::fill(s.var_gen.begin(), s.var_gen.end(), 0);
       s.gen = 1;
     }
     s.hit_lits.clear();
+    s.marked.clear();
     s.buf.clear();
     for (const auto& f : event.fields) {
       s.buf.append(f.second.data(), f.second.size());
@@ -603,34 +647,30 @@ void Engine::MatchEvent(const Event& event, Scratch& s, const MatchFn& fn) const
           return 0;
         },
         &ctx);
+    // Only the variants that need one of the literals seen are marked.
     for (std::uint32_t l : s.hit_lits)
-      for (std::uint32_t v : m.lit_variants[l]) s.var_gen[v] = s.gen;
+      for (std::uint32_t v : m.lit_variants[l])
+        if (s.var_gen[v] != s.gen) {
+          s.var_gen[v] = s.gen;
+          s.marked.push_back(v);
+        }
   };
 
   bool reset = false;
   s.matched.clear();
-  for (std::uint32_t i : s.cands) {
+  auto consider = [&](std::uint32_t i) {
     const Variant& v = m.variants[i];
-    if (std::find(s.matched.begin(), s.matched.end(), v.rule) != s.matched.end()) continue;
-    if (!v.lits.empty() && m.db && s.hs) {
-      if (!scanned) scan();
-      if (s.var_gen[i] != s.gen) continue;
-    }
+    if (std::find(s.matched.begin(), s.matched.end(), v.rule) != s.matched.end()) return;
     if (!reset) {
       s.ctx.Reset(event);
       reset = true;
     }
     s.stats.candidates++;
     s.ctx.recorded.clear();
-    bool ok = true;
     for (const detail::FieldCond& fc : v.extra)
-      if (!detail::EvalFieldCond(fc, s.ctx)) {
-        ok = false;
-        break;
-      }
-    if (!ok) continue;
+      if (!detail::EvalFieldCond(fc, s.ctx)) return;
     s.ctx.recorded.clear();
-    if (!detail::EvalCond(v.cond, v.searches, s.ctx)) continue;
+    if (!detail::EvalCond(v.cond, v.searches, s.ctx)) return;
     s.stats.matches++;
     s.matched.push_back(v.rule);
     if (!m.hidden.count(v.rule)) {
@@ -642,9 +682,58 @@ void Engine::MatchEvent(const Event& event, Scratch& s, const MatchFn& fn) const
     }
     if (auto f = m.feeds.find(v.rule); f != m.feeds.end()) {
       for (const auto& [ci, base] : f->second)
-        if (detail::Feed(*m.corrs[ci], s.corr[ci], base, event, s.stats, s.corr_match)) fn(s.corr_match);
+        if (detail::Feed(*m.corrs[ci], s.corr[ci], base, event, s.stats, s.corr_match))
+          fn(s.corr_match);
+    }
+  };
+  // Without the prefilter (or its database), every listed variant is marked.
+  if (need_scan && !prefilter) {
+    if (++s.gen == 0) {
+      std::fill(s.var_gen.begin(), s.var_gen.end(), 0);
+      s.gen = 1;
+    }
+    scanned = true;
+    s.marked.clear();
+    for (std::uint32_t v = 0; v < m.variants.size(); ++v)
+      if (!m.variants[v].lits.empty()) s.marked.push_back(v);
+  } else if (need_scan) {
+    scan();
+  }
+  // The marked variants of each routing list this event reaches, in
+  // variant order, merged with the list's always-evaluated ones.
+  s.todo.clear();
+  if (need_scan)
+    for (std::uint32_t v : s.marked)
+      for (std::uint32_t r : m.variants[v].routes)
+        for (int k = 0; k < nlists; ++k)
+          if (lists[k]->id == r) s.todo.push_back(std::uint64_t(k) << 32 | v);
+  std::sort(s.todo.begin(), s.todo.end());
+  std::size_t t = 0;
+  for (int k = 0; k < nlists; ++k) {
+    const std::vector<std::uint32_t>& always = lists[k]->always;
+    std::size_t a = 0;
+    while (true) {
+      bool more_t = t < s.todo.size() && (s.todo[t] >> 32) == std::uint64_t(k);
+      if (a < always.size() &&
+          (!more_t || always[a] < static_cast<std::uint32_t>(s.todo[t] & 0xffffffffu))) {
+        consider(always[a++]);
+      } else if (more_t) {
+        consider(static_cast<std::uint32_t>(s.todo[t++] & 0xffffffffu));
+      } else {
+        break;
+      }
     }
   }
+  if (tags)
+    for (std::uint32_t entry : m.tagged) {
+      std::uint32_t i = entry & kVariantMask;
+      if (!TagFits(m.variants[i].tags, event)) continue;
+      if ((entry & kNeedsLit) && prefilter) {
+        if (!scanned) scan();
+        if (s.var_gen[i] != s.gen) continue;  // no literal it needs is in the event
+      }
+      consider(i);
+    }
 }
 
 }  // namespace trawl::sigma

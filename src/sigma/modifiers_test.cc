@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "compile.h"
 #include "trawl/sigma/engine.h"
 
 namespace trawl::sigma {
@@ -132,6 +133,33 @@ TEST(SigmaModifiers, StringModifiers) {
   });
 }
 
+// The literal a regex gives the prefilter: only text every match holds.
+TEST(SigmaModifiers, RegexLiteralIsRequiredText) {
+  struct {
+    const char* re;
+    const char* want;
+  } cases[] = {
+      {"^ab+c$", "ab"},
+      {"(?i)invoke-(expression|webrequest)", "invoke-"},
+      {"a(bc)?defg", "defg"},
+      {"xy?zzzz", "zzzz"},
+      {"abcd{0,2}ef", "abc"},
+      {"abcd{2}ef", "abcd"},
+      {"foo|barbaz", ""},          // top-level alternation
+      {"(?x) a b c d", ""},        // extended mode: blanks are not text
+      {"\\x41BCDEF", ""},          // multi-character escape
+      {"a\\012bcdef", ""},         // octal (or a back reference): not read
+      {"c:\\\\windows\\\\", "c:\\windows\\"},
+      {"\\.exe$", ".exe"},
+      {"[a-z]+\\s+-enc\\s", "-enc"},
+      {"p[o0]wershell", "wershell"},
+      {"\\d{3}-\\d{4}", "-"},
+      {"caf\xc3\xa9ine", "caf"},     // non-ASCII breaks a run
+      {"(?<!x)abcq*rst", "abc"},  // both runs required: the first of the longest
+  };
+  for (const auto& c : cases) EXPECT_EQ(detail::RegexLiteral(c.re), c.want) << c.re;
+}
+
 TEST(SigmaModifiers, RegexCidrNumbersExistsFieldref) {
   RunTable({
       {"  s:\n    F|re: '^ab+c$'\n  condition: s\n", {{"F", "abbbc"}}, 1},
@@ -142,6 +170,16 @@ TEST(SigmaModifiers, RegexCidrNumbersExistsFieldref) {
       {"  s:\n    F|re|m: 'b$'\n  condition: s\n", {{"F", "ab\nc"}}, 1},
       {"  s:\n    F|re: 'a.c'\n  condition: s\n", {{"F", "a\nc"}}, 0},
       {"  s:\n    F|re|s: 'a.c'\n  condition: s\n", {{"F", "a\nc"}}, 1},
+      // Regexes whose literal goes to the prefilter (on and off must agree).
+      {"  s:\n    F|re: '(?i)invoke-(expression|webrequest)'\n  condition: s\n",
+       {{"F", "x INVOKE-WebRequest y"}}, 1},
+      {"  s:\n    F|re: 'a(bc)?defg'\n  condition: s\n", {{"F", "adefg"}}, 1},
+      {"  s:\n    F|re: 'xy?zzzz'\n  condition: s\n", {{"F", "xzzzz"}}, 1},
+      {"  s:\n    F|re: 'abcd{0,2}ef'\n  condition: s\n", {{"F", "abcef"}}, 1},
+      {"  s:\n    F|re: 'foo|barbaz'\n  condition: s\n", {{"F", "foo"}}, 1},
+      {"  s:\n    F|re: 'p[o0]wershell'\n  condition: s\n", {{"F", "P0WERSHELL"}}, 0},
+      {"  s:\n    F|re|i: 'p[o0]wershell'\n  condition: s\n", {{"F", "P0WERSHELL"}}, 1},
+      {"  s:\n    F|re: 'p[o0]wershell'\n  condition: s\n", {{"G", "powershell"}}, 0},
       {"  s:\n    F|cidr: 192.168.0.0/16\n  condition: s\n", {{"F", "192.168.4.5"}}, 1},
       {"  s:\n    F|cidr: 192.168.0.0/16\n  condition: s\n", {{"F", "192.169.4.5"}}, 0},
       {"  s:\n    F|cidr: 10.0.0.0/8\n  condition: s\n", {{"F", "not-an-ip"}}, 0},

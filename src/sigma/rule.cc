@@ -287,12 +287,28 @@ std::size_t Weakest(const Lits& l) {
   return l.empty() ? 0 : m;
 }
 
+// Literals shorter than this are left out of the prefilter: one or two bytes
+// ("-", "\\", ".") are in almost every event, so they would route nearly
+// every rule to exact evaluation and cost the scan a match callback each. A
+// rule left with only such literals has no requirement: it is always evaluated.
+// One non-ASCII character (two UTF-8 bytes: a Cyrillic look-alike) is kept:
+// rare in events, and the only literal some rules have.
+constexpr std::size_t kMinPrefilterLiteral = 3;
+bool TooShort(const std::string& lit) {
+  if (lit.size() >= kMinPrefilterLiteral) return false;
+  for (char c : lit)
+    if (static_cast<unsigned char>(c) >= 0x80) return lit.empty();
+  return true;
+}
+
 std::optional<Lits> FieldReq(const FieldCond& fc) {
   Lits out;
   for (const Matcher& m : fc.values) {
+    // A regex's literal is one every match contains (RegexLiteral).
     bool str = m.kind == Matcher::kEq || m.kind == Matcher::kPrefix || m.kind == Matcher::kSuffix ||
-               m.kind == Matcher::kContains || m.kind == Matcher::kGlob;
-    if (!str || m.prefilter_literal.empty()) {
+               m.kind == Matcher::kContains || m.kind == Matcher::kGlob ||
+               m.kind == Matcher::kRegex;
+    if (!str || TooShort(m.prefilter_literal)) {
       if (fc.all) continue;  // another value of an 'all' list may still give one
       return std::nullopt;
     }

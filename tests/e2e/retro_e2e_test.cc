@@ -147,6 +147,90 @@ TEST(RetroE2e, SigmaRulesAreCountedAsNotCheckable) {
   EXPECT_NE(bad.err.find("no-such-rules"), std::string::npos) << bad.err;
 }
 
+// Regression (issue 16): an inventory of a --map volume holds C:\... paths,
+// and retro matched Windows-written name indicators on them case-sensitively,
+// so a name the scan itself would have found (caseless on the volume) was
+// missed the next day.
+TEST(RetroE2e, WindowsPathsFromAMapScanMatchNamesCaselessly) {
+  TempDir dir;
+  dir.Write("vol/users/BOB/appdata/roaming/EVIL.DAT", "x");
+  dir.Write("vol/users/BOB/notes.txt", "y");
+  std::string db = dir.path() + "/win.db";
+  std::string unrelated = dir.Write("feed0/c2-iocs.txt", "unrelated-domain.invalid\n");
+  RunResult scan = RunTrawl({"scan", "--no-builtin", "--no-packs", "-q", "--iocs", unrelated,
+                             "--map", dir.path() + "/vol:C", "--modules", "file", "--inventory",
+                             db});
+  ASSERT_EQ(scan.exit_code, 0) << scan.err;
+  std::string names = dir.Write(
+      "feed/filename-iocs.txt",
+      "# Windows-written\n\\\\Users\\\\Bob\\\\AppData\\\\Roaming\\\\evil\\.dat$;80\n");
+  RunResult r = RunTrawl({"retro", db, "--no-builtin", "--no-packs", "--iocs", names});
+  EXPECT_EQ(r.exit_code, 1) << r.err << r.out;
+  std::set<std::pair<std::string, std::string>> want = {
+      {"C:\\users\\BOB\\appdata\\roaming\\EVIL.DAT",
+       "\\\\Users\\\\Bob\\\\AppData\\\\Roaming\\\\evil\\.dat$"}};
+  EXPECT_EQ(Found(r), want) << r.out;
+// The contact index's rows, exactly: from the log sweep's own pass (logs,
+// compressed ones too) and the hosts file, whether or not the scan loaded a
+// network indicator (without one the log sweep runs for the index alone).
+std::set<std::string> ContactRows(const std::string& db_path) {
+  std::set<std::string> out;
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db,
+                     "SELECT kind || ' ' || value || ' ' || count || ' ' || (first_ms IS NOT NULL) "
+                     "|| ' ' || (last_ms IS NOT NULL) || ' ' || module || ' ' || example "
+                     "FROM contacts",
+                     -1, &st, nullptr);
+  while (sqlite3_step(st) == SQLITE_ROW)
+    out.insert(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
+TEST(RetroE2e, ContactIndexRowsFromTheLogSweepsOwnPass) {
+  TempDir dir;
+  Host h = MakeHost(dir, "host1", "x", "evil-c2.test");
+  std::string rotated = h.root + "/var/log/syslog.2";
+  dir.Write("host1/var/log/syslog.2",
+            "Mar 29 09:00:00 host1 app[1]: resolved cdn.evil-c2.test again\n"
+            "Mar 29 09:00:01 host1 app[1]: and old.example.com\n");
+  ASSERT_EQ(std::system(("gzip " + ShellQuote(rotated)).c_str()), 0);
+  std::string r = h.root;
+  std::set<std::string> want = {
+      "domain cdn.evil-c2.test 2 1 1 log " + r + "/var/log/syslog:1",
+      "domain files.example.net 1 1 1 log " + r + "/var/log/syslog:2",
+      "domain innocent.example.org 1 1 1 log " + r + "/var/log/syslog:3",
+      "domain old.example.com 1 1 1 log " + r + "/var/log/syslog.2.gz:2",
+      "domain update.example.com 1 0 0 network " + r + "/etc/hosts:2",
+      "ipv4 127.0.0.1 1 0 0 network " + r + "/etc/hosts:1",
+      "ipv4 198.51.100.20 1 0 0 network " + r + "/etc/hosts:2",
+      "ipv4 203.0.113.10 1 1 1 log " + r + "/var/log/syslog:1",
+      "url https://files.example.net/drop/x.zip 1 1 1 log " + r + "/var/log/syslog:2",
+  };
+  std::string net_feed = dir.Write("scanfeed/c2-iocs.txt", "unrelated-domain.invalid\n");
+  std::string hash_feed = dir.Write("scanfeed2/hash-iocs.txt", std::string(64, 'a') + ";x\n");
+  for (const std::string& feed : {net_feed, hash_feed}) {
+    SCOPED_TRACE(feed);
+    std::filesystem::remove(h.db);
+    RunResult scan = Inventory(h, {"--iocs", feed});
+    ASSERT_EQ(scan.exit_code, 0) << scan.err;
+    std::set<std::string> got = ContactRows(h.db);
+    // cdn.evil-c2.test is in both logs: which one's line is the example depends on
+    // the order the walk reached them.
+    std::set<std::string> got_norm;
+    for (std::string row : got) {
+      if (row.rfind("domain cdn.evil-c2.test 2 1 1 log ", 0) == 0 &&
+          row.find("/var/log/syslog.2.gz:1") != std::string::npos)
+        row = "domain cdn.evil-c2.test 2 1 1 log " + r + "/var/log/syslog:1";
+      got_norm.insert(row);
+    }
+    EXPECT_EQ(got_norm, want);
+  }
+}
+
 TEST(RetroE2e, TwoHostsEachFindingNamesItsInventory) {
   TempDir dir;
   std::string evil1 = "host-one-" + RandomBytes(40), evil2 = "host-two-" + RandomBytes(40);

@@ -68,6 +68,9 @@ struct ScanConfig {
   // Live response and mounted images (README "Live response and inventory").
   std::string image_root;         // --root DIR: a mounted system, scanned as that system
   std::vector<std::string> maps;  // --map DIR:C: a mounted Windows volume
+  // Build the caseless Windows-name matcher even without --map (retro: an
+  // inventory may hold C:\... paths from a --map scan).
+  bool windows_names = false;
   bool process_memory = false;    // --process-memory: YARA over process memory
   std::uint64_t process_memory_cap = 256ull << 20;
 

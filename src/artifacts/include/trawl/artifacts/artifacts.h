@@ -103,6 +103,10 @@ struct Options {
   // A browser database (with its -wal and -journal) larger than this is not
   // copied; the file gets an error record.
   std::uint64_t max_copy_bytes = 4ull << 30;
+  // Rows of a browser database's URL table read (--max-artifact-rows): a
+  // planted history of a billion tiny rows cannot hold a worker for hours.
+  // The rest are not read: an error record and SweepResult::rows_capped.
+  std::uint64_t max_rows = 10'000'000;
   // Where private copies are made: the Sweeper makes one 0700 directory in it
   // (see Sweeper::private_root) and a fresh 0700 one inside that per database;
   // empty: $TMPDIR, else /tmp.
@@ -132,6 +136,8 @@ struct SweepResult {
   // evtx: record headers in chunk slack that did not decode. Slack is free
   // space, so these are counted for the summary, not error records.
   std::uint64_t slack_unrecoverable = 0;
+  // browser: the URL table had more than Options::max_rows rows.
+  bool rows_capped = false;
 };
 
 // Matches artifact files against one NetMatcher. Thread-safe: Detect and Scan

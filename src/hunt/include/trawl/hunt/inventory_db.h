@@ -16,15 +16,26 @@
 //         one row per distinct (kind, value): kind "domain", "ipv4", "ipv6",
 //         "url"; times in Unix milliseconds (NULL: no source gave a time)
 //
-// Writer: rows are queued and written in batches, one transaction per batch
-// (bounded memory), rollback journal (not WAL: one file to carry away).
+// Writer: rows are queued and written in batches, one transaction per batch,
+// by the writer's own thread (the scan's workers only append to a batch; at
+// most kMaxQueuedBatches full batches wait, so memory stays bounded), with a
+// rollback journal (not WAL: one file to carry away). The file is our output,
+// not evidence: during the scan commits are not synced (synchronous=OFF: a
+// dying process still leaves a consistent file, the rollback journal sees to
+// that), and the last transaction in Finish syncs everything (FULL).
+// Contact sightings are merged per (kind, value) in the writer thread's
+// memory and written to `contacts` in Finish, sorted; past kMergeBudget bytes
+// the merged rows are spilled to `contacts_raw` and Finish merges that table
+// in SQL instead (memory stays bounded on a host that names millions).
 // Thread-safe. Reader: opens read-only and refuses a file that is not SQLite,
 // not a trawl inventory, or of another schema version, with the reason.
 #pragma once
 
 #include <sys/stat.h>
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -32,6 +43,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "trawl/core/finding.h"
@@ -75,8 +88,10 @@ using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtCloser>;
 class Writer {
  public:
   // Creates `path` afresh (an existing file is replaced) with the schema.
+  // `merge_budget`: bytes of merged contacts kept in memory before spilling.
   static Result<std::unique_ptr<Writer>> Create(const std::string& path,
-                                                std::size_t batch_rows = 4096);
+                                                std::size_t batch_rows = 4096,
+                                                std::size_t merge_budget = kMergeBudget);
   ~Writer();
 
   void AddFile(FileRow row);  // queued; thread-safe
@@ -86,16 +101,33 @@ class Writer {
   Status Finish(const std::vector<InstalledProduct>& products,
                 const std::map<std::string, std::string>& meta);
 
+  static constexpr std::size_t kMaxQueuedBatches = 8;
+  static constexpr std::size_t kMergeBudget = 256u << 20;
+
  private:
+  struct Batch {
+    std::vector<FileRow> files;
+    std::vector<ContactRow> contacts;
+  };
   Writer() = default;
-  Status FlushLocked();
+  void QueueLocked(std::unique_lock<std::mutex>& lock);  // the current batch
+  void Run();                                            // the writer thread
+  Status Write(Batch& b);                                // one transaction
+  Status Spill();                                        // merged_ -> contacts_raw
   Status Exec(const char* sql);
 
   std::mutex mu_;
-  DbPtr db_;
+  std::condition_variable ready_, space_;
+  std::deque<Batch> queue_;
+  bool stop_ = false;
+  std::thread thread_;
+  DbPtr db_;  // used by the writer thread until it is joined, then by Finish
   StmtPtr insert_file_, upsert_contact_;
-  std::vector<FileRow> files_;
-  std::vector<ContactRow> contacts_;
+  Batch current_;
+  // The writer thread's (then Finish's): contacts merged by "KIND VALUE".
+  std::unordered_map<std::string, ContactRow> merged_;
+  std::size_t merged_bytes_ = 0, merge_budget_ = kMergeBudget;
+  bool spilled_ = false;
   std::size_t batch_rows_ = 4096;
   Status first_error_;
 };
@@ -114,6 +146,11 @@ class Reader {
   Status ForEachFile(const std::function<bool(const FileRow&)>& fn) const;
   Status ForEachContact(const std::function<bool(const ContactRow&)>& fn) const;
   Status ForEachProduct(const std::function<bool(const InstalledProduct&)>& fn) const;
+
+  // Holds one read transaction open until the Reader is closed: every query
+  // after it reads the same snapshot without taking and checking SQLite's
+  // file locks again (--since asks once per walked file).
+  Status Snapshot();
 
   // --since: the digests held for (device, inode) when size, mtime and ctime
   // are also unchanged and all three digests were computed. Thread-safe.

@@ -9,14 +9,11 @@
 //     the scanned host, nor walked while written), and with --since answers
 //     "are this file's digests still valid" from the old inventory.
 //   - ContactSweep: every distinct host name, IPv4/IPv6 address and URL in
-//     text logs (the files logs::IsLogPath names) and hosts files, with first
-//     and last time, count and one example FILE:LINE, reported through
-//     Context::SawHosts. The log sweep's matcher only sees indicator hits, so
-//     this sweep reads those files itself, and is made only when an inventory
-//     is written: the default scan is unchanged. Compressed logs are counted
-//     as skipped ("inventory_contacts_compressed"), not parsed; at most the
-//     first 1 GiB of a log is read for the index (more is an error record).
-//   - ExtractHosts: the tokenizer (netmatch's host-unit and IP rules).
+//     hosts files, with count and one example FILE:LINE, reported through
+//     Context::SawHosts; made only when an inventory is written. Text logs
+//     feed the index from the log sweep's own pass (logs::HostsFn, in its
+//     parallel chunks), not from a second read. The tokenizer is
+//     netmatch::ExtractHosts.
 #pragma once
 
 #include <sys/stat.h>
@@ -68,14 +65,6 @@ class Recorder {
   std::unique_ptr<Reader> since_;
   std::atomic<std::uint64_t> files_{0}, read_{0}, reused_{0};
 };
-
-// Calls fn(kind, value) for every host name ("domain", lower case, defanged
-// forms refanged), IPv4 / IPv6 address ("ipv4", "ipv6", canonical text) and
-// URL ("url", from its scheme to the next blank or quote, at most 2 KiB) in
-// `line`. A host name is a run of netmatch host units with at least two
-// labels whose last label is alphabetic (so "libc.so.6" and "1.2" are not).
-void ExtractHosts(std::string_view line,
-                  const std::function<void(std::string_view kind, std::string_view value)>& fn);
 
 // The contact sweep (not in the module registry: it is an inventory
 // feature, made by the app when --inventory is given).

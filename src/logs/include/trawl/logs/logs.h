@@ -12,6 +12,9 @@
 //    into chunks at line boundaries and scans chunks in parallel (oneTBB)
 //    with one NetMatcher pass per chunk. Line numbers are counted per chunk and
 //    joined in order; a hit's time is parsed from its own line only.
+//  - With a HostsFn, the same pass also tokenizes every line for every host
+//    name, address and URL it names (netmatch::ExtractHosts), in the same
+//    parallel chunks: the host inventory's contact index.
 //  - Contacts (log_sweep.h) turns a file's tallies into the contact
 //    timeline's input (trawl::sweep::ContactTimeline).
 // What it does not do: report (ToFinding builds the Finding, sinks print it),
@@ -22,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -146,6 +150,21 @@ struct LogFileResult {
   std::optional<std::string> limit;
 };
 
+// A host name, address or URL one log names (not only indicator hits), for
+// the host inventory's contact index: one per distinct (kind, value) and chunk.
+struct HostSeen {
+  std::string kind;  // "domain", "ipv4", "ipv6", "url" (netmatch::ExtractHosts)
+  std::string value;
+  std::uint64_t count = 0;                        // lines x mentions
+  std::optional<std::int64_t> first_ms, last_ms;  // times of the lines naming it
+  std::uint64_t line = 0;                         // 1-based: the first line naming it
+};
+// Receives one file's sightings, in file order, from one thread at a time:
+// one batch per chunk (LogOptions::chunk_bytes) with each value the chunk
+// names once, so memory stays bounded however many a log names; a value named
+// in several chunks comes in several batches (the receiver merges them).
+using HostsFn = std::function<void(std::vector<HostSeen>&&)>;
+
 // Scans many files with one matcher; keeps Vectorscan scratch per thread.
 // Thread-safe: Scan may be called from several threads at once (it runs its
 // own chunks on oneTBB's pool, so calling it from TBB tasks nests fine).
@@ -159,11 +178,13 @@ class LogScanner {
 
   // Error (naming the path) only when the file cannot be opened or is not a
   // regular file; problems after that land in LogFileResult::error.
-  Result<LogFileResult> Scan(const std::string& path) const;
+  // With `hosts`, also every host name, address and URL of every line (a
+  // line's time read as for hits) goes to it.
+  Result<LogFileResult> Scan(const std::string& path, const HostsFn& hosts = {}) const;
   // The same over bytes already in memory (tests, fuzzing, other sweeps).
   // `name` picks the format as a path would; `mtime_unix` dates syslog lines.
-  LogFileResult ScanBuffer(std::string_view data, std::string_view name,
-                           std::int64_t mtime_unix) const;
+  LogFileResult ScanBuffer(std::string_view data, std::string_view name, std::int64_t mtime_unix,
+                           const HostsFn& hosts = {}) const;
 
  private:
   struct Impl;

@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "trawl/ioc/inet.h"
 
@@ -81,5 +82,27 @@ std::optional<Ip> ParseIpv6Token(std::string_view raw, Span* found = nullptr);
 
 // Decodes a URL path for comparison: "%XX" escapes and JSON's "\/" become bytes.
 std::string DecodePath(std::string_view raw);
+
+// Every network name in a line of text, not only indicators (the host
+// inventory's contact index): calls fn(kind, value, end) for every host name
+// ("domain", lower case, defanged forms refanged), IPv4 / IPv6 address
+// ("ipv4", "ipv6", canonical text; "::ffff:a.b.c.d" as IPv4) and URL ("url",
+// from its scheme to the next blank or quote, at most 2 KiB, as written).
+// `end` is the offset in `line` just past the text it was read from. A host
+// name is a run of host units with at least two labels whose last label is
+// alphabetic (so "libc.so.6" and "1.2" are not); a URL path component
+// ("/a/x.bin") is not a host. `value` is valid only during the call.
+using HostFn = void (*)(void* user, std::string_view kind, std::string_view value, std::size_t end);
+void ExtractHosts(std::string_view line, HostFn fn, void* user);
+template <class F>
+void ExtractHosts(std::string_view line, F&& fn) {
+  using Fn = std::remove_reference_t<F>;
+  ExtractHosts(
+      line,
+      [](void* u, std::string_view kind, std::string_view value, std::size_t end) {
+        (*static_cast<Fn*>(u))(kind, value, end);
+      },
+      const_cast<void*>(static_cast<const void*>(&fn)));
+}
 
 }  // namespace trawl::netmatch

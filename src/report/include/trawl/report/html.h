@@ -28,6 +28,11 @@ namespace trawl::report {
 
 struct HtmlOptions {
   std::size_t max_errors = 2000;  // error records listed; the rest are counted
+  // Findings listed (--html-max-findings): the most severe are kept (level,
+  // then score); the rest are summarised per module and indicator with a
+  // pointer to the JSON Lines output, so a million findings cannot make the
+  // report (and the scan's memory) grow without bound. 0: no limit.
+  std::size_t max_findings = 10000;
 };
 
 // Writes the report to `out` on OnSummary (nothing before). `out` is closed
