@@ -170,6 +170,8 @@ TEST(RetroE2e, WindowsPathsFromAMapScanMatchNamesCaselessly) {
       {"C:\\users\\BOB\\appdata\\roaming\\EVIL.DAT",
        "\\\\Users\\\\Bob\\\\AppData\\\\Roaming\\\\evil\\.dat$"}};
   EXPECT_EQ(Found(r), want) << r.out;
+}
+
 // The contact index's rows, exactly: from the log sweep's own pass (logs,
 // compressed ones too) and the hosts file, whether or not the scan loaded a
 // network indicator (without one the log sweep runs for the index alone).
