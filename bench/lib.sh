@@ -9,10 +9,12 @@ measure() {
   local t
   t=$(mktemp)
   /usr/bin/time -f "%e %M %U %S" -o "$t" "$@" >/dev/null 2>&1 || true
-  read -r wall kb user sys <"$t"
+  # GNU time puts "Command exited with non-zero status N" first when CMD fails
+  # (trawl and clamscan exit 1 when they find something): the figures are last.
+  read -r wall kb usr sys < <(tail -n 1 "$t")
   rm -f "$t"
   WALL[$name]=$wall
-  CPU[$name]=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+  CPU[$name]=$(awk -v u="$usr" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
   RSS[$name]=$((kb / 1024))
   printf '  %-28s %8.2f s  %6.2f s CPU  %6d MiB\n' "$name" "$wall" "${CPU[$name]}" "${RSS[$name]}" >&2
 }

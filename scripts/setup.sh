@@ -13,6 +13,7 @@ BUILD_PKGS=(
   # free-text indicator files take only real domains ("ffmpeg.dll" is none).
   libpsl-dev publicsuffix
   libyaml-cpp-dev  # Sigma rules and the logsource mapping are YAML (src/sigma)
+  libgsf-1-dev  # OLE compound files (MSI, MSP, old Office): their streams as archive members (src/read)
 )
 # Tools the tests use as oracles or peers; also the benchmarks' peers.
 TEST_PKGS=(
@@ -28,6 +29,11 @@ TEST_PKGS=(
   ansible openssh-server openssh-client  # deploy/ansible end-to-end test: sshd on loopback
   python3-yaml                # deploy/velociraptor artifact schema test (/usr/bin/python3)
   slurm-wlm slurm-client munge  # deploy/slurm test: a one-node Slurm cluster started by the test
+  # Archives the unpacking tests build (src/read, tests/e2e/archive_e2e_test.cc):
+  # zip, 7z (7zz), ISO 9660 (xorriso), CAB (gcab), cpio, a real MSI (wixl).
+  zip unzip 7zip xorriso gcab cpio wixl msitools
+  libarchive-tools  # bsdtar: XAR archives for the unpacking tests
+  clamav  # bench/archives: clamscan, the peer that also unpacks (same hash list as .hsb)
 )
 
 want=()

@@ -60,6 +60,37 @@ TEST(CommandLineTest, MaxFileSizeTakesUnitsAndRefusesNegativeOrJunk) {
   }
 }
 
+// Issue 15: the archive limits, their documented defaults, and bad values refused.
+TEST(CommandLineTest, ArchiveFlags) {
+  {
+    CommandLine cli;
+    EXPECT_EQ(ParseArgs(cli, {"scan"}), std::nullopt);
+    const ScanConfig& c = cli.scan().config;
+    EXPECT_TRUE(c.archives);
+    EXPECT_EQ(c.archive_depth, 4);
+    EXPECT_EQ(c.archive_max_bytes, 4ull << 30);
+    EXPECT_EQ(c.archive_ratio, 250);
+  }
+  {
+    CommandLine cli;
+    EXPECT_EQ(ParseArgs(cli, {"scan", "--no-archives", "--archive-depth", "6", "--archive-max-bytes",
+                              "8M", "--archive-ratio", "1000", "/srv"}),
+              std::nullopt);
+    const ScanConfig& c = cli.scan().config;
+    EXPECT_FALSE(c.archives);
+    EXPECT_EQ(c.archive_depth, 6);
+    EXPECT_EQ(c.archive_max_bytes, 8ull << 20);
+    EXPECT_EQ(c.archive_ratio, 1000);
+  }
+  for (std::vector<const char*> bad :
+       {std::vector<const char*>{"--archive-depth", "0"}, {"--archive-depth", "65"},
+        {"--archive-max-bytes", "-1"}, {"--archive-max-bytes", "lots"}, {"--archive-ratio", "0"},
+        {"--archive-ratio", "-5"}}) {
+    CommandLine cli;
+    EXPECT_EQ(ParseArgs(cli, {"scan", bad[0], bad[1]}), kExitError) << bad[0] << " " << bad[1];
+  }
+}
+
 TEST(CommandLineTest, RepeatableOptionsTakeOneValuePerUseAndNeverSwallowThePath) {
   CommandLine cli;
   EXPECT_EQ(ParseArgs(cli, {"scan", "--iocs", "a.txt", "--iocs", "b.csv", "--exclude", "*.iso",

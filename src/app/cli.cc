@@ -167,6 +167,26 @@ CommandLine::CommandLine()
           "SIZE"))
       ->transform(CLI::AsSizeValue(false))
       ->type_name("SIZE");
+  // Archives and installers (src/read/unpack.h; README "Archives and installers"):
+  // limits of every unpacking, shared by the file, log and inventory sweeps.
+  scan->add_flag(
+      "--no-archives", [&config](std::int64_t) { config.archives = false; },
+      "Do not look inside archives, installers and compressed files");
+  scan->add_option("--archive-depth", config.archive_depth,
+                   "Containers opened inside containers, outermost included (default 4)")
+      ->check(CLI::Range(1, 64));
+  scan->add_option("--archive-max-bytes", config.archive_max_bytes,
+                   "Unpacked bytes per file on disk, nested members included (default 4G)")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            return v.find('-') == std::string::npos ? std::string() : "not a size: " + v;
+          },
+          "SIZE"))
+      ->transform(CLI::AsSizeValue(false))
+      ->type_name("SIZE");
+  scan->add_option("--archive-ratio", config.archive_ratio,
+                   "Most unpacked bytes per packed byte before a file is a bomb (default 250)")
+      ->check(CLI::PositiveNumber);
   scan->add_option("--threads", config.threads, "Worker threads (default: all cores)")
       ->check(CLI::NonNegativeNumber);
   scan->add_option("--yara-timeout", config.yara_timeout, "Seconds per file for YARA (default 30)")

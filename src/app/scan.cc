@@ -249,6 +249,11 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
   s.max_file_size = config.max_file_size;
   s.yara_timeout = config.yara_timeout;
   s.max_hits_per_file = config.max_hits_per_file;
+  s.archives = config.archives;
+  s.unpack.max_depth = config.archive_depth;
+  s.unpack.max_bytes = config.archive_max_bytes;
+  s.unpack.max_ratio = config.archive_ratio;
+  s.unpack.max_member_bytes = config.max_file_size;
   s.log_globs = config.log_globs;
   s.paths = config.paths;
   s.modules = config.modules;

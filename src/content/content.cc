@@ -110,13 +110,19 @@ Outcome Checker::CheckBytes(std::span<const std::uint8_t> bytes, const Subject& 
 }
 
 void Checker::Finish(std::span<const std::uint8_t> bytes, const Subject& subject, Outcome& out) {
-  if (engine_.set && !HashReasons(*engine_.set, out.hashes, subject.path, out.reasons)) {
+  const std::string& named = subject.name.empty() ? subject.path : subject.name;
+  if (engine_.set && !HashReasons(*engine_.set, out.hashes, named, out.reasons)) {
     out.trusted = true;
     out.reasons.clear();
     return;
   }
   if (!scanner_) return;
   yara::Externals ext = yara::ExternalsForPath(subject.path);
+  if (!subject.name.empty()) {  // a member: its own name, not the chain's last piece
+    yara::Externals own = yara::ExternalsForPath("/" + std::string(BaseName(subject.name)));
+    ext.filename = std::move(own.filename);
+    ext.extension = std::move(own.extension);
+  }
   ext.filetype = yara::FileType(bytes.data(), bytes.size());
   auto md5 = out.hashes.find("md5");
   if (md5 != out.hashes.end()) ext.md5 = md5->second;

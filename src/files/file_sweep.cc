@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 
 #include "trawl/content/content.h"
@@ -10,6 +11,7 @@
 #include "trawl/live/image.h"
 #include "trawl/match/filename.h"
 #include "trawl/read/read.h"
+#include "trawl/read/unpack.h"
 #include "trawl/yara/yara.h"
 
 namespace trawl::files {
@@ -22,6 +24,14 @@ struct FileWorker final : sweep::Worker {
   std::unique_ptr<live::WindowsNames::Scratch> win_scratch;
   std::vector<const ioc::Indicator*> hits;
   std::uint64_t engine_errors_seen = 0;
+};
+
+// Counters of the archive walk, for the summary.
+struct ArchiveCounters {
+  std::atomic<std::uint64_t> archives{0};    // files on disk opened as containers
+  std::atomic<std::uint64_t> containers{0};  // containers opened, nested ones too
+  std::atomic<std::uint64_t> members{0};     // members checked
+  std::atomic<std::uint64_t> bytes{0};       // unpacked bytes read
 };
 
 class FileSweep final : public sweep::Sweep {
@@ -48,24 +58,133 @@ class FileSweep final : public sweep::Sweep {
     Finding f;
     f.module = std::string(sweep::module::kFile);
     f.path = item.shown;
-    CheckName(item, w, ctx, f);
-    if (item.windows && engine_.win_names) CheckWindowsName(item.shown, w, f);
+    CheckName(item.walked, item.shown, item.windows, w, ctx, f);
+    // One open serves the content check and the look inside.
+    std::optional<read::File> file;
+    auto open = [&]() -> const read::File* {
+      if (!file) {
+        // A followed link is read through its resolved target (File::Open
+        // never follows links itself); findings still name the path as
+        // walked. The file read must be the file walked (same device and inode).
+        auto opened = sweep::OpenEntry(item);
+        if (!opened.ok()) {
+          ctx.Error(item.walked, opened.status().message(), sweep::module::kFile);
+          return nullptr;
+        }
+        file.emplace(std::move(*opened));
+      }
+      return &*file;
+    };
+    bool open_failed = false;
     if (item.regular && static_cast<std::uint64_t>(item.st.st_size) > settings_.max_file_size) {
       ctx.Skip("too_large");
       f.size = item.st.st_size;
-    } else if (item.regular && !CheckContent(item, w, ctx, f)) {
+    } else if (item.regular && !CheckContent(item, w, ctx, f, open, open_failed)) {
       ctx.Skip("trusted");
       return sweep::Verdict::kTrusted;  // no file finding, and no later sweep of a known-good file
     }
     if (!f.reasons.empty()) ctx.Emit(f);
+    // Inside: archives, installers, compressed files (by magic), each member
+    // through the same checks. Only when a check could see anything.
+    if (settings_.archives && item.regular && !open_failed && item.st.st_size >= 4 &&
+        (engine_.filenames || w.checker.wants_bytes())) {
+      if (const read::File* fp = open()) ScanMembers(item, *fp, w, ctx);
+    }
     return sweep::Verdict::kContinue;
   }
 
  private:
-  void CheckName(const sweep::Item& item, FileWorker& w, sweep::Context& ctx, Finding& f) {
-    if (!engine_.filenames) return;
+  // Every member of a container file, as a walked file is checked: the name
+  // (`ARCHIVE!member/path`), then hashes and YARA over its bytes.
+  class MemberChecker final : public read::MemberVisitor {
+   public:
+    MemberChecker(FileSweep& sweep, const sweep::Item& item, FileWorker& w, sweep::Context& ctx,
+                  std::string_view outer)
+        : sweep_(sweep), item_(item), w_(w), ctx_(ctx), outer_(outer) {}
+
+    void OnMember(const read::Member& m) override {
+      sweep_.counters_.members++;
+      // "/share/setup.zip" + "!3CX.msi!ffmpeg.dll": what filename indicators see.
+      std::string shown = item_.shown + m.chain.substr(std::min(outer_.size(), m.chain.size()));
+      Finding f;
+      f.module = std::string(sweep::module::kFile);
+      f.path = item_.shown;
+      f.size = m.size;
+      sweep_.CheckName(item_.walked, shown, item_.windows, w_, ctx_, f);
+      switch (m.state) {
+        case read::Member::State::kTooLarge:
+          ctx_.Skip("too_large");
+          break;
+        case read::Member::State::kEncrypted:
+          ctx_.Skip("archive_encrypted");
+          ctx_.Error(item_.walked, m.chain + ": encrypted member, content not checked",
+                     sweep::module::kFile);
+          f.extra.push_back({"encrypted", true});
+          break;
+        case read::Member::State::kRead:
+          sweep_.counters_.bytes += m.bytes.size();
+          if (w_.checker.wants_bytes()) {
+            content::Outcome out =
+                w_.checker.CheckBytes(m.bytes, {shown, static_cast<uid_t>(item_.st.st_uid),
+                                                std::string(content::BaseName(m.name))});
+            f.size = out.bytes;
+            f.hashes = std::move(out.hashes);
+            if (out.trusted) {
+              ctx_.Skip("trusted");
+              return;
+            }
+            for (Reason& r : out.reasons) f.reasons.push_back(std::move(r));
+            for (const std::string& t : out.yara_timeouts)
+              ctx_.Error(item_.walked, m.chain + ": " + t, sweep::module::kFile);
+            if (out.yara_error)
+              ctx_.Error(item_.walked, m.chain + ": " + *out.yara_error, sweep::module::kFile);
+          }
+          break;
+      }
+      if (f.reasons.empty()) return;
+      f.extra.insert(f.extra.begin(), {"member", m.chain});
+      ctx_.Emit(f);
+    }
+    void OnError(const std::string& chain, const std::string& message) override {
+      ctx_.Skip("archive_error");
+      ctx_.Error(item_.walked, chain + ": " + message, sweep::module::kFile);
+    }
+    void OnLimit(const std::string& chain, read::Limit limit, const std::string& message) override {
+      ctx_.Skip(read::LimitName(limit));
+      ctx_.Error(item_.walked, chain + ": " + message, sweep::module::kFile);
+    }
+
+   private:
+    FileSweep& sweep_;
+    const sweep::Item& item_;
+    FileWorker& w_;
+    sweep::Context& ctx_;
+    std::string_view outer_;
+  };
+
+  void ScanMembers(const sweep::Item& item, const read::File& file, FileWorker& w,
+                   sweep::Context& ctx) {
+    if (read::SniffFile(file) == read::Container::kNone) return;
+    std::string outer(content::BaseName(item.walked));
+    read::UnpackLimits limits = settings_.unpack;
+    limits.max_member_bytes = settings_.max_file_size;
+    MemberChecker checker(*this, item, w, ctx, outer);
+    read::UnpackStats st = read::Unpack(file, outer, limits, checker);
+    if (st.containers == 0) return;
+    counters_.archives++;
+    counters_.containers += st.containers;
+  }
+
+  // Filename indicators on `shown` (and, on a --map volume, the Windows ones).
+  void CheckName(const std::string& walked, const std::string& shown, bool windows, FileWorker& w,
+                 sweep::Context& ctx, Finding& f) {
+    if (engine_.filenames) CheckUnixName(walked, shown, w, ctx, f);
+    if (windows && engine_.win_names) CheckWindowsName(shown, w, f);
+  }
+  void CheckUnixName(const std::string& walked, const std::string& shown, FileWorker& w,
+                     sweep::Context& ctx, Finding& f) {
     w.hits.clear();
-    engine_.filenames->Match(item.shown, *w.scratch, w.hits);
+    engine_.filenames->Match(shown, *w.scratch, w.hits);
     for (const ioc::Indicator* ind : w.hits)
       f.reasons.push_back(
           {std::string(reason::kFilename), ind->value, ind->description, ind->source, ind->score});
@@ -73,7 +192,7 @@ class FileSweep final : public sweep::Sweep {
     // silent non-match: the responder learns this name was not fully checked.
     if (w.scratch->engine_errors() != w.engine_errors_seen) {
       w.engine_errors_seen = w.scratch->engine_errors();
-      ctx.Error(item.walked, "filename indicators: a pattern hit the regex engine's match limit",
+      ctx.Error(walked, "filename indicators: a pattern hit the regex engine's match limit",
                 sweep::module::kFile);
     }
   }
@@ -93,7 +212,9 @@ class FileSweep final : public sweep::Sweep {
 
   // Returns false when the file is trusted; a read error is reported and the
   // name reasons still stand.
-  bool CheckContent(const sweep::Item& item, FileWorker& w, sweep::Context& ctx, Finding& f) {
+  template <typename Open>
+  bool CheckContent(const sweep::Item& item, FileWorker& w, sweep::Context& ctx, Finding& f,
+                    Open& open, bool& open_failed) {
     if (!w.checker.wants_bytes()) {
       f.size = item.st.st_size;
       return true;
@@ -113,12 +234,9 @@ class FileSweep final : public sweep::Sweep {
         return true;
       }
     }
-    // A followed link is read through its resolved target (File::Open never
-    // follows links itself); findings still name the path as walked.
-    // The file read must be the file walked (same device and inode).
-    auto file = sweep::OpenEntry(item);
-    if (!file.ok()) {
-      ctx.Error(item.walked, file.status().message(), sweep::module::kFile);
+    const read::File* file = open();
+    if (!file) {
+      open_failed = true;
       return true;
     }
     auto out = w.checker.CheckFile(*file, settings_.max_file_size,
@@ -141,6 +259,7 @@ class FileSweep final : public sweep::Sweep {
 
   // How YARA ran: files per route class (routing) or all exact, timeouts.
   void Summarize(Summary& s) const override {
+    if (settings_.archives) SummarizeArchives(s);
     if (!engine_.rules) return;
     yara::ScanCounters y;
     {
@@ -171,11 +290,22 @@ class FileSweep final : public sweep::Sweep {
     s.extra.push_back({"yara_split_rescans", static_cast<std::int64_t>(y.split_rescans)});
   }
 
+  void SummarizeArchives(Summary& s) const {
+    auto i64 = [](const std::atomic<std::uint64_t>& v) {
+      return static_cast<std::int64_t>(v.load());
+    };
+    s.extra.push_back({"archives", i64(counters_.archives)});
+    s.extra.push_back({"archive_containers", i64(counters_.containers)});
+    s.extra.push_back({"archive_members", i64(counters_.members)});
+    s.extra.push_back({"archive_bytes", i64(counters_.bytes)});
+  }
+
   const sweep::Engine& engine_;
   const sweep::Settings& settings_;
   content::Engine content_;
   mutable std::mutex workers_mu_;
   mutable std::vector<const FileWorker*> workers_;
+  ArchiveCounters counters_;
 };
 
 Result<std::unique_ptr<sweep::Sweep>> Make(const sweep::Engine& e, const sweep::Settings& s,

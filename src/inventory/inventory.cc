@@ -13,6 +13,7 @@
 #include "trawl/inventory/asar.h"
 #include "trawl/inventory/pe.h"
 #include "trawl/read/read.h"
+#include "trawl/read/unpack.h"
 
 namespace trawl::inventory {
 namespace {
@@ -158,6 +159,29 @@ bool VersionsEqual(std::string_view a, std::string_view b) {
   return VersionParts(a) == VersionParts(b);
 }
 
+namespace {
+
+// Product and version from a PE version resource: ProductVersion, else
+// FileVersion, else the fixed versions; ProductName, else FileDescription,
+// else `fallback`.
+void PeProduct(const PeVersionInfo& v, std::string_view fallback, InstalledProduct& p) {
+  auto str = [&](const char* k) {
+    auto it = v.strings.find(k);
+    return it == v.strings.end() ? std::string() : std::string(TrimAscii(it->second));
+  };
+  p.source = "pe";
+  p.platform = "windows";
+  p.version = str("ProductVersion");
+  if (p.version.empty()) p.version = str("FileVersion");
+  if (p.version.empty()) p.version = v.product_version;
+  if (p.version.empty()) p.version = v.file_version;
+  p.product = str("ProductName");
+  if (p.product.empty()) p.product = str("FileDescription");
+  if (p.product.empty()) p.product = std::string(fallback);
+}
+
+}  // namespace
+
 Result<InstalledProduct> Examine(const std::string& real_path, Layout layout) {
   auto file = read::File::Open(real_path);
   if (!file.ok()) return file.status();
@@ -169,19 +193,7 @@ Result<InstalledProduct> Examine(const std::string& real_path, Layout layout) {
     case Layout::kWindowsExe: {
       auto v = ReadPeVersion(read_at, size);
       if (!v.ok()) return Status::Error(real_path + ": " + v.status().message());
-      auto str = [&](const char* k) {
-        auto it = v->strings.find(k);
-        return it == v->strings.end() ? std::string() : std::string(TrimAscii(it->second));
-      };
-      p.source = "pe";
-      p.platform = "windows";
-      p.version = str("ProductVersion");
-      if (p.version.empty()) p.version = str("FileVersion");
-      if (p.version.empty()) p.version = v->product_version;
-      if (p.version.empty()) p.version = v->file_version;
-      p.product = str("ProductName");
-      if (p.product.empty()) p.product = str("FileDescription");
-      if (p.product.empty()) p.product = std::string(BaseName(DirName(real_path)));
+      PeProduct(*v, BaseName(DirName(real_path)), p);
       break;
     }
     case Layout::kMacBundle: {
@@ -305,6 +317,69 @@ bool Sweep::OnFile(const std::string& real_path, const std::string& shown_path) 
     found_.push_back(*p);
   }
   if (ind) on_finding_(ToFinding(*p, *ind, thresholds_));
+  return true;
+}
+
+bool IsPackagePath(std::string_view path) {
+  if (path.size() < 5) return false;
+  std::string ext(path.substr(path.size() - 4));
+  for (char& c : ext) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return ext == ".msi" || ext == ".msp";
+}
+
+namespace {
+
+// The PE members of a package, as packaged products (one per product and
+// version in a package: its DLLs usually repeat the main executable's).
+class PackageVisitor final : public read::MemberVisitor {
+ public:
+  PackageVisitor(const std::string& shown, std::size_t outer_len)
+      : shown_(shown), outer_len_(outer_len) {}
+  void OnMember(const read::Member& m) override {
+    if (m.state != read::Member::State::kRead || m.bytes.size() < 64 || m.bytes[0] != 'M' ||
+        m.bytes[1] != 'Z')
+      return;
+    auto v = ReadPeVersion(m.bytes.data(), m.bytes.size());
+    if (!v.ok()) return;
+    InstalledProduct p;
+    PeProduct(*v, "", p);
+    if (p.product.empty() || p.version.empty()) return;
+    p.source = "msi";
+    p.path = shown_ + m.chain.substr(std::min(outer_len_, m.chain.size()));
+    for (const auto& [q, chain] : found)
+      if (ProductKey(q.product) == ProductKey(p.product) && q.version == p.version) return;
+    found.emplace_back(std::move(p), m.chain);
+  }
+  void OnError(const std::string&, const std::string&) override {}  // the file sweep reports them
+  void OnLimit(const std::string&, read::Limit, const std::string&) override {}
+  std::vector<std::pair<InstalledProduct, std::string>> found;  // product, member chain
+
+ private:
+  const std::string& shown_;
+  std::size_t outer_len_;
+};
+
+}  // namespace
+
+bool Sweep::OnPackage(const read::File& file, const std::string& shown_path,
+                      const read::UnpackLimits& limits) {
+  if (read::SniffFile(file) != read::Container::kOle) return false;
+  std::string outer(BaseName(file.path()));
+  PackageVisitor visitor(shown_path, outer.size());
+  (void)read::Unpack(file, outer, limits, visitor);
+  for (auto& [p, chain] : visitor.found) {
+    const ioc::Indicator* ind = index_.Match(p);
+    p.affected = ind != nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      found_.push_back(p);
+    }
+    if (!ind) continue;
+    Finding f = ToFinding(p, *ind, thresholds_);
+    f.path = shown_path;  // the file on disk; the chain says where inside
+    f.extra.insert(f.extra.begin(), {"member", chain});
+    on_finding_(f);
+  }
   return true;
 }
 

@@ -1,6 +1,7 @@
 #include "trawl/inventory/inventory_sweep.h"
 
 #include "trawl/inventory/inventory.h"
+#include "trawl/read/read.h"
 
 namespace trawl::inventory {
 namespace {
@@ -12,7 +13,8 @@ thread_local sweep::Context* tl_context = nullptr;
 class InventorySweep final : public sweep::Sweep {
  public:
   InventorySweep(const ioc::IndicatorSet& set, const sweep::Settings& s)
-      : sweep_(
+      : settings_(s),
+        sweep_(
             set, s.thresholds,
             [](const Finding& f) {
               Finding copy = f;
@@ -26,7 +28,12 @@ class InventorySweep final : public sweep::Sweep {
   bool Claims(const sweep::Item& item) const override { return item.regular; }
   sweep::Verdict Scan(const sweep::Item& item, sweep::Worker*, sweep::Context& ctx) override {
     tl_context = &ctx;
-    sweep_.OnFile(item.read_path, item.shown);
+    if (!sweep_.OnFile(item.read_path, item.shown) && settings_.archives &&
+        IsPackagePath(item.walked)) {
+      // An installer: the products packaged in it (a PE's version inside an MSI).
+      if (auto f = sweep::OpenEntry(item); f.ok())
+        sweep_.OnPackage(*f, item.shown, settings_.unpack);
+    }
     tl_context = nullptr;
     return sweep::Verdict::kContinue;
   }
@@ -37,6 +44,7 @@ class InventorySweep final : public sweep::Sweep {
   }
 
  private:
+  const sweep::Settings& settings_;
   inventory::Sweep sweep_;
 };
 

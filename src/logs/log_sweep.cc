@@ -18,6 +18,14 @@ std::map<const ioc::Indicator*, sweep::Context::Contact> Contacts(
 
 namespace {
 
+LogOptions Options(const sweep::Settings& s) {
+  LogOptions o;
+  o.extra_globs = s.log_globs;
+  o.max_hits_per_file = s.max_hits_per_file;
+  o.unpack = s.unpack;
+  return o;
+}
+
 class LogSweep final : public sweep::Sweep {
  public:
   // `owned`: the matcher when the sweep runs only for the inventory's
@@ -25,7 +33,7 @@ class LogSweep final : public sweep::Sweep {
   LogSweep(std::unique_ptr<netmatch::NetMatcher> owned, const netmatch::NetMatcher& net,
            const sweep::Settings& s)
       : settings_(s),
-        options_{s.log_globs, s.max_hits_per_file},
+        options_(Options(s)),
         owned_(std::move(owned)),
         scanner_(net, options_) {}
 
@@ -57,6 +65,7 @@ class LogSweep final : public sweep::Sweep {
     lines_ += result->lines;
     hits_ += result->hits_total;
     beyond_cap_ += result->hits_total - result->hits.size();
+    if (result->limit) ctx.Skip(*result->limit);  // a decompression limit: counted
     if (result->error) ctx.Error(item.walked, *result->error, sweep::module::kLog);
     if (result->hits_total == 0) return sweep::Verdict::kContinue;
     ctx.AddContacts(Contacts(result->tally));

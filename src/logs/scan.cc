@@ -1,6 +1,5 @@
 // Reading logs (plain or compressed) in line-aligned chunks, scanning chunks
 // in parallel, and turning matcher hits into LogHits with lines and times.
-#include <archive.h>
 #include <errno.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_pipeline.h>
@@ -17,6 +16,7 @@
 #include "trawl/logs/logs.h"
 #include "trawl/netmatch/addr.h"
 #include "trawl/read/read.h"
+#include "trawl/read/unpack.h"
 
 namespace trawl::logs {
 namespace {
@@ -64,82 +64,19 @@ class PlainSource : public Source {
   std::uint64_t done_ = 0;
 };
 
-struct ArchiveFree {
-  void operator()(struct archive* a) const noexcept { archive_read_free(a); }
-};
-
-// A compressed stream through libarchive's raw format (filters only).
-class ArchiveSource : public Source {
+// A compressed stream, decompressed by the reader stage within its limits.
+class DecoderSource : public Source {
  public:
-  static std::unique_ptr<ArchiveSource> Open(int fd, std::string& err) {
-    std::unique_ptr<struct archive, ArchiveFree> a(archive_read_new());
-    if (!a) {
-      err = "libarchive: out of memory";
-      return nullptr;
-    }
-    archive_read_support_filter_all(a.get());
-    archive_read_support_format_raw(a.get());
-    if (archive_read_open_fd(a.get(), fd, 1 << 16) != ARCHIVE_OK) {
-      err = Message(a.get());
-      return nullptr;
-    }
-    struct archive_entry* entry = nullptr;
-    if (archive_read_next_header(a.get(), &entry) != ARCHIVE_OK) {
-      err = Message(a.get());
-      return nullptr;
-    }
-    auto s = std::unique_ptr<ArchiveSource>(new ArchiveSource());
-    const char* name = archive_filter_name(a.get(), 0);
-    s->filter_ = name ? name : "compressed";
-    s->a_ = std::move(a);
-    return s;
-  }
-  // Reads in pieces of at most kPiece: archive_read_data drops everything it
-  // decompressed in a call that ends in an error, so a truncated stream keeps
-  // all but its last piece only when the pieces are small.
+  explicit DecoderSource(read::Decoder& d) : d_(d) {}
   std::size_t Read(char* buf, std::size_t n) override {
-    constexpr std::size_t kPiece = 64 << 10;
-    std::size_t got = 0;
-    while (!ended_ && got < n) {
-      la_ssize_t r = archive_read_data(a_.get(), buf + got, std::min(kPiece, n - got));
-      if (r < 0) {
-        error = Message(a_.get());
-        ended_ = true;
-      } else if (r == 0) {
-        ended_ = true;
-      } else {
-        got += static_cast<std::size_t>(r);
-      }
-    }
+    std::size_t got = d_.Read(buf, n);
+    if (got == 0 && d_.error() && !error) error = *d_.error();
     return got;
   }
-  const std::string& filter() const { return filter_; }
 
  private:
-  ArchiveSource() = default;
-  static std::string Message(struct archive* a) {
-    const char* m = archive_error_string(a);
-    return std::string("decompression: ") + (m ? m : "unknown libarchive error");
-  }
-  std::unique_ptr<struct archive, ArchiveFree> a_;
-  std::string filter_;
-  bool ended_ = false;
+  read::Decoder& d_;
 };
-
-// Compression by magic bytes: gzip, bzip2, xz, zstd, lz4, compress (.Z).
-const char* CompressionOf(const unsigned char* m, std::size_t n) {
-  if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b) return "gzip";
-  if (n >= 3 && m[0] == 'B' && m[1] == 'Z' && m[2] == 'h') return "bzip2";
-  if (n >= 6 && std::memcmp(m,
-                            "\xFD"
-                            "7zXZ\0",
-                            6) == 0)
-    return "xz";
-  if (n >= 4 && m[0] == 0x28 && m[1] == 0xB5 && m[2] == 0x2F && m[3] == 0xFD) return "zstd";
-  if (n >= 4 && m[0] == 0x04 && m[1] == 0x22 && m[2] == 0x4D && m[3] == 0x18) return "lz4";
-  if (n >= 2 && m[0] == 0x1f && m[1] == 0x9d) return "compress";
-  return nullptr;
-}
 
 // A byte no host name, address or URL path contains: a safe place to cut a
 // line too long to keep whole.
@@ -517,26 +454,25 @@ Result<LogFileResult> LogScanner::Scan(const std::string& path, const HostsFn& h
   auto file = read::File::Open(path);
   if (!file.ok()) return file.status();
   const read::File& f = *file;
-  unsigned char magic[8];
-  ssize_t n;
-  do {
-    n = ::pread(f.fd(), magic, sizeof magic, 0);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return Status::Error(path + ": read error: " + std::strerror(errno));
   std::int64_t mtime = static_cast<std::int64_t>(f.st().st_mtime);
-  const char* comp = CompressionOf(magic, static_cast<std::size_t>(n));
   LogFileResult out;
-  if (comp) {
-    std::string err;
-    auto src = ArchiveSource::Open(f.fd(), err);
-    if (!src) {
-      out.compression = comp;
-      out.error = err;
+  // Compressed or not by magic bytes, never by name (read::Sniff).
+  if (read::SniffFile(f) == read::Container::kCompressed) {
+    read::UnpackBudget budget(impl_->opts.unpack, static_cast<std::uint64_t>(f.st().st_size));
+    auto dec = read::Decoder::Open(f, budget);
+    if (!dec.ok()) {
+      out.compression = "compressed";
+      out.error = dec.status().message();
       return out;
     }
-    Chunker chunker(*src, impl_->opts);
-    out = impl_->Run(chunker, *src, path, mtime, hosts);
-    out.compression = src->filter();
+    DecoderSource src(**dec);
+    Chunker chunker(src, impl_->opts);
+    out = impl_->Run(chunker, src, path, mtime, hosts);
+    out.compression = (*dec)->filter();
+    if ((*dec)->limit() != read::Limit::kNone) {
+      out.limit = read::LimitName((*dec)->limit());
+      out.error = (*dec)->error();
+    }
   } else {
     PlainSource src(f.fd(), static_cast<std::uint64_t>(f.st().st_size));
     Chunker chunker(src, impl_->opts);

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -162,6 +163,37 @@ TEST_F(LogsTest, TruncatedGzipKeepsEarlierHits) {
   EXPECT_GT(r.hits_total, 1000u);
   EXPECT_LT(r.hits_total, 40000u);
   for (std::size_t i = 0; i < r.hits.size(); ++i) ASSERT_EQ(r.hits[i].line, i + 1);
+}
+
+// Issue 11 / 15: a compressed log that expands far beyond its size (many
+// concatenated streams of one repeated line) ends at the reader stage's
+// ratio limit, soon, with the limit named; hits before it stand.
+TEST_F(LogsTest, CompressedBombEndsAtTheRatioLimit) {
+  Add(Kind::kDomain, "akamaicontainer.com");
+  for (const std::string tool : {"gzip", "xz"}) {
+    fs::path one = dir_ / ("one." + tool), bomb = dir_ / ("bomb.log." + tool);
+    std::string cmd = "yes 'Mar 30 10:00:01 host q akamaicontainer.com' | head -c 8388608 | " +
+                      tool + " -9 > '" + one.string() + "' && for i in $(seq 512); do cat '" +
+                      one.string() + "'; done > '" + bomb.string() + "'";  // 4 GiB of lines
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    LogOptions opts;
+    opts.max_hits_per_file = 10;
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = Scan(bomb, opts);
+    EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 60);
+    ASSERT_TRUE(r.limit) << tool;
+    EXPECT_EQ(*r.limit, "archive_ratio") << tool;
+    ASSERT_TRUE(r.error);
+    EXPECT_NE(r.error->find("--archive-ratio"), std::string::npos) << *r.error;
+    EXPECT_LT(r.bytes, 1ull << 30) << tool;
+    EXPECT_GT(r.hits_total, 0u);
+    // A lower total cap ends it sooner, named as such.
+    opts.unpack.max_bytes = 4 << 20;
+    auto capped = Scan(bomb, opts);
+    ASSERT_TRUE(capped.limit);
+    EXPECT_EQ(*capped.limit, "archive_bytes");
+    EXPECT_LE(capped.bytes, (4u << 20) + (1u << 20));
+  }
 }
 
 TEST_F(LogsTest, CrlfNulInvalidUtf8) {

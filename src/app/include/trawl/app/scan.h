@@ -58,6 +58,11 @@ struct ScanConfig {
   std::vector<std::string> modules;
   std::vector<std::string> log_globs;             // --log GLOB: more files to read as logs
   std::uint64_t max_hits_per_file = 1000;         // --max-hits-per-file
+  // Archives and compressed streams (README "Archives and installers").
+  bool archives = true;                          // --no-archives: off
+  int archive_depth = 4;                         // --archive-depth
+  std::uint64_t archive_max_bytes = 4ull << 30;  // --archive-max-bytes
+  double archive_ratio = 250;                    // --archive-ratio
   // Options a sweep owns (flag name without dashes -> values), passed through
   // to sweep::Settings::options: "sigma", "events", "sigma-mapping", ...
   std::map<std::string, std::vector<std::string>, std::less<>> sweep_options;

@@ -70,6 +70,10 @@ std::string_view BaseName(std::string_view path);
 struct Subject {
   std::string path;            // as walked / as the process names it: base name, YARA externals
   std::optional<uid_t> owner;  // the `owner` external (unset: empty)
+  // The object's own file name when it is not path's last component: an
+  // archive member ("ffmpeg.dll" of "/s/setup.zip!3CX.msi!ffmpeg.dll") is
+  // that name to name-AND-hash indicators and to YARA's filename/extension.
+  std::string name;
 };
 
 struct Outcome {

@@ -39,6 +39,11 @@
 #include "trawl/core/status.h"
 #include "trawl/ioc/indicator.h"
 
+namespace trawl::read {
+class File;
+struct UnpackLimits;
+}  // namespace trawl::read
+
 namespace trawl::inventory {
 
 enum class Layout { kNone, kWindowsExe, kMacBundle, kAsar };
@@ -54,6 +59,10 @@ struct Installation {
 // Reads the evidence at `real_path` (as Classify said). Error when it cannot
 // be read or holds no version; the message names the path.
 Result<InstalledProduct> Examine(const std::string& real_path, Layout layout);
+
+// Whether a name is worth opening as an installer package (.msi, .msp, any
+// case); what it is is then decided by its magic.
+bool IsPackagePath(std::string_view path);
 
 // "3CX Desktop App", "3CXDesktopApp", "3cx-desktop-app" -> "3cxdesktopapp".
 std::string ProductKey(std::string_view product);
@@ -94,6 +103,15 @@ class Sweep {
 
   // Returns true when the path was installation evidence (examined).
   bool OnFile(const std::string& real_path, const std::string& shown_path);
+  // An installer package (IsPackagePath, and an OLE compound file by magic:
+  // MSI, MSP): the version resource of every PE member (the files in its
+  // cabinets, through read::Unpack within `limits`) is a packaged product,
+  // source "msi", path `shown_path!CHAIN` ("C:\\dl\\3CX.msi!Binary.cab!3CXDesktopApp.exe";
+  // one per product and version in a package). An affected one is a finding
+  // whose path is the package and whose `member` is the chain. Read errors
+  // are the file sweep's to report. Returns false when it is no package.
+  bool OnPackage(const read::File& file, const std::string& shown_path,
+                 const read::UnpackLimits& limits);
 
   // Everything found so far, sorted by path then source.
   std::vector<InstalledProduct> Installations() const;

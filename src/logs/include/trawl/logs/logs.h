@@ -6,8 +6,9 @@
 //  - IsLogPath decides which files are logs (see there).
 //  - LogScanner::Scan reads one file evidence-safely (trawl::read::File: no
 //    symlink followed, regular files only, O_NOATIME where allowed), streams
-//    .gz .bz2 .xz .zst .lz4 .Z through libarchive's raw filters (chosen by
-//    magic bytes, never by name; never unpacked to disk), cuts the stream
+//    .gz .bz2 .xz .zst .lz4 .Z through the reader stage's read::Decoder
+//    (chosen by magic bytes, never by name; never unpacked to disk; bounded
+//    by LogOptions::unpack), cuts the stream
 //    into chunks at line boundaries and scans chunks in parallel (oneTBB)
 //    with one NetMatcher pass per chunk. Line numbers are counted per chunk and
 //    joined in order; a hit's time is parsed from its own line only.
@@ -38,6 +39,7 @@
 #include "trawl/core/status.h"
 #include "trawl/ioc/indicator.h"
 #include "trawl/netmatch/netmatch.h"
+#include "trawl/read/unpack.h"
 
 namespace trawl::logs {
 
@@ -56,6 +58,10 @@ struct LogOptions {
   // Stop after this many (decompressed) bytes per file; 0 = no limit. A file
   // stopped early says so in LogFileResult::error.
   std::uint64_t max_bytes = 0;
+  // Bounds of a compressed log's decompression (the reader stage's, shared
+  // with archives): total, ratio, time, decoder memory. A hit ends the read;
+  // LogFileResult::limit names it.
+  read::UnpackLimits unpack;
 };
 
 // Whether a path is a log. `path` may be relative to a scan root or absolute.
@@ -139,6 +145,9 @@ struct LogFileResult {
   // a file that shrank while read, a read error, max_bytes. Hits found before
   // it are kept. The caller reports it as an error record.
   std::optional<std::string> error;
+  // Set (read::LimitName: "archive_bytes", "archive_ratio", ...) when a
+  // decompression limit ended the read; `error` then says which and why.
+  std::optional<std::string> limit;
 };
 
 // A host name, address or URL one log names (not only indicator hits), for

@@ -40,6 +40,7 @@
 #include "trawl/core/scoring.h"
 #include "trawl/core/status.h"
 #include "trawl/read/read.h"
+#include "trawl/read/unpack.h"
 
 namespace trawl::ioc {
 class IndicatorSet;
@@ -81,6 +82,11 @@ struct Settings {
   std::uint64_t max_file_size = 100ull << 20;
   int yara_timeout = 30;
   std::uint64_t max_hits_per_file = 1000;
+  // Bounds of every decompression and unpacking (compressed logs, archive
+  // members): --archive-max-bytes, --archive-ratio, --archive-depth; the
+  // per-member cap is max_file_size.
+  read::UnpackLimits unpack;
+  bool archives = true;                // look inside containers (--no-archives: off)
   std::vector<std::string> log_globs;  // --log
   std::vector<std::string> paths;      // scan roots
   // --modules as given (empty: the default set).

@@ -1,0 +1,394 @@
+// Unpacking (unpack.h): containers built here with the Debian tools (zip,
+// 7zz, tar, gzip, xz, zstd, cpio, xorriso, gcab, wixl), each planted member
+// found with its chain; the limits (bombs made here from concatenated
+// streams), truncated and corrupt archives, encrypted members.
+#include "trawl/read/unpack.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "ole.h"
+#include "trawl/read/read.h"
+#include "trawl/testsupport/temp_dir.h"
+
+namespace trawl::read {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::steady_clock;
+
+// Every call the unpacking made, for the assertions.
+struct Recorder final : MemberVisitor {
+  std::map<std::string, std::string> read;  // chain -> bytes
+  std::map<std::string, Member::State> state;
+  std::map<std::string, int> depth;
+  std::vector<std::string> errors;
+  std::vector<std::pair<Limit, std::string>> limits;
+  void OnMember(const Member& m) override {
+    state[m.chain] = m.state;
+    depth[m.chain] = m.depth;
+    if (m.state == Member::State::kRead)
+      read[m.chain] = std::string(reinterpret_cast<const char*>(m.bytes.data()), m.bytes.size());
+  }
+  void OnError(const std::string& chain, const std::string& message) override {
+    errors.push_back(chain + ": " + message);
+  }
+  void OnLimit(const std::string& chain, Limit l, const std::string& message) override {
+    limits.emplace_back(l, chain + ": " + message);
+  }
+  bool Hit(Limit l) const {
+    for (const auto& [k, m] : limits)
+      if (k == l) return true;
+    return false;
+  }
+};
+
+class UnpackTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_FALSE(dir_.empty()); }
+
+  std::string Write(const std::string& rel, const std::string& content) {
+    return tmp_.Write(rel, content);
+  }
+  // Runs a shell command in the test folder; fails the test when it fails.
+  void Sh(const std::string& cmd) {
+    std::string full = "cd '" + dir_ + "' && (" + cmd + ") >/dev/null 2>&1";
+    ASSERT_EQ(std::system(full.c_str()), 0) << cmd;
+  }
+  Recorder Run(const std::string& rel, UnpackLimits limits = {}, UnpackStats* stats = nullptr) {
+    Recorder r;
+    auto f = File::Open(dir_ + "/" + rel);
+    EXPECT_TRUE(f.ok()) << (f.ok() ? "" : f.status().message());
+    if (!f.ok()) return r;
+    UnpackStats st = Unpack(*f, rel, limits, r);
+    if (stats) *stats = st;
+    return r;
+  }
+  static std::string Bytes(const std::string& path) { return testsupport::ReadFile(path); }
+
+  testsupport::TempDir tmp_{"trawl-unpack-test"};
+  std::string dir_ = tmp_.path();
+};
+
+const std::string kPlanted = "MZ planted member \x01\x02\x03 ffmpeg";
+
+TEST(SniffTest, ByMagicNeverByName) {
+  auto s = [](std::string head) {
+    return Sniff({reinterpret_cast<const std::uint8_t*>(head.data()), head.size()});
+  };
+  EXPECT_EQ(s("PK\x03\x04rest"), Container::kZip);
+  EXPECT_EQ(s(std::string("7z\xBC\xAF\x27\x1C", 6)), Container::kSevenZip);
+  EXPECT_EQ(s(std::string("\x1f\x8b\x08\x00", 4)), Container::kCompressed);
+  EXPECT_EQ(s(std::string("\xFD"
+                          "7zXZ\0",
+                          6)),
+            Container::kCompressed);
+  EXPECT_EQ(s(std::string("\x28\xB5\x2F\xFD", 4)), Container::kCompressed);
+  EXPECT_EQ(s("BZh91AY"), Container::kCompressed);
+  EXPECT_EQ(s(std::string("MSCF\0\0\0\0", 8)), Container::kCab);
+  EXPECT_EQ(s(std::string("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8)), Container::kOle);
+  EXPECT_EQ(s("Rar!\x1a\x07\x01"), Container::kRar);
+  EXPECT_EQ(s("xar!...."), Container::kXar);
+  EXPECT_EQ(s("070701000"), Container::kCpio);
+  std::string tar(512, '\0');
+  tar.replace(257, 5, "ustar");
+  EXPECT_EQ(s(tar), Container::kTar);
+  EXPECT_EQ(s("plain text.zip"), Container::kNone);
+  EXPECT_EQ(s(""), Container::kNone);
+  std::string iso = "CD001";
+  EXPECT_EQ(Sniff({}, {reinterpret_cast<const std::uint8_t*>(iso.data()), iso.size()}),
+            Container::kIso9660);
+}
+
+TEST(MsiNameTest, DecodesStreamNames) {
+  // "Binary.cab"-style names are stored two characters per code point.
+  auto enc2 = [](unsigned a, unsigned b) {
+    unsigned cp = 0x3800 + a + (b << 6);
+    std::string out;
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+    return out;
+  };
+  // 'c' = 36 + 2, 'a' = 36 + 0, 'b' = 37: "cab"
+  std::string name = enc2(38, 36);
+  unsigned one = 0x4800 + 37;  // 'b'
+  name += static_cast<char>(0xE0 | (one >> 12));
+  name += static_cast<char>(0x80 | ((one >> 6) & 0x3F));
+  name += static_cast<char>(0x80 | (one & 0x3F));
+  EXPECT_EQ(DecodeMsiName(name), "cab");
+  EXPECT_EQ(DecodeMsiName("\x05SummaryInformation"), "\x05SummaryInformation");
+  EXPECT_EQ(DecodeMsiName("\xE4"), "\xE4");  // a cut sequence stays as it is
+}
+
+TEST_F(UnpackTest, ZipMembersWithChains) {
+  Write("src/dir/ffmpeg.dll", kPlanted);
+  Write("src/readme.txt", "hello");
+  Sh("cd src && zip -qr ../setup.zip dir readme.txt");
+  UnpackStats st;
+  Recorder r = Run("setup.zip", {}, &st);
+  EXPECT_EQ(r.read["setup.zip!dir/ffmpeg.dll"], kPlanted);
+  EXPECT_EQ(r.read["setup.zip!readme.txt"], "hello");
+  EXPECT_EQ(r.depth["setup.zip!dir/ffmpeg.dll"], 1);
+  EXPECT_EQ(st.containers, 1u);
+  EXPECT_EQ(st.members, 2u);
+  EXPECT_EQ(st.limit, Limit::kNone);
+  EXPECT_TRUE(r.errors.empty()) << r.errors[0];
+}
+
+TEST_F(UnpackTest, EveryFormatByMagic) {
+  Write("src/a/ffmpeg.dll", kPlanted);
+  Sh("cd src && tar cf ../t.tar a && tar czf ../t.tgz a && tar cJf ../t.txz a && "
+     "tar --zstd -cf ../t.tzst a && tar cjf ../t.tbz2 a");
+  Sh("cd src && 7zz a -bd ../s.7z a");
+  Sh("cd src && find a | cpio -o -H newc > ../c.cpio");
+  Sh("xorriso -as mkisofs -quiet -R -o i.iso src");
+  Sh("cd src/a && gcab -c ../../c.cab ffmpeg.dll");
+  Sh("cp src/a/ffmpeg.dll f.dll && gzip -k f.dll && xz -k f.dll && zstd -q f.dll");
+  Sh("cd src && bsdtar --format xar -cf ../x.xar a");
+  Sh("cp s.7z renamed.txt");  // the name says nothing
+  const std::map<std::string, std::string> want = {
+      {"t.tar", "t.tar!a/ffmpeg.dll"},   {"t.tgz", "t.tgz!a/ffmpeg.dll"},
+      {"t.txz", "t.txz!a/ffmpeg.dll"},   {"t.tzst", "t.tzst!a/ffmpeg.dll"},
+      {"t.tbz2", "t.tbz2!a/ffmpeg.dll"}, {"s.7z", "s.7z!a/ffmpeg.dll"},
+      {"c.cpio", "c.cpio!a/ffmpeg.dll"}, {"i.iso", "i.iso!a/ffmpeg.dll"},
+      {"c.cab", "c.cab!ffmpeg.dll"},     {"f.dll.gz", "f.dll.gz!f.dll"},
+      {"f.dll.xz", "f.dll.xz!f.dll"},    {"f.dll.zst", "f.dll.zst!f.dll"},
+      {"x.xar", "x.xar!a/ffmpeg.dll"},   {"renamed.txt", "renamed.txt!a/ffmpeg.dll"}};
+  for (const auto& [file, chain] : want) {
+    Recorder r = Run(file);
+    EXPECT_EQ(r.read[chain], kPlanted) << file;
+    EXPECT_TRUE(r.errors.empty()) << file << ": " << (r.errors.empty() ? "" : r.errors[0]);
+  }
+}
+
+// A real MSI (wixl): its OLE streams are members with decoded names, and the
+// embedded cabinet is opened as a container again.
+TEST_F(UnpackTest, MsiStreamsAndTheCabinetInside) {
+  Write("msi/ffmpeg.dll", kPlanted);
+  Write("msi/app.wxs", R"(<?xml version="1.0" encoding="utf-8"?>
+<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
+  <Product Id="*" Name="App" Language="1033" Version="1.0.0.0" Manufacturer="Test"
+           UpgradeCode="12345678-1234-1234-1234-123456789012">
+    <Package InstallerVersion="200" Compressed="yes" />
+    <Media Id="1" Cabinet="Binary.cab" EmbedCab="yes" />
+    <Directory Id="TARGETDIR" Name="SourceDir">
+      <Directory Id="ProgramFilesFolder">
+        <Directory Id="INSTALLDIR" Name="App">
+          <Component Id="C" Guid="12345678-1234-1234-1234-123456789013">
+            <File Id="ffmpeg.dll" Name="ffmpeg.dll" Source="ffmpeg.dll" />
+          </Component>
+        </Directory>
+      </Directory>
+    </Directory>
+    <Feature Id="F" Level="1"><ComponentRef Id="C" /></Feature>
+  </Product>
+</Wix>
+)");
+  Sh("cd msi && wixl -o ../3CX.msi app.wxs");
+  Recorder r = Run("3CX.msi");
+  EXPECT_EQ(r.read["3CX.msi!Binary.cab!ffmpeg.dll"], kPlanted);
+  EXPECT_EQ(r.depth["3CX.msi!Binary.cab!ffmpeg.dll"], 2);
+  EXPECT_TRUE(r.read.count("3CX.msi!Binary.cab"));
+  EXPECT_TRUE(r.read.count("3CX.msi!File")) << "a table's stream, its name decoded";
+  EXPECT_TRUE(r.errors.empty()) << r.errors[0];
+  // Nested in a zip: the whole chain.
+  Sh("zip -q setup.zip 3CX.msi");
+  Recorder z = Run("setup.zip");
+  EXPECT_EQ(z.read["setup.zip!3CX.msi!Binary.cab!ffmpeg.dll"], kPlanted);
+  // Damaged: an error, no crash.
+  std::string whole = Bytes(dir_ + "/3CX.msi");
+  Write("cut.msi", whole.substr(0, 1024));
+  Recorder cut = Run("cut.msi");
+  EXPECT_FALSE(cut.errors.empty());
+  // The cabinet inside damaged: the error names the chain to it.
+  std::string bad = whole;
+  std::size_t cab = bad.find("MSCF");
+  ASSERT_NE(cab, std::string::npos);
+  for (std::size_t i = cab + 8; i < cab + 200 && i < bad.size(); ++i) bad[i] = static_cast<char>(i);
+  Write("bad.msi", bad);
+  Recorder b = Run("bad.msi");
+  ASSERT_FALSE(b.errors.empty());
+  EXPECT_EQ(b.errors[0].rfind("bad.msi!Binary.cab", 0), 0u) << b.errors[0];
+}
+
+TEST_F(UnpackTest, NestedFiveDeepStopsAtDepthFour) {
+  Write("n5/ffmpeg.dll", kPlanted);
+  Sh("cd n5 && zip -q ../n5.zip ffmpeg.dll");
+  for (int i = 4; i >= 1; --i)
+    Sh("zip -q n" + std::to_string(i) + ".zip n" + std::to_string(i + 1) + ".zip");
+  Recorder r = Run("n1.zip");  // n1 ! n2 ! n3 ! n4 ! n5 ! ffmpeg.dll: five containers
+  EXPECT_TRUE(r.read.count("n1.zip!n2.zip!n3.zip!n4.zip!n5.zip"));
+  EXPECT_EQ(r.depth["n1.zip!n2.zip!n3.zip!n4.zip!n5.zip"], 4);
+  EXPECT_FALSE(r.read.count("n1.zip!n2.zip!n3.zip!n4.zip!n5.zip!ffmpeg.dll"));
+  EXPECT_TRUE(r.Hit(Limit::kDepth));
+  UnpackLimits deeper;
+  deeper.max_depth = 5;
+  Recorder all = Run("n1.zip", deeper);
+  EXPECT_EQ(all.read["n1.zip!n2.zip!n3.zip!n4.zip!n5.zip!ffmpeg.dll"], kPlanted);
+  EXPECT_EQ(all.depth["n1.zip!n2.zip!n3.zip!n4.zip!n5.zip!ffmpeg.dll"], 5);
+  EXPECT_FALSE(all.Hit(Limit::kDepth));
+}
+
+// 1 MiB of zeros compressed once, the stream repeated 4096 times:
+// concatenated streams decompress to 4 GiB from a few MB.
+TEST_F(UnpackTest, GzipAndXzBombsEndAtTheRatio) {
+  for (const std::string& tool : {std::string("gzip"), std::string("xz")}) {
+    std::string one = "one." + tool, bomb = "bomb." + tool;
+    // Not zeros: a stream of zeros reads as an empty tar (its end marker).
+    Sh("head -c 1048576 /dev/zero | tr '\\0' a | " + tool + " -9 > " + one);
+    Sh("cat " + one + " " + one + " " + one + " " + one + " > 4." + tool + " && cat 4." + tool +
+       " 4." + tool + " 4." + tool + " 4." + tool + " > 16." + tool +
+       " && for i in $(seq 256); do cat 16." + tool + "; done > " + bomb);  // 4 GiB of zeros
+    auto t0 = steady_clock::now();
+    UnpackStats st;
+    Recorder r = Run(bomb, {}, &st);
+    double secs = std::chrono::duration<double>(steady_clock::now() - t0).count();
+    EXPECT_EQ(st.limit, Limit::kRatio) << tool;
+    EXPECT_TRUE(r.Hit(Limit::kRatio)) << tool;
+    EXPECT_LT(st.bytes, 200ull << 20) << tool;  // stopped soon after the ratio floor
+    EXPECT_LT(secs, 20) << tool;
+    // The decoder the log sweep uses stops the same way.
+    auto f = File::Open(dir_ + "/" + bomb);
+    ASSERT_TRUE(f.ok());
+    UnpackBudget budget({}, static_cast<std::uint64_t>(f->st().st_size));
+    auto dec = Decoder::Open(*f, budget);
+    ASSERT_TRUE(dec.ok()) << dec.status().message();
+    std::vector<char> buf(1 << 20);
+    std::uint64_t total = 0;
+    while (std::size_t n = (*dec)->Read(buf.data(), buf.size())) total += n;
+    EXPECT_EQ((*dec)->limit(), Limit::kRatio) << tool;
+    ASSERT_TRUE((*dec)->error().has_value());
+    EXPECT_NE((*dec)->error()->find("--archive-ratio"), std::string::npos) << *(*dec)->error();
+    EXPECT_LT(total, 200ull << 20);
+  }
+}
+
+TEST_F(UnpackTest, TotalBytesLimit) {
+  Sh("head -c 8388608 /dev/urandom > r.bin && gzip -1 -k r.bin");
+  UnpackLimits small;
+  small.max_bytes = 1 << 20;
+  UnpackStats st;
+  Recorder r = Run("r.bin.gz", small, &st);
+  EXPECT_EQ(st.limit, Limit::kBytes);
+  EXPECT_TRUE(r.read.empty());
+}
+
+TEST_F(UnpackTest, XzDictionaryOverTheDecoderLimitIsNotDecoded) {
+  Write("x", "some text");
+  Sh("xz -k x");
+  std::string xz = Bytes(dir_ + "/x.xz");
+  ASSERT_GT(xz.size(), 17u);
+  ASSERT_EQ(static_cast<unsigned char>(xz[14]), 0x21u);  // the LZMA2 filter id
+  xz[16] = 40;                                           // a 4 GiB dictionary
+  Write("big.xz", xz);
+  UnpackStats st;
+  Recorder r = Run("big.xz", {}, &st);
+  EXPECT_EQ(st.limit, Limit::kDecoderMemory);
+  auto f = File::Open(dir_ + "/big.xz");
+  ASSERT_TRUE(f.ok());
+  UnpackBudget budget({}, 100);
+  auto dec = Decoder::Open(*f, budget);
+  ASSERT_TRUE(dec.ok());
+  char buf[64];
+  EXPECT_EQ((*dec)->Read(buf, sizeof buf), 0u);
+  EXPECT_EQ((*dec)->limit(), Limit::kDecoderMemory);
+}
+
+TEST_F(UnpackTest, ZipBombNestedAndSingleMemberFinishQuickly) {
+  // 42.zip-style: 16 copies a level, three levels over a zip of a 16 MiB zero
+  // file: 16 KB on disk, 64 GiB unpacked, every container within the depth.
+  Sh("head -c 16777216 /dev/zero > 0.bin && zip -q -9 l0.zip 0.bin");
+  for (int level = 1; level <= 3; ++level) {
+    std::string prev = "l" + std::to_string(level - 1) + ".zip";
+    std::string files;
+    for (int i = 0; i < 16; ++i) {
+      std::string copy = "c" + std::to_string(level) + "_" + std::to_string(i) + ".zip";
+      Sh("cp " + prev + " " + copy);
+      files += " " + copy;
+    }
+    Sh("zip -q -9 l" + std::to_string(level) + ".zip" + files + " && rm" + files);
+  }
+  auto t0 = steady_clock::now();
+  UnpackStats st;
+  Recorder r = Run("l3.zip", {}, &st);
+  EXPECT_LT(std::chrono::duration<double>(steady_clock::now() - t0).count(), 30);
+  EXPECT_TRUE(st.limit == Limit::kRatio || st.limit == Limit::kBytes) << LimitName(st.limit);
+  EXPECT_FALSE(r.limits.empty());
+
+  // One member, far more than 250 times its packed size, under the member cap.
+  Sh("head -c 94371840 /dev/zero > z.bin && zip -q -9 one.zip z.bin");
+  t0 = steady_clock::now();
+  Recorder one = Run("one.zip", {}, &st);
+  EXPECT_LT(std::chrono::duration<double>(steady_clock::now() - t0).count(), 20);
+  EXPECT_EQ(st.limit, Limit::kRatio);
+  EXPECT_FALSE(one.read.count("one.zip!z.bin"));
+}
+
+TEST_F(UnpackTest, MemberOverTheCapIsNotRead) {
+  Write("src/big.bin", std::string(300000, 'x'));
+  Write("src/small.bin", kPlanted);
+  Sh("cd src && zip -q ../m.zip big.bin small.bin && tar czf ../m.tgz big.bin small.bin");
+  UnpackLimits lim;
+  lim.max_member_bytes = 100000;
+  for (const std::string f : {"m.zip", "m.tgz"}) {
+    Recorder r = Run(f, lim);
+    EXPECT_EQ(r.state[f + "!big.bin"], Member::State::kTooLarge) << f;
+    EXPECT_EQ(r.read[f + "!small.bin"], kPlanted) << f;
+  }
+}
+
+TEST_F(UnpackTest, EncryptedMembersAreReported) {
+  Write("src/secret.dll", kPlanted);
+  Write("src/open.txt", "open");
+  Sh("cd src && zip -q -P infected ../e.zip secret.dll && zip -q ../e.zip open.txt");
+  Sh("cd src && 7zz a -bd -pinfected ../e.7z secret.dll");
+  Recorder z = Run("e.zip");
+  EXPECT_EQ(z.state["e.zip!secret.dll"], Member::State::kEncrypted);
+  EXPECT_EQ(z.read["e.zip!open.txt"], "open");
+  Recorder s = Run("e.7z");
+  EXPECT_EQ(s.state["e.7z!secret.dll"], Member::State::kEncrypted)
+      << (s.errors.empty() ? "" : s.errors[0]);
+}
+
+TEST_F(UnpackTest, TruncatedAndCorruptArchivesGiveErrorsAndKeepWhatWasRead) {
+  Write("src/first.bin", kPlanted);
+  Sh("mkdir -p src && head -c 200000 /dev/urandom > src/second.bin");
+  Sh("cd src && zip -q -0 ../z.zip first.bin second.bin && tar cf ../t.tar first.bin second.bin "
+     "&& tar czf ../t.tgz first.bin second.bin && 7zz a -bd ../s.7z first.bin second.bin && "
+     "gcab -c ../c.cab first.bin second.bin && (ls first.bin second.bin | cpio -o -H newc > "
+     "../c.cpio)");
+  Sh("xorriso -as mkisofs -quiet -o i.iso src");
+  for (const std::string f : {"z.zip", "t.tar", "t.tgz", "s.7z", "c.cab", "c.cpio", "i.iso"}) {
+    std::string whole = Bytes(dir_ + "/" + f);
+    ASSERT_GT(whole.size(), 1000u) << f;
+    // Truncated: the first 30% only (an ISO image ends in padding).
+    Write("trunc-" + f, whole.substr(0, whole.size() * 3 / 10));
+    Recorder t = Run("trunc-" + f);
+    EXPECT_FALSE(t.errors.empty()) << "truncated " << f;
+    // Corrupt: a run of garbage across the middle.
+    std::string bad = whole;
+    for (std::size_t i = bad.size() / 2; i < bad.size() / 2 + 512 && i < bad.size(); ++i)
+      bad[i] = static_cast<char>(i * 131);
+    Write("bad-" + f, bad);
+    Recorder c = Run("bad-" + f);
+    // Nothing crashes or hangs; what is unreadable is said.
+    bool said = !c.errors.empty() || c.read["bad-" + f + "!second.bin"] != whole;
+    EXPECT_TRUE(said) << "corrupt " << f;
+  }
+  // Stream-ordered formats keep the member before the damage (a compressed
+  // tar cut inside libarchive's first 64 KiB output block loses that block).
+  for (const std::string f : {"t.tar", "c.cpio", "z.zip"}) {
+    Recorder t = Run("trunc-" + f);
+    EXPECT_EQ(t.read["trunc-" + f + "!first.bin"], kPlanted) << f;
+  }
+}
+
+}  // namespace
+}  // namespace trawl::read
