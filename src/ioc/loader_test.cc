@@ -64,18 +64,18 @@ TEST(Plain, KindsScoresCommentsAndRefanging) {
   LoadStats st = LoadText(text, Format::kPlain, "p.txt", set);
   ASSERT_TRUE(st.problems.empty()) << ProblemsText(st);
   ASSERT_EQ(set.size(), 6u);
-  EXPECT_EQ(set.all()[0].value, "evil.com");
-  EXPECT_EQ(set.all()[0].description, "Campaign X");
-  EXPECT_EQ(set.all()[1].kind, Kind::kUrl);
-  EXPECT_EQ(set.all()[1].value, "https://evil.com/payload?a=1;b=2");
-  EXPECT_EQ(set.all()[2].value, "1.2.3.4");
-  EXPECT_EQ(set.all()[2].score, 70);
-  EXPECT_EQ(set.all()[3].kind, Kind::kIpv6);
-  EXPECT_EQ(set.all()[4].kind, Kind::kMd5);
-  EXPECT_EQ(set.all()[4].description, "Hashes");
-  EXPECT_EQ(set.all()[4].source, "p.txt:8");
-  EXPECT_EQ(set.all()[5].value, "10.0.0.0/8");
-  EXPECT_EQ(set.all()[5].score, 55);
+  EXPECT_EQ(set.Materialize()[0].value, "evil.com");
+  EXPECT_EQ(set.Materialize()[0].description, "Campaign X");
+  EXPECT_EQ(set.Materialize()[1].kind, Kind::kUrl);
+  EXPECT_EQ(set.Materialize()[1].value, "https://evil.com/payload?a=1;b=2");
+  EXPECT_EQ(set.Materialize()[2].value, "1.2.3.4");
+  EXPECT_EQ(set.Materialize()[2].score, 70);
+  EXPECT_EQ(set.Materialize()[3].kind, Kind::kIpv6);
+  EXPECT_EQ(set.Materialize()[4].kind, Kind::kMd5);
+  EXPECT_EQ(set.Materialize()[4].description, "Hashes");
+  EXPECT_EQ(set.Materialize()[4].source, "p.txt:8");
+  EXPECT_EQ(set.Materialize()[5].value, "10.0.0.0/8");
+  EXPECT_EQ(set.Materialize()[5].score, 55);
   EXPECT_EQ(Skipped(st, "duplicate"), 1u);
   EXPECT_EQ(st.loaded.at("domain"), 1u);
   EXPECT_EQ(st.loaded.at("url"), 1u);
@@ -163,7 +163,7 @@ TEST(LoadFile, CrlfFilesEverywhere) {
     EXPECT_TRUE((*r)->problems.empty()) << ProblemsText(**r);
     EXPECT_EQ(Loaded(**r), 1u);
   }
-  for (const Indicator& ind : set.all()) {
+  for (const Indicator& ind : set.Materialize()) {
     EXPECT_EQ(ind.value.find('\r'), std::string::npos) << ind.value;
     EXPECT_EQ(ind.fp_regex.find('\r'), std::string::npos);
     EXPECT_EQ(ind.description, "d");
@@ -205,7 +205,7 @@ TEST(LoadDirectory, SignatureBaseRootLoadsIocs) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   ASSERT_EQ(r->size(), 1u);
   ASSERT_EQ(set.size(), 1u);
-  EXPECT_EQ(set.all()[0].value, "evil.com");
+  EXPECT_EQ(set.Materialize()[0].value, "evil.com");
 }
 
 TEST(LoadDirectory, ErrorsForMissingFolder) {

@@ -132,20 +132,26 @@ void Sink::Add(Indicator ind, size_t line) {
       return;
     }
   }
-  ind.source = source_.empty() ? Where(line) : source_;
   const char* kind = KindName(ind.kind);
-  if (set_.Add(std::move(ind)))
+  bool added;
+  if (source_.empty()) {
+    added = set_.AddAt(std::move(ind), display_, line);  // source "display:line"
+  } else {
+    ind.source = source_;
+    added = set_.Add(std::move(ind));
+  }
+  if (added)
     ++stats_.loaded[kind];
   else
     ++stats_.skipped["duplicate"];
 }
 
 void Sink::AddTrusted(std::string hex_lower, size_t /*line*/) {
-  if (set_.IsTrustedHash(hex_lower)) {
+  // The loader gives only 32/40/64 hex digits, lower-cased: false is a duplicate.
+  if (!set_.AddTrustedHash(hex_lower)) {
     ++stats_.skipped["duplicate"];
     return;
   }
-  set_.AddTrustedHash(std::move(hex_lower));
   ++stats_.loaded["trusted_hash"];
 }
 

@@ -437,7 +437,7 @@ Result<NetMatcher> NetMatcher::Build(const ioc::IndicatorSet& set) {
   };
 
   bool any_escape = false;
-  for (const ioc::Indicator& ind : set.all()) {
+  for (const ioc::Indicator& ind : set.records()) {
     switch (ind.kind) {
       case ioc::Kind::kDomain: {
         std::string h = normalize_host(ind.value);

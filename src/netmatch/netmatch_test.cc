@@ -299,8 +299,8 @@ TEST(SchemeLessUrl, MatchesRawGithubusercontentInLogsAndVisits) {
     ioc::IndicatorSet set;
     ioc::LoadStats st = ioc::LoadText(text, ioc::Format::kPlain, "feed.txt", set);
     ASSERT_EQ(set.size(), 1u) << text;
-    EXPECT_EQ(set.all()[0].kind, Kind::kUrl);
-    EXPECT_EQ(set.all()[0].value, "https://github.com/OwnerX/repo-y");
+    EXPECT_EQ(set.Materialize()[0].kind, Kind::kUrl);
+    EXPECT_EQ(set.Materialize()[0].value, "https://github.com/OwnerX/repo-y");
     auto m = NetMatcher::Build(set);
     ASSERT_TRUE(m.ok()) << m.status().message();
     auto scratch = m->MakeScratch();
