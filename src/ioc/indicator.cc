@@ -1,6 +1,7 @@
 #include "trawl/ioc/indicator.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <utility>
 
@@ -84,6 +85,56 @@ std::string IndexKey(Kind kind, std::string_view value, std::string_view fp_rege
     key += platform;
   }
   return key;
+}
+
+std::uint64_t MixBits(std::uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h;
+}
+
+char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// The identity of a record, as IndexKey spells it, hashed without building
+// the key: kind, value, the FP regex of filename indicators, product
+// (caseless) and platform of versions, and_filename of hashes.
+std::uint64_t IdentityHash(const Indicator& ind) {
+  std::uint64_t h = 0xcbf29ce484222325ull ^ static_cast<std::uint64_t>(ind.kind);
+  auto add = [&h](std::string_view s, bool caseless) {
+    for (char c : s)
+      h = (h ^ static_cast<unsigned char>(caseless ? LowerAscii(c) : c)) * 0x100000001b3ull;
+    h = (h ^ 0xff) * 0x100000001b3ull;  // a separator byte no text holds
+  };
+  add(ind.value, false);
+  if (ind.kind == Kind::kFilename) add(ind.fp_regex, false);
+  if (ind.kind == Kind::kVersion) {
+    add(ind.product, true);
+    add(ind.platform, false);
+  }
+  add(ind.and_filename, false);
+  // Seeded per process: a hostile list cannot aim its values at one probe chain.
+  static const std::uint64_t seed =
+      static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) | 1;
+  return MixBits(h ^ seed);
+}
+
+bool CaselessEqual(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (LowerAscii(a[i]) != LowerAscii(b[i])) return false;
+  return true;
+}
+
+bool SameIdentity(const Indicator& a, const Indicator& b) {
+  if (a.kind != b.kind || a.value != b.value || a.and_filename != b.and_filename) return false;
+  if (a.kind == Kind::kFilename && a.fp_regex != b.fp_regex) return false;
+  if (a.kind == Kind::kVersion &&
+      (!CaselessEqual(a.product, b.product) || a.platform != b.platform))
+    return false;
+  return true;
 }
 
 }  // namespace
@@ -321,15 +372,45 @@ bool IndicatorSet::AddAt(Indicator ind, const std::string& file, std::size_t lin
   return AddRecord(std::move(ind));
 }
 
+// Open addressing over positions in all_ (+1; 0 empty), load at most 1/2:
+// no key string or node per record.
+std::int64_t IndicatorSet::FindRecord(const Indicator& ind, std::uint64_t h) const {
+  if (record_slots_.empty()) return -1;
+  std::size_t mask = record_slots_.size() - 1;
+  for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+    std::uint32_t s = record_slots_[i];
+    if (s == 0) return -1;
+    if (SameIdentity(all_[s - 1], ind)) return s - 1;
+  }
+}
+
+void IndicatorSet::IndexRecord(std::size_t pos, std::uint64_t h) {
+  if ((all_.size() + 1) * 2 > record_slots_.size()) {
+    std::vector<std::uint32_t> slots(record_slots_.empty() ? 1024 : record_slots_.size() * 2, 0);
+    std::size_t mask = slots.size() - 1;
+    for (std::size_t p = 0; p < all_.size(); ++p) {
+      if (p == pos) continue;
+      std::size_t i = IdentityHash(all_[p]) & mask;
+      while (slots[i] != 0) i = (i + 1) & mask;
+      slots[i] = static_cast<std::uint32_t>(p + 1);
+    }
+    record_slots_.swap(slots);
+  }
+  std::size_t mask = record_slots_.size() - 1;
+  std::size_t i = h & mask;
+  while (record_slots_[i] != 0) i = (i + 1) & mask;
+  record_slots_[i] = static_cast<std::uint32_t>(pos + 1);
+}
+
 bool IndicatorSet::AddRecord(Indicator ind) {
-  std::string key = IndexKey(ind.kind, ind.value, ind.fp_regex, ind.product, ind.platform);
-  if (!ind.and_filename.empty()) key += '\1' + ind.and_filename;
-  auto [it, inserted] = index_.emplace(std::move(key), all_.size());
-  if (!inserted) return false;
+  std::uint64_t h = IdentityHash(ind);
+  if (FindRecord(ind, h) >= 0) return false;
+  if (all_.size() >= 0xFFFFFFFEu) return false;
   if (!ind.and_filename.empty())
     conditional_[IndexKey(ind.kind, ind.value, {})].push_back(all_.size());
   ++per_kind_[ind.kind];
   all_.push_back(std::move(ind));
+  IndexRecord(all_.size() - 1, h);
   Note(0);
   return true;
 }
@@ -385,8 +466,11 @@ IndicatorRef IndicatorSet::FindHash(Kind kind, std::string_view hex) const {
     return {};
   }
   // Not a well-formed digest: only a record can hold it.
-  auto it = index_.find(IndexKey(kind, hex, {}));
-  return it == index_.end() ? IndicatorRef() : IndicatorRef(all_[it->second]);
+  Indicator probe;
+  probe.kind = kind;
+  probe.value = std::string(hex);
+  std::int64_t pos = FindRecord(probe, IdentityHash(probe));
+  return pos < 0 ? IndicatorRef() : IndicatorRef(all_[static_cast<std::size_t>(pos)]);
 }
 
 std::vector<Indicator> IndicatorSet::FindHashes(Kind kind, std::string_view hex) const {

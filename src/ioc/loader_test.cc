@@ -3,6 +3,10 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
+#include <string>
+#include <vector>
+
 #include "test_util.h"
 
 namespace trawl::ioc {
@@ -119,6 +123,46 @@ TEST(LoadText, RecordsStatsInTheSet) {
   EXPECT_EQ(set.stats()[0].name, "one.txt");
   EXPECT_EQ(set.stats()[1].loaded.at("md5"), 1u);
   EXPECT_EQ(a.loaded.at("domain"), 1u);
+}
+
+// Hash lists are read a chunk at a time (8 MiB, cut at a line end) so that
+// ten million hashes never sit in memory as text beside their store: the
+// result must be exactly that of parsing the whole text, across the cuts
+// (line numbers, the running "# comment" description, problems, a BOM, CRLF,
+// a last line without a newline).
+TEST(LoadFile, HashListsReadInChunksLoadAsTheWholeText) {
+  std::string text = "\xEF\xBB\xBF# Group A\r\n";
+  char hex[65];
+  for (int i = 0; i < 300000; ++i) {
+    if (i % 50000 == 7) text += "# Group " + std::to_string(i) + "\n";
+    if (i % 65536 == 3) text += "nothex;bad line\n";
+    std::snprintf(hex, sizeof hex, "%08x%024x%032x", i, i * 7, i);
+    text += std::string(hex, i % 3 == 0 ? 32 : 64);
+    text += i % 5 == 0 ? ";80;own description " + std::to_string(i) + "\r\n" : "\n";
+  }
+  text += "ffffffffffffffffffffffffffffffff;last line, no newline";
+  ASSERT_GT(text.size(), std::size_t{16} << 20);  // more than two chunks
+  TempDir tmp;
+  auto path = tmp.Write("hash-iocs.txt", text);
+  IndicatorSet streamed, whole;
+  auto r = LoadFile(path, Format::kAuto, streamed);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  LoadStats w = LoadText(text, Format::kSigBaseHash, path.string(), whole);
+  EXPECT_EQ(r->loaded, w.loaded);
+  EXPECT_EQ(r->skipped, w.skipped);
+  EXPECT_EQ(ProblemsText(*r), ProblemsText(w));
+  EXPECT_EQ(r->problems.size(), 5u);
+  std::vector<Indicator> a = streamed.Materialize(), b = whole.Materialize();
+  ASSERT_EQ(a.size(), b.size());
+  ASSERT_EQ(a.size(), 300001u);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(a[i].value, b[i].value) << i;
+    ASSERT_EQ(a[i].source, b[i].source) << i;
+    ASSERT_EQ(a[i].description, b[i].description) << i;
+    ASSERT_EQ(a[i].score, b[i].score) << i;
+  }
+  EXPECT_EQ(a.back().description, "last line, no newline");
+  EXPECT_EQ(a[1].description, "Group A");
 }
 
 TEST(LoadFile, ErrorsOnlyWhenUnreadable) {

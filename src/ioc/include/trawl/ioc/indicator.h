@@ -213,10 +213,12 @@ class IndicatorSet {
   Indicator HashIndicator(std::size_t store, std::size_t entry) const;
   void Note(std::uint8_t where);
   bool AddRecord(Indicator ind);
+  std::int64_t FindRecord(const Indicator& ind, std::uint64_t hash) const;
+  void IndexRecord(std::size_t pos, std::uint64_t hash);
 
   std::vector<Indicator> all_;
-  // Records' identity (IndexKey) -> position; see Add.
-  std::unordered_map<std::string, size_t> index_;
+  // Records' identity (see Add) -> position + 1, open addressing.
+  std::vector<std::uint32_t> record_slots_;
   HashStore hashes_[3];     // md5, sha1, sha256
   DigestTable trusted_[3];  // by width
   std::size_t hash_count_ = 0;
