@@ -254,8 +254,10 @@ struct LabelHash {
 // candidate, confirmed by the host rules like any other. Sound because an
 // indicator's prefilter label appears in a matching host as a whole label, so
 // in the text as a whole run (dot units and bracket forms are never label
-// bytes), unless the host holds a percent escape of a host byte, which the
-// shared escape pattern catches in either mode.
+// bytes) or, right after a '%', as the run without its first two (hex)
+// bytes; a label that is itself written with escapes is caught by the shared
+// escape pattern in either mode. The fuzz target netmatch_fuzz checks both
+// engines give the same hits.
 class LabelFilter {
  public:
   void Build(const std::vector<std::string>& labels) {
@@ -283,22 +285,26 @@ class LabelFilter {
     while (i < n) {
       auto c = static_cast<unsigned char>(t[i]);
       if (!IsLabelByte(c)) {
-        // A percent escape of a host byte is a host unit: its token is the
-        // escape pattern's to confirm; skipping it keeps "%2Efoo" from being
-        // read as the run "2Efoo". Any other '%' is a plain separator.
-        if (c == '%' && i + 2 < n && IsHexC(t[i + 1]) && IsHexC(t[i + 2]) &&
-            IsEscapedHostByte(t[i + 1], t[i + 2]))
-          i += 3;
-        else
-          ++i;
+        ++i;
         continue;
       }
+      // After a '%', the run's first two bytes may be an escape's hex digits:
+      // a host token can begin there ("%2Efoo", "%61foo") or after them
+      // (backwards, "%60foo" ends a token just before "foo", addr.h), so both
+      // the run and the run without those two bytes are looked up.
       std::size_t start = i;
-      LabelHash lh;
-      while (i < n && IsLabelByte(static_cast<unsigned char>(t[i])))
-        lh.Add(static_cast<unsigned char>(t[i++]));
+      bool after_escape = start > 0 && t[start - 1] == '%' && start + 2 < n && IsHexC(t[start]) &&
+                          IsHexC(t[start + 1]) &&
+                          IsLabelByte(static_cast<unsigned char>(t[start + 2]));
+      LabelHash lh, tail;
+      while (i < n && IsLabelByte(static_cast<unsigned char>(t[i]))) {
+        lh.Add(static_cast<unsigned char>(t[i]));
+        if (after_escape && i >= start + 2) tail.Add(static_cast<unsigned char>(t[i]));
+        ++i;
+      }
       std::size_t len = i - start;
       if ((lengths_ & LenBit(len)) && Test(lh.h)) fn(i, len);
+      if (after_escape && (lengths_ & LenBit(len - 2)) && Test(tail.h)) fn(i, len - 2);
     }
   }
 
@@ -306,11 +312,6 @@ class LabelFilter {
   static std::uint64_t LenBit(std::size_t len) { return std::uint64_t{1} << (len < 63 ? len : 63); }
   static bool IsHexC(char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-  }
-  static bool IsEscapedHostByte(char a, char b) {
-    auto hv = [](char h) { return h <= '9' ? h - '0' : ((h | 0x20) - 'a' + 10); };
-    char d = static_cast<char>(hv(a) * 16 + hv(b));
-    return IsLabelByte(static_cast<unsigned char>(d)) || d == '.';
   }
   void Set(std::uint64_t h) {
     std::size_t a = h & mask_, b = (h >> 32 | h << 32) * 0x9E3779B97F4A7C15ull & mask_;
