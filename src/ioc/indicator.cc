@@ -322,13 +322,11 @@ void IndicatorSet::Note(std::uint8_t where) {
     runs_.push_back({where, 1});
 }
 
-bool IndicatorSet::AddHash(Indicator& ind, const std::string* file, std::size_t line) {
-  int store = StoreOf(ind.kind);
+bool IndicatorSet::AddHash(int store, const std::uint8_t* digest, Indicator& ind,
+                           const std::string* file, std::size_t line) {
   HashStore& hs = hashes_[store];
-  std::uint8_t d[32];
-  if (!ParseDigest(ind.value, hs.table.width(), d)) return false;
-  auto [entry, inserted] = hs.table.Insert(d);
-  if (!inserted) return true;  // handled: a duplicate
+  auto [entry, inserted] = hs.table.Insert(digest);
+  if (!inserted) return false;  // a duplicate
   HashMeta m{};
   m.description = Description(ind.description);
   if (file && line > 0 && line <= 0xFFFFFFFFu) {
@@ -362,11 +360,8 @@ bool IndicatorSet::AddAt(Indicator ind, const std::string& file, std::size_t lin
     // loader gives); anything else stays a record, found by FindHashes too.
     int store = StoreOf(ind.kind);
     std::uint8_t d[32];
-    if (ParseDigest(ind.value, kWidths[store], d)) {
-      std::size_t before = hash_count_;
-      AddHash(ind, has_file ? &file : nullptr, line);
-      return hash_count_ > before;
-    }
+    if (ParseDigest(ind.value, kWidths[store], d))
+      return AddHash(store, d, ind, has_file ? &file : nullptr, line);
   }
   if (has_file) ind.source = file + ":" + std::to_string(line);
   return AddRecord(std::move(ind));

@@ -206,7 +206,8 @@ class IndicatorSet {
     std::uint8_t where;  // 0: records, 1 + store index
     std::size_t count;
   };
-  bool AddHash(Indicator& ind, const std::string* file, std::size_t line);
+  bool AddHash(int store, const std::uint8_t* digest, Indicator& ind, const std::string* file,
+               std::size_t line);
   std::uint32_t Intern(std::string_view s);
   std::uint32_t Description(std::string_view s);
   std::string_view String(std::uint32_t id) const;
