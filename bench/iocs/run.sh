@@ -110,5 +110,23 @@ $ROWS
 The machine was shared with other engineers compiling while this ran (2 cores, see the load
 average above): wall seconds include waiting for a core, so compare cpu seconds (user + sys)
 and the ratios, not the wall seconds.
+
+## Before (db56b53, issue 11's starting point; measured by hand, not by this script)
+
+Same machine and day, same generator, same commands (\`trawl scan --no-builtin --iocs LIST
+small-dir -q --json F\`, \`trawl iocs check LIST\`), wall seconds under a lighter load:
+
+| list | scan wall s | scan peak MiB | check wall s | check peak MiB |
+|---|---:|---:|---:|---:|
+| 10 k network | 1.69 | 65 | 0.13 | 17 |
+| 100 k network | 26.6 (33.2 in a second run) | 498 | 0.65 | 62 |
+| 500 k network | (the issue: 44 s, 1.7 GB idle; past 120 s busy) | | 3.13 | 264 |
+| 1 M hashes | 5.48 | 592 | 6.96 | 592 |
+
+Where the time went (perf): 75% in \`hs_compile_multi\`. Every distinct host label was a
+Vectorscan literal and every IPv4 address two zero-padding regexes; compiled alone,
+100,000 caseless literals take 8.3 s (10,000: 0.46 s) and 2,000 address regexes 1.4 s
+(500: 0.3 s): faster than linear. Loading itself was linear but heavy: an \`Indicator\`
+(seven strings) and a key string in an \`unordered_map\` per entry (~600 bytes per hash).
 MD
 cat "$ROOT/bench/iocs/RESULTS.md" >&2
