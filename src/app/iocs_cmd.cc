@@ -167,16 +167,15 @@ int RunList(const IocsOptions& o) {
                  s.version.empty() ? "" : (" version " + EscapeControl(s.version)).c_str(),
                  Counts(s.loaded).c_str(), s.problems.size());
   std::printf("kind\tvalue\tscore\tsource\tdescription\tand_filename\n");
-  for (const ioc::Indicator& i : set.all()) {
+  for (const ioc::Indicator& i : set.Materialize()) {
     std::string value = EscapeControl(i.value);
     if (value.size() > 300) value = value.substr(0, 300) + "...";
     std::printf("%s\t%s\t%d\t%s\t%s\t%s\n", ioc::KindName(i.kind), value.c_str(), i.score,
                 EscapeControl(i.source).c_str(), EscapeControl(i.description).c_str(),
                 EscapeControl(i.and_filename).c_str());
   }
-  std::vector<std::string> trusted(set.trusted().begin(), set.trusted().end());
-  std::sort(trusted.begin(), trusted.end());
-  for (const std::string& h : trusted) std::printf("trusted_hash\t%s\t\t\t\t\n", h.c_str());
+  for (const std::string& h : set.TrustedHashes())
+    std::printf("trusted_hash\t%s\t\t\t\t\n", h.c_str());
   for (const std::string& r : rules)
     std::fprintf(stderr, "rules %s (compiled by trawl scan)\n", EscapeControl(r).c_str());
   return ok ? kOk : kError;
@@ -289,8 +288,9 @@ int RunExtract(const IocsOptions& o) {
       ok = false;
       continue;
     }
-    for (std::size_t i = first; i < set.size(); ++i) {
-      const ioc::Indicator& ind = set.all()[i];
+    std::vector<ioc::Indicator> all = set.Materialize();
+    for (std::size_t i = first; i < all.size(); ++i) {
+      const ioc::Indicator& ind = all[i];
       std::fprintf(review, "taken\t%s\t%s\t%s\t%s\n", ioc::KindName(ind.kind),
                    EscapeControl(ind.value).c_str(), EscapeControl(ind.description).c_str(),
                    EscapeControl(ind.source).c_str());

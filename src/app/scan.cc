@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <mutex>
 #include <unordered_map>
@@ -59,16 +60,20 @@ struct Engine {
   std::vector<IndicatorSetInfo> set_infos;
   std::vector<Problem> problems;  // every load problem, for the sinks
   std::unique_ptr<match::FilenameMatcher> filenames;
-  std::unique_ptr<netmatch::NetMatcher> net;    // network indicators and keywords
+  std::unique_ptr<netmatch::NetMatcher> net;  // network indicators and keywords
   std::shared_ptr<const yara::Rules> rules;
   unsigned hash_algos = 0;
-  live::PathMap paths;                          // --root / --map: how paths are shown
+  live::PathMap paths;                            // --root / --map: how paths are shown
   std::unique_ptr<live::WindowsNames> win_names;  // caseless Windows names for --map
-  sweep::Engine view;        // the pieces above, as sweeps borrow them
-  sweep::Settings settings;  // what sweeps read of the configuration
+  sweep::Engine view;                             // the pieces above, as sweeps borrow them
+  sweep::Settings settings;                       // what sweeps read of the configuration
   // The requested sweeps, in registry order (made by LoadEngine).
   std::vector<std::unique_ptr<sweep::Sweep>> sweeps;
   std::vector<const sweep::Registration*> made_by;  // parallel to sweeps
+  // Start-up costs for the summary: reading every indicator set and pack,
+  // and compiling the matchers (filename patterns, YARA, network automaton).
+  double load_seconds = 0;
+  double build_seconds = 0;
 };
 
 void EngineDeleter::operator()(Engine* e) const { delete e; }
@@ -84,9 +89,9 @@ void PrintProblems(std::FILE* log, const std::vector<ioc::Problem>& problems, bo
   for (const ioc::Problem& p : problems) kept.push_back({p.where, p.message, set});
   if (quiet) return;
   for (const ioc::Problem& p : problems)
-    std::fputs(fmt::format("  skipped {}: {}\n", EscapeControl(p.where), EscapeControl(p.message))
-                   .c_str(),
-               log);
+    std::fputs(
+        fmt::format("  skipped {}: {}\n", EscapeControl(p.where), EscapeControl(p.message)).c_str(),
+        log);
 }
 
 std::string CountsText(const std::map<std::string, std::uint64_t>& m) {
@@ -111,6 +116,11 @@ void ReportLoad(std::FILE* log, bool quiet, const ioc::LoadStats& st, std::vecto
 }  // namespace
 
 Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quiet) {
+  using Clock = std::chrono::steady_clock;
+  auto seconds_since = [](Clock::time_point t) {
+    return std::chrono::duration<double>(Clock::now() - t).count();
+  };
+  const Clock::time_point load_start = Clock::now();
   EnginePtr engine(new Engine);
   if (!config.image_root.empty())
     if (Status st = engine->paths.SetRoot(config.image_root); !st.ok()) return st;
@@ -160,6 +170,8 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
     }
   }
 
+  engine->load_seconds = seconds_since(load_start);
+  const Clock::time_point build_start = Clock::now();
   // Filename patterns: one automaton.
   std::vector<const ioc::Indicator*> filename_inds = engine->set.OfKind(ioc::Kind::kFilename);
   if (!filename_inds.empty()) {
@@ -227,6 +239,7 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
     if (!w.ok()) return Status::Error("filename indicators (Windows): " + w.status().message());
     engine->win_names = std::move(*w);
   }
+  engine->build_seconds = seconds_since(build_start);
   if (engine->set.Has(ioc::Kind::kMd5)) engine->hash_algos |= hash::kMd5;
   if (engine->set.Has(ioc::Kind::kSha1)) engine->hash_algos |= hash::kSha1;
   if (engine->set.Has(ioc::Kind::kSha256)) engine->hash_algos |= hash::kSha256;
@@ -275,10 +288,10 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
       // indicator loaders': printed and sent to every sink.
       for (Problem& p : (*made)->Problems()) {
         if (!quiet)
-          std::fputs(fmt::format("  skipped {}: {}\n", EscapeControl(p.where),
-                                 EscapeControl(p.message))
-                         .c_str(),
-                     log);
+          std::fputs(
+              fmt::format("  skipped {}: {}\n", EscapeControl(p.where), EscapeControl(p.message))
+                  .c_str(),
+              log);
         engine->problems.push_back(std::move(p));
       }
       engine->sweeps.push_back(std::move(*made));
@@ -374,8 +387,7 @@ class Pipeline final : public walk::Visitor, public sweep::Context {
       if (walking_[i]->Scan(item, w.workers[i].get(), *this) == sweep::Verdict::kTrusted) break;
     }
     if (config_.inventory)
-      config_.inventory->OnEntry(shown, entry.st, w.have_digests ? &w.digests : nullptr,
-                                 w.reused);
+      config_.inventory->OnEntry(shown, entry.st, w.have_digests ? &w.digests : nullptr, w.reused);
   }
   void OnError(const std::string& path, const std::string& message) override {
     Error(path, message, sweep::module::kFile);
@@ -416,8 +428,7 @@ class Pipeline final : public walk::Visitor, public sweep::Context {
     w.have_digests = true;
     w.reused = reused;
   }
-  std::optional<std::map<std::string, std::string>> PriorDigests(
-      const sweep::Item& item) override {
+  std::optional<std::map<std::string, std::string>> PriorDigests(const sweep::Item& item) override {
     if (!config_.inventory) return std::nullopt;
     return config_.inventory->Prior(item.st);
   }
@@ -469,7 +480,8 @@ Result<Summary> RunScan(const ScanConfig& config, const Engine& engine, report::
   for (const auto& s : engine.sweeps)
     for (std::string& p : s->ExcludePaths()) wo.exclude_paths.push_back(std::move(p));
   if (config.inventory)  // a forced inventory inside a root is not walked while written
-    for (std::string& p : config.inventory->ExcludePaths()) wo.exclude_paths.push_back(std::move(p));
+    for (std::string& p : config.inventory->ExcludePaths())
+      wo.exclude_paths.push_back(std::move(p));
   for (const Problem& p : engine.problems) sink.OnProblem(p);
   Pipeline pipeline(config, engine, sink);
   if (pipeline.walks()) {
@@ -503,6 +515,8 @@ Result<Summary> RunScan(const ScanConfig& config, const Engine& engine, report::
       std::string& list = did ? ran : not_run;
       list += (list.empty() ? "" : ",") + std::string(m.name);
     }
+  s.extra.push_back({"load_seconds", engine.load_seconds});
+  s.extra.push_back({"build_seconds", engine.build_seconds});
   s.extra.push_back({"modules_run", ran});
   s.extra.push_back({"modules_not_run", not_run});
   if (!config.image_root.empty()) s.extra.push_back({"image_root", engine.paths.root()});

@@ -96,8 +96,8 @@ TEST(Excerpt, MatchLongerThanBudgetIsCut) {
 TEST(ToFindings, MachineHitsAndOneAggregatePerIndicator) {
   auto m = testing::MakeMatcher(
       {{ioc::Kind::kDomain, "evil.example"}, {ioc::Kind::kIpv4, "198.51.100.7"}});
-  const ioc::Indicator* dom = &m->set.all()[0];
-  const ioc::Indicator* ip = &m->set.all()[1];
+  const ioc::Indicator* dom = &m->set.records()[0];
+  const ioc::Indicator* ip = &m->set.records()[1];
   SweepResult r;
   r.type = Type::kJournal;
   auto hit = [](const ioc::Indicator* ind, std::int64_t us) {
@@ -145,7 +145,7 @@ TEST(ToFindings, TimeAfterRecordOrUrl) {
   SweepResult r;
   r.type = Type::kEvtx;
   Hit h;
-  h.indicator = &m->set.all()[0];
+  h.indicator = &m->set.records()[0];
   h.time_text = "2021-11-30T22:05:50.8649217Z";
   h.fields = {{"record", std::int64_t{7}}, {"channel", std::string("c")}};
   r.hits.push_back(h);
@@ -162,7 +162,7 @@ TEST(ToFindings, TimeAfterRecordOrUrl) {
 // file's tally, as the log sweep does, so contacts from both merge.
 TEST(ContactsToTimeline, MergesWithLogs) {
   auto m = testing::MakeMatcher({{ioc::Kind::kDomain, "evil.example"}});
-  const ioc::Indicator* ind = &m->set.all()[0];
+  const ioc::Indicator* ind = &m->set.records()[0];
   sweep::ContactTimeline tl;
   SweepResult a, b;
   a.tally[ind] = {3, 5000, 9000};

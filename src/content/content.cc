@@ -39,11 +39,11 @@ bool HashReasons(const ioc::IndicatorSet& set, const std::map<std::string, std::
   for (const auto& [name, kind] : kKinds) {
     auto it = hashes.find(name);
     if (it == hashes.end()) continue;
-    for (const ioc::Indicator* ind : set.FindHashes(kind, it->second)) {
+    for (ioc::Indicator& ind : set.FindHashes(kind, it->second)) {
       // A hash bound to a file name (STIX name AND hash) needs both.
-      if (!ind->and_filename.empty() && ind->and_filename != base) continue;
-      reasons.push_back(
-          {std::string(reason::kHash), ind->value, ind->description, ind->source, ind->score});
+      if (!ind.and_filename.empty() && ind.and_filename != base) continue;
+      reasons.push_back({std::string(reason::kHash), std::move(ind.value),
+                         std::move(ind.description), std::move(ind.source), ind.score});
     }
   }
   return true;

@@ -33,7 +33,7 @@ TEST_F(Builtin3cx, LoadsWithoutProblemsOrDuplicates) {
   EXPECT_FALSE(stats_.version.empty());
   ASSERT_EQ(set_.stats().size(), 1u);
   EXPECT_EQ(set_.stats()[0].name, "builtin:3cx");
-  for (const Indicator& i : set_.all()) {
+  for (const Indicator& i : set_.Materialize()) {
     EXPECT_EQ(i.source, "builtin:3cx") << i.value;
     EXPECT_FALSE(i.description.empty()) << i.value;
     // Every entry names where it was published.
@@ -69,7 +69,7 @@ TEST_F(Builtin3cx, HoldsTheNamedIndicators) {
   EXPECT_FALSE(HasValue(set_, Kind::kDomain, "od.lk"));
   EXPECT_FALSE(HasValue(set_, Kind::kIpv4, "38.108.185.115"));
   // The legitimate 3CX page listed among the decoded URLs must not be an indicator.
-  for (const Indicator& i : set_.all()) EXPECT_EQ(i.value.find("3cx.com"), std::string::npos);
+  for (const Indicator& i : set_.Materialize()) EXPECT_EQ(i.value.find("3cx.com"), std::string::npos);
 }
 
 TEST_F(Builtin3cx, DomainsAreRegistrableDomains) {
@@ -84,7 +84,7 @@ TEST_F(Builtin3cx, CoversEveryHashAndHostOfTheVolexityCsv) {
   Result<LoadStats> r = LoadFile(csv, Format::kCsv, feed);
   ASSERT_TRUE(r.ok()) << r.status().message();
   size_t hashes = 0, hosts = 0;
-  for (const Indicator& i : feed.all()) {
+  for (const Indicator& i : feed.Materialize()) {
     if (IsHashKind(i.kind)) {
       ++hashes;
       EXPECT_NE(set_.FindHash(i.kind, i.value), nullptr) << i.value;

@@ -26,17 +26,17 @@ TEST(Csv, QuotingEdgeCases) {
   IndicatorSet set;
   LoadStats st = LoadText(text, Format::kCsv, "l.csv", set);
   ASSERT_EQ(set.size(), 5u) << ProblemsText(st);
-  EXPECT_EQ(set.all()[0].value, "evil.com");
-  EXPECT_EQ(set.all()[0].score, 90);
-  EXPECT_EQ(set.all()[0].description, "plain");
-  EXPECT_EQ(set.all()[1].description, "with, comma");
-  EXPECT_EQ(set.all()[2].description, "say \"hi\"");
-  EXPECT_EQ(set.all()[2].score, 10);
-  EXPECT_EQ(set.all()[3].description, "line one line two");
-  EXPECT_EQ(set.all()[3].source, "l.csv:5");
+  EXPECT_EQ(set.Materialize()[0].value, "evil.com");
+  EXPECT_EQ(set.Materialize()[0].score, 90);
+  EXPECT_EQ(set.Materialize()[0].description, "plain");
+  EXPECT_EQ(set.Materialize()[1].description, "with, comma");
+  EXPECT_EQ(set.Materialize()[2].description, "say \"hi\"");
+  EXPECT_EQ(set.Materialize()[2].score, 10);
+  EXPECT_EQ(set.Materialize()[3].description, "line one line two");
+  EXPECT_EQ(set.Materialize()[3].source, "l.csv:5");
   // The record after a quoted line break starts on line 7.
-  EXPECT_EQ(set.all()[4].value, "after-multi.com");
-  EXPECT_EQ(set.all()[4].source, "l.csv:7");
+  EXPECT_EQ(set.Materialize()[4].value, "after-multi.com");
+  EXPECT_EQ(set.Materialize()[4].source, "l.csv:7");
   ASSERT_EQ(st.problems.size(), 2u) << ProblemsText(st);
   EXPECT_EQ(st.problems[0].where, "l.csv:8");
   EXPECT_EQ(st.problems[0].message.rfind("unrecognised value", 0), 0u);
@@ -57,8 +57,8 @@ TEST(Csv, MalformedQuotesAndScores) {
   IndicatorSet set;
   LoadStats st = LoadText(text, Format::kCsv, "m.csv", set);
   ASSERT_EQ(set.size(), 1u) << ProblemsText(st);
-  EXPECT_EQ(set.all()[0].value, "e.com");
-  EXPECT_EQ(set.all()[0].source, "m.csv:5");
+  EXPECT_EQ(set.Materialize()[0].value, "e.com");
+  EXPECT_EQ(set.Materialize()[0].source, "m.csv:5");
   std::vector<std::pair<std::string, std::string>> want = {
       {"m.csv:2", "bad CSV quoting"},
       {"m.csv:3", "bad CSV quoting"},
@@ -86,15 +86,15 @@ TEST(Csv, HeaderRules) {
     LoadStats st = LoadText("\xEF\xBB\xBFWhatever\nevil[.]com\nhxxp://x[.]org/a\n", Format::kCsv,
                             "one.csv", set);
     ASSERT_EQ(set.size(), 2u) << ProblemsText(st);
-    EXPECT_EQ(set.all()[0].value, "evil.com");
-    EXPECT_EQ(set.all()[1].value, "http://x.org/a");
+    EXPECT_EQ(set.Materialize()[0].value, "evil.com");
+    EXPECT_EQ(set.Materialize()[1].value, "http://x.org/a");
   }
   {
     IndicatorSet set;  // header names are case-insensitive, columns in any order
     LoadStats st = LoadText("Description,IOC,Type\nd,8.8.8.8,IP\n", Format::kCsv, "c.csv", set);
     ASSERT_EQ(set.size(), 1u) << ProblemsText(st);
-    EXPECT_EQ(set.all()[0].kind, Kind::kIpv4);
-    EXPECT_EQ(set.all()[0].description, "d");
+    EXPECT_EQ(set.Materialize()[0].kind, Kind::kIpv4);
+    EXPECT_EQ(set.Materialize()[0].description, "d");
   }
   {
     IndicatorSet set;  // empty input: nothing, no problem
@@ -112,9 +112,9 @@ TEST(Csv, CommaListsSplitOnlyWhenNotOneIndicator) {
       "\"0c2674c3a97c53082187d930efb645c2, 20d554a80d759c50d6537dd7097fed84dd258b3e,bogus\",file\n",
       Format::kCsv, "s.csv", set);
   ASSERT_EQ(set.size(), 3u) << ProblemsText(st);
-  EXPECT_EQ(set.all()[0].value, "http://evil.com/a,b");
-  EXPECT_EQ(set.all()[1].kind, Kind::kMd5);
-  EXPECT_EQ(set.all()[2].kind, Kind::kSha1);
+  EXPECT_EQ(set.Materialize()[0].value, "http://evil.com/a,b");
+  EXPECT_EQ(set.Materialize()[1].kind, Kind::kMd5);
+  EXPECT_EQ(set.Materialize()[2].kind, Kind::kSha1);
   ASSERT_EQ(st.problems.size(), 1u);
   EXPECT_EQ(st.problems[0].where, "s.csv:3");
   EXPECT_NE(st.problems[0].message.find("bogus"), std::string::npos);
@@ -160,7 +160,7 @@ TEST(Csv, VolexityFeedLoads) {
   for (const Problem& p : r->problems)
     EXPECT_NE(p.message.find("emailwhois"), std::string::npos) << p.message;
   EXPECT_NE(set.FindHash(Kind::kSha1, "bf939c9c261d27ee7bb92325cc588624fca75429"), nullptr);
-  const Indicator* h = set.FindHash(Kind::kMd5, "74bc2d0b6680faa1a5a76b27e5479cbc");
+  auto h = set.FindHash(Kind::kMd5, "74bc2d0b6680faa1a5a76b27e5479cbc");
   ASSERT_NE(h, nullptr);
   EXPECT_EQ(h->description, "Backdoored copy of ffmpeg.dll");
 }

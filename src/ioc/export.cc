@@ -58,9 +58,10 @@ std::string Identity(const Indicator& ind) {
 }
 
 // Indicators in a stable order: by kind, then value.
-std::vector<const Indicator*> Sorted(const IndicatorSet& set) {
+// REQUIRES: `all` (set.Materialize()) outlives the result.
+std::vector<const Indicator*> Sorted(const std::vector<Indicator>& all) {
   std::vector<const Indicator*> out;
-  for (const Indicator& i : set.all()) out.push_back(&i);
+  for (const Indicator& i : all) out.push_back(&i);
   std::stable_sort(out.begin(), out.end(), [](const Indicator* a, const Indicator* b) {
     if (a->kind != b->kind) return a->kind < b->kind;
     if (a->value != b->value) return a->value < b->value;
@@ -69,11 +70,7 @@ std::vector<const Indicator*> Sorted(const IndicatorSet& set) {
   return out;
 }
 
-std::vector<std::string> SortedTrusted(const IndicatorSet& set) {
-  std::vector<std::string> out(set.trusted().begin(), set.trusted().end());
-  std::sort(out.begin(), out.end());
-  return out;
-}
+std::vector<std::string> SortedTrusted(const IndicatorSet& set) { return set.TrustedHashes(); }
 
 class Losses {
  public:
@@ -141,7 +138,8 @@ ExportResult ToStix(const IndicatorSet& set, std::int64_t now) {
   Losses losses("stix");
   Json objects = Json::array();
   std::string ts = Iso(now);
-  for (const Indicator* ind : Sorted(set)) {
+  std::vector<Indicator> all = set.Materialize();
+  for (const Indicator* ind : Sorted(all)) {
     Json o;
     o["type"] = "indicator";
     o["spec_version"] = "2.1";
@@ -183,7 +181,8 @@ ExportResult ToMisp(const IndicatorSet& set, std::int64_t now) {
   ExportResult r;
   Losses losses("misp");
   Json attrs = Json::array();
-  for (const Indicator* ind : Sorted(set)) {
+  std::vector<Indicator> all = set.Materialize();
+  for (const Indicator* ind : Sorted(all)) {
     std::string type, category = "Network activity", value = ind->value;
     switch (ind->kind) {
       case Kind::kMd5:
@@ -293,7 +292,8 @@ ExportResult ToSigBase(const IndicatorSet& set) {
   std::string hashes;
   std::vector<std::pair<std::string, std::string>> names, c2, keywords;
   std::vector<std::string> rules;
-  for (const Indicator* ind : Sorted(set)) {
+  std::vector<Indicator> all = set.Materialize();
+  for (const Indicator* ind : Sorted(all)) {
     switch (ind->kind) {
       case Kind::kMd5:
       case Kind::kSha1:
@@ -373,7 +373,8 @@ ExportResult ToCsv(const IndicatorSet& set) {
   ExportResult r;
   Losses losses("csv");
   std::string out = "value,type,score,description,fp_regex,and_filename\n";
-  for (const Indicator* ind : Sorted(set)) {
+  std::vector<Indicator> all = set.Materialize();
+  for (const Indicator* ind : Sorted(all)) {
     std::string type;
     switch (ind->kind) {
       case Kind::kMd5:

@@ -25,7 +25,7 @@ std::string Key(const Indicator& i) {
 std::multiset<std::string> Keys(const IndicatorSet& set, bool (*keep)(const Indicator&) = nullptr,
                                 void (*adjust)(Indicator&) = nullptr) {
   std::multiset<std::string> out;
-  for (Indicator i : set.all()) {
+  for (Indicator i : set.Materialize()) {
     if (keep && !keep(i)) continue;
     if (adjust) adjust(i);
     out.insert(Key(i));
@@ -177,7 +177,7 @@ TEST(Export, StixKeepsTheFileNameCondition) {
   LoadText(r.files[0].text, Format::kJson, "x.json", back);
   auto hits = back.FindHashes(Kind::kSha256, std::string(64, 'b'));
   ASSERT_EQ(hits.size(), 1u);
-  EXPECT_EQ(hits[0]->and_filename, "evil.dll");
+  EXPECT_EQ(hits[0].and_filename, "evil.dll");
   EXPECT_EQ(back.FindHash(Kind::kSha256, std::string(64, 'b')), nullptr);
 }
 

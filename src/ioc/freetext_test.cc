@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <set>
 #include <string>
 
@@ -34,17 +35,17 @@ struct Loaded {
         return true;
     return false;
   }
-  const Indicator* Find(std::string_view value) const {
-    for (const Indicator& i : set.all())
-      if (i.value == value) return &i;
-    return nullptr;
+  std::optional<Indicator> Find(std::string_view value) const {
+    for (const Indicator& i : set.Materialize())
+      if (i.value == value) return i;
+    return std::nullopt;
   }
 };
 
 Loaded Load(std::string_view text, const std::string& name) {
   Loaded l;
   l.stats = LoadText(text, Format::kPlain, name, l.set);
-  for (const Indicator& i : l.set.all())
+  for (const Indicator& i : l.set.Materialize())
     l.taken.insert(std::string(KindName(i.kind)) + " " + i.value);
   return l;
 }
@@ -416,8 +417,8 @@ TEST(IndicatorList, OneValueALineKeepsTheListRules) {
                Format::kPlain, "list.txt", set);
   EXPECT_TRUE(st.problems.empty()) << ProblemsText(st);
   ASSERT_EQ(set.size(), 1u);
-  EXPECT_EQ(set.all()[0].kind, Kind::kUrl);
-  EXPECT_EQ(set.all()[0].value, "https://github.com/IconStorages/images");
+  EXPECT_EQ(set.Materialize()[0].kind, Kind::kUrl);
+  EXPECT_EQ(set.Materialize()[0].value, "https://github.com/IconStorages/images");
   EXPECT_EQ(testing::Skipped(st, "duplicate"), 1u);
   // In a list, file names stay problems as before ("ffmpeg" is no value).
   IndicatorSet set2;

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <string>
 #include <type_traits>
+#include <vector>
 
 namespace trawl::ioc {
 namespace {
@@ -54,7 +57,7 @@ TEST(IndicatorSet, DedupesByKindAndValueKeepingTheFirst) {
   // Same text, other kind: not a duplicate.
   EXPECT_TRUE(set.Add(Make(Kind::kKeyword, "evil.com")));
   ASSERT_EQ(set.size(), 2u);
-  EXPECT_EQ(set.all()[0].description, "first");
+  EXPECT_EQ(set.Materialize()[0].description, "first");
   EXPECT_EQ(set.CountOf(Kind::kDomain), 1u);
   EXPECT_EQ(set.CountOf(Kind::kKeyword), 1u);
   EXPECT_EQ(set.CountOf(Kind::kUrl), 0u);
@@ -81,15 +84,96 @@ TEST(IndicatorSet, HashLookupOfKindAndTrust) {
   EXPECT_EQ(set.FindHash(Kind::kDomain, "x.org"), nullptr);  // not a hash kind
   EXPECT_TRUE(set.Has(Kind::kMd5));
   EXPECT_FALSE(set.Has(Kind::kSha256));
-  auto sha1s = set.OfKind(Kind::kSha1);
-  ASSERT_EQ(sha1s.size(), 1u);
-  EXPECT_EQ(sha1s[0]->value, sha1);
+  EXPECT_EQ(set.CountOf(Kind::kSha1), 1u);
+  std::vector<Indicator> all = set.Materialize();  // load order, hashes copied out
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[1].kind, Kind::kSha1);
+  EXPECT_EQ(all[1].value, sha1);
+  EXPECT_EQ(all[2].value, "x.org");
+  // Records are everything but the store's hashes: what matchers point into.
+  ASSERT_EQ(set.records().size(), 1u);
+  EXPECT_EQ(set.records()[0].value, "x.org");
   EXPECT_TRUE(set.OfKind(Kind::kUrl).empty());
 
   EXPECT_FALSE(set.IsTrustedHash(md5));
-  set.AddTrustedHash(md5);
+  EXPECT_TRUE(set.AddTrustedHash(md5));
+  EXPECT_FALSE(set.AddTrustedHash(md5));  // already trusted
+  EXPECT_FALSE(set.AddTrustedHash("not-a-digest"));
   EXPECT_TRUE(set.IsTrustedHash(md5));
+  EXPECT_FALSE(set.IsTrustedHash(sha1));
   EXPECT_EQ(set.trusted_count(), 1u);
+  EXPECT_EQ(set.TrustedHashes(), std::vector<std::string>{md5});
+}
+
+// The compact hash store gives back what went in: value, score, description,
+// source (a file and line, or a whole source), and the load order among
+// records; the same hash with an and_filename stays a separate indicator.
+TEST(IndicatorSet, HashStoreKeepsEveryField) {
+  IndicatorSet set;
+  const std::string sha256(64, 'c'), md5 = "0123456789abcdef0123456789abcdef";
+  Indicator a = Make(Kind::kSha256, sha256);
+  a.score = 70;
+  a.description = "group";
+  ASSERT_TRUE(set.AddAt(a, "feed/hash-iocs.txt", 12));
+  ASSERT_TRUE(set.Add(Make(Kind::kDomain, "evil.org")));
+  Indicator b = Make(Kind::kMd5, md5);
+  b.description = "group";
+  b.source = "bundle.json:indicator--1";
+  ASSERT_TRUE(set.Add(b));
+  Indicator bound = Make(Kind::kMd5, md5);
+  bound.and_filename = "a.dll";
+  ASSERT_TRUE(set.Add(bound));
+  EXPECT_FALSE(set.AddAt(Make(Kind::kSha256, sha256), "other.txt", 1));  // duplicate
+  EXPECT_EQ(set.size(), 4u);
+  EXPECT_EQ(set.CountOf(Kind::kMd5), 2u);
+
+  auto h = set.FindHash(Kind::kSha256, sha256);
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->value, sha256);
+  EXPECT_EQ(h->score, 70);
+  EXPECT_EQ(h->description, "group");
+  EXPECT_EQ(h->source, "feed/hash-iocs.txt:12");
+  EXPECT_EQ(set.FindHash(Kind::kSha256, std::string(64, 'C')), nullptr);  // lower case only
+  std::vector<Indicator> md5s = set.FindHashes(Kind::kMd5, md5);
+  ASSERT_EQ(md5s.size(), 2u);
+  EXPECT_EQ(md5s[0].source, "bundle.json:indicator--1");
+  EXPECT_EQ(md5s[0].and_filename, "");
+  EXPECT_EQ(md5s[1].and_filename, "a.dll");
+
+  std::vector<Indicator> all = set.Materialize();
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[0].value, sha256);
+  EXPECT_EQ(all[1].value, "evil.org");
+  EXPECT_EQ(all[2].value, md5);
+  EXPECT_EQ(all[2].and_filename, "");
+  EXPECT_EQ(all[3].and_filename, "a.dll");
+}
+
+// Issue 11: 10 million hashes must load in seconds. Counted, not timed: the
+// index probes per added hash stay bounded (open addressing at load <= 1/2),
+// so the work is linear; the old node-based map of strings is gone.
+TEST(IndicatorSet, HashLoadingIsLinearWork) {
+  IndicatorSet set;
+  const std::size_t n = 200000;
+  char hex[65];
+  for (std::size_t i = 0; i < n; ++i) {
+    std::snprintf(hex, sizeof hex, "%016zx%016zx%016zx%016zx", i * 0x9E3779B97F4A7C15ull, i, ~i,
+                  i ^ 0x5555);
+    ASSERT_TRUE(set.AddAt(Make(Kind::kSha256, hex), "h.txt", i + 1));
+  }
+  // Adversarial shape: digests that differ only in their last byte.
+  for (std::size_t i = 0; i < 256; ++i) {
+    std::snprintf(hex, sizeof hex, "%062x%02zx", 0, i);
+    ASSERT_TRUE(set.AddAt(Make(Kind::kSha256, hex), "h.txt", 1));
+  }
+  EXPECT_EQ(set.CountOf(Kind::kSha256), n + 256);
+  EXPECT_LT(set.hash_probes(), 4 * (n + 256));
+  EXPECT_TRUE(set.records().empty());
+  std::snprintf(hex, sizeof hex, "%016zx%016zx%016zx%016zx", 77 * 0x9E3779B97F4A7C15ull,
+                std::size_t{77}, ~std::size_t{77}, std::size_t{77} ^ 0x5555);
+  auto h = set.FindHash(Kind::kSha256, hex);
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->source, "h.txt:78");
 }
 
 // ioc::Problem is trawl::Problem (one struct, not two kept in step): a

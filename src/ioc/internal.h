@@ -67,6 +67,21 @@ std::string BroadRangeReason(const Indicator& ind);
 
 // Per-format line parsers (signature-base and plain lists).
 void LoadSigBaseHash(std::string_view text, bool trusted, Sink& sink);
+// LoadSigBaseHash in pieces, for files read a chunk at a time (a list of
+// millions of hashes is never held whole): Feed whole lines, in order; the
+// last piece may end without a newline. The same entries, line numbers,
+// descriptions and problems as one LoadSigBaseHash over the whole text.
+class HashLines {
+ public:
+  HashLines(bool trusted, Sink& sink);
+  void Feed(std::string_view whole_lines);
+
+ private:
+  bool trusted_;
+  Sink& sink_;
+  size_t line_no_ = 0;
+  std::string comment_;
+};
 void LoadSigBaseFilename(std::string_view text, Sink& sink);
 void LoadSigBaseC2(std::string_view text, Sink& sink);
 void LoadSigBaseKeyword(std::string_view text, Sink& sink);

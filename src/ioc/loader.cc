@@ -62,10 +62,11 @@ void Dispatch(std::string_view text, Format format, internal::Sink& sink) {
   }
 }
 
+constexpr off_t kMaxSize = off_t{1} << 30;  // 1 GiB: no indicator file is larger
+
 // Opens without blocking (a FIFO must not hang the load) and, where the
-// kernel allows, without touching the access time.
-Result<std::string> ReadRegularFile(const fs::path& file) {
-  constexpr off_t kMaxSize = off_t{1} << 30;  // 1 GiB: no indicator file is larger
+// kernel allows, without touching the access time. Regular files up to 1 GiB.
+Result<UniqueFd> OpenRegularFile(const fs::path& file, off_t* size) {
   int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
   int raw = ::open(file.c_str(), flags | O_NOATIME);
   if (raw < 0 && errno == EPERM) raw = ::open(file.c_str(), flags);
@@ -76,21 +77,66 @@ Result<std::string> ReadRegularFile(const fs::path& file) {
     return Status::Error(file.string() + ": cannot stat: " + std::strerror(errno));
   if (!S_ISREG(st.st_mode)) return Status::Error(file.string() + ": not a regular file");
   if (st.st_size > kMaxSize) return Status::Error(file.string() + ": larger than 1 GiB");
-  std::string data;
-  data.reserve(static_cast<size_t>(st.st_size));
+  *size = st.st_size;
+  return fd;
+}
+
+// Reads `fd` to its end, appending to `data` and calling `consume` (which may
+// take a prefix off `data`) after each read; the 1 GiB cap counts every byte.
+template <typename Fn>
+Status ReadAll(const fs::path& file, int fd, std::string& data, Fn consume) {
   char buf[65536];
+  std::uint64_t total = 0;
   for (;;) {
-    ssize_t n = ::read(raw, buf, sizeof buf);
+    ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
       return Status::Error(file.string() + ": read error: " + std::strerror(errno));
     }
     if (n == 0) break;
     data.append(buf, static_cast<size_t>(n));
-    if (data.size() > static_cast<size_t>(kMaxSize))
+    total += static_cast<std::uint64_t>(n);
+    if (total > static_cast<std::uint64_t>(kMaxSize))
       return Status::Error(file.string() + ": larger than 1 GiB");
+    consume(data);
   }
+  return Status::Ok();
+}
+
+Result<std::string> ReadRegularFile(const fs::path& file) {
+  off_t size = 0;
+  Result<UniqueFd> fd = OpenRegularFile(file, &size);
+  if (!fd.ok()) return fd.status();
+  std::string data;
+  data.reserve(static_cast<size_t>(size));
+  if (Status st = ReadAll(file, fd->get().fd, data, [](std::string&) {}); !st.ok()) return st;
   return data;
+}
+
+// A signature-base hash list, read 8 MiB at a time and parsed as it comes:
+// ten million hashes never sit in memory as text beside their store.
+Result<LoadStats> LoadHashFile(const fs::path& file, bool trusted, IndicatorSet& set) {
+  constexpr size_t kChunk = size_t{8} << 20;
+  off_t size = 0;
+  Result<UniqueFd> fd = OpenRegularFile(file, &size);
+  if (!fd.ok()) return fd.status();
+  LoadStats stats;
+  stats.name = file.string();
+  internal::Sink sink(set, stats, stats.name, {});
+  internal::HashLines lines(trusted, sink);
+  std::string data;
+  data.reserve(kChunk + 65536);
+  Status st = ReadAll(file, fd->get().fd, data, [&](std::string& d) {
+    if (d.size() < kChunk) return;
+    size_t nl = d.rfind('\n');
+    if (nl == std::string::npos) return;  // one long line: keep reading it
+    lines.Feed(std::string_view(d).substr(0, nl + 1));
+    d.erase(0, nl + 1);
+  });
+  if (!st.ok()) return st;
+  lines.Feed(data);
+  set.stats().push_back(stats);
+  return stats;
 }
 
 }  // namespace
@@ -189,9 +235,11 @@ LoadStats LoadText(std::string_view text, Format format, const std::string& sour
 
 Result<LoadStats> LoadFile(const fs::path& file, Format format, IndicatorSet& set,
                            const LoadOptions& options) {
+  if (format == Format::kAuto) format = DetectFormat(file);
+  if (format == Format::kSigBaseHash || format == Format::kSigBaseTrustedHash)
+    return LoadHashFile(file, format == Format::kSigBaseTrustedHash, set);
   Result<std::string> data = ReadRegularFile(file);
   if (!data.ok()) return data.status();
-  if (format == Format::kAuto) format = DetectFormat(file);
   return LoadText(*data, format, file.string(), set, options);
 }
 

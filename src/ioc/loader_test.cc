@@ -3,6 +3,10 @@
 
 #include <sys/stat.h>
 
+#include <cstdio>
+#include <string>
+#include <vector>
+
 #include "test_util.h"
 
 namespace trawl::ioc {
@@ -64,18 +68,18 @@ TEST(Plain, KindsScoresCommentsAndRefanging) {
   LoadStats st = LoadText(text, Format::kPlain, "p.txt", set);
   ASSERT_TRUE(st.problems.empty()) << ProblemsText(st);
   ASSERT_EQ(set.size(), 6u);
-  EXPECT_EQ(set.all()[0].value, "evil.com");
-  EXPECT_EQ(set.all()[0].description, "Campaign X");
-  EXPECT_EQ(set.all()[1].kind, Kind::kUrl);
-  EXPECT_EQ(set.all()[1].value, "https://evil.com/payload?a=1;b=2");
-  EXPECT_EQ(set.all()[2].value, "1.2.3.4");
-  EXPECT_EQ(set.all()[2].score, 70);
-  EXPECT_EQ(set.all()[3].kind, Kind::kIpv6);
-  EXPECT_EQ(set.all()[4].kind, Kind::kMd5);
-  EXPECT_EQ(set.all()[4].description, "Hashes");
-  EXPECT_EQ(set.all()[4].source, "p.txt:8");
-  EXPECT_EQ(set.all()[5].value, "10.0.0.0/8");
-  EXPECT_EQ(set.all()[5].score, 55);
+  EXPECT_EQ(set.Materialize()[0].value, "evil.com");
+  EXPECT_EQ(set.Materialize()[0].description, "Campaign X");
+  EXPECT_EQ(set.Materialize()[1].kind, Kind::kUrl);
+  EXPECT_EQ(set.Materialize()[1].value, "https://evil.com/payload?a=1;b=2");
+  EXPECT_EQ(set.Materialize()[2].value, "1.2.3.4");
+  EXPECT_EQ(set.Materialize()[2].score, 70);
+  EXPECT_EQ(set.Materialize()[3].kind, Kind::kIpv6);
+  EXPECT_EQ(set.Materialize()[4].kind, Kind::kMd5);
+  EXPECT_EQ(set.Materialize()[4].description, "Hashes");
+  EXPECT_EQ(set.Materialize()[4].source, "p.txt:8");
+  EXPECT_EQ(set.Materialize()[5].value, "10.0.0.0/8");
+  EXPECT_EQ(set.Materialize()[5].score, 55);
   EXPECT_EQ(Skipped(st, "duplicate"), 1u);
   EXPECT_EQ(st.loaded.at("domain"), 1u);
   EXPECT_EQ(st.loaded.at("url"), 1u);
@@ -121,6 +125,46 @@ TEST(LoadText, RecordsStatsInTheSet) {
   EXPECT_EQ(a.loaded.at("domain"), 1u);
 }
 
+// Hash lists are read a chunk at a time (8 MiB, cut at a line end) so that
+// ten million hashes never sit in memory as text beside their store: the
+// result must be exactly that of parsing the whole text, across the cuts
+// (line numbers, the running "# comment" description, problems, a BOM, CRLF,
+// a last line without a newline).
+TEST(LoadFile, HashListsReadInChunksLoadAsTheWholeText) {
+  std::string text = "\xEF\xBB\xBF# Group A\r\n";
+  char hex[65];
+  for (int i = 0; i < 300000; ++i) {
+    if (i % 50000 == 7) text += "# Group " + std::to_string(i) + "\n";
+    if (i % 65536 == 3) text += "nothex;bad line\n";
+    std::snprintf(hex, sizeof hex, "%08x%024x%032x", i, i * 7, i);
+    text += std::string(hex, i % 3 == 0 ? 32 : 64);
+    text += i % 5 == 0 ? ";80;own description " + std::to_string(i) + "\r\n" : "\n";
+  }
+  text += "ffffffffffffffffffffffffffffffff;last line, no newline";
+  ASSERT_GT(text.size(), std::size_t{16} << 20);  // more than two chunks
+  TempDir tmp;
+  auto path = tmp.Write("hash-iocs.txt", text);
+  IndicatorSet streamed, whole;
+  auto r = LoadFile(path, Format::kAuto, streamed);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  LoadStats w = LoadText(text, Format::kSigBaseHash, path.string(), whole);
+  EXPECT_EQ(r->loaded, w.loaded);
+  EXPECT_EQ(r->skipped, w.skipped);
+  EXPECT_EQ(ProblemsText(*r), ProblemsText(w));
+  EXPECT_EQ(r->problems.size(), 5u);
+  std::vector<Indicator> a = streamed.Materialize(), b = whole.Materialize();
+  ASSERT_EQ(a.size(), b.size());
+  ASSERT_EQ(a.size(), 300001u);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(a[i].value, b[i].value) << i;
+    ASSERT_EQ(a[i].source, b[i].source) << i;
+    ASSERT_EQ(a[i].description, b[i].description) << i;
+    ASSERT_EQ(a[i].score, b[i].score) << i;
+  }
+  EXPECT_EQ(a.back().description, "last line, no newline");
+  EXPECT_EQ(a[1].description, "Group A");
+}
+
 TEST(LoadFile, ErrorsOnlyWhenUnreadable) {
   TempDir tmp;
   IndicatorSet set;
@@ -163,7 +207,7 @@ TEST(LoadFile, CrlfFilesEverywhere) {
     EXPECT_TRUE((*r)->problems.empty()) << ProblemsText(**r);
     EXPECT_EQ(Loaded(**r), 1u);
   }
-  for (const Indicator& ind : set.all()) {
+  for (const Indicator& ind : set.Materialize()) {
     EXPECT_EQ(ind.value.find('\r'), std::string::npos) << ind.value;
     EXPECT_EQ(ind.fp_regex.find('\r'), std::string::npos);
     EXPECT_EQ(ind.description, "d");
@@ -205,7 +249,7 @@ TEST(LoadDirectory, SignatureBaseRootLoadsIocs) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   ASSERT_EQ(r->size(), 1u);
   ASSERT_EQ(set.size(), 1u);
-  EXPECT_EQ(set.all()[0].value, "evil.com");
+  EXPECT_EQ(set.Materialize()[0].value, "evil.com");
 }
 
 TEST(LoadDirectory, ErrorsForMissingFolder) {

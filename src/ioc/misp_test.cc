@@ -76,10 +76,10 @@ TEST(Misp, EveryType) {
     IndicatorSet set;
     LoadStats st = Load(Event({Attr("a1", c.type, c.value)}).dump(), set);
     std::vector<std::string> got;
-    for (const Indicator& i : set.all()) got.push_back(Describe(i));
+    for (const Indicator& i : set.Materialize()) got.push_back(Describe(i));
     EXPECT_EQ(got, c.want) << ProblemsText(st);
     EXPECT_TRUE(st.problems.empty()) << ProblemsText(st);
-    for (const Indicator& i : set.all()) {
+    for (const Indicator& i : set.Materialize()) {
       EXPECT_EQ(i.score, 100);
       EXPECT_EQ(i.source, "e.json:ev1/a1");
       EXPECT_TRUE(i.and_filename.empty()) << "a MISP composite is no AND";
@@ -93,8 +93,8 @@ TEST(Misp, SchemeLessUrlIsTheUrl) {
   IndicatorSet set;
   LoadStats st = Load(Event({Attr("a", "url", "evil.example/x.php")}).dump(), set);
   ASSERT_EQ(set.size(), 1u) << ProblemsText(st);
-  EXPECT_EQ(set.all()[0].kind, Kind::kUrl);
-  EXPECT_EQ(set.all()[0].value, "https://evil.example/x.php");
+  EXPECT_EQ(set.Materialize()[0].kind, Kind::kUrl);
+  EXPECT_EQ(set.Materialize()[0].value, "https://evil.example/x.php");
 }
 
 TEST(Misp, BadValuesAndUnsupportedTypes) {
@@ -150,15 +150,15 @@ TEST(Misp, ToIdsTagsDescriptionsAndObjects) {
   IndicatorSet set;
   LoadStats st = Load(doc, set);
   std::vector<std::string> got;
-  for (const Indicator& i : set.all()) got.push_back(Describe(i));
+  for (const Indicator& i : set.Materialize()) got.push_back(Describe(i));
   EXPECT_EQ(
       got, (std::vector<std::string>{"domain ids.example", "ipv4 192.0.2.9", "sha256 " + kSha256}));
-  EXPECT_EQ(set.all()[0].score, 70);
-  EXPECT_EQ(set.all()[0].description,
+  EXPECT_EQ(set.Materialize()[0].score, 70);
+  EXPECT_EQ(set.Materialize()[0].description,
             "C2 server | MISP event: Test event | tags: kill-chain:c2, tlp:white");
-  EXPECT_EQ(set.all()[2].description,
+  EXPECT_EQ(set.Materialize()[2].description,
             "file drop.exe: Dropper | MISP event: Test event | tags: tlp:white");
-  EXPECT_EQ(set.all()[2].source, "e.json:ev1/o1/f2");
+  EXPECT_EQ(set.Materialize()[2].source, "e.json:ev1/o1/f2");
   EXPECT_EQ(Skipped(st, "not to_ids"), 3u);
   EXPECT_EQ(Skipped(st, "deleted"), 1u);
   EXPECT_EQ(Skipped(st, "bad trawl:score tag"), 1u);
@@ -167,11 +167,11 @@ TEST(Misp, ToIdsTagsDescriptionsAndObjects) {
   IndicatorSet all;
   st = Load(doc, all, /*all=*/true);
   got.clear();
-  for (const Indicator& i : all.all()) got.push_back(Describe(i));
+  for (const Indicator& i : all.Materialize()) got.push_back(Describe(i));
   EXPECT_EQ(got, (std::vector<std::string>{
                      "domain ctx.example", "domain ids.example", "ipv4 192.0.2.9",
                      "filename " + BaseNameRegex("drop.exe"), "sha256 " + kSha256}));
-  EXPECT_EQ(all.all()[0].score, 50) << "context attributes score lower";
+  EXPECT_EQ(all.Materialize()[0].score, 50) << "context attributes score lower";
   EXPECT_EQ(Skipped(st, "unsupported type"), 1u) << "the text attribute, counted only";
 }
 
@@ -257,14 +257,14 @@ TEST(Misp, EsetLazarusEventLoadsEverythingUsable) {
     total += values.size();
     for (const std::string& v : values) {
       bool found = false;
-      for (const Indicator& i : set.all())
+      for (const Indicator& i : set.Materialize())
         if (i.value == v || (type == "url" && i.value.rfind(v, 0) == 0)) found = true;
       EXPECT_TRUE(found) << type << " " << v;
     }
   }
   EXPECT_EQ(Loaded(*st), total);
   // Hashes of file objects carry their file name and the event.
-  const Indicator* h = set.FindHash(Kind::kSha1, "0ca1723afe261cd85b05c9ef424fc50290dce7df");
+  auto h = set.FindHash(Kind::kSha1, "0ca1723afe261cd85b05c9ef424fc50290dce7df");
   ASSERT_NE(h, nullptr);
   EXPECT_NE(h->description.find("file guiconfigd: SimplexTea for Linux."), std::string::npos);
   EXPECT_NE(h->description.find("MISP event: Linux malware strengthen links"), std::string::npos);
@@ -280,7 +280,7 @@ TEST(Misp, EsetLazarusEventLoadsEverythingUsable) {
   Indicator od;
   od.kind = Kind::kDomain;
   bool has_odlk = false;
-  for (const Indicator& i : all.all())
+  for (const Indicator& i : all.Materialize())
     if (i.kind == Kind::kDomain && i.value == "od.lk") has_odlk = i.score == 50;
   EXPECT_TRUE(has_odlk);
 }

@@ -53,25 +53,31 @@ bool IsTrivialHash(std::string_view hex_lower) {
 
 namespace {
 
+// One line of ForEachEntry: blank lines and comments (which set `comment`)
+// are consumed, unclean text rejected, anything else goes to `entry`.
+template <typename Fn>
+void EntryLine(size_t no, std::string_view line, std::string& comment, Sink& sink, Fn& entry) {
+  if (IsBlank(line)) return;
+  if (std::string_view bad = BadText(line); !bad.empty()) {
+    sink.Reject(no, std::string(bad), line);
+    if (IsComment(line)) comment.clear();  // a broken comment describes nothing
+    return;
+  }
+  if (IsComment(line)) {
+    std::string_view c = CommentText(line);
+    if (!c.empty()) comment = std::string(c);
+    return;
+  }
+  entry(no, line, comment);
+}
+
 // Runs `entry` for every line that is neither blank nor a comment and whose
 // text is clean; keeps the last comment as the running description.
 template <typename Fn>
 void ForEachEntry(std::string_view text, Sink& sink, Fn entry) {
   std::string comment;
-  ForEachLine(text, [&](size_t no, std::string_view line) {
-    if (IsBlank(line)) return;
-    if (std::string_view bad = BadText(line); !bad.empty()) {
-      sink.Reject(no, std::string(bad), line);
-      if (IsComment(line)) comment.clear();  // a broken comment describes nothing
-      return;
-    }
-    if (IsComment(line)) {
-      std::string_view c = CommentText(line);
-      if (!c.empty()) comment = std::string(c);
-      return;
-    }
-    entry(no, line, comment);
-  });
+  ForEachLine(text,
+              [&](size_t no, std::string_view line) { EntryLine(no, line, comment, sink, entry); });
 }
 
 // Splits "VALUE;SCORE" at the last ';' when what follows looks like a number
@@ -132,28 +138,36 @@ void Sink::Add(Indicator ind, size_t line) {
       return;
     }
   }
-  ind.source = source_.empty() ? Where(line) : source_;
   const char* kind = KindName(ind.kind);
-  if (set_.Add(std::move(ind)))
+  bool added;
+  if (source_.empty()) {
+    added = set_.AddAt(std::move(ind), display_, line);  // source "display:line"
+  } else {
+    ind.source = source_;
+    added = set_.Add(std::move(ind));
+  }
+  if (added)
     ++stats_.loaded[kind];
   else
     ++stats_.skipped["duplicate"];
 }
 
 void Sink::AddTrusted(std::string hex_lower, size_t /*line*/) {
-  if (set_.IsTrustedHash(hex_lower)) {
+  // The loader gives only 32/40/64 hex digits, lower-cased: false is a duplicate.
+  if (!set_.AddTrustedHash(hex_lower)) {
     ++stats_.skipped["duplicate"];
     return;
   }
-  set_.AddTrustedHash(std::move(hex_lower));
   ++stats_.loaded["trusted_hash"];
 }
 
 // HASH[;DESCRIPTION] or HASH;SCORE;DESCRIPTION. The second field is a score
 // only if a third follows and it is an integer 0..100; otherwise everything
 // after the first ';' is the description (real descriptions contain ';').
-void LoadSigBaseHash(std::string_view text, bool trusted, Sink& sink) {
-  ForEachEntry(text, sink, [&](size_t no, std::string_view line, const std::string& comment) {
+namespace {
+void HashEntry(bool trusted, Sink& sink, size_t no, std::string_view line,
+               const std::string& comment) {
+  {
     line = TrimAscii(line);
     size_t semi = line.find(';');
     std::string_view hash = TrimAscii(line.substr(0, semi));
@@ -198,7 +212,31 @@ void LoadSigBaseHash(std::string_view text, bool trusted, Sink& sink) {
     ind.score = score;
     ind.description = desc.empty() ? comment : std::string(desc);
     sink.Add(std::move(ind), no);
-  });
+  }
+}
+}  // namespace
+
+void LoadSigBaseHash(std::string_view text, bool trusted, Sink& sink) {
+  HashLines lines(trusted, sink);
+  lines.Feed(text);
+}
+
+HashLines::HashLines(bool trusted, Sink& sink) : trusted_(trusted), sink_(sink) {}
+
+// ForEachEntry over whole lines, with the line number and the running
+// comment carried from one call to the next (and the BOM read only at the start).
+void HashLines::Feed(std::string_view text) {
+  if (line_no_ == 0 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  auto entry = [this](size_t no, std::string_view line, const std::string& comment) {
+    HashEntry(trusted_, sink_, no, line, comment);
+  };
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    EntryLine(++line_no_, line, comment_, sink_, entry);
+  }
 }
 
 // REGEX;SCORE[;FP_REGEX]. The regex is kept verbatim (trailing blanks

@@ -44,7 +44,7 @@ TEST(SigBaseHash, Grammar) {
     IndicatorSet set;
     LoadStats st = LoadText(r.line + "\n", Format::kSigBaseHash, "h.txt", set);
     ASSERT_EQ(set.size(), 1u) << r.line << "\n" << ProblemsText(st);
-    const Indicator& ind = set.all()[0];
+    const Indicator ind = set.Materialize()[0];
     EXPECT_EQ(ind.kind, r.kind) << r.line;
     EXPECT_EQ(ind.value, ToLowerAscii(TrimAscii(r.line.substr(0, r.line.find(';'))))) << r.line;
     EXPECT_EQ(ind.score, r.score) << r.line;
@@ -65,10 +65,10 @@ TEST(SigBaseHash, CommentDescribesHashWithoutDescription) {
       "1c2674c3a97c53082187d930efb645c2;\n";
   LoadStats st = LoadText(text, Format::kSigBaseHash, "h.txt", set);
   ASSERT_EQ(set.size(), 3u) << ProblemsText(st);
-  EXPECT_EQ(set.all()[0].description, "Group A");
-  EXPECT_EQ(set.all()[1].description, "own description");
-  EXPECT_EQ(set.all()[2].description, "Group A");
-  EXPECT_EQ(set.all()[2].source, "h.txt:6");
+  EXPECT_EQ(set.Materialize()[0].description, "Group A");
+  EXPECT_EQ(set.Materialize()[1].description, "own description");
+  EXPECT_EQ(set.Materialize()[2].description, "Group A");
+  EXPECT_EQ(set.Materialize()[2].source, "h.txt:6");
 }
 
 TEST(SigBaseHash, BadLinesAreReportedWithFileAndLine) {
@@ -109,7 +109,7 @@ TEST(SigBaseHash, DuplicatesCountedNotProblems) {
   EXPECT_EQ(set.size(), 1u);
   EXPECT_EQ(Skipped(st, "duplicate"), 1u);
   EXPECT_TRUE(st.problems.empty());
-  EXPECT_EQ(set.all()[0].description, "a");
+  EXPECT_EQ(set.Materialize()[0].description, "a");
 }
 
 TEST(SigBaseHash, TrustedHashesSuppressAndAreNotIndicators) {
@@ -149,7 +149,7 @@ TEST(SigBaseFilename, Grammar) {
     IndicatorSet set;
     LoadStats st = LoadText("# Desc\n" + r.line + "\r\n", Format::kSigBaseFilename, "f.txt", set);
     ASSERT_EQ(set.size(), 1u) << r.line << "\n" << ProblemsText(st);
-    const Indicator& ind = set.all()[0];
+    const Indicator ind = set.Materialize()[0];
     EXPECT_EQ(ind.kind, Kind::kFilename);
     EXPECT_EQ(ind.value, r.regex) << r.line;
     EXPECT_EQ(ind.score, r.score) << r.line;
@@ -190,9 +190,9 @@ TEST(SigBaseFilename, NoFalsePositiveRegexLeaksIntoTheNextLine) {
   LoadStats st =
       LoadText("a\\.exe;50;Program Files\nb\\.exe;60\n", Format::kSigBaseFilename, "f.txt", set);
   ASSERT_EQ(set.size(), 2u) << ProblemsText(st);
-  EXPECT_EQ(set.all()[0].fp_regex, "Program Files");
-  EXPECT_EQ(set.all()[1].fp_regex, "");
-  EXPECT_EQ(set.all()[1].score, 60);
+  EXPECT_EQ(set.Materialize()[0].fp_regex, "Program Files");
+  EXPECT_EQ(set.Materialize()[1].fp_regex, "");
+  EXPECT_EQ(set.Materialize()[1].score, 60);
 }
 
 // Regression for LOKI's C2 bug: entries kept with their line break never match.
@@ -228,10 +228,10 @@ TEST(SigBaseC2, LineBreaksStrippedAndCommentBlocksDescribe) {
       {Kind::kUrl, "https://evil.com/x", 100, "Second group"},
   };
   for (size_t i = 0; i < 7; ++i) {
-    EXPECT_EQ(set.all()[i].kind, want[i].kind) << i;
-    EXPECT_EQ(set.all()[i].value, want[i].value) << i;
-    EXPECT_EQ(set.all()[i].score, want[i].score) << i;
-    EXPECT_EQ(set.all()[i].description, want[i].desc) << i;
+    EXPECT_EQ(set.Materialize()[i].kind, want[i].kind) << i;
+    EXPECT_EQ(set.Materialize()[i].value, want[i].value) << i;
+    EXPECT_EQ(set.Materialize()[i].score, want[i].score) << i;
+    EXPECT_EQ(set.Materialize()[i].description, want[i].desc) << i;
   }
   EXPECT_EQ(st.loaded.at("domain"), 3u);
 }
@@ -268,11 +268,11 @@ TEST(SigBaseKeyword, VerbatimLiterals) {
       Format::kSigBaseKeyword, "keywords.txt", set);
   ASSERT_TRUE(st.problems.empty()) << ProblemsText(st);
   ASSERT_EQ(set.size(), 4u);  // case matters: two distinct keywords
-  EXPECT_EQ(set.all()[1].value, "sekurlsa::logonpasswords");
-  EXPECT_EQ(set.all()[2].value, "<3 eo.oe");
-  EXPECT_EQ(set.all()[3].value, "%COMSPEC% /C start %COMSPEC% /C \\\\WINDOWS\\\\Temp");
-  EXPECT_EQ(set.all()[0].description, "Mimikatz");
-  EXPECT_EQ(set.all()[0].kind, Kind::kKeyword);
+  EXPECT_EQ(set.Materialize()[1].value, "sekurlsa::logonpasswords");
+  EXPECT_EQ(set.Materialize()[2].value, "<3 eo.oe");
+  EXPECT_EQ(set.Materialize()[3].value, "%COMSPEC% /C start %COMSPEC% /C \\\\WINDOWS\\\\Temp");
+  EXPECT_EQ(set.Materialize()[0].description, "Mimikatz");
+  EXPECT_EQ(set.Materialize()[0].kind, Kind::kKeyword);
 }
 
 // Counts the lines that are entries: neither blank nor comments.
@@ -317,7 +317,7 @@ TEST(SigBaseReal, KnownLinesKeepTheirMeaning) {
   IndicatorSet set;
   ASSERT_TRUE(LoadDirectory(dir.parent_path(), set).ok());
   // hash-iocs.txt line 862 has ';' inside its description.
-  const Indicator* h = set.FindHash(
+  auto h = set.FindHash(
       Kind::kSha256, "f81aa77d23ca6662efb3e6e33538a60e39abb5ca66102e07ffa318a6d6cd78ec");
   ASSERT_NE(h, nullptr);
   EXPECT_EQ(h->description.rfind("Triton Actor TTP IOCs - flogon.js; - https://", 0), 0u);

@@ -102,7 +102,7 @@ TEST(Stix, EveryPatternForm) {
     IndicatorSet set;
     LoadStats st = Load(Bundle({Ind("1", c.pattern)}).dump(), set);
     std::vector<std::string> got;
-    for (const Indicator& i : set.all()) got.push_back(Describe(i));
+    for (const Indicator& i : set.Materialize()) got.push_back(Describe(i));
     EXPECT_EQ(got, c.want) << ProblemsText(st);
     if (c.want.empty()) {
       ASSERT_EQ(st.problems.size(), 1u);
@@ -169,7 +169,7 @@ TEST(Stix, ExpiredRevokedAndTimestamps) {
   IndicatorSet set;
   LoadStats st = Load(Bundle({expired, current, revoked, bad}).dump(), set);
   ASSERT_EQ(set.size(), 1u);
-  EXPECT_EQ(set.all()[0].value, "new.example");
+  EXPECT_EQ(set.Materialize()[0].value, "new.example");
   EXPECT_EQ(Skipped(st, "expired"), 1u);
   EXPECT_EQ(Skipped(st, "revoked"), 1u);
   EXPECT_EQ(Skipped(st, "bad valid_until"), 1u);
@@ -194,13 +194,13 @@ TEST(Stix, DescriptionScoreFpRegexAndYara) {
   IndicatorSet set;
   LoadStats st = Load(Bundle({a, y, badscore, sigma}).dump(), set);
   ASSERT_EQ(set.size(), 2u) << ProblemsText(st);
-  EXPECT_EQ(set.all()[0].value, "\\\\Temp\\\\x\\.exe");
-  EXPECT_EQ(set.all()[0].description, "Dropper - Seen in the wild");
-  EXPECT_EQ(set.all()[0].score, 70);
-  EXPECT_EQ(set.all()[0].fp_regex, "good");
-  EXPECT_EQ(set.all()[0].source, "b.json:indicator--1");
-  EXPECT_EQ(set.all()[1].kind, Kind::kYara);
-  EXPECT_EQ(set.all()[1].value, "rule r { condition: true }");
+  EXPECT_EQ(set.Materialize()[0].value, "\\\\Temp\\\\x\\.exe");
+  EXPECT_EQ(set.Materialize()[0].description, "Dropper - Seen in the wild");
+  EXPECT_EQ(set.Materialize()[0].score, 70);
+  EXPECT_EQ(set.Materialize()[0].fp_regex, "good");
+  EXPECT_EQ(set.Materialize()[0].source, "b.json:indicator--1");
+  EXPECT_EQ(set.Materialize()[1].kind, Kind::kYara);
+  EXPECT_EQ(set.Materialize()[1].value, "rule r { condition: true }");
   EXPECT_EQ(Skipped(st, "bad x_trawl_score"), 1u);
   EXPECT_EQ(Skipped(st, "unsupported pattern_type"), 1u);
 }
@@ -230,11 +230,11 @@ TEST(Stix, ObservedData) {
   IndicatorSet set;
   LoadStats st = Load(Bundle({file, name_only, dom, ip, proc, lone, od, od20, other}).dump(), set);
   std::vector<std::string> got;
-  for (const Indicator& i : set.all()) got.push_back(Describe(i));
+  for (const Indicator& i : set.Materialize()) got.push_back(Describe(i));
   EXPECT_EQ(got, (std::vector<std::string>{
                      "sha256 " + kSha256, "filename " + BaseNameRegex("b.bin"), "domain c2.example",
                      "ipv4 203.0.113.9", "url http://u.example/p"}));
-  EXPECT_EQ(set.all()[0].description, "file a.bin: STIX observed-data observed-data--1");
+  EXPECT_EQ(set.Materialize()[0].description, "file a.bin: STIX observed-data observed-data--1");
   EXPECT_EQ(Skipped(st, "unsupported observable type"), 1u);
   EXPECT_EQ(Skipped(st, "observable outside observed-data"), 1u);
   EXPECT_EQ(Skipped(st, "other STIX objects"), 1u);
@@ -294,7 +294,7 @@ TEST(Stix, JsonFilesAreSniffedAndLoadedFromFolders) {
   ASSERT_TRUE(r.ok());
   ASSERT_EQ(r->size(), 2u);
   EXPECT_EQ(set.size(), 2u);
-  EXPECT_NE(set.all()[1].source.find("b.json:"), std::string::npos);
+  EXPECT_NE(set.Materialize()[1].source.find("b.json:"), std::string::npos);
 }
 
 TEST(Stix, BaseNameRegexRoundTrips) {

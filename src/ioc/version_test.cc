@@ -37,7 +37,7 @@ TEST(Version, Grammar) {
     EXPECT_TRUE(st.problems.empty()) << ProblemsText(st);
     EXPECT_EQ(st.loaded["version"], r.versions.size());
     for (size_t i = 0; i < r.versions.size(); ++i) {
-      const Indicator& ind = set.all()[i];
+      const Indicator ind = set.Materialize()[i];
       EXPECT_EQ(ind.kind, Kind::kVersion);
       EXPECT_EQ(ind.value, r.versions[i]) << r.line;
       EXPECT_EQ(ind.product, r.product) << r.line;

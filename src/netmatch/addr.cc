@@ -101,6 +101,23 @@ Unit BackwardUnit(std::string_view t, std::size_t p, bool ipv4_only) {
 }
 
 Span Expand(std::string_view t, std::size_t from, std::size_t to, bool ipv4_only) {
+  // A candidate that starts on the hex digits of a percent escape is read
+  // with the escape, so the token does not depend on where inside it a
+  // prefilter hit: an escape of a host byte is a unit (the token includes it),
+  // any other escape bounds the token (it starts after it).
+  for (std::size_t k = 1; k <= 2; ++k) {
+    if (from < k || from - k + 2 >= t.size() || t[from - k] != '%') continue;
+    std::size_t esc = from - k;
+    if (!IsHexDigit(t[esc + 1]) || !IsHexDigit(t[esc + 2])) continue;
+    char d = static_cast<char>(HexVal(t[esc + 1]) * 16 + HexVal(t[esc + 2]));
+    if (IsHostByte(d) && (!ipv4_only || d == '.')) {
+      from = esc;
+    } else {
+      from = esc + 3;
+      if (to < from) to = from;
+    }
+    break;
+  }
   std::size_t b = from, e = to;
   while (true) {
     Unit u = BackwardUnit(t, b, ipv4_only);

@@ -219,9 +219,122 @@ std::string DefangedDigitDot() {
 
 }  // namespace
 
+namespace {
+
+// Past this many distinct host labels, addresses or shapes, per-indicator
+// prefilter patterns stop paying: Vectorscan's compile time grows faster than
+// linearly in the pattern count (100,000 caseless literals: ~8 s; 2,000
+// zero-padded IPv4 regexes: ~1.4 s). Larger sets use the shared shapes below.
+constexpr std::size_t kMaxLiteralLabels = 10000;
+constexpr std::size_t kMaxExactIpv4 = 256;  // each is two regexes (forward, reverse DNS)
+constexpr std::size_t kMaxExactCidr4 = 256;
+constexpr std::size_t kMaxIpv6Literals = 1000;
+// Every dotted quad (also the address part of an in-addr.arpa name), every
+// v6-looking run: with many addresses, each candidate is confirmed by lookup.
+constexpr const char* kGenericIpv4 = R"([0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3})";
+
+bool IsLabelByte(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_';
+}
+
+// FNV-1a over the lower-cased bytes of a label.
+struct LabelHash {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  void Add(unsigned char c) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<unsigned char>(c - 'A' + 'a');
+    h = (h ^ c) * 0x100000001b3ull;
+  }
+};
+
+// The prefilter of a large label set, instead of one literal per label: a
+// Bloom filter (two bits per label out of 16) over the labels' hashes, and
+// the lengths that occur. The text's maximal runs of label bytes
+// ([A-Za-z0-9_-]) are looked up; a run that may be a label becomes a label
+// candidate, confirmed by the host rules like any other. Sound because an
+// indicator's prefilter label appears in a matching host as a whole label, so
+// in the text as a whole run (dot units and bracket forms are never label
+// bytes) or, right after a '%', as the run without its first two (hex)
+// bytes; a label that is itself written with escapes is caught by the shared
+// escape pattern in either mode. The fuzz target netmatch_fuzz checks both
+// engines give the same hits.
+class LabelFilter {
+ public:
+  void Build(const std::vector<std::string>& labels) {
+    std::size_t bits = 1024;
+    while (bits < labels.size() * 16) bits <<= 1;
+    bits_.assign(bits / 64, 0);
+    mask_ = bits - 1;
+    for (const std::string& l : labels) {
+      LabelHash lh;
+      for (unsigned char c : l) lh.Add(c);
+      Set(lh.h);
+      if (l.size() > max_len_) max_len_ = l.size();
+      lengths_ |= LenBit(l.size());
+    }
+  }
+  bool empty() const { return bits_.empty(); }
+  std::size_t max_len() const { return max_len_; }
+  std::size_t memory() const { return bits_.size() * 8; }
+
+  // Calls fn(end, length) for each run of label bytes in `t` that may be a label.
+  template <typename Fn>
+  void ForEachCandidate(std::string_view t, Fn&& fn) const {
+    const std::size_t n = t.size();
+    std::size_t i = 0;
+    while (i < n) {
+      auto c = static_cast<unsigned char>(t[i]);
+      if (!IsLabelByte(c)) {
+        ++i;
+        continue;
+      }
+      // After a '%', the run's first two bytes may be an escape's hex digits:
+      // a host token can begin there ("%2Efoo", "%61foo") or after them
+      // (backwards, "%60foo" ends a token just before "foo", addr.h), so both
+      // the run and the run without those two bytes are looked up.
+      std::size_t start = i;
+      bool after_escape = start > 0 && t[start - 1] == '%' && start + 2 < n && IsHexC(t[start]) &&
+                          IsHexC(t[start + 1]) &&
+                          IsLabelByte(static_cast<unsigned char>(t[start + 2]));
+      LabelHash lh, tail;
+      while (i < n && IsLabelByte(static_cast<unsigned char>(t[i]))) {
+        lh.Add(static_cast<unsigned char>(t[i]));
+        if (after_escape && i >= start + 2) tail.Add(static_cast<unsigned char>(t[i]));
+        ++i;
+      }
+      std::size_t len = i - start;
+      if ((lengths_ & LenBit(len)) && Test(lh.h)) fn(i, len);
+      if (after_escape && (lengths_ & LenBit(len - 2)) && Test(tail.h)) fn(i, len - 2);
+    }
+  }
+
+ private:
+  static std::uint64_t LenBit(std::size_t len) { return std::uint64_t{1} << (len < 63 ? len : 63); }
+  static bool IsHexC(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+  }
+  void Set(std::uint64_t h) {
+    std::size_t a = h & mask_, b = (h >> 32 | h << 32) * 0x9E3779B97F4A7C15ull & mask_;
+    bits_[a / 64] |= std::uint64_t{1} << (a % 64);
+    bits_[b / 64] |= std::uint64_t{1} << (b % 64);
+  }
+  bool Test(std::uint64_t h) const {
+    std::size_t a = h & mask_, b = (h >> 32 | h << 32) * 0x9E3779B97F4A7C15ull & mask_;
+    return (bits_[a / 64] >> (a % 64) & 1) && (bits_[b / 64] >> (b % 64) & 1);
+  }
+  std::vector<std::uint64_t> bits_;
+  std::size_t mask_ = 0;
+  std::size_t max_len_ = 0;
+  std::uint64_t lengths_ = 0;  // bit L: a label of length L (63: 63 or longer)
+};
+
+}  // namespace
+
 struct NetMatcher::Impl {
   HsDb db;
   std::vector<Pattern> patterns;
+  std::size_t db_patterns = 0;  // patterns[0, db_patterns) are in db; then one kLabel per length
+  LabelFilter labels;           // large label sets (empty: labels are literals in db)
   SvMap<std::vector<const ioc::Indicator*>> domains;
   SvMap<std::vector<UrlEntry>> urls;
   std::unordered_map<std::string, std::vector<const ioc::Indicator*>> ips;  // IpKey
@@ -252,7 +365,7 @@ NetMatcher::~NetMatcher() = default;
 
 bool NetMatcher::empty() const { return impl_->in_use == 0; }
 std::size_t NetMatcher::indicator_count() const { return impl_->in_use; }
-std::size_t NetMatcher::pattern_count() const { return impl_->patterns.size(); }
+std::size_t NetMatcher::pattern_count() const { return impl_->db_patterns; }
 const std::vector<ioc::Problem>& NetMatcher::problems() const { return impl_->problems; }
 
 Result<NetMatcher> NetMatcher::Build(const ioc::IndicatorSet& set) {
@@ -260,8 +373,12 @@ Result<NetMatcher> NetMatcher::Build(const ioc::IndicatorSet& set) {
   bool any_ipv4 = false;
   std::vector<std::string> exprs;
   std::vector<unsigned> flags;
-  std::map<std::string, std::uint32_t, std::less<>> label_ids;
   std::map<std::string, std::uint32_t> shared_ids;  // generic shapes, by regex
+  // Collected first, then emitted per mode (kMaxLiteralLabels and the rest).
+  std::vector<std::string> labels;
+  std::vector<Ip> exact_v4;            // addresses to match exactly (forward and reverse)
+  std::vector<std::string> cidr4_res;  // one regex per IPv4 range
+  std::vector<std::string> v6_lits;    // longest group of each IPv6 address or range
 
   auto add = [&](std::string expr, unsigned f, Pattern p) {
     exprs.push_back(std::move(expr));
@@ -269,12 +386,7 @@ Result<NetMatcher> NetMatcher::Build(const ioc::IndicatorSet& set) {
     impl->patterns.push_back(p);
     return static_cast<std::uint32_t>(impl->patterns.size() - 1);
   };
-  auto add_label = [&](std::string_view label) {
-    if (label_ids.count(label)) return;
-    std::uint32_t id = add(EscapeLiteral(label), HS_FLAG_CASELESS,
-                           {PatType::kLabel, static_cast<std::uint32_t>(label.size())});
-    label_ids.emplace(std::string(label), id);
-  };
+  auto add_label = [&](std::string_view label) { labels.emplace_back(label); };
   auto add_shared = [&](const std::string& expr, unsigned f, PatType type) {
     if (shared_ids.count(expr)) return;
     shared_ids.emplace(expr, add(expr, f, {type}));
@@ -291,6 +403,10 @@ Result<NetMatcher> NetMatcher::Build(const ioc::IndicatorSet& set) {
   };
   // Prefilter for an exact IPv4 address, forward and as a reverse-DNS name.
   auto add_ipv4 = [&](const Ip& ip) {
+    exact_v4.push_back(ip);
+    any_ipv4 = true;
+  };
+  auto emit_ipv4 = [&](const Ip& ip) {
     std::string fwd, rev;
     for (int i = 0; i < 4; ++i) {
       if (i) fwd += kSep;
@@ -300,7 +416,6 @@ Result<NetMatcher> NetMatcher::Build(const ioc::IndicatorSet& set) {
     }
     add_shared(fwd, 0, PatType::kIpv4);
     add_shared(rev + R"(\.in-addr\.arpa)", HS_FLAG_CASELESS, PatType::kIpv4Rev);
-    any_ipv4 = true;
   };
   const std::string kGenericV6 = "[0-9a-f]{0,4}:[0-9a-f]{0,4}:";
   // Prefilter for an IPv6 address: its longest non-zero group among the first
@@ -316,14 +431,14 @@ Result<NetMatcher> NetMatcher::Build(const ioc::IndicatorSet& set) {
       if (groups < 8) break;  // CIDR: only the first group is sure to be written
     }
     if (best.size() >= 3) {
-      add_shared(best, HS_FLAG_CASELESS, PatType::kIpv6);  // a caseless literal
+      v6_lits.push_back(best);  // a caseless literal
     } else {
       add_shared(kGenericV6, HS_FLAG_CASELESS, PatType::kIpv6);
     }
   };
 
   bool any_escape = false;
-  for (const ioc::Indicator& ind : set.all()) {
+  for (const ioc::Indicator& ind : set.records()) {
     switch (ind.kind) {
       case ioc::Kind::kDomain: {
         std::string h = normalize_host(ind.value);
@@ -404,7 +519,7 @@ Result<NetMatcher> NetMatcher::Build(const ioc::IndicatorSet& set) {
             if (i) re += kSep;
             re += i < full ? OctetRegex(c->net.bytes[i]) : std::string("[0-9]{1,3}");
           }
-          add_shared(re, 0, PatType::kIpv4);
+          cidr4_res.push_back(std::move(re));
           any_ipv4 = true;
         } else {
           if (c->prefix >= 16)
@@ -435,6 +550,36 @@ Result<NetMatcher> NetMatcher::Build(const ioc::IndicatorSet& set) {
     }
     ++impl->in_use;
   }
+  // Per-indicator prefilters while they are few, shared shapes past that.
+  auto dedup = [](std::vector<std::string>& v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+  };
+  dedup(labels);
+  if (labels.size() <= kMaxLiteralLabels) {
+    for (const std::string& l : labels)
+      add(EscapeLiteral(l), HS_FLAG_CASELESS,
+          {PatType::kLabel, static_cast<std::uint32_t>(l.size())});
+  } else {
+    impl->labels.Build(labels);
+  }
+  std::vector<std::string>().swap(labels);
+  std::sort(exact_v4.begin(), exact_v4.end(),
+            [](const Ip& a, const Ip& b) { return a.bytes < b.bytes; });
+  exact_v4.erase(std::unique(exact_v4.begin(), exact_v4.end()), exact_v4.end());
+  dedup(cidr4_res);
+  if (exact_v4.size() <= kMaxExactIpv4 && cidr4_res.size() <= kMaxExactCidr4) {
+    for (const Ip& ip : exact_v4) emit_ipv4(ip);
+    for (const std::string& re : cidr4_res) add_shared(re, 0, PatType::kIpv4);
+  } else if (any_ipv4) {
+    add_shared(kGenericIpv4, 0, PatType::kIpv4);
+  }
+  dedup(v6_lits);
+  if (v6_lits.size() <= kMaxIpv6Literals) {
+    for (const std::string& l : v6_lits) add_shared(l, HS_FLAG_CASELESS, PatType::kIpv6);
+  } else {
+    add_shared(kGenericV6, HS_FLAG_CASELESS, PatType::kIpv6);
+  }
   if (any_ipv4) add_shared(DefangedDigitDot(), HS_FLAG_CASELESS, PatType::kIpv4);
   if (any_escape) {
     // Percent escapes of host bytes: - . 0-9 A-Z _ a-z.
@@ -461,6 +606,12 @@ Result<NetMatcher> NetMatcher::Build(const ioc::IndicatorSet& set) {
     }
     impl->db.reset(db);
   }
+  // Label candidates of the large-set filter: one pattern entry per length,
+  // after the compiled ones (Scan gives them ids from db_patterns on).
+  impl->db_patterns = impl->patterns.size();
+  if (!impl->labels.empty())
+    for (std::size_t len = 0; len <= impl->labels.max_len(); ++len)
+      impl->patterns.push_back({PatType::kLabel, static_cast<std::uint32_t>(len)});
   return NetMatcher(std::move(impl));
 }
 
@@ -536,19 +687,28 @@ void NetMatcher::Impl::ScanHost(std::string_view t, Span tok, std::string& buf,
 
 Status NetMatcher::Scan(std::string_view text, Scratch& scratch, std::vector<Hit>& hits) const {
   const Impl& m = *impl_;
-  if (!m.db || text.empty()) return Status::Ok();
+  if ((!m.db && m.labels.empty()) || text.empty()) return Status::Ok();
   if (text.size() >= UINT_MAX) return Status::Error("network scan: buffer too large");
   Scratch::State& st = *scratch.s_;
   st.cands.clear();
+  if (!m.labels.empty()) {
+    const std::size_t max_len = m.labels.max_len();
+    m.labels.ForEachCandidate(text, [&](std::size_t end, std::size_t len) {
+      if (len <= max_len)
+        st.cands.push_back({end, static_cast<std::uint32_t>(m.db_patterns + len)});
+    });
+  }
   auto on_match = [](unsigned id, unsigned long long, unsigned long long to, unsigned,
                      void* ctx) -> int {
     static_cast<std::vector<Cand>*>(ctx)->push_back({static_cast<std::size_t>(to), id});
     return 0;
   };
-  hs_error_t rc = hs_scan(m.db.get(), text.data(), static_cast<unsigned>(text.size()), 0,
-                          st.hs.get(), on_match, &st.cands);
-  if (rc != HS_SUCCESS)
-    return Status::Error("network scan: Vectorscan error " + std::to_string(rc));
+  if (m.db) {
+    hs_error_t rc = hs_scan(m.db.get(), text.data(), static_cast<unsigned>(text.size()), 0,
+                            st.hs.get(), on_match, &st.cands);
+    if (rc != HS_SUCCESS)
+      return Status::Error("network scan: Vectorscan error " + std::to_string(rc));
+  }
   std::sort(st.cands.begin(), st.cands.end(), [](const Cand& a, const Cand& b) {
     return a.end < b.end || (a.end == b.end && a.id < b.id);
   });

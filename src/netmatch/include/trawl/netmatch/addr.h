@@ -11,7 +11,9 @@
 //     ioc::kBracketDots, the loaders' own table)
 //   - a Windows DNS label length "(N)" (N = 0..63, e.g. "(3)www(6)google(3)com(0)"),
 //     read as a dot when a host byte follows it, or when N is 0
-// Any other byte (including every byte >= 0x80) bounds a host name.
+// Any other byte (including every byte >= 0x80) bounds a host name, and so
+// does a percent escape of any other byte ("%60", "%AA"): its hex digits are
+// never read as host bytes, wherever inside the text a token is expanded from.
 #pragma once
 
 #include <array>

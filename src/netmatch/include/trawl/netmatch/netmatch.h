@@ -40,6 +40,15 @@
 // confirmed (or dropped) by the rules above, so the prefilter can only cost
 // time, never a miss.
 //
+// Large sets (a feed of a million indicators): Vectorscan's compile time grows
+// faster than linearly in its pattern count, so per-indicator prefilters are
+// used only while they are few (10,000 distinct labels, 256 IPv4 addresses and
+// 256 IPv4 ranges, 1,000 IPv6 groups). Past that, labels are found by one pass
+// over the text's runs of label bytes against a Bloom filter of the labels,
+// and addresses by shared shapes (every dotted quad, every v6-looking run),
+// each candidate confirmed by lookup as above: the same hits, a database of a
+// few patterns, build time and memory linear in the set.
+//
 // What it does not do: read files, know line numbers, or decode anything
 // beyond what is listed (no base64, no punycode, no double percent-encoding).
 #pragma once
@@ -115,7 +124,7 @@ class NetMatcher {
   // No network or keyword indicators: Scan never finds anything.
   bool empty() const;
   std::size_t indicator_count() const;  // indicators in use
-  std::size_t pattern_count() const;    // prefilter patterns in the database
+  std::size_t pattern_count() const;    // prefilter patterns in the database (bounded: see above)
   // Indicators that could not be used, with their source and why.
   const std::vector<ioc::Problem>& problems() const;
 
