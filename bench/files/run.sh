@@ -30,12 +30,12 @@ echo "warming the page cache" >&2
 find "$CORPUS" -type f -print0 | xargs -0 cat >/dev/null 2>&1 || true
 
 echo "running (2 threads each)" >&2
-measure trawl_full  "$TRAWL" scan "$CORPUS" --iocs "$SB" --no-builtin --threads 2 -q --json /dev/null
+measure trawl_full  "$TRAWL" scan "$CORPUS" --iocs "$SB" --no-builtin --threads 2 -q --json "$OUT/trawl.jsonl"
 # yara's hits (-e: with their namespace) are kept for the differential check.
 measure yara        sh -c 'out=$1; shift; exec yara -e "$@" >"$out"' sh "$OUT/yara.txt" "${YARA_ARGS[@]}" "$CORPUS"
-measure trawl_hash  "$TRAWL" scan "$CORPUS" --iocs "$SB/iocs/hash-iocs.txt" --no-builtin --threads 2 -q --json /dev/null
+measure trawl_hash  "$TRAWL" scan "$CORPUS" --iocs "$SB/iocs/hash-iocs.txt" --no-builtin --threads 2 -q --json "$OUT/trawl.jsonl"
 measure hashdeep    hashdeep -r -j 2 -c md5,sha1,sha256 "$CORPUS"
-measure trawl_names "$TRAWL" scan "$CORPUS" --iocs "$SB/iocs/filename-iocs.txt" --no-builtin --threads 2 -q --json /dev/null
+measure trawl_names "$TRAWL" scan "$CORPUS" --iocs "$SB/iocs/filename-iocs.txt" --no-builtin --threads 2 -q --json "$OUT/trawl.jsonl"
 # YARA alone, routed and exact; every hit kept (--notice-score 0) for the check.
 measure trawl_yara  "$TRAWL" scan "$CORPUS" --yara "$SB/yara" --no-builtin --threads 2 -q --notice-score 0 --json "$OUT/routed.jsonl"
 measure trawl_yara_exact "$TRAWL" scan "$CORPUS" --yara "$SB/yara" --yara-exact --no-builtin --threads 2 -q --notice-score 0 --json "$OUT/exact.jsonl"
@@ -92,7 +92,7 @@ Files per routing class in the routed YARA-only run (and rules in that class's s
 |---|---:|---:|
 $CLASSES
 
-Commands (trawl adds \`--threads 2 -q --json /dev/null\`, all with \`--no-builtin\`):
+Commands (trawl adds \`--threads 2 -q --json OUT/trawl.jsonl\`, all with \`--no-builtin\`):
 - \`trawl scan CORPUS --iocs signature-base\`
 - \`yara -e -r -p 2 -N -w --skip-larger=104857600 -d filename= -d filepath= -d extension= -d filetype= -d owner= -d md5= ns0:RULE0 … CORPUS\` (output kept for the check)
 - \`trawl scan CORPUS --yara signature-base/yara --notice-score 0 --json routed.jsonl\`
