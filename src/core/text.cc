@@ -1,6 +1,7 @@
 #include "trawl/core/text.h"
 
 #include <cstdint>
+#include <cstring>
 
 namespace trawl {
 namespace {
@@ -105,6 +106,32 @@ std::string EscapeControl(std::string_view s) {
     i += n;
   }
   return out;
+}
+
+std::optional<std::uint64_t> ParseSize(std::string_view s) {
+  std::size_t i = 0;
+  std::uint64_t v = 0;
+  for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+    unsigned d = static_cast<unsigned>(s[i] - '0');
+    if (v > (UINT64_MAX - d) / 10) return std::nullopt;
+    v = v * 10 + d;
+  }
+  if (i == 0) return std::nullopt;
+  std::string unit = ToLowerAscii(s.substr(i));
+  int shift = 0;
+  if (!unit.empty()) {
+    static const char kUnits[] = "kmgt";
+    const char* u = std::strchr(kUnits, unit[0]);
+    if (u == nullptr || unit[0] == '\0') {
+      if (unit != "b") return std::nullopt;
+    } else {
+      shift = 10 * static_cast<int>(u - kUnits + 1);
+      std::string_view rest = std::string_view(unit).substr(1);
+      if (!rest.empty() && rest != "b" && rest != "ib") return std::nullopt;
+    }
+  }
+  if (shift > 0 && v > (UINT64_MAX >> shift)) return std::nullopt;
+  return v << shift;
 }
 
 std::string ToLowerAscii(std::string_view s) {

@@ -80,6 +80,19 @@ TEST(AppendUtf8, EncodesEveryLengthAndReplacesWhatIsNotAScalarValue) {
   for (std::size_t i = 0; i < s.size(); i += 3) EXPECT_EQ(Utf8SequenceLength(s, i), 3u);
 }
 
+TEST(ParseSize, UnitsAndRefusals) {
+  EXPECT_EQ(ParseSize("4096"), 4096u);
+  EXPECT_EQ(ParseSize("512K"), 512ull << 10);
+  EXPECT_EQ(ParseSize("100m"), 100ull << 20);
+  EXPECT_EQ(ParseSize("16G"), 16ull << 30);
+  EXPECT_EQ(ParseSize("2GiB"), 2ull << 30);
+  EXPECT_EQ(ParseSize("1T"), 1ull << 40);
+  EXPECT_EQ(ParseSize("0"), 0u);
+  for (const char* bad : {"", "-1", "+5", "G", "12X", "1GG", "99999999999999999999",
+                          "17179869184G", " 5"})
+    EXPECT_EQ(ParseSize(bad), std::nullopt) << bad;
+}
+
 TEST(Text, Helpers) {
   EXPECT_EQ(ToLowerAscii("AbC.COM"), "abc.com");
   EXPECT_EQ(TrimAscii("  x y \t\r\n"), "x y");

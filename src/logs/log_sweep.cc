@@ -6,6 +6,7 @@
 
 #include "trawl/ioc/indicator.h"
 #include "trawl/logs/logs.h"
+#include "trawl/core/text.h"
 
 namespace trawl::logs {
 
@@ -18,11 +19,17 @@ std::map<const ioc::Indicator*, sweep::Context::Contact> Contacts(
 
 namespace {
 
-LogOptions Options(const sweep::Settings& s) {
+// Bytes read per log unless --max-log-bytes says otherwise: generous (a day
+// of a busy proxy), but finite, so a planted 50 GB sparse "log" cannot hold
+// a worker for hours.
+constexpr std::uint64_t kDefaultMaxLogBytes = 16ull << 30;
+
+LogOptions Options(const sweep::Settings& s, std::uint64_t max_bytes) {
   LogOptions o;
   o.extra_globs = s.log_globs;
   o.max_hits_per_file = s.max_hits_per_file;
   o.unpack = s.unpack;
+  o.max_bytes = max_bytes;
   return o;
 }
 
@@ -31,9 +38,9 @@ class LogSweep final : public sweep::Sweep {
   // `owned`: the matcher when the sweep runs only for the inventory's
   // contact index (no network indicator loaded: an empty one).
   LogSweep(std::unique_ptr<netmatch::NetMatcher> owned, const netmatch::NetMatcher& net,
-           const sweep::Settings& s)
+           const sweep::Settings& s, std::uint64_t max_bytes)
       : settings_(s),
-        options_(Options(s)),
+        options_(Options(s, max_bytes)),
         owned_(std::move(owned)),
         scanner_(net, options_) {}
 
@@ -66,6 +73,7 @@ class LogSweep final : public sweep::Sweep {
     hits_ += result->hits_total;
     beyond_cap_ += result->hits_total - result->hits.size();
     if (result->limit) ctx.Skip(*result->limit);  // a decompression limit: counted
+    if (result->capped) ctx.Skip("max_log_bytes");
     if (result->error) ctx.Error(item.walked, *result->error, sweep::module::kLog);
     if (result->hits_total == 0) return sweep::Verdict::kContinue;
     ctx.AddContacts(Contacts(result->tally));
@@ -112,6 +120,13 @@ class LogSweep final : public sweep::Sweep {
 Result<std::unique_ptr<sweep::Sweep>> Make(const sweep::Engine& e, const sweep::Settings& s,
                                            std::vector<std::string>& notes) {
   if (!s.Runs(sweep::module::kLog)) return std::unique_ptr<sweep::Sweep>();
+  std::uint64_t max_bytes = kDefaultMaxLogBytes;
+  if (const auto& v = s.Option("max-log-bytes"); !v.empty()) {
+    auto n = ParseSize(v.back());
+    if (!n || *n == 0)
+      return Status::Error("--max-log-bytes: not a size (K, M, G, T; above 0): " + v.back());
+    max_bytes = *n;
+  }
   if (!e.net) {
     if (!s.inventory) {
       notes.push_back("log sweep: no network or keyword indicators loaded; skipped");
@@ -122,15 +137,21 @@ Result<std::unique_ptr<sweep::Sweep>> Make(const sweep::Engine& e, const sweep::
     if (!empty.ok()) return empty.status();
     auto owned = std::make_unique<netmatch::NetMatcher>(std::move(*empty));
     const netmatch::NetMatcher& net = *owned;
-    return std::unique_ptr<sweep::Sweep>(std::make_unique<LogSweep>(std::move(owned), net, s));
+    return std::unique_ptr<sweep::Sweep>(std::make_unique<LogSweep>(std::move(owned), net, s, max_bytes));
   }
-  return std::unique_ptr<sweep::Sweep>(std::make_unique<LogSweep>(nullptr, *e.net, s));
+  return std::unique_ptr<sweep::Sweep>(std::make_unique<LogSweep>(nullptr, *e.net, s, max_bytes));
 }
 
 }  // namespace
 
 sweep::Registration LogSweepRegistration() {
-  return {{{sweep::module::kLog, "network indicators and keywords in text logs"}}, &Make, true};
+  return {{{sweep::module::kLog, "network indicators and keywords in text logs"}},
+          &Make,
+          true,
+          {{"max-log-bytes", "SIZE",
+            "Bytes read per log, decompressed (default 16G; K, M, G, T); the rest is skipped, "
+            "with an error record",
+            false}}};
 }
 
 }  // namespace trawl::logs

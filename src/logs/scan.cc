@@ -439,8 +439,12 @@ LogFileResult LogScanner::Impl::Run(Chunker& chunker, Source& src, const std::st
   }
   out.lines = line_base + (out.bytes > 0 && !last_nl ? 1 : 0);
   if (src.error && !out.error) out.error = src.error;
-  if (chunker.capped_ && !out.error)
-    out.error = "stopped after " + std::to_string(opts.max_bytes) + " bytes (max_bytes)";
+  if (chunker.capped_) {
+    out.capped = true;
+    if (!out.error)
+      out.error = "stopped after " + std::to_string(opts.max_bytes) +
+                  " bytes (--max-log-bytes); the rest of the log was not read";
+  }
   if (chunker.stopped_ && !out.error)
     out.error = "scan interrupted after " + std::to_string(out.bytes) + " bytes of this log";
   return out;

@@ -196,6 +196,30 @@ TEST_F(LogsTest, CompressedBombEndsAtTheRatioLimit) {
   }
 }
 
+// Regression (issue 11): plain logs had no byte cap (LogOptions::max_bytes
+// existed, the CLI never set it). Past it the read stops, the hits before it
+// are kept, and the result says so.
+TEST_F(LogsTest, ByteCapStopsThePlainLogAndSaysSo) {
+  Add(Kind::kDomain, "akamaicontainer.com");
+  std::string text = "early akamaicontainer.com\n";
+  text += std::string(64 << 10, 'x') + "\n";
+  text += "late akamaicontainer.com\n";
+  fs::path p = dir_ / "big.log";
+  WriteFile(p, text);
+  LogOptions opts;
+  opts.max_bytes = 32 << 10;
+  opts.chunk_bytes = 4 << 10;
+  auto r = Scan(p, opts);
+  EXPECT_TRUE(r.capped);
+  ASSERT_TRUE(r.error);
+  EXPECT_NE(r.error->find("--max-log-bytes"), std::string::npos) << *r.error;
+  EXPECT_EQ(HitLines(r), std::vector<std::uint64_t>{1});
+  EXPECT_LE(r.bytes, 32u << 10);
+  auto whole = Scan(p);
+  EXPECT_FALSE(whole.capped);
+  EXPECT_EQ(HitLines(whole), (std::vector<std::uint64_t>{1, 3}));
+}
+
 TEST_F(LogsTest, CrlfNulInvalidUtf8) {
   Add(Kind::kDomain, "akamaicontainer.com");
   std::string text = "first\r\n";

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,12 @@ std::size_t Utf8SequenceLength(std::string_view s, std::size_t i);
 // Appends code point `cp` as UTF-8. A surrogate (U+D800..U+DFFF) or a value
 // beyond U+10FFFF is appended as U+FFFD, so the output is always valid UTF-8.
 void AppendUtf8(std::string& out, std::uint32_t cp);
+
+// "4096", "512K", "100M", "16G", "1T" (binary units, case-insensitive, an
+// optional trailing "B"/"iB") as bytes; nullopt for a sign, junk, an empty
+// string or a value past 2^64-1. The one size syntax of options that sweeps
+// declare (the command line's own size flags use CLI11's, which agrees).
+std::optional<std::uint64_t> ParseSize(std::string_view s);
 
 std::string ToLowerAscii(std::string_view s);
 std::string_view TrimAscii(std::string_view s);

@@ -148,6 +148,8 @@ struct LogFileResult {
   // Set (read::LimitName: "archive_bytes", "archive_ratio", ...) when a
   // decompression limit ended the read; `error` then says which and why.
   std::optional<std::string> limit;
+  // LogOptions::max_bytes ended the read (--max-log-bytes); `error` says so.
+  bool capped = false;
 };
 
 // A host name, address or URL one log names (not only indicator hits), for
