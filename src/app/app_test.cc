@@ -129,7 +129,7 @@ TEST(CommandLineTest, ScoreFlagsAndPacks) {
 }
 
 TEST(CommandLineTest, NegativeThreadsAndTimeoutsAreRefused) {
-  for (const char* opt : {"--threads", "--yara-timeout"}) {
+  for (const char* opt : {"--threads", "--yara-timeout", "--file-timeout"}) {
     CommandLine cli;
     EXPECT_EQ(ParseArgs(cli, {"scan", opt, "-2"}), kExitError) << opt;
   }

@@ -261,6 +261,7 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
   s.thresholds = config.thresholds;
   s.max_file_size = config.max_file_size;
   s.yara_timeout = config.yara_timeout;
+  s.file_timeout = config.file_timeout;
   s.max_hits_per_file = config.max_hits_per_file;
   s.archives = config.archives;
   s.unpack.max_depth = config.archive_depth;

@@ -39,6 +39,7 @@ class ArtifactSweep final : public sweep::Sweep {
     }
     stats_.Add(*result);
     if (result->rows_capped) ctx.Skip("max_artifact_rows");
+    if (result->timed_out) ctx.Skip("file_timeout");
     for (const std::string& e : result->errors) ctx.Error(item.walked, e, module);
     if (!result->tally.empty()) ctx.AddContacts(logs::Contacts(result->tally));
     for (Finding& f : ToFindings(item.shown, *result, settings_.thresholds)) ctx.Emit(f);
@@ -62,6 +63,7 @@ Result<std::unique_ptr<sweep::Sweep>> Make(const sweep::Engine& e, const sweep::
   o.journal = s.Runs(sweep::module::kJournal);
   o.browser = s.Runs(sweep::module::kBrowser);
   o.max_hits_per_file = s.max_hits_per_file;
+  o.max_seconds = s.file_timeout;
   if (const auto& rows = s.Option("max-artifact-rows"); !rows.empty()) {
     const std::string& v = rows.back();
     char* end = nullptr;

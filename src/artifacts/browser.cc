@@ -262,6 +262,7 @@ Result<SweepResult> ScanBrowserFile(const std::string& path, const Target& targe
   if (!tables.ok()) return Status::Error(path + ": not a browser history: " + tables.message());
 
   // 3. Every URL through the matcher; then the visits of those that match.
+  const Deadline deadline = Deadline::After(opts.max_seconds);
   std::vector<MatchedUrl> matched;
   {
     auto stmt = Prepare(db->get(), schema.urls_sql);
@@ -271,6 +272,14 @@ Result<SweepResult> ScanBrowserFile(const std::string& path, const Target& targe
       if (StopRequested()) {  // SIGINT/SIGTERM: the rest of the table is not read, and said so
         collect.Error(fmt::format("scan interrupted after {} rows of {}", result.items,
                                   schema.urls_table));
+        rc = SQLITE_DONE;
+        break;
+      }
+      if ((result.items & 1023) == 0 && deadline.Passed()) {  // --file-timeout
+        collect.Error(fmt::format("stopped after {} s (--file-timeout), {} rows of {} read; the "
+                                  "rest not read",
+                                  opts.max_seconds, result.items, schema.urls_table));
+        result.timed_out = true;
         rc = SQLITE_DONE;
         break;
       }

@@ -195,6 +195,20 @@ TEST_F(ChromeHistory, RowsPastTheCapAreNotReadAndSaidSo) {
   EXPECT_EQ(all->items, 6u);
 }
 
+// Issue 11: --file-timeout ends a browser database's table read and says so.
+TEST_F(ChromeHistory, FileTimeoutEndsTheTableReadAndSaysSo) {
+  auto m = Feed();
+  Options o;
+  o.max_seconds = 1e-9;
+  Sweeper sweeper(*m->net, o);
+  auto res = sweeper.Scan(path_, BrowserTargetOf(path_));
+  ASSERT_TRUE(res.ok()) << res.status().message();
+  EXPECT_TRUE(res->timed_out);
+  EXPECT_EQ(res->items, 0u);
+  ASSERT_EQ(res->errors.size(), 1u);
+  EXPECT_NE(res->errors[0].find("--file-timeout"), std::string::npos) << res->errors[0];
+}
+
 TEST_F(ChromeHistory, EvidenceUntouchedAndCopiesRemoved) {
   auto m = Feed();
   std::string before = ReadFile(path_);

@@ -36,6 +36,7 @@ Result<SweepResult> ScanEvtxFile(const std::string& path, const netmatch::NetMat
   evtx::Options eo;
   eo.threads = 1;  // files run in parallel already; one scratch per file
   eo.checksum_best_effort = true;  // a flipped byte must not hide a chunk (records flagged)
+  eo.max_seconds = opts.max_seconds;
   auto stats = evtx::ReadFile(
       path,
       [&](const evtx::Record& r) {
@@ -89,6 +90,7 @@ Result<SweepResult> ScanEvtxFile(const std::string& path, const netmatch::NetMat
       },
       eo);
   if (!stats.ok()) return stats.status();
+  result.timed_out = stats->timed_out;
   if (!engine_error.ok()) return Status::Error(path + ": " + engine_error.message());
   result.slack_unrecoverable = stats->slack_unrecoverable;
   for (const evtx::Problem& p : stats->problems)

@@ -100,9 +100,17 @@ Result<SweepResult> ScanJournalFile(const std::string& path, const netmatch::Net
   std::vector<FieldSpan> spans;
   int consecutive_errors = 0;
 
+  const Deadline deadline = Deadline::After(opts.max_seconds);
   for (;;) {
     if (StopRequested()) {  // SIGINT/SIGTERM: this file ends here, and says so
       collect.Error(fmt::format("scan interrupted after {} entries of this journal", result.items));
+      break;
+    }
+    if (deadline.Passed()) {  // --file-timeout
+      collect.Error(fmt::format("stopped after {} s (--file-timeout), {} entries read; the rest "
+                                "of this journal was not read",
+                                opts.max_seconds, result.items));
+      result.timed_out = true;
       break;
     }
     auto next = [&] { r = sd_journal_next(j.get()); };

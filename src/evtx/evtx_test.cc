@@ -336,6 +336,18 @@ TEST(Samples, StopRequestedEndsTheFileWithAProblem) {
   EXPECT_EQ(again.records.size(), 5u);
 }
 
+// Issue 11: --file-timeout ends an event log between chunks and says so.
+TEST(Samples, FileTimeoutEndsTheFileWithAProblem) {
+  Options o;
+  o.max_seconds = 1e-9;
+  Collected c = ReadAll(Load(kData + "pyevtx__dns_log_malformed_DNSServer.evtx"), o);
+  ASSERT_TRUE(c.ok);
+  EXPECT_TRUE(c.stats.timed_out);
+  EXPECT_TRUE(c.records.empty());
+  ASSERT_FALSE(c.stats.problems.empty());
+  EXPECT_NE(c.stats.problems.back().message.find("--file-timeout"), std::string::npos);
+}
+
 // Regression (issue 10, "the EVTX copy can emit invalid JSON"): RenderJson had
 // its own escaper. Every record of the DNS sample, whose ANSI QNAME holds a
 // control byte and a byte above 0x7f, renders as JSON that parses and gives

@@ -185,13 +185,18 @@ class Reader {
       workers.push_back(std::move(w));
     }
     std::atomic<std::uint64_t> next{0};
-    std::atomic<bool> stopped{false};
+    std::atomic<bool> stopped{false}, timed_out{false};
+    const Deadline deadline = Deadline::After(opts_.max_seconds);
     auto work = [&](Worker& w) {
       for (;;) {
         // SIGINT/SIGTERM: no further chunk is read (a 4 GiB log would
         // otherwise keep a stopped scan busy), and the file says so below.
         if (StopRequested()) {
           stopped.store(true, std::memory_order_relaxed);
+          break;
+        }
+        if (deadline.Passed()) {  // --file-timeout
+          timed_out.store(true, std::memory_order_relaxed);
           break;
         }
         std::uint64_t slot = next.fetch_add(1, std::memory_order_relaxed);
@@ -207,11 +212,16 @@ class Reader {
       for (std::thread& t : pool) t.join();
     }
     for (Problem& p : header_problems) total.problems.push_back(std::move(p));
-    if (stopped.load()) {
+    if (stopped.load() || timed_out.load()) {
       std::uint64_t at = std::min(next.load(), slots);
+      std::string why = stopped.load() ? "the scan was stopped"
+                                       : "the file took longer than --file-timeout (" +
+                                             std::to_string(static_cast<long long>(opts_.max_seconds)) +
+                                             " s)";
       total.problems.push_back({kFileHeaderSize + at * kChunkSize,
-                                "the scan was stopped: chunks from " + std::to_string(at) + " of " +
+                                why + ": chunks from " + std::to_string(at) + " of " +
                                     std::to_string(slots) + " on were not read"});
+      total.timed_out = !stopped.load();
     }
     for (auto& w : workers) {
       ReadStats& s = w->stats;

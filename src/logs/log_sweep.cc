@@ -30,6 +30,7 @@ LogOptions Options(const sweep::Settings& s, std::uint64_t max_bytes) {
   o.max_hits_per_file = s.max_hits_per_file;
   o.unpack = s.unpack;
   o.max_bytes = max_bytes;
+  o.max_seconds = s.file_timeout;
   return o;
 }
 
@@ -74,6 +75,7 @@ class LogSweep final : public sweep::Sweep {
     beyond_cap_ += result->hits_total - result->hits.size();
     if (result->limit) ctx.Skip(*result->limit);  // a decompression limit: counted
     if (result->capped) ctx.Skip("max_log_bytes");
+    if (result->timed_out) ctx.Skip("file_timeout");
     if (result->error) ctx.Error(item.walked, *result->error, sweep::module::kLog);
     if (result->hits_total == 0) return sweep::Verdict::kContinue;
     ctx.AddContacts(Contacts(result->tally));

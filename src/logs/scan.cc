@@ -1,6 +1,7 @@
 // Reading logs (plain or compressed) in line-aligned chunks, scanning chunks
 // in parallel, and turning matcher hits into LogHits with lines and times.
 #include <errno.h>
+#include <fmt/format.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_pipeline.h>
 #include <unistd.h>
@@ -101,7 +102,8 @@ constexpr std::size_t kCutOverlap = 8 << 10;
 // Cuts a source into chunks that end at a line break.
 class Chunker {
  public:
-  Chunker(Source& src, const LogOptions& opts) : src_(src), opts_(opts) {}
+  Chunker(Source& src, const LogOptions& opts)
+      : src_(src), opts_(opts), deadline_(Deadline::After(opts.max_seconds)) {}
 
   // False at the end of the stream.
   bool Next(Chunk& c) {
@@ -159,6 +161,11 @@ class Chunker {
       capped_ = true;
       return;
     }
+    if (deadline_.Passed()) {  // --file-timeout: the rest of this file is not read
+      eof_ = true;
+      timed_out_ = true;
+      return;
+    }
     std::size_t n = want - buf.size();
     if (opts_.max_bytes)
       n = static_cast<std::size_t>(std::min<std::uint64_t>(n, opts_.max_bytes - read_));
@@ -182,6 +189,8 @@ class Chunker {
  public:
   bool capped_ = false;
   bool stopped_ = false;
+  bool timed_out_ = false;
+  Deadline deadline_;
 
  private:
   Source& src_;
@@ -307,6 +316,7 @@ struct LogScanner::Impl {
   ChunkResult Process(const Chunk& c, const TimeContext& ctx, bool hosts) const;
   LogFileResult Run(Chunker& chunker, Source& src, const std::string& name, std::int64_t mtime,
                     const HostsFn& hosts) const;
+  void Ended(const Chunker& chunker, LogFileResult& out) const;
 };
 
 ChunkResult LogScanner::Impl::Process(const Chunk& c, const TimeContext& ctx, bool hosts) const {
@@ -400,6 +410,7 @@ LogFileResult LogScanner::Impl::Run(Chunker& chunker, Source& src, const std::st
   Chunk first;
   if (!chunker.Next(first)) {
     out.error = src.error;
+    Ended(chunker, out);
     return out;
   }
   const bool want_hosts = static_cast<bool>(hosts);
@@ -439,15 +450,28 @@ LogFileResult LogScanner::Impl::Run(Chunker& chunker, Source& src, const std::st
   }
   out.lines = line_base + (out.bytes > 0 && !last_nl ? 1 : 0);
   if (src.error && !out.error) out.error = src.error;
+  Ended(chunker, out);
+  return out;
+}
+
+// Why the chunker stopped early (a cap, the time budget, a stop request), in
+// the result; also when it stopped before the first chunk.
+void LogScanner::Impl::Ended(const Chunker& chunker, LogFileResult& out) const {
   if (chunker.capped_) {
     out.capped = true;
     if (!out.error)
       out.error = "stopped after " + std::to_string(opts.max_bytes) +
                   " bytes (--max-log-bytes); the rest of the log was not read";
   }
+  if (chunker.timed_out_) {
+    out.timed_out = true;
+    if (!out.error)
+      out.error = fmt::format("stopped after {} s (--file-timeout), {} bytes read; the rest of the "
+                              "log was not read",
+                              opts.max_seconds, out.bytes);
+  }
   if (chunker.stopped_ && !out.error)
     out.error = "scan interrupted after " + std::to_string(out.bytes) + " bytes of this log";
-  return out;
 }
 
 LogScanner::LogScanner(const netmatch::NetMatcher& matcher, LogOptions opts)

@@ -220,6 +220,25 @@ TEST_F(LogsTest, ByteCapStopsThePlainLogAndSaysSo) {
   EXPECT_EQ(HitLines(whole), (std::vector<std::uint64_t>{1, 3}));
 }
 
+// Issue 11: a time budget per file (--file-timeout) ends the read between
+// reads and says so; a budget already spent reads nothing.
+TEST_F(LogsTest, FileTimeoutEndsTheReadAndSaysSo) {
+  Add(Kind::kDomain, "akamaicontainer.com");
+  fs::path p = dir_ / "slow.log";
+  WriteFile(p, "a akamaicontainer.com\n");
+  LogOptions opts;
+  opts.max_seconds = 1e-9;
+  auto r = Scan(p, opts);
+  EXPECT_TRUE(r.timed_out);
+  ASSERT_TRUE(r.error);
+  EXPECT_NE(r.error->find("--file-timeout"), std::string::npos) << *r.error;
+  EXPECT_EQ(r.hits_total, 0u);
+  opts.max_seconds = 3600;
+  auto ok = Scan(p, opts);
+  EXPECT_FALSE(ok.timed_out);
+  EXPECT_EQ(ok.hits_total, 1u);
+}
+
 TEST_F(LogsTest, CrlfNulInvalidUtf8) {
   Add(Kind::kDomain, "akamaicontainer.com");
   std::string text = "first\r\n";

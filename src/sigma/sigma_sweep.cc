@@ -47,6 +47,7 @@ class SigmaSweep final : public sweep::Sweep {
         sweeper_(*engine_, s.thresholds),
         events_(s.Option("events")) {
     log_options_.extra_globs = s.log_globs;
+    sweeper_.set_max_seconds(s.file_timeout);
   }
 
   bool walks() const override { return true; }

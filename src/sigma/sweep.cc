@@ -156,6 +156,7 @@ Status Sweeper::ScanFile(const std::string& read_path, const std::string& shown_
   if (kind == InputKind::kEvtx) {
     evtx::Options eo;
     eo.threads = 1;
+    eo.max_seconds = max_seconds_;
     auto stats = evtx::ReadFile(
         read_path, [&](const evtx::Record& r) { on_event(FromEvtx(r, w.builder)); }, eo);
     if (!stats.ok()) return stats.status();

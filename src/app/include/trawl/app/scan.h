@@ -48,6 +48,7 @@ struct ScanConfig {
   std::uint64_t max_file_size = 100ull << 20;
   int threads = 0;  // 0 = all cores
   int yara_timeout = 30;
+  double file_timeout = 600;  // --file-timeout: seconds per file for every reader (0: none)
   bool yara_exact = false;  // --yara-exact: every file against the whole rule set (no routing)
   Thresholds thresholds;
   // Sweeps to run (--modules; KnownModules() lists them): "file" (hash, name,

@@ -107,6 +107,9 @@ struct Options {
   // planted history of a billion tiny rows cannot hold a worker for hours.
   // The rest are not read: an error record and SweepResult::rows_capped.
   std::uint64_t max_rows = 10'000'000;
+  // Seconds per file (--file-timeout; 0: no limit), for every type: past it
+  // the rest is not read, an error record says so and SweepResult::timed_out.
+  double max_seconds = 0;
   // Where private copies are made: the Sweeper makes one 0700 directory in it
   // (see Sweeper::private_root) and a fresh 0700 one inside that per database;
   // empty: $TMPDIR, else /tmp.
@@ -138,6 +141,8 @@ struct SweepResult {
   std::uint64_t slack_unrecoverable = 0;
   // browser: the URL table had more than Options::max_rows rows.
   bool rows_capped = false;
+  // Options::max_seconds ended the read.
+  bool timed_out = false;
 };
 
 // Matches artifact files against one NetMatcher. Thread-safe: Detect and Scan

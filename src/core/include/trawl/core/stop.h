@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 
 namespace trawl {
 
@@ -44,5 +45,30 @@ StopToken& ProcessStop() noexcept;
 
 // Shorthand for the polls: ProcessStop().stopped().
 inline bool StopRequested() noexcept { return ProcessStop().stopped(); }
+
+// A time budget for one object (--file-timeout): readers check it where they
+// check StopRequested, so a file built to be slow (a log without newlines, a
+// history of a billion rows) ends with what was read and says so. The
+// default-made Deadline never passes.
+class Deadline {
+ public:
+  Deadline() = default;
+  // `seconds` <= 0: never.
+  static Deadline After(double seconds) {
+    Deadline d;
+    if (seconds > 0) {
+      d.set_ = true;
+      d.at_ = std::chrono::steady_clock::now() +
+              std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                  std::chrono::duration<double>(seconds));
+    }
+    return d;
+  }
+  bool Passed() const { return set_ && std::chrono::steady_clock::now() >= at_; }
+
+ private:
+  bool set_ = false;
+  std::chrono::steady_clock::time_point at_{};
+};
 
 }  // namespace trawl

@@ -127,6 +127,7 @@ struct ReadStats {
   std::uint64_t slack_unrecoverable = 0;
   std::vector<Problem> problems;          // Sorted by offset; capped, see below.
   std::uint64_t problems_dropped = 0;     // Problems beyond Options::max_problems (counted only).
+  bool timed_out = false;  // Options::max_seconds ended the read
 };
 
 struct Options {
@@ -148,6 +149,10 @@ struct Options {
   // Fill Record::fields (EventData/UserData). Off: only the System values.
   bool extract_fields = true;
   std::size_t max_problems = 1000;
+  // Seconds for the whole file (--file-timeout); 0 = no limit. No chunk is
+  // started past it; a problem says which chunks were not read, and
+  // ReadStats::timed_out is set.
+  double max_seconds = 0;
 };
 
 using RecordFn = std::function<void(const Record&)>;

@@ -58,6 +58,8 @@ struct LogOptions {
   // Stop after this many (decompressed) bytes per file; 0 = no limit. A file
   // stopped early says so in LogFileResult::error.
   std::uint64_t max_bytes = 0;
+  // Seconds per file (--file-timeout); 0 = no limit. Checked between reads.
+  double max_seconds = 0;
   // Bounds of a compressed log's decompression (the reader stage's, shared
   // with archives): total, ratio, time, decoder memory. A hit ends the read;
   // LogFileResult::limit names it.
@@ -150,6 +152,8 @@ struct LogFileResult {
   std::optional<std::string> limit;
   // LogOptions::max_bytes ended the read (--max-log-bytes); `error` says so.
   bool capped = false;
+  // LogOptions::max_seconds ended the read (--file-timeout); `error` says so.
+  bool timed_out = false;
 };
 
 // A host name, address or URL one log names (not only indicator hits), for

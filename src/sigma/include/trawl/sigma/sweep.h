@@ -43,6 +43,10 @@ class Sweeper {
   // `engine` must outlive the Sweeper and be Finish()ed.
   Sweeper(const Engine& engine, Thresholds thresholds = {});
 
+  // Seconds an EVTX file may take (--file-timeout; 0: no limit): past it the
+  // rest is not read and an error record says so.
+  void set_max_seconds(double s) { max_seconds_ = s; }
+
   // Which input `path` is, from its first bytes (>= 4 KiB recommended);
   // kNone: not claimed.
   InputKind Claims(std::string_view path, std::string_view head) const;
@@ -74,6 +78,7 @@ class Sweeper {
  private:
   const Engine& engine_;
   Thresholds thresholds_;
+  double max_seconds_ = 0;
 };
 
 }  // namespace trawl::sigma

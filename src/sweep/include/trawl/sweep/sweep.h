@@ -81,6 +81,9 @@ struct Settings {
   Thresholds thresholds;
   std::uint64_t max_file_size = 100ull << 20;
   int yara_timeout = 30;
+  // Seconds a reader may spend on one file (--file-timeout; 0: no limit):
+  // logs, event logs, journals, browser databases, Sigma's event files.
+  double file_timeout = 600;
   std::uint64_t max_hits_per_file = 1000;
   // Bounds of every decompression and unpacking (compressed logs, archive
   // members): --archive-max-bytes, --archive-ratio, --archive-depth; the
