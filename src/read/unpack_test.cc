@@ -392,3 +392,24 @@ TEST_F(UnpackTest, TruncatedAndCorruptArchivesGiveErrorsAndKeepWhatWasRead) {
 
 }  // namespace
 }  // namespace trawl::read
+
+namespace trawl::read {
+namespace {
+
+// Regression (found by fuzz/unpack_fuzz in CI): a cabinet whose first member's
+// data fails to decode made libarchive 3.6's CAB reader dereference a null
+// pointer while skipping to the next header (SIGSEGV). The cabinet now ends
+// at the lost member, with an error record, and the process lives.
+TEST(UnpackRegression, CabinetWithBrokenDataEndsAtTheLostMemberWithoutACrash) {
+  const std::string input = testsupport::ReadFile(
+      std::string(TRAWL_SOURCE_DIR) + "/fuzz/corpus/unpack/crash-cab-skip-after-failed-data");
+  ASSERT_GT(input.size(), 100u);
+  ASSERT_EQ(input.compare(0, 4, "MSCF"), 0);
+  Recorder rec;
+  UnpackBytes({reinterpret_cast<const std::uint8_t*>(input.data()), input.size()}, "x.cab", {},
+              rec);
+  EXPECT_FALSE(rec.errors.empty());
+}
+
+}  // namespace
+}  // namespace trawl::read
