@@ -18,6 +18,7 @@
 #include "correlation.h"
 #include "eval.h"
 #include "rule.h"
+#include "yaml_util.h"
 
 namespace trawl::sigma {
 
@@ -294,7 +295,7 @@ struct Engine::Impl {
     report.files++;
     std::vector<YAML::Node> docs;
     try {
-      docs = YAML::LoadAll(std::string(yaml));
+      docs = detail::LoadAllBounded(yaml);
     } catch (const YAML::Exception& ex) {
       Issue(name, ex.mark.line + 1, "", "", "yaml-error", ex.msg);
       return;

@@ -3,6 +3,8 @@
 // routing by channel, event id, mapping conditions and field renames.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "trawl/sigma/builtin.h"
@@ -25,6 +27,18 @@ std::string ReasonOf(const std::string& yaml) {
   EXPECT_EQ(e.report().skipped.at(i.reason), 1u);
   EXPECT_EQ(e.report().loaded, 0u);
   return i.reason;
+}
+
+// Regression (found by fuzz/sigma_rule_fuzz in CI): yaml-cpp 0.7 looped
+// forever on this text (kept in fuzz/corpus/sigma_rule); it is now refused as
+// a YAML error, in bounded time.
+TEST(SigmaLoader, RegressionYamlTextTheParserNeverFinishesIsAYamlError) {
+  std::ifstream in(std::string(TRAWL_SOURCE_DIR) +
+                       "/fuzz/corpus/sigma_rule/timeout-yaml-cpp-no-progress",
+                   std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  ASSERT_GT(text.size(), 100u);
+  EXPECT_EQ(ReasonOf(text), "yaml-error");
 }
 
 TEST(SigmaLoader, EveryInvalidRuleIsReportedWithItsReason) {

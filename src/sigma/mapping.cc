@@ -93,7 +93,7 @@ bool TagRoutable(const Logsource& ls) {
 Result<Mapping> Mapping::Parse(std::string_view yaml, const std::string& name) {
   Mapping m;
   try {
-    YAML::Node root = YAML::Load(std::string(yaml));
+    YAML::Node root = detail::LoadBounded(yaml);
     YAML::Node sources = root["logsources"];
     if (!sources || !sources.IsMap())
       return Status::Error(name + ": no 'logsources' map (not a THOR-format mapping)");
