@@ -122,6 +122,23 @@ int RunScanCommand(ScanOptions& o) {
 
 const char* Version() { return TRAWL_VERSION; }
 
+namespace {
+
+// CLI11's size validator ("100M", "1G", "512K", "4096"); a negative or
+// overflowing size is refused (exit 2), never wrapped around: strtoull would
+// turn "-1" into 2^64-1 before the size validator sees it.
+void SizeOption(CLI::Option* o) {
+  o->check(CLI::Validator(
+              [](std::string& v) {
+                return v.find('-') == std::string::npos ? std::string() : "not a size: " + v;
+              },
+              "SIZE"))
+      ->transform(CLI::AsSizeValue(false))
+      ->type_name("SIZE");
+}
+
+}  // namespace
+
 CommandLine::CommandLine()
     : app_("trawl: compromise assessment scanner (files, logs, live system)") {
   CLI::App& app = app_;
@@ -155,18 +172,8 @@ CommandLine::CommandLine()
   scan->add_flag("--follow", config.follow_symlinks,
                  "Follow symbolic links (never out of the scan roots)");
   scan->add_flag("--one-filesystem", config.one_filesystem, "Stay on the roots' file systems");
-  // CLI11's size validator: "100M", "1G", "512K", "4096"; a negative or
-  // overflowing size is refused (exit 2), never wrapped around.
-  scan->add_option("--max-file-size", config.max_file_size,
-                   "Content checks only for files up to SIZE (default 100M; K, M, G)")
-      ->check(CLI::Validator(
-          [](std::string& v) {
-            // strtoull would wrap "-1" around to 2^64-1 before the size validator sees it.
-            return v.find('-') == std::string::npos ? std::string() : "not a size: " + v;
-          },
-          "SIZE"))
-      ->transform(CLI::AsSizeValue(false))
-      ->type_name("SIZE");
+  SizeOption(scan->add_option("--max-file-size", config.max_file_size,
+                              "Content checks only for files up to SIZE (default 100M; K, M, G)"));
   // Archives and installers (src/read/unpack.h; README "Archives and installers"):
   // limits of every unpacking, shared by the file, log and inventory sweeps.
   scan->add_flag(
@@ -175,15 +182,8 @@ CommandLine::CommandLine()
   scan->add_option("--archive-depth", config.archive_depth,
                    "Containers opened inside containers, outermost included (default 4)")
       ->check(CLI::Range(1, 64));
-  scan->add_option("--archive-max-bytes", config.archive_max_bytes,
-                   "Unpacked bytes per file on disk, nested members included (default 4G)")
-      ->check(CLI::Validator(
-          [](std::string& v) {
-            return v.find('-') == std::string::npos ? std::string() : "not a size: " + v;
-          },
-          "SIZE"))
-      ->transform(CLI::AsSizeValue(false))
-      ->type_name("SIZE");
+  SizeOption(scan->add_option("--archive-max-bytes", config.archive_max_bytes,
+                              "Unpacked bytes per file on disk, nested members included (default 4G)"));
   scan->add_option("--archive-ratio", config.archive_ratio,
                    "Most unpacked bytes per packed byte before a file is a bomb (default 250)")
       ->check(CLI::PositiveNumber);
