@@ -302,6 +302,65 @@ TEST_F(UnpackTest, MsiStreamsAndTheCabinetInside) {
   EXPECT_EQ(b.errors[0].rfind("bad.msi!Binary.cab", 0), 0u) << b.errors[0];
 }
 
+// WiX and most authoring tools key the File table by generated ids
+// ("fil3A1C..."), and the embedded cabinet names its members by those keys: the
+// member takes the installed name from the MSI's File table (string pool and
+// column catalog read from the table streams), so `ffmpeg.dll` is what
+// filename indicators see. An MSI inside another MSI's cabinet has its own.
+TEST_F(UnpackTest, MsiCabinetMembersTakeTheirFileTableNames) {
+  auto wxs = [](const std::string& files) {
+    return R"(<?xml version="1.0" encoding="utf-8"?>
+<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
+  <Product Id="*" Name="App" Language="1033" Version="1.0.0.0" Manufacturer="Test"
+           UpgradeCode="12345678-1234-1234-1234-123456789012">
+    <Package InstallerVersion="200" Compressed="yes" />
+    <Media Id="1" Cabinet="Data1.cab" EmbedCab="yes" />
+    <Directory Id="TARGETDIR" Name="SourceDir">
+      <Directory Id="ProgramFilesFolder">
+        <Directory Id="INSTALLDIR" Name="App">)" +
+           files + R"(
+        </Directory>
+      </Directory>
+    </Directory>
+    <Feature Id="F" Level="1"><ComponentRef Id="C1" /><ComponentRef Id="C2" /></Feature>
+  </Product>
+</Wix>
+)";
+  };
+  Write("inner/ffmpeg.dll", kPlanted);
+  Write("inner/readme.txt", "inner readme");
+  Write("inner/app.wxs",
+        wxs(R"(<Component Id="C1" Guid="*"><File Id="filA1B2C3D4" Name="ffmpeg.dll" Source="ffmpeg.dll" KeyPath="yes"/></Component>
+          <Component Id="C2" Guid="*"><File Id="filFFEE0011" Name="readme.txt" Source="readme.txt" KeyPath="yes"/></Component>)"));
+  Write("outer/d3dcompiler_47.dll", "MZ second planted");
+  Sh("cd inner && wixl -o ../outer/inner.msi app.wxs");
+  Write("outer/app.wxs",
+        wxs(R"(<Component Id="C1" Guid="*"><File Id="fil00000001" Name="d3dcompiler_47.dll" Source="d3dcompiler_47.dll" KeyPath="yes"/></Component>
+          <Component Id="C2" Guid="*"><File Id="fil00000002" Name="inner.msi" Source="inner.msi" KeyPath="yes"/></Component>)"));
+  Sh("cd outer && wixl -o ../3CX.msi app.wxs");
+  Recorder r = Run("3CX.msi");
+  EXPECT_EQ(r.read["3CX.msi!Data1.cab!d3dcompiler_47.dll"], "MZ second planted");
+  EXPECT_EQ(r.read["3CX.msi!Data1.cab!inner.msi!Data1.cab!ffmpeg.dll"], kPlanted);
+  EXPECT_EQ(r.read["3CX.msi!Data1.cab!inner.msi!Data1.cab!readme.txt"], "inner readme");
+  for (const auto& [chain, bytes] : r.read)
+    EXPECT_EQ(chain.find("!fil"), std::string::npos) << "a key left as the name: " << chain;
+  EXPECT_TRUE(r.errors.empty()) << r.errors[0];
+}
+
+// The File table reader on damaged tables: an empty map, never a crash or a
+// wrong name.
+TEST(MsiFileTableTest, DamagedTablesGiveNoNames) {
+  auto b = [](std::initializer_list<std::uint8_t> v) { return std::vector<std::uint8_t>(v); };
+  // A pool of two strings, "File" and "F1"... and columns that do not fit.
+  std::vector<std::uint8_t> pool = b({0xE4, 0x04, 0, 0, 4, 0, 1, 0, 2, 0, 1, 0});
+  std::vector<std::uint8_t> data = {'F', 'i', 'l', 'e', 'F', '1'};
+  EXPECT_TRUE(MsiFileTable(pool, data, b({1, 2, 3}), b({})).empty());
+  EXPECT_TRUE(MsiFileTable(b({1, 2}), data, b({}), b({})).empty());
+  std::vector<std::uint8_t> short_data = {'F'};
+  EXPECT_TRUE(MsiFileTable(pool, short_data, b({}), b({})).empty());
+  EXPECT_TRUE(MsiFileTable({}, {}, {}, {}).empty());
+}
+
 TEST_F(UnpackTest, NestedFiveDeepStopsAtDepthFour) {
   Write("n5/ffmpeg.dll", kPlanted);
   Sh("cd n5 && zip -q ../n5.zip ffmpeg.dll");

@@ -280,7 +280,9 @@ TEST_F(ArchiveE2E, InventoryReadsThePeVersionInsideAnMsi) {
     if (j.value("type", "") == "finding" && j.value("module", "") == "inventory") f = &j;
   ASSERT_NE(f, nullptr) << r.err;
   EXPECT_EQ((*f)["path"], tree_ + "/3CXDesktopApp-18.12.416.msi");
-  EXPECT_EQ((*f)["member"], "3CXDesktopApp-18.12.416.msi!Binary.cab!App.exe");
+  // The cabinet names the member by its File key (App.exe); the chain takes
+  // the installed name from the MSI's File table.
+  EXPECT_EQ((*f)["member"], "3CXDesktopApp-18.12.416.msi!Binary.cab!3CXDesktopApp.exe");
   EXPECT_EQ((*f)["source"], "msi");
   EXPECT_EQ((*f)["version"], "18.12.416");
   EXPECT_EQ((*f)["level"], "alert");
@@ -288,7 +290,7 @@ TEST_F(ArchiveE2E, InventoryReadsThePeVersionInsideAnMsi) {
   ASSERT_NE(s, nullptr);
   ASSERT_EQ((*s)["inventory"].size(), 1u);
   EXPECT_EQ((*s)["inventory"][0]["path"],
-            tree_ + "/3CXDesktopApp-18.12.416.msi!Binary.cab!App.exe");
+            tree_ + "/3CXDesktopApp-18.12.416.msi!Binary.cab!3CXDesktopApp.exe");
   // --no-archives: the package is one blob again.
   RunResult off = RunTrawl({"scan", tree_, "--modules", "inventory", "--no-archives"});
   EXPECT_EQ(off.exit_code, 0) << off.err;
