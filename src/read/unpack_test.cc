@@ -17,6 +17,7 @@
 
 #include "ole.h"
 #include "trawl/read/read.h"
+#include "trawl/testsupport/msi.h"
 #include "trawl/testsupport/temp_dir.h"
 
 namespace trawl::read {
@@ -256,26 +257,8 @@ TEST_F(UnpackTest, RarMembersWithChains) {
 // embedded cabinet is opened as a container again.
 TEST_F(UnpackTest, MsiStreamsAndTheCabinetInside) {
   Write("msi/ffmpeg.dll", kPlanted);
-  Write("msi/app.wxs", R"(<?xml version="1.0" encoding="utf-8"?>
-<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
-  <Product Id="*" Name="App" Language="1033" Version="1.0.0.0" Manufacturer="Test"
-           UpgradeCode="12345678-1234-1234-1234-123456789012">
-    <Package InstallerVersion="200" Compressed="yes" />
-    <Media Id="1" Cabinet="Binary.cab" EmbedCab="yes" />
-    <Directory Id="TARGETDIR" Name="SourceDir">
-      <Directory Id="ProgramFilesFolder">
-        <Directory Id="INSTALLDIR" Name="App">
-          <Component Id="C" Guid="12345678-1234-1234-1234-123456789013">
-            <File Id="ffmpeg.dll" Name="ffmpeg.dll" Source="ffmpeg.dll" />
-          </Component>
-        </Directory>
-      </Directory>
-    </Directory>
-    <Feature Id="F" Level="1"><ComponentRef Id="C" /></Feature>
-  </Product>
-</Wix>
-)");
-  Sh("cd msi && wixl -o ../3CX.msi app.wxs");
+  ASSERT_TRUE(testsupport::BuildMsi(dir_ + "/msi", {.name = "App"}, {{"ffmpeg.dll", "ffmpeg.dll"}},
+                                    "../3CX.msi"));
   Recorder r = Run("3CX.msi");
   EXPECT_EQ(r.read["3CX.msi!Binary.cab!ffmpeg.dll"], kPlanted);
   EXPECT_EQ(r.depth["3CX.msi!Binary.cab!ffmpeg.dll"], 2);
@@ -308,36 +291,16 @@ TEST_F(UnpackTest, MsiStreamsAndTheCabinetInside) {
 // column catalog read from the table streams), so `ffmpeg.dll` is what
 // filename indicators see. An MSI inside another MSI's cabinet has its own.
 TEST_F(UnpackTest, MsiCabinetMembersTakeTheirFileTableNames) {
-  auto wxs = [](const std::string& files) {
-    return R"(<?xml version="1.0" encoding="utf-8"?>
-<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
-  <Product Id="*" Name="App" Language="1033" Version="1.0.0.0" Manufacturer="Test"
-           UpgradeCode="12345678-1234-1234-1234-123456789012">
-    <Package InstallerVersion="200" Compressed="yes" />
-    <Media Id="1" Cabinet="Data1.cab" EmbedCab="yes" />
-    <Directory Id="TARGETDIR" Name="SourceDir">
-      <Directory Id="ProgramFilesFolder">
-        <Directory Id="INSTALLDIR" Name="App">)" +
-           files + R"(
-        </Directory>
-      </Directory>
-    </Directory>
-    <Feature Id="F" Level="1"><ComponentRef Id="C1" /><ComponentRef Id="C2" /></Feature>
-  </Product>
-</Wix>
-)";
-  };
   Write("inner/ffmpeg.dll", kPlanted);
   Write("inner/readme.txt", "inner readme");
-  Write("inner/app.wxs",
-        wxs(R"(<Component Id="C1" Guid="*"><File Id="filA1B2C3D4" Name="ffmpeg.dll" Source="ffmpeg.dll" KeyPath="yes"/></Component>
-          <Component Id="C2" Guid="*"><File Id="filFFEE0011" Name="readme.txt" Source="readme.txt" KeyPath="yes"/></Component>)"));
   Write("outer/d3dcompiler_47.dll", "MZ second planted");
-  Sh("cd inner && wixl -o ../outer/inner.msi app.wxs");
-  Write("outer/app.wxs",
-        wxs(R"(<Component Id="C1" Guid="*"><File Id="fil00000001" Name="d3dcompiler_47.dll" Source="d3dcompiler_47.dll" KeyPath="yes"/></Component>
-          <Component Id="C2" Guid="*"><File Id="fil00000002" Name="inner.msi" Source="inner.msi" KeyPath="yes"/></Component>)"));
-  Sh("cd outer && wixl -o ../3CX.msi app.wxs");
+  const testsupport::MsiProduct product{.cabinet = "Data1.cab"};
+  ASSERT_TRUE(testsupport::BuildMsi(
+      dir_ + "/inner", product,
+      {{"filA1B2C3D4", "ffmpeg.dll"}, {"filFFEE0011", "readme.txt"}}, "../outer/inner.msi"));
+  ASSERT_TRUE(testsupport::BuildMsi(
+      dir_ + "/outer", product,
+      {{"fil00000001", "d3dcompiler_47.dll"}, {"fil00000002", "inner.msi"}}, "../3CX.msi"));
   Recorder r = Run("3CX.msi");
   EXPECT_EQ(r.read["3CX.msi!Data1.cab!d3dcompiler_47.dll"], "MZ second planted");
   EXPECT_EQ(r.read["3CX.msi!Data1.cab!inner.msi!Data1.cab!ffmpeg.dll"], kPlanted);
