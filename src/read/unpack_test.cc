@@ -506,6 +506,22 @@ namespace {
 // data fails to decode made libarchive 3.6's CAB reader dereference a null
 // pointer while skipping to the next header (SIGSEGV). The cabinet now ends
 // at the lost member, with an error record, and the process lives.
+// Found by fuzz/unpack_fuzz: a 7z whose encoded header declares about 3 TB.
+// libarchive asks malloc for it; the allocation fails and the archive is an
+// error record, with no member invented and no crash.
+TEST(UnpackRegression, SevenZipHeaderDeclaringTerabytesIsAnError) {
+  const std::string input = testsupport::ReadFile(
+      std::string(TRAWL_SOURCE_DIR) + "/fuzz/corpus/unpack/crash-7z-header-declares-3tb");
+  ASSERT_GT(input.size(), 32u);
+  ASSERT_EQ(input.compare(0, 2, "7z"), 0);
+  Recorder rec;
+  UnpackStats st = UnpackBytes(
+      {reinterpret_cast<const std::uint8_t*>(input.data()), input.size()}, "x.7z", {}, rec);
+  EXPECT_EQ(st.members, 0u);
+  ASSERT_FALSE(rec.errors.empty());
+  EXPECT_NE(rec.errors[0].find("7z"), std::string::npos) << rec.errors[0];
+}
+
 TEST(UnpackRegression, CabinetWithBrokenDataEndsAtTheLostMemberWithoutACrash) {
   const std::string input = testsupport::ReadFile(
       std::string(TRAWL_SOURCE_DIR) + "/fuzz/corpus/unpack/crash-cab-skip-after-failed-data");
