@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <tuple>
@@ -607,10 +608,16 @@ std::string UnpackBudget::Describe(Limit l) const {
              " read, more than " + std::to_string(static_cast<std::uint64_t>(limits_.max_ratio)) +
              " times its size (--archive-ratio): a decompression bomb? the rest is not read";
     case Limit::kMembers:
-      return "more than " + std::to_string(limits_.max_members) + " members: the rest is not read";
+      return "more than " + std::to_string(limits_.max_members) +
+             " members (--archive-max-members): the rest is not read";
     case Limit::kTime:
-      return "unpacking took more than " + std::to_string(limits_.max_time.count()) +
-             " s: the rest is not read";
+    {
+      char secs[32];
+      std::snprintf(secs, sizeof secs, "%g",
+                    std::chrono::duration<double>(limits_.max_time).count());
+      return std::string("unpacking took more than ") + secs +
+             " s (--archive-timeout): the rest is not read";
+    }
     case Limit::kStopped:
       return "scan interrupted after " + std::to_string(unpacked_) + " unpacked bytes";
     case Limit::kDecoderMemory:

@@ -180,6 +180,36 @@ TEST_F(ArchiveE2E, BombsFinishQuicklyWithTheLimitReportedAndTheScanGoesOn) {
   EXPECT_GE(Skipped(capped, "archive_bytes"), 2u) << capped.Summary()->dump();
 }
 
+// --archive-timeout and --archive-max-members: each limit a flag, each hit a
+// counted skip and an error record naming the file; the members read before
+// it stand.
+TEST_F(ArchiveE2E, TimeAndMemberLimitsAreFlagsAndReported) {
+  // Members before the planted one, each 4 MiB of random bytes: tens of
+  // milliseconds of inflating before the planted member is reached.
+  Sh("mkdir -p many && for i in 1 2 3 4 5 6; do head -c 4194304 /dev/urandom > many/a$i.bin; done "
+     "&& cp src/ffmpeg.dll many/zz_ffmpeg.dll && cd many && zip -q -1 ../tree/share.zip "
+     "a1.bin a2.bin a3.bin a4.bin a5.bin a6.bin zz_ffmpeg.dll");
+  RunResult whole = Scan();
+  EXPECT_NE(Member(whole, "share.zip!zz_ffmpeg.dll"), nullptr) << "read whole by default";
+  EXPECT_EQ(Skipped(whole, "archive_time"), 0u);
+
+  RunResult timed = Scan({"--archive-timeout", "0.001"});
+  EXPECT_EQ(Member(timed, "share.zip!zz_ffmpeg.dll"), nullptr) << "the rest is not read";
+  EXPECT_EQ(Skipped(timed, "archive_time"), 1u) << timed.Summary()->dump();
+  bool said = false;
+  for (const std::string& e : Errors(timed))
+    said |= e.find(tree_ + "/share.zip: ") == 0 && e.find("--archive-timeout") != std::string::npos;
+  EXPECT_TRUE(said) << "an error record names the file and the flag";
+
+  RunResult few = Scan({"--archive-max-members", "3"});
+  EXPECT_EQ(Member(few, "share.zip!zz_ffmpeg.dll"), nullptr);
+  EXPECT_EQ(Skipped(few, "archive_members"), 1u) << few.Summary()->dump();
+  said = false;
+  for (const std::string& e : Errors(few))
+    said |= e.find("--archive-max-members") != std::string::npos;
+  EXPECT_TRUE(said);
+}
+
 TEST_F(ArchiveE2E, CorruptAndTruncatedArchivesAreErrorsAndTheRestIsRead) {
   Sh("head -c 300000 /dev/urandom > src/noise.bin");
   Sh("cd src && zip -q -0 ../whole.zip ffmpeg.dll noise.bin && 7zz a -bd ../whole.7z noise.bin "
