@@ -213,8 +213,8 @@ TEST(PipelineE2e, RegressionFileBeyondPathMaxIsCheckedThroughTheWalkedDirectory)
   std::string path = deep.Write("payload.bin", content);
   ASSERT_GT(path.size(), static_cast<std::size_t>(PATH_MAX));
 
-  RunResult r = RunTrawl({"scan", "--no-builtin", "--no-packs", "--modules", "file", "--iocs",
-                          iocs, dir.path() + "/tree"});
+  RunResult r = RunTrawl({"scan", "--no-builtin", "--no-packs", "--modules", "file", "--iocs", iocs,
+                          dir.path() + "/tree"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   const nlohmann::json* hit = r.FindingFor(path);
   ASSERT_NE(hit, nullptr) << r.out;
@@ -236,11 +236,11 @@ TEST(PipelineE2e, RegressionLogJournalAndHistoryBeyondPathMaxAreRead) {
   TempDir dir;
   std::string feed = dir.Write("feed.txt", "c2-deep.example\n");
   // The journal and the History are made at short paths, then copied down.
-  std::string exp = dir.Write(
-      "journal.export",
-      "__REALTIME_TIMESTAMP=1680170401123456\n__MONOTONIC_TIMESTAMP=1000\n"
-      "_BOOT_ID=0123456789abcdef0123456789abcdef\n_SYSTEMD_UNIT=updater.service\n"
-      "MESSAGE=beacon to cdn.c2-deep.example ok\n\n");
+  std::string exp =
+      dir.Write("journal.export",
+                "__REALTIME_TIMESTAMP=1680170401123456\n__MONOTONIC_TIMESTAMP=1000\n"
+                "_BOOT_ID=0123456789abcdef0123456789abcdef\n_SYSTEMD_UNIT=updater.service\n"
+                "MESSAGE=beacon to cdn.c2-deep.example ok\n\n");
   std::string journal = dir.path() + "/made.journal";
   ASSERT_EQ(std::system(("/lib/systemd/systemd-journal-remote --output=" + ShellQuote(journal) +
                          " - < " + ShellQuote(exp) + " 2>/dev/null")
@@ -266,7 +266,8 @@ TEST(PipelineE2e, RegressionLogJournalAndHistoryBeyondPathMaxAreRead) {
   testsupport::DeepDir deep(dir.path() + "/tree", 25, std::string(200, 'd'), [](int fd, int) {
     for (const char* side : {"s1/f", "s2/f", "s3/f"}) testsupport::WriteAt(fd, side, "x");
   });
-  std::string log = deep.Write("var/log/app.log", "2023-03-30T10:00:00Z query cdn.c2-deep.example\n");
+  std::string log =
+      deep.Write("var/log/app.log", "2023-03-30T10:00:00Z query cdn.c2-deep.example\n");
   std::string jpath = deep.Write("var/log/journal/0123456789abcdef0123456789abcdef/system.journal",
                                  ReadFile(journal));
   std::string hpath = deep.Write("home/u/.config/google-chrome/Default/History", ReadFile(history));

@@ -92,7 +92,9 @@ struct Options {
   // says why ("symlink loop", "symlink outside root", "already visited",
   // "broken symlink"). Real directories are always walked, so a directory
   // reached through a link first may be listed twice (once per path), never
-  // more.
+  // more. Deciding "inside the roots" needs the target's canonical path
+  // (realpath), so a link deeper than PATH_MAX is not followed: a kSymlink
+  // entry, OnSkip "symlink target unreadable" and an OnError naming why.
   bool follow_symlinks = false;
   // Do not enter a directory whose st_dev differs from its root's.
   bool one_filesystem = false;
