@@ -487,6 +487,27 @@ TEST_F(WalkTest, SymlinkSwappedAboveADirectoryStillToBeEnteredIsNotFollowed) {
   EXPECT_EQ(c.dirs.count(top + "/A.moved"), 0u);
 }
 
+// --follow needs a link target's canonical path to keep the walk inside the
+// roots; past PATH_MAX there is none, so the link is reported, not followed.
+TEST_F(WalkTest, FollowDoesNotFollowALinkDeeperThanPathMax) {
+  const std::string deep = base_ + "/deeplink";
+  ASSERT_EQ(mkdir(deep.c_str(), 0755), 0);
+  testsupport::DeepDir chain(deep, 22);
+  chain.Write("target", "t");
+  ASSERT_EQ(symlinkat("target", chain.fd(), "link"), 0);
+  ASSERT_GT(chain.path().size(), static_cast<std::size_t>(PATH_MAX));
+  Collector c;
+  Options o;
+  o.follow_symlinks = true;
+  ASSERT_TRUE(WalkWithTimeout({deep}, o, c).ok());
+  const std::string link = chain.path() + "/link";
+  ASSERT_EQ(c.entries.count(link), 1u);
+  EXPECT_EQ(c.entries[link].front().type, EntryType::kSymlink);
+  EXPECT_EQ(c.skips[link], std::vector<std::string>{"symlink target unreadable"});
+  EXPECT_EQ(c.errors.count(link), 1u);
+  EXPECT_EQ(c.entries.count(chain.path() + "/target"), 1u);
+}
+
 // A stop request (SIGINT/SIGTERM) ends the walk early, without an error:
 // the visitor asks for it after the third entry and sees few more.
 TEST_F(WalkTest, StopRequestEndsTheWalkEarlyAndCleanly) {
