@@ -190,8 +190,9 @@ CommandLine::CommandLine()
   scan->add_option("--threads", config.threads, "Worker threads (default: all cores)")
       ->check(CLI::NonNegativeNumber);
   scan->add_option("--file-timeout", config.file_timeout,
-                   "Seconds a log, event log, journal or browser database may take (default 600; "
-                   "0: no limit); the rest of the file is skipped, with an error record")
+                   "Seconds one file may take to read: a log, event log, journal, browser database, "
+                   "or any file's content for hashes and YARA (default 600; 0: no limit); the "
+                   "rest of the file is skipped, with an error record")
       ->check(CLI::NonNegativeNumber);
   scan->add_option("--yara-timeout", config.yara_timeout, "Seconds per file for YARA (default 30)")
       ->check(CLI::NonNegativeNumber);
