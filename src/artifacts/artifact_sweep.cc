@@ -32,7 +32,10 @@ class ArtifactSweep final : public sweep::Sweep {
                                     });
     if (target.type == Type::kNone) return sweep::Verdict::kContinue;
     const char* module = ModuleName(target.type);
-    auto result = sweeper_.Scan(item.read_path, target);
+    // The walked entry, relative to the directory the walk holds and only
+    // when still the device and inode walked (a swapped file: an error record).
+    auto result = sweeper_.Scan(
+        Walked{item.read_path, item.dir_fd, std::string(item.name), &item.st}, target);
     if (!result.ok()) {
       ctx.Error(item.walked, result.status().message(), module);
       return sweep::Verdict::kContinue;
