@@ -103,7 +103,7 @@ constexpr std::size_t kCutOverlap = 8 << 10;
 class Chunker {
  public:
   Chunker(Source& src, const LogOptions& opts)
-      : src_(src), opts_(opts), deadline_(Deadline::After(opts.max_seconds)) {}
+      : deadline_(Deadline::After(opts.max_seconds)), src_(src), opts_(opts) {}
 
   // False at the end of the stream.
   bool Next(Chunk& c) {
