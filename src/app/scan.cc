@@ -435,8 +435,8 @@ class Pipeline final : public walk::Visitor, public sweep::Context {
   }
   bool wants_hosts() const override { return config_.inventory != nullptr; }
   void SawHosts(std::string_view module,
-                const std::vector<sweep::Context::HostSighting>& hosts) override {
-    if (config_.inventory) config_.inventory->SawHosts(module, hosts);
+                std::vector<sweep::Context::HostSighting>&& hosts) override {
+    if (config_.inventory) config_.inventory->SawHosts(module, std::move(hosts));
   }
 
   Counters Totals() {

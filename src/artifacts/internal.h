@@ -13,6 +13,10 @@
 
 namespace trawl::artifacts::detail {
 
+// Unix microseconds floored to milliseconds (the timeline's and the contact
+// index's unit), also before 1970.
+inline std::int64_t FloorMillis(std::int64_t us) { return us / 1000 - (us % 1000 < 0 ? 1 : 0); }
+
 // Vectorscan scratch spaces for one matcher, lent to one thread at a time.
 class ScratchPool {
  public:
@@ -87,14 +91,18 @@ class FieldScanner {
 };
 
 // Sweeps (one per file type). `opts` is the sweeper's.
+// `hosts` (may be null): the contact index's tally (Sweeper::Scan).
 Result<SweepResult> ScanEvtxFile(const std::string& path, const netmatch::NetMatcher& m,
-                                 ScratchPool& pool, const Options& opts);
+                                 ScratchPool& pool, const Options& opts,
+                                 sweep::HostTally* hosts = nullptr);
 Result<SweepResult> ScanJournalFile(const std::string& path, const netmatch::NetMatcher& m,
-                                    ScratchPool& pool, const Options& opts);
+                                    ScratchPool& pool, const Options& opts,
+                                    sweep::HostTally* hosts = nullptr);
 // `private_root`: the sweeper's directory for copies (or empty, see Sweeper).
 Result<SweepResult> ScanBrowserFile(const std::string& path, const Target& target,
                                     const netmatch::NetMatcher& m, const Options& opts,
-                                    const std::string& private_root);
+                                    const std::string& private_root,
+                                    sweep::HostTally* hosts = nullptr);
 // The temp dir Options name ($TMPDIR, else /tmp, when empty).
 std::string TempBase(const Options& opts);
 // Removes `dir` and the files directly in it (best effort; never follows links).

@@ -19,6 +19,7 @@
 #include "trawl/core/unique_handle.h"
 #include "trawl/read/mapped.h"
 #include "trawl/read/read.h"
+#include "trawl/sweep/hosts.h"
 
 namespace trawl::artifacts::detail {
 
@@ -58,7 +59,8 @@ void Faulted(JournalPtr& j, Collector& collect, std::uint64_t items) {
 }  // namespace
 
 Result<SweepResult> ScanJournalFile(const std::string& path, const netmatch::NetMatcher& m,
-                                    ScratchPool& pool, const Options& opts) {
+                                    ScratchPool& pool, const Options& opts,
+                                    sweep::HostTally* hosts) {
   auto file = read::File::Open(path);
   if (!file.ok()) return file.status();
   // sd_journal takes ownership of the descriptors it opens successfully and
@@ -195,6 +197,11 @@ Result<SweepResult> ScanJournalFile(const std::string& path, const netmatch::Net
         ident = value;
       else if (name == "_COMM")
         comm = value;
+    }
+    if (hosts) {  // the contact index: every value, locator the entry's number
+      std::optional<std::int64_t> ms;
+      if (time_us) ms = FloorMillis(*time_us);
+      for (std::string_view v : values) hosts->AddText(v, ms, result.items);
     }
     field_hits.clear();
     Status st = scanner.Scan(m, scratch, values, field_hits);

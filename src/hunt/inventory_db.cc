@@ -1,5 +1,7 @@
 #include "trawl/hunt/inventory_db.h"
 
+#include "trawl/sweep/hosts.h"
+
 #include <fmt/format.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -160,12 +162,14 @@ void Writer::AddFile(FileRow row) {
 }
 
 void Writer::AddContacts(std::string_view module,
-                         const std::vector<sweep::Context::HostSighting>& hosts) {
+                         std::vector<sweep::Context::HostSighting>&& hosts) {
+  if (hosts.empty()) return;
   std::unique_lock<std::mutex> lock(mu_);
-  for (const auto& h : hosts)
-    current_.contacts.push_back(
-        {h.kind, h.value, h.count, h.first_ms, h.last_ms, std::string(module), h.example});
-  if (current_.contacts.size() >= batch_rows_) QueueLocked(lock);
+  auto m = modules_.find(module);
+  if (m == modules_.end()) m = modules_.emplace(module).first;
+  current_.contact_rows += hosts.size();
+  current_.contacts.push_back({&*m, std::move(hosts)});
+  if (current_.contact_rows >= batch_rows_) QueueLocked(lock);
 }
 
 void Writer::Run() {
@@ -186,61 +190,84 @@ void Writer::Run() {
 
 namespace {
 
-void MergeContact(ContactRow& into, const ContactRow& r) {
-  into.count += r.count;
-  if (r.first_ms && (!into.first_ms || *r.first_ms < *into.first_ms)) into.first_ms = r.first_ms;
-  if (r.last_ms && (!into.last_ms || *r.last_ms > *into.last_ms)) into.last_ms = r.last_ms;
+Status InsertContact(sqlite3* db, sqlite3_stmt* c, int kind, const std::string& value,
+                     const std::uint64_t count, const std::optional<std::int64_t>& first_ms,
+                     const std::optional<std::int64_t>& last_ms, const std::string& module,
+                     const std::string& example) {
+  std::string_view k = sweep::HostTally::KindName(kind);
+  sqlite3_reset(c);
+  sqlite3_bind_text(c, 1, k.data(), static_cast<int>(k.size()), SQLITE_STATIC);
+  BindText(c, 2, value);
+  sqlite3_bind_int64(c, 3, static_cast<std::int64_t>(count));
+  BindOpt(c, 4, first_ms);
+  BindOpt(c, 5, last_ms);
+  BindText(c, 6, module);
+  BindText(c, 7, example);
+  if (sqlite3_step(c) != SQLITE_DONE) {
+    ClearBindings(c);
+    return Status::Error(Err(db, "inventory: contacts"));
+  }
+  return Status::Ok();
 }
 
-Status InsertContacts(sqlite3* db, sqlite3_stmt* c, const std::vector<const ContactRow*>& rows) {
-  for (const ContactRow* r : rows) {
-    sqlite3_reset(c);
-    BindText(c, 1, r->kind);
-    BindText(c, 2, r->value);
-    sqlite3_bind_int64(c, 3, static_cast<std::int64_t>(r->count));
-    BindOpt(c, 4, r->first_ms);
-    BindOpt(c, 5, r->last_ms);
-    BindText(c, 6, r->module);
-    BindText(c, 7, r->example);
-    if (sqlite3_step(c) != SQLITE_DONE) {
-      ClearBindings(c);
-      return Status::Error(Err(db, "inventory: contacts"));
+}  // namespace
+
+// Every merged row, in (kind, value) order when `sorted` (the contacts
+// table's primary key: SQLite's B-tree then only appends).
+Status Writer::WriteMerged(sqlite3_stmt* c, bool sorted) {
+  static const std::string kNone;
+  for (int k = 0; k < sweep::HostTally::kKinds; ++k) {
+    std::vector<const MergedMap::value_type*> rows;
+    rows.reserve(merged_[k].size());
+    for (const auto& kv : merged_[k]) rows.push_back(&kv);
+    if (sorted)
+      std::sort(rows.begin(), rows.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+    for (const auto* kv : rows) {
+      const Merged& r = kv->second;
+      if (Status st = InsertContact(db_.get(), c, k, kv->first, r.count, r.first_ms, r.last_ms,
+                                    r.module ? *r.module : kNone, r.example);
+          !st.ok())
+        return st;
     }
   }
   ClearBindings(c);
   return Status::Ok();
 }
 
-}  // namespace
+void Writer::ClearMerged() {
+  for (MergedMap& m : merged_) m.clear();
+  merged_rows_ = 0;
+  merged_bytes_ = 0;
+}
 
 Status Writer::Spill() {
-  if (merged_.empty()) return Status::Ok();
+  if (merged_rows_ == 0) return Status::Ok();
   spilled_ = true;
-  std::vector<const ContactRow*> rows;
-  rows.reserve(merged_.size());
-  for (const auto& [k, r] : merged_) rows.push_back(&r);
   Status st = Exec("BEGIN");
-  if (st.ok()) st = InsertContacts(db_.get(), upsert_contact_.get(), rows);
+  if (st.ok()) st = WriteMerged(upsert_contact_.get(), false);
   Status commit = Exec(st.ok() ? "COMMIT" : "ROLLBACK");
   if (st.ok()) st = commit;
-  merged_.clear();
-  merged_bytes_ = 0;
+  ClearMerged();
   return st;
 }
 
 Status Writer::Write(Batch& b) {
   // Contacts: merged in memory (no transaction needed), spilled past the budget.
-  std::string key;
-  for (ContactRow& r : b.contacts) {
-    key.assign(r.kind);
-    key.push_back(' ');
-    key.append(r.value);
-    auto [it, fresh] = merged_.try_emplace(key);
-    if (fresh) {
-      merged_bytes_ += 2 * key.size() + r.module.size() + r.example.size() + 160;
-      it->second = std::move(r);
-    } else {
-      MergeContact(it->second, r);
+  for (ContactGroup& g : b.contacts) {
+    for (sweep::Context::HostSighting& h : g.rows) {
+      MergedMap& m = merged_[sweep::HostTally::KindIndex(h.kind)];
+      auto it = m.find(h.value);
+      if (it == m.end()) {
+        merged_bytes_ += 2 * h.value.size() + h.example.size() + 128;
+        merged_rows_++;
+        m.emplace(std::move(h.value),
+                  Merged{h.count, h.first_ms, h.last_ms, g.module, std::move(h.example)});
+        continue;
+      }
+      Merged& into = it->second;
+      into.count += h.count;
+      if (h.first_ms && (!into.first_ms || *h.first_ms < *into.first_ms)) into.first_ms = h.first_ms;
+      if (h.last_ms && (!into.last_ms || *h.last_ms > *into.last_ms)) into.last_ms = h.last_ms;
     }
   }
   if (merged_bytes_ > merge_budget_)
@@ -317,18 +344,10 @@ Status Writer::Finish(const std::vector<InstalledProduct>& products,
   // of one of its sightings. Merged in memory (the usual case): written in
   // key order, which keeps SQLite's primary-key B-tree appending.
   if (!spilled_) {
-    std::vector<std::pair<const std::string*, const ContactRow*>> rows;
-    rows.reserve(merged_.size());
-    for (const auto& [k, r] : merged_) rows.push_back({&k, &r});
-    std::sort(rows.begin(), rows.end(),
-              [](const auto& a, const auto& b) { return *a.first < *b.first; });
-    std::vector<const ContactRow*> sorted;
-    sorted.reserve(rows.size());
-    for (const auto& [k, r] : rows) sorted.push_back(r);
     auto c = Prepare(db_.get(), "INSERT INTO contacts VALUES(?1,?2,?3,?4,?5,?6,?7)");
     if (!c.ok()) return c.status();
-    if (Status st = InsertContacts(db_.get(), c->get(), sorted); !st.ok()) return st;
-    merged_.clear();
+    if (Status st = WriteMerged(c->get(), true); !st.ok()) return st;
+    ClearMerged();
   }
   if (spilled_)
     if (Status st =

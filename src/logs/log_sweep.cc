@@ -61,7 +61,7 @@ class LogSweep final : public sweep::Sweep {
         for (HostSeen& h : seen)
           out.push_back({std::move(h.value), std::move(h.kind), h.count, h.first_ms, h.last_ms,
                          fmt::format("{}:{}", item.shown, h.line)});
-        ctx.SawHosts(sweep::module::kLog, out);
+        ctx.SawHosts(sweep::module::kLog, std::move(out));
       };
     auto result = scanner_.Scan(item.read_path, on_hosts);
     if (!result.ok()) {

@@ -2,11 +2,18 @@
 // builds is inventoried, then feeds with planted hashes, names, domains, IPs
 // and URLs are checked against the inventory: every planted one is found,
 // nothing else. Synthetic only.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -231,6 +238,130 @@ TEST(RetroE2e, ContactIndexRowsFromTheLogSweepsOwnPass) {
     }
     EXPECT_EQ(got_norm, want);
   }
+}
+
+// Issue 16: the contact index holds what EVTX records, journal entries,
+// browser histories and live connections name, not only text logs: a value
+// named only in one source is found by retro with that source's module, its
+// own time and an example FILE:LOCATOR (record id, entry, row; a connection's
+// endpoints).
+TEST(RetroE2e, ContactIndexCoversEvtxJournalBrowserAndConnections) {
+  TempDir dir;
+  const std::string root = dir.path() + "/host";
+  const std::string db = dir.path() + "/host.db";
+  // EVTX: a real Sysmon log (network connection events: DestinationIp
+  // 10.23.123.11; Computer fs03vuln.offsec.lan), named only there.
+  const std::string evtx = root + "/Windows/System32/winevt/Logs/Sysmon.evtx";
+  fs::create_directories(fs::path(evtx).parent_path());
+  fs::copy_file(std::string(TRAWL_SHARED_DATA) +
+                    "/evtx/mdecrevoisier__ID3-7-10_Suspicious_DLL_loaded_CME_Mimikatz.evtx",
+                evtx);
+  // A journal (systemd-journal-remote writes a real one) naming its own host.
+  const std::string journal =
+      root + "/var/log/journal/0123456789abcdef0123456789abcdef/system.journal";
+  fs::create_directories(fs::path(journal).parent_path());
+  std::string exp = dir.Write(
+      "journal.export",
+      "__REALTIME_TIMESTAMP=1680170401123456\n__MONOTONIC_TIMESTAMP=1000\n"
+      "_BOOT_ID=0123456789abcdef0123456789abcdef\n_SYSTEMD_UNIT=a.service\n"
+      "MESSAGE=hello\n\n"
+      "__REALTIME_TIMESTAMP=1680170402000000\n__MONOTONIC_TIMESTAMP=2000\n"
+      "_BOOT_ID=0123456789abcdef0123456789abcdef\n_SYSTEMD_UNIT=updater.service\n"
+      "MESSAGE=beacon to cdn.journal-only.example ok\n\n");
+  ASSERT_EQ(std::system(("/lib/systemd/systemd-journal-remote --output=" + ShellQuote(journal) +
+                         " - < " + ShellQuote(exp) + " 2>/dev/null")
+                            .c_str()),
+            0);
+  // A Chrome History naming its own host, last visited 2023-03-30T10:00:05Z.
+  const std::string chrome = root + "/Users/alice/AppData/Local/Google/Chrome/User Data/Default/History";
+  fs::create_directories(fs::path(chrome).parent_path());
+  {
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open(chrome.c_str(), &h), SQLITE_OK);
+    const long long visit = 1680170405000000LL + 11644473600LL * 1000000;
+    std::string sql =
+        "CREATE TABLE urls(id INTEGER PRIMARY KEY AUTOINCREMENT,url LONGVARCHAR,title "
+        "LONGVARCHAR,visit_count INTEGER DEFAULT 0 NOT NULL,typed_count INTEGER DEFAULT 0 NOT "
+        "NULL,last_visit_time INTEGER NOT NULL,hidden INTEGER DEFAULT 0 NOT NULL);"
+        "CREATE TABLE visits(id INTEGER PRIMARY KEY AUTOINCREMENT,url INTEGER NOT NULL,"
+        "visit_time INTEGER NOT NULL,from_visit INTEGER,transition INTEGER DEFAULT 0 NOT NULL,"
+        "segment_id INTEGER,visit_duration INTEGER DEFAULT 0 NOT NULL);"
+        "INSERT INTO urls(id,url,title,last_visit_time) VALUES(1,'https://example.org/',''," +
+        std::to_string(visit) + "),(7,'https://dl.browser-only.example/setup.exe',''," +
+        std::to_string(visit) + ");";
+    ASSERT_EQ(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(h);
+  }
+  // A live connection of this test process to 127.0.0.3 (the network sweep
+  // reads the socket table of the namespace; --modules network runs it
+  // without walking /).
+  int srv = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(srv, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  inet_pton(AF_INET, "127.0.0.3", &a.sin_addr);
+  ASSERT_EQ(bind(srv, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(listen(srv, 1), 0);
+  socklen_t len = sizeof a;
+  getsockname(srv, reinterpret_cast<sockaddr*>(&a), &len);
+  int cli = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_EQ(connect(cli, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  int acc = accept(srv, nullptr, nullptr);
+  ASSERT_GE(acc, 0);
+
+  // No network indicator at scan time: the contact index does not depend on one.
+  std::string scan_feed = dir.Write("scanfeed/hash-iocs.txt", std::string(64, 'a') + ";x\n");
+  RunResult scan = RunTrawl({"scan", "--no-builtin", "--no-packs", "-q", root, "--modules",
+                             "file,evtx,journal,browser,network", "--inventory", db, "--iocs",
+                             scan_feed});
+  close(acc);
+  close(cli);
+  close(srv);
+  ASSERT_EQ(scan.exit_code, 0) << scan.err << scan.out;
+
+  std::string feed = dir.Write("feed/c2-iocs.txt",
+                               "offsec[.]lan\n10.23.123.11\njournal-only.example\n"
+                               "browser-only.example\n127.0.0.3\nnever-seen.example\n");
+  RunResult r = RunTrawl({"retro", db, "--no-builtin", "--no-packs", "--iocs", feed});
+  EXPECT_EQ(r.exit_code, 1) << r.err << r.out;
+  std::map<std::string, std::string> by;     // indicator -> seen_by
+  std::map<std::string, std::string> where;  // indicator -> path (the example)
+  std::map<std::string, std::string> first;  // indicator -> first_seen
+  for (const auto& f : r.Of("finding"))
+    for (const auto& reason : f["reasons"]) {
+      std::string ind = reason.value("indicator", "");
+      EXPECT_EQ(by.count(ind), 0u) << "reported twice: " << ind << "\n" << r.out;
+      by[ind] = f.value("seen_by", "");
+      where[ind] = f.value("path", "");
+      first[ind] = f.value("first_seen", "");
+    }
+  std::map<std::string, std::string> want = {{"offsec.lan", "evtx"},
+                                             {"10.23.123.11", "evtx"},
+                                             {"journal-only.example", "journal"},
+                                             {"browser-only.example", "browser"},
+                                             {"127.0.0.3", "network"}};
+  EXPECT_EQ(by, want) << r.out;
+  // Examples: FILE:RECORD, FILE:ENTRY (1-based), FILE:ROW, the connection.
+  auto record_of = [&](const std::string& ind, const std::string& file) -> long long {
+    const std::string& p = where[ind];
+    if (p.rfind(file + ":", 0) != 0) return -1;
+    return std::atoll(p.c_str() + file.size() + 1);
+  };
+  EXPECT_GT(record_of("offsec.lan", evtx), 0) << where["offsec.lan"];
+  EXPECT_GT(record_of("10.23.123.11", evtx), 0) << where["10.23.123.11"];
+  EXPECT_EQ(record_of("journal-only.example", journal), 2) << where["journal-only.example"];
+  EXPECT_EQ(record_of("browser-only.example", chrome), 7) << where["browser-only.example"];
+  EXPECT_EQ(where["127.0.0.3"], "tcp 127.0.0.1:" + std::string() +
+                                    where["127.0.0.3"].substr(std::string("tcp 127.0.0.1:").size()))
+      << where["127.0.0.3"];
+  EXPECT_NE(where["127.0.0.3"].find(" -> 127.0.0.3:" + std::to_string(ntohs(a.sin_port))),
+            std::string::npos)
+      << where["127.0.0.3"];
+  // Each source's own time: the event's, the entry's, the visit's.
+  EXPECT_EQ(first["journal-only.example"], "2023-03-30T10:00:02Z");
+  EXPECT_EQ(first["browser-only.example"], "2023-03-30T10:00:05Z");
+  EXPECT_FALSE(first["offsec.lan"].empty());
+  EXPECT_EQ(first["offsec.lan"].substr(0, 2), "20");
 }
 
 TEST(RetroE2e, TwoHostsEachFindingNamesItsInventory) {

@@ -41,6 +41,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -95,7 +96,8 @@ class Writer {
   ~Writer();
 
   void AddFile(FileRow row);  // queued; thread-safe
-  void AddContacts(std::string_view module, const std::vector<sweep::Context::HostSighting>& h);
+  // One source's sightings (taken whole: no row is copied). Thread-safe.
+  void AddContacts(std::string_view module, std::vector<sweep::Context::HostSighting>&& h);
   // Flushes, writes products and meta, builds the indexes. Returns the first
   // write error of the whole run, if any.
   Status Finish(const std::vector<InstalledProduct>& products,
@@ -105,15 +107,36 @@ class Writer {
   static constexpr std::size_t kMergeBudget = 256u << 20;
 
  private:
+  struct ContactGroup {
+    const std::string* module;  // interned in modules_
+    std::vector<sweep::Context::HostSighting> rows;
+  };
   struct Batch {
     std::vector<FileRow> files;
-    std::vector<ContactRow> contacts;
+    std::vector<ContactGroup> contacts;
+    std::size_t contact_rows = 0;
   };
+  // A merged contact; its kind and value are the key of merged_[kind].
+  struct Merged {
+    std::uint64_t count = 0;
+    std::optional<std::int64_t> first_ms, last_ms;
+    const std::string* module = nullptr;
+    std::string example;
+  };
+  struct ValueHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view v) const noexcept {
+      return std::hash<std::string_view>{}(v);
+    }
+  };
+  using MergedMap = std::unordered_map<std::string, Merged, ValueHash, std::equal_to<>>;
   Writer() = default;
   void QueueLocked(std::unique_lock<std::mutex>& lock);  // the current batch
   void Run();                                            // the writer thread
   Status Write(Batch& b);                                // one transaction
   Status Spill();                                        // merged_ -> contacts_raw
+  Status WriteMerged(sqlite3_stmt* insert, bool sorted);
+  void ClearMerged();
   Status Exec(const char* sql);
 
   std::mutex mu_;
@@ -124,8 +147,12 @@ class Writer {
   DbPtr db_;  // used by the writer thread until it is joined, then by Finish
   StmtPtr insert_file_, upsert_contact_;
   Batch current_;
-  // The writer thread's (then Finish's): contacts merged by "KIND VALUE".
-  std::unordered_map<std::string, ContactRow> merged_;
+  // The writer thread's (then Finish's): contacts merged per kind
+  // (sweep::HostTally::KindIndex) by value.
+  MergedMap merged_[4];
+  std::size_t merged_rows_ = 0;
+  // Module names sightings came with (a handful), so a merged row points at one.
+  std::set<std::string, std::less<>> modules_;
   std::size_t merged_bytes_ = 0, merge_budget_ = kMergeBudget;
   bool spilled_ = false;
   std::size_t batch_rows_ = 4096;

@@ -49,7 +49,7 @@ class Recorder {
                const std::map<std::string, std::string>* hashes, bool reused);
   // --since: the old inventory's digests of an unchanged file. Thread-safe.
   std::optional<std::map<std::string, std::string>> Prior(const struct stat& st) const;
-  void SawHosts(std::string_view module, const std::vector<sweep::Context::HostSighting>& hosts);
+  void SawHosts(std::string_view module, std::vector<sweep::Context::HostSighting>&& hosts);
   // Writes the header (host facts, indicator sets) and the installed
   // products; adds inventory counters to `summary.extra`.
   Status Finish(Summary& summary, std::string_view trawl_version, std::string_view image_root);

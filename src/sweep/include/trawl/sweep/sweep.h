@@ -206,7 +206,8 @@ class Context {
     return std::nullopt;
   }
   // Every distinct network name one source mentions (not only indicator
-  // hits), for the inventory's contact index.
+  // hits), for the inventory's contact index. Sweeps count them with
+  // sweep::HostTally (trawl/sweep/hosts.h) and hand each batch over whole.
   struct HostSighting {
     std::string value;  // normalised: lower-case host, canonical IP, URL as seen
     std::string kind;   // "domain", "ipv4", "ipv6", "url"
@@ -215,7 +216,7 @@ class Context {
     std::string example;                            // "FILE:LINE" (as the system names it)
   };
   virtual bool wants_hosts() const { return false; }
-  virtual void SawHosts(std::string_view /*module*/, const std::vector<HostSighting>& /*hosts*/) {}
+  virtual void SawHosts(std::string_view /*module*/, std::vector<HostSighting>&& /*hosts*/) {}
 };
 
 // Per-worker state of a sweep (scratch spaces, scanners, buffers).
