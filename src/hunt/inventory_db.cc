@@ -28,7 +28,7 @@ constexpr const char* kSchema = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files(path TEXT NOT NULL, type TEXT NOT NULL, size INTEGER, mtime_ns INTEGER,
   ctime_ns INTEGER, inode INTEGER, device INTEGER, mode INTEGER, uid INTEGER, gid INTEGER,
-  md5 TEXT, sha1 TEXT, sha256 TEXT, digest TEXT);
+  md5 TEXT, sha1 TEXT, sha256 TEXT, digest TEXT, member TEXT);
 CREATE TABLE products(product TEXT, version TEXT, platform TEXT, path TEXT, source TEXT,
   affected INTEGER);
 CREATE TABLE contacts(kind TEXT NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL,
@@ -124,7 +124,7 @@ Result<std::unique_ptr<Writer>> Writer::Create(const std::string& path, std::siz
                               .c_str());
       !st.ok())
     return st;
-  auto ins = Prepare(db, "INSERT INTO files VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  auto ins = Prepare(db, "INSERT INTO files VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!ins.ok()) return ins.status();
   w->insert_file_ = std::move(*ins);
   // Sightings are appended as they come (one per source and value: cheap,
@@ -281,17 +281,22 @@ Status Writer::Write(Batch& b) {
     BindText(f, 1, r.path);
     BindText(f, 2, r.type);
     sqlite3_bind_int64(f, 3, r.size);
-    sqlite3_bind_int64(f, 4, r.mtime_ns);
-    sqlite3_bind_int64(f, 5, r.ctime_ns);
-    sqlite3_bind_int64(f, 6, static_cast<std::int64_t>(r.inode));
-    sqlite3_bind_int64(f, 7, static_cast<std::int64_t>(r.device));
-    sqlite3_bind_int64(f, 8, r.mode);
-    sqlite3_bind_int64(f, 9, r.uid);
-    sqlite3_bind_int64(f, 10, r.gid);
+    if (r.member.empty()) {
+      sqlite3_bind_int64(f, 4, r.mtime_ns);
+      sqlite3_bind_int64(f, 5, r.ctime_ns);
+      sqlite3_bind_int64(f, 6, static_cast<std::int64_t>(r.inode));
+      sqlite3_bind_int64(f, 7, static_cast<std::int64_t>(r.device));
+      sqlite3_bind_int64(f, 8, r.mode);
+      sqlite3_bind_int64(f, 9, r.uid);
+      sqlite3_bind_int64(f, 10, r.gid);
+    } else {  // a member has none of its own (and must never match --since's lookup)
+      for (int i = 4; i <= 10; ++i) sqlite3_bind_null(f, i);
+    }
     BindText(f, 11, Hash(r.hashes, "md5"));
     BindText(f, 12, Hash(r.hashes, "sha1"));
     BindText(f, 13, Hash(r.hashes, "sha256"));
     BindText(f, 14, r.digest);
+    BindText(f, 15, r.member);
     if (sqlite3_step(f) != SQLITE_DONE) st = Status::Error(Err(db_.get(), "inventory: files"));
   }
   ClearBindings(f);
@@ -390,9 +395,14 @@ Result<std::unique_ptr<Reader>> Reader::Open(const std::string& path) {
   if (step != SQLITE_DONE) return Status::Error(Err(db, "meta"));
   if (r->Meta("format") != kFormat)
     return Status::Error("not a trawl inventory (meta.format is not trawl-inventory)");
-  if (r->Meta("schema_version") != std::to_string(kSchemaVersion))
-    return Status::Error(fmt::format("inventory schema version {} (this trawl reads {})",
-                                     r->Meta("schema_version"), kSchemaVersion));
+  r->version_ = 0;
+  for (int v = kOldestSchemaRead; v <= kSchemaVersion; ++v)
+    if (r->Meta("schema_version") == std::to_string(v)) r->version_ = v;
+  if (r->version_ == 0)
+    return Status::Error(fmt::format("inventory schema version {} (this trawl reads {} to {})",
+                                     r->Meta("schema_version"), kOldestSchemaRead,
+                                     kSchemaVersion));
+  // Member rows have no device or inode, so they never match (version 1 has none).
   auto prior = Prepare(db,
                        "SELECT md5, sha1, sha256 FROM files WHERE device=?1 AND inode=?2 AND "
                        "size=?3 AND mtime_ns=?4 AND ctime_ns=?5 AND md5 IS NOT NULL AND sha1 IS "
@@ -408,9 +418,12 @@ std::string Reader::Meta(const std::string& key) const {
 }
 
 Status Reader::ForEachFile(const std::function<bool(const FileRow&)>& fn) const {
-  auto st = Prepare(db_.get(),
-                    "SELECT path, type, size, mtime_ns, ctime_ns, inode, device, mode, uid, gid, "
-                    "md5, sha1, sha256, digest FROM files");
+  // Version 1 has no member column: every row is a walked entry.
+  auto st = Prepare(db_.get(), version_ >= 2
+                                   ? "SELECT path, type, size, mtime_ns, ctime_ns, inode, device, "
+                                     "mode, uid, gid, md5, sha1, sha256, digest, member FROM files"
+                                   : "SELECT path, type, size, mtime_ns, ctime_ns, inode, device, "
+                                     "mode, uid, gid, md5, sha1, sha256, digest, NULL FROM files");
   if (!st.ok()) return Status::Error(path_ + ": " + st.status().message());
   sqlite3_stmt* s = st->get();
   FileRow r;
@@ -431,6 +444,7 @@ Status Reader::ForEachFile(const std::function<bool(const FileRow&)>& fn) const 
     for (int i = 0; i < 3; ++i)
       if (std::string h = Col(s, 10 + i); !h.empty()) r.hashes[names[i]] = std::move(h);
     r.digest = Col(s, 13);
+    r.member = Col(s, 14);
     if (!fn(r)) return Status::Ok();
   }
   if (rc != SQLITE_DONE) return Status::Error(Err(db_.get(), path_ + ": files"));
@@ -502,10 +516,22 @@ Result<std::map<std::string, std::int64_t>> Reader::Counts() const {
     const char* sql;
     const char* prefix;
   };
+  // Walked entries and archive members are counted apart (version 1: no members).
+  const bool v2 = version_ >= 2;
   const Q queries[] = {
-      {"SELECT 'files', COUNT(*) FROM files", ""},
-      {"SELECT 'files_hashed', COUNT(*) FROM files WHERE sha256 IS NOT NULL", ""},
-      {"SELECT 'bytes_hashed', COALESCE(SUM(size), 0) FROM files WHERE sha256 IS NOT NULL", ""},
+      {v2 ? "SELECT 'files', COUNT(*) FROM files WHERE member IS NULL"
+          : "SELECT 'files', COUNT(*) FROM files",
+       ""},
+      {v2 ? "SELECT 'files_hashed', COUNT(*) FROM files WHERE sha256 IS NOT NULL AND member IS NULL"
+          : "SELECT 'files_hashed', COUNT(*) FROM files WHERE sha256 IS NOT NULL",
+       ""},
+      {v2 ? "SELECT 'bytes_hashed', COALESCE(SUM(size), 0) FROM files WHERE sha256 IS NOT NULL "
+            "AND member IS NULL"
+          : "SELECT 'bytes_hashed', COALESCE(SUM(size), 0) FROM files WHERE sha256 IS NOT NULL",
+       ""},
+      {v2 ? "SELECT 'members', COUNT(*) FROM files WHERE member IS NOT NULL"
+          : "SELECT 'members', 0",
+       ""},
       {"SELECT 'contacts', COUNT(*) FROM contacts", ""},
       {"SELECT 'products', COUNT(*) FROM products", ""},
       {"SELECT type, COUNT(*) FROM files GROUP BY type", "type:"},

@@ -94,6 +94,22 @@ void Recorder::OnEntry(const std::string& shown, const struct stat& st,
   writer_->AddFile(std::move(row));
 }
 
+void Recorder::OnMember(const std::string& shown, std::string_view chain,
+                        std::optional<std::uint64_t> size,
+                        const std::map<std::string, std::string>& hashes) {
+  FileRow row;
+  row.path = shown;
+  row.member = std::string(chain);
+  row.type = "member";
+  if (size) row.size = static_cast<std::int64_t>(*size);
+  if (!hashes.empty()) {
+    row.hashes = hashes;
+    row.digest = "read";
+  }
+  members_++;
+  writer_->AddFile(std::move(row));
+}
+
 std::optional<std::map<std::string, std::string>> Recorder::Prior(const struct stat& st) const {
   if (!since_ || !S_ISREG(st.st_mode)) return std::nullopt;
   return since_->Prior(st);
@@ -121,11 +137,13 @@ Status Recorder::Finish(Summary& s, std::string_view version, std::string_view i
   meta["files"] = std::to_string(files_.load());
   meta["digests_read"] = std::to_string(read_.load());
   meta["digests_reused"] = std::to_string(reused_.load());
+  meta["members"] = std::to_string(members_.load());
   if (since_) meta["since"] = since_->path();
   meta["complete"] = s.interrupted ? "0" : "1";  // an interrupted scan did not see everything
   Status st = writer_->Finish(s.inventory, meta);
   s.extra.push_back({"inventory_db", opts_.path});
   s.extra.push_back({"inventory_files", static_cast<std::int64_t>(files_.load())});
+  s.extra.push_back({"inventory_members", static_cast<std::int64_t>(members_.load())});
   s.extra.push_back({"digests_read", static_cast<std::int64_t>(read_.load())});
   s.extra.push_back({"digests_reused", static_cast<std::int64_t>(reused_.load())});
   return st;

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <tuple>
 #include <sstream>
 
 #include "harness.h"
@@ -364,6 +365,78 @@ TEST(RetroE2e, ContactIndexCoversEvtxJournalBrowserAndConnections) {
   EXPECT_EQ(first["offsec.lan"].substr(0, 2), "20");
 }
 
+// Issue 15: archive members are rows of the inventory's file table (path =
+// the file on disk, member = the chain), so retro finds a hash and a name
+// inside an archive, nested too; an inventory of schema version 1 (no member
+// column) is still read.
+TEST(RetroE2e, ArchiveMembersAreInTheInventoryAndRetroFindsThemWithTheirChain) {
+  TempDir dir;
+  const std::string root = dir.path() + "/share";
+  std::string evil = "retro-member-" + RandomBytes(64);
+  dir.Write("src/payload.dll", evil);
+  dir.Write("src/readme.txt", "read me\n");
+  dir.Write("share/plain.txt", "plain file\n");
+  const std::string db = dir.path() + "/share.db";
+  auto sh = [&](const std::string& cmd) {
+    ASSERT_EQ(std::system(("cd " + ShellQuote(dir.path()) + " && " + cmd).c_str()), 0) << cmd;
+  };
+  // share/setup.zip holds inner.zip, which holds bin/payload.dll.
+  sh("mkdir -p src/bin && mv src/payload.dll src/bin/ && cd src && zip -q inner.zip "
+     "bin/payload.dll readme.txt && zip -q ../share/setup.zip inner.zip");
+  std::string scan_feed = dir.Write("scanfeed/c2-iocs.txt", "unrelated-domain.invalid\n");
+  RunResult scan = RunTrawl(
+      {"scan", "--no-builtin", "--no-packs", "-q", root, "--inventory", db, "--iocs", scan_feed});
+  ASSERT_EQ(scan.exit_code, 0) << scan.err;
+  ASSERT_NE(scan.Summary(), nullptr);
+  EXPECT_EQ(scan.Summary()->value("inventory_members", -1), 3);  // inner.zip, payload.dll, readme.txt
+
+  std::string feed = dir.Write("feed/hash-iocs.txt", HexDigest("SHA256", evil) + ";planted\n");
+  std::string names = dir.Write("feed/filename-iocs.txt", "readme\\.txt$;70\n");
+  auto check = [&](const std::string& inv, bool with_members) {
+    RunResult r = RunTrawl({"retro", inv, "--no-builtin", "--no-packs", "--iocs", feed, "--iocs", names});
+    std::set<std::tuple<std::string, std::string, std::string>> got;  // path, member, indicator
+    for (const auto& f : r.Of("finding"))
+      for (const auto& reason : f["reasons"])
+        got.insert({f.value("path", ""), f.value("member", ""), reason.value("indicator", "")});
+    std::set<std::tuple<std::string, std::string, std::string>> want;
+    if (with_members) {
+      want = {{root + "/setup.zip", "setup.zip!inner.zip!bin/payload.dll", HexDigest("SHA256", evil)},
+              {root + "/setup.zip", "setup.zip!inner.zip!readme.txt", "readme\\.txt$"}};
+      EXPECT_EQ(r.exit_code, 1) << r.err << r.out;
+    } else {
+      EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+    }
+    EXPECT_EQ(got, want) << r.out;
+  };
+  check(db, true);
+  RunResult stats = RunTrawlRaw({"inventory", "stats", "--json", db});
+  ASSERT_EQ(stats.exit_code, 0) << stats.err;
+  auto j = nlohmann::json::parse(stats.out);
+  EXPECT_EQ(j["meta"].value("schema_version", ""), "2");
+  EXPECT_EQ(j["counts"].value("members", -1), 3);
+  EXPECT_EQ(j["counts"].value("files", -1), 2);  // walked entries: setup.zip, plain.txt
+
+  // The same inventory as schema 1 wrote it (no member column, no member
+  // rows): still read, nothing found inside, no error.
+  const std::string old = dir.path() + "/old.db";
+  fs::copy_file(db, old);
+  {
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open(old.c_str(), &h), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(h,
+                           "DELETE FROM files WHERE member IS NOT NULL; ALTER TABLE files DROP "
+                           "COLUMN member; UPDATE meta SET value = '1' WHERE key = "
+                           "'schema_version';",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(h);
+  }
+  check(old, false);
+  RunResult diff = RunTrawlRaw({"inventory", "diff", old, db});
+  EXPECT_EQ(diff.exit_code, 0) << diff.out << diff.err;
+  EXPECT_NE(diff.out.find("0 added, 0 changed"), std::string::npos) << diff.out;
+}
+
 TEST(RetroE2e, TwoHostsEachFindingNamesItsInventory) {
   TempDir dir;
   std::string evil1 = "host-one-" + RandomBytes(40), evil2 = "host-two-" + RandomBytes(40);
@@ -459,7 +532,7 @@ TEST(RetroE2e, SinceReusesUnchangedDigestsAndRereadsAChangedFile) {
   auto j = nlohmann::json::parse(stats.out);
   EXPECT_EQ(j["counts"].value("files_hashed", -1), 6);
   EXPECT_EQ(j["meta"].value("digests_reused", ""), "5");
-  EXPECT_EQ(j["meta"].value("schema_version", ""), "1");
+  EXPECT_EQ(j["meta"].value("schema_version", ""), "2");
 }
 
 TEST(RetroE2e, CorruptOrForeignFileIsAClearErrorAndOthersAreStillChecked) {

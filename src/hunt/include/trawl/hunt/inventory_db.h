@@ -8,9 +8,10 @@
 //        indicator_sets (one a line), image_root, complete ("1" once the scan
 //        finished), files, files_hashed, digests_reused, digests_read
 //   files(path, type, size, mtime_ns, ctime_ns, inode, device, mode, uid, gid,
-//         md5, sha1, sha256, digest)   one row per walked entry; digests are
-//         NULL when not computed (over --max-file-size, not regular, not
-//         readable); digest = "read", "reused" (from --since) or NULL
+//         md5, sha1, sha256, digest, member)   one row per walked entry and
+//         per archive member; digests are NULL when not computed (over
+//         --max-file-size, not regular, not readable); digest = "read",
+//         "reused" (from --since) or NULL; member = the chain (schema 2)
 //   products(product, version, platform, path, source, affected)
 //   contacts(kind, value, count, first_ms, last_ms, module, example)
 //         one row per distinct (kind, value): kind "domain", "ipv4", "ipv6",
@@ -57,7 +58,10 @@ struct sqlite3_stmt;
 
 namespace trawl::hunt {
 
-inline constexpr int kSchemaVersion = 1;
+// 2: files.member (archive members, issue 15). Version 1 files are still read
+// (no member rows); nothing older exists.
+inline constexpr int kSchemaVersion = 2;
+inline constexpr int kOldestSchemaRead = 1;
 inline constexpr std::string_view kFormat = "trawl-inventory";
 
 struct FileRow {
@@ -68,6 +72,11 @@ struct FileRow {
   std::uint32_t mode = 0, uid = 0, gid = 0;
   std::map<std::string, std::string> hashes;  // "md5", "sha1", "sha256"
   std::string digest;                         // "read", "reused", "" (none)
+  // An archive member's chain from the file on disk ("setup.zip!x.msi!a.dll",
+  // read::Member::chain); empty for a walked entry. A member row has path =
+  // the file on disk, type "member", its own size and digests, and no
+  // times, inode, device, mode or owner (NULL).
+  std::string member;
 };
 
 struct ContactRow {
@@ -188,9 +197,12 @@ class Reader {
   Result<std::map<std::string, std::int64_t>> Counts() const;
 
   const std::string& path() const { return path_; }
+  // The file's schema version (kOldestSchemaRead..kSchemaVersion).
+  int schema_version() const { return version_; }
 
  private:
   Reader() = default;
+  int version_ = kSchemaVersion;
   std::string path_;
   DbPtr db_;
   std::map<std::string, std::string> meta_;

@@ -47,6 +47,10 @@ class Recorder {
   // none). Thread-safe.
   void OnEntry(const std::string& shown, const struct stat& st,
                const std::map<std::string, std::string>* hashes, bool reused);
+  // An archive member of the walked entry `shown` (a row with path = the
+  // file on disk, member = the chain; digests empty when not read). Thread-safe.
+  void OnMember(const std::string& shown, std::string_view chain,
+                std::optional<std::uint64_t> size, const std::map<std::string, std::string>& hashes);
   // --since: the old inventory's digests of an unchanged file. Thread-safe.
   std::optional<std::map<std::string, std::string>> Prior(const struct stat& st) const;
   void SawHosts(std::string_view module, std::vector<sweep::Context::HostSighting>&& hosts);
@@ -63,7 +67,7 @@ class Recorder {
   std::string abs_path_;
   std::unique_ptr<Writer> writer_;
   std::unique_ptr<Reader> since_;
-  std::atomic<std::uint64_t> files_{0}, read_{0}, reused_{0};
+  std::atomic<std::uint64_t> files_{0}, read_{0}, reused_{0}, members_{0};
 };
 
 // The contact sweep (not in the module registry: it is an inventory

@@ -200,6 +200,12 @@ class Context {
   // sweep calls it after its one read, or with digests reused from --since).
   virtual void RecordDigests(const std::map<std::string, std::string>& /*hashes*/,
                              bool /*reused*/) {}
+  // A member of the walked entry the calling worker is scanning (the file
+  // sweep's look inside archives): its chain from the file on disk
+  // ("setup.zip!3CX.msi!ffmpeg.dll"), size, and digests (empty: not read).
+  virtual void RecordMember(const Item& /*item*/, std::string_view /*chain*/,
+                            std::optional<std::uint64_t> /*size*/,
+                            const std::map<std::string, std::string>& /*hashes*/) {}
   // --since OLD.db: the digests OLD.db holds for this entry when its
   // (device, inode, size, mtime, ctime) are unchanged; nullopt otherwise.
   virtual std::optional<std::map<std::string, std::string>> PriorDigests(const Item&) {
