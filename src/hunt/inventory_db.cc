@@ -190,14 +190,14 @@ void Writer::Run() {
 
 namespace {
 
-Status InsertContact(sqlite3* db, sqlite3_stmt* c, int kind, const std::string& value,
+Status InsertContact(sqlite3* db, sqlite3_stmt* c, int kind, std::string_view value,
                      const std::uint64_t count, const std::optional<std::int64_t>& first_ms,
                      const std::optional<std::int64_t>& last_ms, const std::string& module,
                      const std::string& example) {
   std::string_view k = sweep::HostTally::KindName(kind);
   sqlite3_reset(c);
   sqlite3_bind_text(c, 1, k.data(), static_cast<int>(k.size()), SQLITE_STATIC);
-  BindText(c, 2, value);
+  sqlite3_bind_text(c, 2, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
   sqlite3_bind_int64(c, 3, static_cast<std::int64_t>(count));
   BindOpt(c, 4, first_ms);
   BindOpt(c, 5, last_ms);
@@ -217,14 +217,16 @@ Status InsertContact(sqlite3* db, sqlite3_stmt* c, int kind, const std::string& 
 Status Writer::WriteMerged(sqlite3_stmt* c, bool sorted) {
   static const std::string kNone;
   for (int k = 0; k < sweep::HostTally::kKinds; ++k) {
-    std::vector<const MergedMap::value_type*> rows;
-    rows.reserve(merged_[k].size());
-    for (const auto& kv : merged_[k]) rows.push_back(&kv);
+    const MergedMap& m = merged_[k];
+    std::vector<const MergedMap::Entry*> rows;
+    rows.reserve(m.size());
+    for (const auto& e : m.entries()) rows.push_back(&e);
     if (sorted)
-      std::sort(rows.begin(), rows.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
-    for (const auto* kv : rows) {
-      const Merged& r = kv->second;
-      if (Status st = InsertContact(db_.get(), c, k, kv->first, r.count, r.first_ms, r.last_ms,
+      std::sort(rows.begin(), rows.end(),
+                [&](const auto* a, const auto* b) { return m.Key(*a) < m.Key(*b); });
+    for (const auto* e : rows) {
+      const Merged& r = e->value;
+      if (Status st = InsertContact(db_.get(), c, k, m.Key(*e), r.count, r.first_ms, r.last_ms,
                                     r.module ? *r.module : kNone, r.example);
           !st.ok())
         return st;
@@ -255,16 +257,14 @@ Status Writer::Write(Batch& b) {
   // Contacts: merged in memory (no transaction needed), spilled past the budget.
   for (ContactGroup& g : b.contacts) {
     for (sweep::Context::HostSighting& h : g.rows) {
-      MergedMap& m = merged_[sweep::HostTally::KindIndex(h.kind)];
-      auto it = m.find(h.value);
-      if (it == m.end()) {
-        merged_bytes_ += 2 * h.value.size() + h.example.size() + 128;
+      bool fresh = false;
+      Merged& into = merged_[sweep::HostTally::KindIndex(h.kind)].FindOrInsert(h.value, fresh);
+      if (fresh) {
+        merged_bytes_ += h.value.size() + h.example.size() + 96;
         merged_rows_++;
-        m.emplace(std::move(h.value),
-                  Merged{h.count, h.first_ms, h.last_ms, g.module, std::move(h.example)});
+        into = Merged{h.count, h.first_ms, h.last_ms, g.module, std::move(h.example)};
         continue;
       }
-      Merged& into = it->second;
       into.count += h.count;
       if (h.first_ms && (!into.first_ms || *h.first_ms < *into.first_ms)) into.first_ms = h.first_ms;
       if (h.last_ms && (!into.last_ms || *h.last_ms > *into.last_ms)) into.last_ms = h.last_ms;

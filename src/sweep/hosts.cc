@@ -18,14 +18,12 @@ int HostTally::KindIndex(std::string_view kind) {
 
 void HostTally::Count(std::string_view kind, std::string_view value,
                       std::optional<std::int64_t> t, std::uint64_t where) {
-  Map& m = maps_[KindIndex(kind)];
-  auto it = m.find(value);
-  if (it == m.end()) {
-    it = m.emplace(std::string(value), Agg{}).first;
-    it->second.where = where;
+  bool fresh = false;
+  Agg& a = maps_[KindIndex(kind)].FindOrInsert(value, fresh);
+  if (fresh) {
+    a.where = where;
     ++size_;
   }
-  Agg& a = it->second;
   a.count++;
   if (t) {
     if (!a.first_ms || *t < *a.first_ms) a.first_ms = t;
@@ -36,10 +34,9 @@ void HostTally::Count(std::string_view kind, std::string_view value,
 void HostTally::AddText(std::string_view text, std::optional<std::int64_t> time_ms,
                         std::string_view example) {
   netmatch::ExtractHosts(text, [&](std::string_view kind, std::string_view value, std::size_t) {
-    Map& m = maps_[KindIndex(kind)];
-    bool fresh = m.find(value) == m.end();
+    std::size_t before = size_;
     Count(kind, value, time_ms, 0);
-    if (fresh) m.find(value)->second.example = std::string(example);
+    if (size_ != before) maps_[KindIndex(kind)].entries().back().value.example = std::string(example);
   });
   if (flush_ && size_ >= max_) Flush();
 }

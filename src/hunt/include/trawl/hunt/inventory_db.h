@@ -51,6 +51,7 @@
 
 #include "trawl/core/finding.h"
 #include "trawl/core/status.h"
+#include "trawl/core/string_map.h"
 #include "trawl/sweep/sweep.h"
 
 struct sqlite3;
@@ -132,13 +133,7 @@ class Writer {
     const std::string* module = nullptr;
     std::string example;
   };
-  struct ValueHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view v) const noexcept {
-      return std::hash<std::string_view>{}(v);
-    }
-  };
-  using MergedMap = std::unordered_map<std::string, Merged, ValueHash, std::equal_to<>>;
+  using MergedMap = StringMap<Merged>;  // values in one arena: no allocation per value
   Writer() = default;
   void QueueLocked(std::unique_lock<std::mutex>& lock);  // the current batch
   void Run();                                            // the writer thread

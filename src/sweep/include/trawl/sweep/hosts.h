@@ -8,8 +8,8 @@
 //
 // A HostTally is one source's (a file, or one chunk of a log), used by one
 // thread at a time. It keeps one map per kind keyed by the value itself (no
-// "KIND VALUE" key is built per sighting; a lookup of a value already counted
-// allocates nothing), and the example of a value is formatted only when the
+// "KIND VALUE" key is built per sighting; values live in one arena per kind,
+// trawl::StringMap, so counting allocates nothing per value), and the example of a value is formatted only when the
 // tally is handed on ("PREFIX:N", N the locator of its first sighting: a
 // line, record, entry or row). Memory is bounded: with a flush function the
 // tally hands its values on whenever it holds `max_values` of them.
@@ -24,9 +24,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "trawl/core/string_map.h"
 #include "trawl/netmatch/addr.h"
 #include "trawl/sweep/sweep.h"
 
@@ -85,7 +85,7 @@ class HostTally {
   template <class F>
   void ForEach(F&& fn) const {
     for (int k = 0; k < kKinds; ++k)
-      for (const auto& [value, agg] : maps_[k]) fn(KindName(k), std::string_view(value), agg);
+      for (const auto& e : maps_[k].entries()) fn(KindName(k), maps_[k].Key(e), e.value);
   }
   // Each value handed over (fn(kind, std::string&& value, Agg& agg)); the
   // tally is left empty.
@@ -93,10 +93,8 @@ class HostTally {
   void Drain(F&& fn) {
     for (int k = 0; k < kKinds; ++k) {
       Map& m = maps_[k];
-      while (!m.empty()) {
-        auto node = m.extract(m.begin());  // the value's string moves out, not copied
-        fn(KindName(k), std::move(node.key()), node.mapped());
-      }
+      for (auto& e : m.entries()) fn(KindName(k), std::string(m.Key(e)), e.value);
+      m.clear();
     }
     size_ = 0;
   }
@@ -117,14 +115,9 @@ class HostTally {
   void Count(std::string_view kind, std::string_view value, std::optional<std::int64_t> t,
              std::uint64_t where);
 
-  // Lookups by string_view: a value already held costs a hash and a compare.
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
-  };
-  using Map = std::unordered_map<std::string, Agg, Hash, std::equal_to<>>;
+  // Values in one arena per kind: a value already held costs a hash and a
+  // compare, a new one no allocation of its own.
+  using Map = StringMap<Agg>;
   Map maps_[kKinds];
   std::size_t size_ = 0;
   std::string prefix_;
