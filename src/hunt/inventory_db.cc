@@ -32,7 +32,8 @@ CREATE TABLE files(path TEXT NOT NULL, type TEXT NOT NULL, size INTEGER, mtime_n
 CREATE TABLE products(product TEXT, version TEXT, platform TEXT, path TEXT, source TEXT,
   affected INTEGER);
 CREATE TABLE contacts(kind TEXT NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL,
-  first_ms INTEGER, last_ms INTEGER, module TEXT, example TEXT, PRIMARY KEY(kind, value));
+  first_ms INTEGER, last_ms INTEGER, module TEXT, example TEXT, PRIMARY KEY(kind, value))
+  WITHOUT ROWID;
 CREATE TABLE contacts_raw(kind TEXT NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL,
   first_ms INTEGER, last_ms INTEGER, module TEXT, example TEXT);
 )sql";
