@@ -14,8 +14,10 @@
 //         "reused" (from --since) or NULL; member = the chain (schema 2)
 //   products(product, version, platform, path, source, affected)
 //   contacts(kind, value, count, first_ms, last_ms, module, example)
-//         one row per distinct (kind, value): kind "domain", "ipv4", "ipv6",
-//         "url"; times in Unix milliseconds (NULL: no source gave a time)
+//         one row per distinct (kind, value) (WITHOUT ROWID): kind "domain",
+//         "ipv4", "ipv6", "url"; times in Unix milliseconds (NULL: no source
+//         gave a time); module "log", "evtx", "journal", "browser", "network";
+//         example FILE:LINE, FILE:RECORD, FILE:ENTRY, FILE:ROW or a connection
 //
 // Writer: rows are queued and written in batches, one transaction per batch,
 // by the writer's own thread (the scan's workers only append to a batch; at

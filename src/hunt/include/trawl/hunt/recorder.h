@@ -12,8 +12,12 @@
 //     hosts files, with count and one example FILE:LINE, reported through
 //     Context::SawHosts; made only when an inventory is written. Text logs
 //     feed the index from the log sweep's own pass (logs::HostsFn, in its
-//     parallel chunks), not from a second read. The tokenizer is
-//     netmatch::ExtractHosts.
+//     parallel chunks), EVTX, journals and browser histories from the
+//     artifact sweep's, connections from the network sweep's, not from a
+//     second read. Every one counts through sweep::HostTally (the tokenizer
+//     is netmatch::ExtractHosts).
+//   - Archive members the file sweep looked inside are file rows of their
+//     own (OnMember: path = the file on disk, member = the chain).
 #pragma once
 
 #include <sys/stat.h>
