@@ -18,6 +18,7 @@
 // (the inventory's writer does), or write anything itself.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -55,6 +56,7 @@ class HostTally {
   // read from text ending at or before offset `skip` are not counted (a
   // chunk's overlap with the one before).
   template <class TimeFn>
+    requires std::invocable<TimeFn&>
   void AddText(std::string_view text, TimeFn&& time, std::uint64_t where, std::size_t skip = 0) {
     std::optional<std::int64_t> t;
     bool have_t = false;
