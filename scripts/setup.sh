@@ -20,6 +20,7 @@ TEST_PKGS=(
   yara hashdeep ripgrep libevtx-utils systemd-journal-remote sqlite3
   gzip bzip2 xz-utils zstd util-linux time clang libclang-rt-14-dev
   gcc-mingw-w64-x86-64  # real PE files: VERSIONINFO for the inventory tests, the YARA routing differential test
+  zlib1g-dev  # the RAR unpack test writes its archive byte by byte (CRC32); Debian has no RAR writer
   python3  # bench/files: the planted corpus and the YARA hits differential check
   rsyslog rsyslog-openssl rsyslog-gnutls openssl  # syslog sink tests: a private rsyslogd, TLS certs
   chromium  # HTML report test (headless, --dump-dom) and docs/report.png

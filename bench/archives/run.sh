@@ -1,27 +1,55 @@
 #!/usr/bin/env bash
 # Archive benchmark (issue 15), side by side in one run, warm page cache:
 #  1. trawl with a SHA-256 hash list over a software-share corpus of ZIPs,
-#     tarballs (gzip, xz) and 7z archives made from real files (/usr/lib),
-#     a few planted members among them;
+#     tarballs (gzip, xz), 7z archives and MSI installers (wixl: the files in
+#     the MSI's embedded cabinet) made from real files (/usr/lib, /usr/share:
+#     the FILES corpus's sources), a few planted members among them;
 #  2. clamscan (which also unpacks) with the same hashes as a .hsb database,
 #     one process, and two processes over halves of the corpus (trawl uses 2
 #     threads);
 #  3. trawl over the same files unpacked (--no-archives): the cost of unpacking.
 # Writes bench/archives/RESULTS.md. Usage: bench/archives/run.sh (after a
-# release build in build/). SIZE_MB (default 300) sets the corpus size.
+# release build in build/). SIZE_MB (default 1100: the issue asks for at
+# least 1 GB) sets the corpus size.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 source "$ROOT/bench/lib.sh"
 TRAWL=$ROOT/build/trawl
 CORPUS=${CORPUS:-$ROOT/bench/corpus/archives}
 OUT=$ROOT/bench/out/archives
-SIZE_MB=${SIZE_MB:-300}
+SIZE_MB=${SIZE_MB:-1100}
 mkdir -p "$OUT"
 [[ -x $TRAWL ]] || { echo "build trawl first (README command 1)" >&2; exit 2; }
 command -v clamscan >/dev/null || { echo "clamscan missing (scripts/setup.sh installs clamav)" >&2; exit 2; }
+command -v wixl >/dev/null || { echo "wixl missing (scripts/setup.sh installs msitools)" >&2; exit 2; }
+
+# mkwxs DIR: DIR/app.wxs, an installer with every regular file of DIR as one
+# component, all in one embedded cabinet (as WiX-built MSIs ship them).
+mkwxs() {
+  local d=$1 i=0 f esc comps="" refs=""
+  while IFS= read -r f; do
+    i=$((i + 1))
+    esc=${f//&/&amp;}; esc=${esc//</&lt;}; esc=${esc//>/&gt;}; esc=${esc//\"/&quot;}
+    comps+="<Component Id=\"C$i\" Guid=\"*\"><File Id=\"F$i\" Name=\"$esc\" Source=\"$esc\" KeyPath=\"yes\"/></Component>"
+    refs+="<ComponentRef Id=\"C$i\"/>"
+  done < <(cd "$d" && find . -maxdepth 1 -type f ! -name app.wxs -printf '%f\n' | sort)
+  cat >"$d/app.wxs" <<WXS
+<?xml version="1.0" encoding="utf-8"?>
+<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
+  <Product Id="*" Name="Bench" Language="1033" Version="1.0.0.0" Manufacturer="trawl bench"
+           UpgradeCode="12345678-1234-1234-1234-123456789012">
+    <Package InstallerVersion="200" Compressed="yes" />
+    <Media Id="1" Cabinet="Data.cab" EmbedCab="yes" />
+    <Directory Id="TARGETDIR" Name="SourceDir"><Directory Id="ProgramFilesFolder">
+      <Directory Id="INSTALLDIR" Name="Bench">$comps</Directory></Directory></Directory>
+    <Feature Id="Main" Level="1">$refs</Feature>
+  </Product>
+</Wix>
+WXS
+}
 
 if [[ ! -f $CORPUS/.complete ]]; then
-  echo "making the corpus ($SIZE_MB MB of files from /usr/lib)" >&2
+  echo "making the corpus ($SIZE_MB MB of files from /usr/lib and /usr/share)" >&2
   rm -rf "$CORPUS"; mkdir -p "$CORPUS/plain" "$CORPUS/packed"
   # Real software: shared libraries and the like, in folders of about 20 MB.
   cap=$((SIZE_MB * 1048576)); total=0; chunk=0; inchunk=0
@@ -33,7 +61,7 @@ if [[ ! -f $CORPUS/.complete ]]; then
     inchunk=$((inchunk + s))
     mkdir -p "$CORPUS/plain/pkg$chunk"
     cp "$f" "$CORPUS/plain/pkg$chunk/" 2>/dev/null || true
-  done < <(find /usr/lib/x86_64-linux-gnu -type f -size -20M -size +4k 2>/dev/null | sort)
+  done < <(find /usr/lib/x86_64-linux-gnu /usr/share -type f -size -20M -size +4k 2>/dev/null | sort)
   # Planted members: random "DLLs" whose hashes are on the list, one in every third package.
   : >"$OUT/planted.sha256"
   n=0
@@ -42,15 +70,16 @@ if [[ ! -f $CORPUS/.complete ]]; then
     head -c 300000 /dev/urandom >"$d/ffmpeg_$n.dll"
     sha256sum "$d/ffmpeg_$n.dll" | cut -d' ' -f1 >>"$OUT/planted.sha256"
   done
-  # Pack each folder; the format rotates: zip, tar.gz, 7z, tar.xz.
+  # Pack each folder; the format rotates: zip, tar.gz, 7z, tar.xz, msi.
   i=0
   for d in "$CORPUS"/plain/pkg*; do
     name=$(basename "$d")
-    case $((i++ % 4)) in
+    case $((i++ % 5)) in
       0) (cd "$d" && zip -q -r -6 "$CORPUS/packed/$name.zip" .) ;;
       1) tar -C "$d" -czf "$CORPUS/packed/$name.tar.gz" . ;;
       2) (cd "$d" && 7zz a -bd -mx1 "$CORPUS/packed/$name.7z" . >/dev/null) ;;
       3) tar -C "$d" -cf - . | xz -1 -T2 >"$CORPUS/packed/$name.tar.xz" ;;
+      4) mkwxs "$d" && (cd "$d" && wixl -o "$CORPUS/packed/$name.msi" app.wxs) && rm "$d/app.wxs" ;;
     esac
   done
   touch "$CORPUS/.complete"
@@ -94,9 +123,9 @@ cat >"$ROOT/bench/archives/RESULTS.md" <<MD
 
 Made by \`bench/archives/run.sh\` on $(date -u +%Y-%m-%d), trawl $(git -C "$ROOT" rev-parse --short HEAD).
 Machine: $(machine_line).
-Corpus (\`SIZE_MB=$SIZE_MB\`, smaller than the issue's 1 GB on purpose: the machine is shared by
-four engineers): $archives archives (zip, tar.gz, 7z, tar.xz in turn) made from $members real files
-of /usr/lib ($plain_bytes bytes unpacked, $packed_bytes bytes packed), $planted planted members
+Corpus (\`SIZE_MB=$SIZE_MB\`): $archives archives (zip, tar.gz, 7z, tar.xz, msi in turn) made from
+$members real files of /usr/lib and /usr/share ($plain_bytes bytes unpacked, $packed_bytes bytes
+packed), $planted planted members
 whose SHA-256 is among 10,000 on the list. Warm page cache.
 
 | run | wall s | CPU s | MB/s (packed) | peak RSS MiB | planted found | wall ratio | CPU ratio |

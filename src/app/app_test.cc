@@ -70,22 +70,28 @@ TEST(CommandLineTest, ArchiveFlags) {
     EXPECT_EQ(c.archive_depth, 4);
     EXPECT_EQ(c.archive_max_bytes, 4ull << 30);
     EXPECT_EQ(c.archive_ratio, 250);
+    EXPECT_EQ(c.archive_timeout, 120);
+    EXPECT_EQ(c.archive_max_members, 100000u);
   }
   {
     CommandLine cli;
     EXPECT_EQ(ParseArgs(cli, {"scan", "--no-archives", "--archive-depth", "6", "--archive-max-bytes",
-                              "8M", "--archive-ratio", "1000", "/srv"}),
+                              "8M", "--archive-ratio", "1000", "--archive-timeout", "2.5",
+                              "--archive-max-members", "50", "/srv"}),
               std::nullopt);
     const ScanConfig& c = cli.scan().config;
     EXPECT_FALSE(c.archives);
     EXPECT_EQ(c.archive_depth, 6);
     EXPECT_EQ(c.archive_max_bytes, 8ull << 20);
     EXPECT_EQ(c.archive_ratio, 1000);
+    EXPECT_EQ(c.archive_timeout, 2.5);
+    EXPECT_EQ(c.archive_max_members, 50u);
   }
   for (std::vector<const char*> bad :
        {std::vector<const char*>{"--archive-depth", "0"}, {"--archive-depth", "65"},
         {"--archive-max-bytes", "-1"}, {"--archive-max-bytes", "lots"}, {"--archive-ratio", "0"},
-        {"--archive-ratio", "-5"}}) {
+        {"--archive-ratio", "-5"}, {"--archive-timeout", "-1"}, {"--archive-max-members", "0"},
+        {"--archive-max-members", "many"}}) {
     CommandLine cli;
     EXPECT_EQ(ParseArgs(cli, {"scan", bad[0], bad[1]}), kExitError) << bad[0] << " " << bad[1];
   }

@@ -187,11 +187,19 @@ CommandLine::CommandLine()
   scan->add_option("--archive-ratio", config.archive_ratio,
                    "Most unpacked bytes per packed byte before a file is a bomb (default 250)")
       ->check(CLI::PositiveNumber);
+  scan->add_option("--archive-timeout", config.archive_timeout,
+                   "Seconds to unpack one file on disk, nested members included (default 120; "
+                   "0: no limit)")
+      ->check(CLI::NonNegativeNumber);
+  scan->add_option("--archive-max-members", config.archive_max_members,
+                   "Members read from one file on disk, nested members included (default 100000)")
+      ->check(CLI::PositiveNumber);
   scan->add_option("--threads", config.threads, "Worker threads (default: all cores)")
       ->check(CLI::NonNegativeNumber);
   scan->add_option("--file-timeout", config.file_timeout,
-                   "Seconds a log, event log, journal or browser database may take (default 600; "
-                   "0: no limit); the rest of the file is skipped, with an error record")
+                   "Seconds one file may take to read: a log, event log, journal, browser database, "
+                   "or any file's content for hashes and YARA (default 600; 0: no limit); the "
+                   "rest of the file is skipped, with an error record")
       ->check(CLI::NonNegativeNumber);
   scan->add_option("--yara-timeout", config.yara_timeout, "Seconds per file for YARA (default 30)")
       ->check(CLI::NonNegativeNumber);

@@ -267,6 +267,9 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
   s.unpack.max_depth = config.archive_depth;
   s.unpack.max_bytes = config.archive_max_bytes;
   s.unpack.max_ratio = config.archive_ratio;
+  s.unpack.max_time = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::duration<double>(config.archive_timeout));
+  s.unpack.max_members = config.archive_max_members;
   s.unpack.max_member_bytes = config.max_file_size;
   s.log_globs = config.log_globs;
   s.paths = config.paths;

@@ -43,7 +43,11 @@ class ArtifactSweep final : public sweep::Sweep {
       hosts.emplace(item.shown, [&](std::vector<sweep::Context::HostSighting>&& v) {
         ctx.SawHosts(module, std::move(v));
       });
-    auto result = sweeper_.Scan(item.read_path, target, hosts ? &*hosts : nullptr);
+    // The walked entry, relative to the directory the walk holds and only
+    // when still the device and inode walked (a swapped file: an error record).
+    auto result = sweeper_.Scan(
+        Walked{item.read_path, item.dir_fd, std::string(item.name), &item.st}, target,
+        hosts ? &*hosts : nullptr);
     if (hosts) hosts->Flush();  // what was read before an error stands
     if (!result.ok()) {
       ctx.Error(item.walked, result.status().message(), module);

@@ -70,17 +70,16 @@ Result<PrivateDir> MakePrivateDir(const Options& opts, const std::string& privat
   return PrivateDir(new std::string(tmpl));
 }
 
-// Copies `src` (opened evidence-safely) to the new file `dst`, at most the
+// Copies `file` (opened evidence-safely) to the new file `dst`, at most the
 // size it had when opened. Sparse-aware: only the data extents
 // (SEEK_DATA/SEEK_HOLE) are read and written, holes stay holes, so a sparse
 // database with a huge apparent size costs its real bytes only. `budget` is
 // how many bytes of data may still be copied (the cap counts data, not the
 // apparent size: no apparent-size limit).
-Status CopyFile(const std::string& src, const std::string& dst, std::uint64_t& budget) {
-  auto in = read::File::Open(src);
-  if (!in.ok()) return in.status();
-  const auto size = static_cast<std::uint64_t>(in->st().st_size);
-  const auto allocated = static_cast<std::uint64_t>(in->st().st_blocks) * 512;
+Status CopyFile(const read::File& file, const std::string& dst, std::uint64_t& budget) {
+  const std::string& src = file.path();
+  const auto size = static_cast<std::uint64_t>(file.st().st_size);
+  const auto allocated = static_cast<std::uint64_t>(file.st().st_blocks) * 512;
   auto over = [&](std::uint64_t n) {
     return Status::Error(fmt::format("{}: {} bytes of data: larger than the copy limit ({} left)",
                                      src, n, budget));
@@ -89,7 +88,7 @@ Status CopyFile(const std::string& src, const std::string& dst, std::uint64_t& b
   int raw = open(dst.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (raw < 0) return Status::Error(dst + ": " + std::strerror(errno));
   UniqueFd out = AdoptFd(raw);
-  const int fd = in->fd();
+  const int fd = file.fd();
   std::vector<char> buf(1u << 20);
   std::uint64_t copied = 0;
   std::uint64_t pos = 0;
@@ -223,31 +222,39 @@ bool IsReadonlyRollback(int rc) {
 
 }  // namespace
 
-Result<SweepResult> ScanBrowserFile(const std::string& path, const Target& target,
+Result<SweepResult> ScanBrowserFile(const Walked& walked, const Target& target,
                                     const netmatch::NetMatcher& m, const Options& opts,
                                     const std::string& private_root,
                                     sweep::HostTally* hosts) {
+  const std::string& path = walked.path;
   const Schema& schema = target.type == Type::kFirefoxPlaces ? kFirefox : kChromium;
   SweepResult result;
   result.type = target.type;
   Collector collect(opts, result);
 
-  // 1. The private copy: database, then -wal and -journal when present.
+  // 1. The private copy: database, then -wal and -journal when present. The
+  // database is the walked entry itself (relative to the walked directory,
+  // same device and inode); its neighbours are opened in that same directory.
+  auto db_file = OpenWalked(walked);
+  if (!db_file.ok()) return db_file.status();
   auto dir = MakePrivateDir(opts, private_root);
   if (!dir.ok()) return dir.status();
   const std::string copy = **dir + "/copy";
   std::uint64_t budget = opts.max_copy_bytes;
-  if (Status st = CopyFile(path, copy, budget); !st.ok()) return st;
+  if (Status st = CopyFile(*db_file, copy, budget); !st.ok()) return st;
   for (const char* suffix : {"-wal", "-journal"}) {
     std::string side = path + suffix;
     struct stat sst;
-    if (lstat(side.c_str(), &sst) != 0) {
+    const bool at = walked.dir_fd >= 0;
+    if (fstatat(at ? walked.dir_fd : AT_FDCWD, (at ? walked.name + suffix : side).c_str(), &sst,
+                AT_SYMLINK_NOFOLLOW) != 0) {
       if (errno != ENOENT)
         collect.Error(fmt::format("{}: {} (database read without it)", side, std::strerror(errno)));
       continue;
     }
-    if (Status st = CopyFile(side, copy + suffix, budget); !st.ok())
-      collect.Error(st.message() + " (database read without it)");
+    auto side_file = OpenWalked(walked, suffix);
+    Status st = side_file.ok() ? CopyFile(*side_file, copy + suffix, budget) : side_file.status();
+    if (!st.ok()) collect.Error(st.message() + " (database read without it)");
   }
 
   // 2. Open the copy read-only. A hot rollback journal can only be rolled

@@ -143,6 +143,14 @@ class ChromeHistory : public ::testing::Test {
   std::string profile_, path_;
 };
 
+// Regression (issue 10): the browser sweep copied the database named by the
+// full path, whatever the name held by then; a History swapped in after the
+// walk is now an error record and is not copied or read.
+TEST_F(ChromeHistory, SwappedAfterTheWalkIsReportedNotRead) {
+  auto m = Feed();
+  testing::ExpectSwappedFileReportedNotRead(*m, profile_, "History", "browser");
+}
+
 TEST_F(ChromeHistory, EveryVisitOfAMatchingUrl) {
   auto m = Feed();
   Target t = BrowserTargetOf(path_);

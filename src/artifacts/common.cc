@@ -384,19 +384,39 @@ Target Sweeper::Detect(const std::string& path, const struct stat& st,
 
 Result<SweepResult> Sweeper::Scan(const std::string& read_path, const Target& target,
                                   sweep::HostTally* hosts) const {
+  return Scan(Walked{read_path}, target, hosts);
+}
+
+Result<SweepResult> Sweeper::Scan(const Walked& file, const Target& target,
+                                  sweep::HostTally* hosts) const {
   switch (target.type) {
     case Type::kEvtx:
-      return detail::ScanEvtxFile(read_path, impl_->matcher, impl_->pool, impl_->opts, hosts);
+      return detail::ScanEvtxFile(file.path, impl_->matcher, impl_->pool, impl_->opts, hosts);
     case Type::kJournal:
-      return detail::ScanJournalFile(read_path, impl_->matcher, impl_->pool, impl_->opts, hosts);
+      return detail::ScanJournalFile(file, impl_->matcher, impl_->pool, impl_->opts, hosts);
     case Type::kChromiumHistory:
     case Type::kFirefoxPlaces:
-      return detail::ScanBrowserFile(read_path, target, impl_->matcher, impl_->opts,
+      return detail::ScanBrowserFile(file, target, impl_->matcher, impl_->opts,
                                      impl_->private_root, hosts);
     case Type::kNone:
       break;
   }
-  return Status::Error(read_path + ": not an artifact this sweep reads");
+  return Status::Error(file.path + ": not an artifact this sweep reads");
 }
+
+namespace detail {
+
+Result<read::File> OpenWalked(const Walked& file, const std::string& suffix) {
+  const std::string path = file.path + suffix;
+  if (file.dir_fd < 0) {
+    if (!suffix.empty() || !file.walked) return read::File::Open(path);
+    return read::File::OpenWalked(path, *file.walked);
+  }
+  const std::string name = file.name + suffix;
+  if (!suffix.empty() || !file.walked) return read::File::OpenAt(file.dir_fd, name, path);
+  return read::File::OpenWalkedAt(file.dir_fd, name, path, *file.walked);
+}
+
+}  // namespace detail
 
 }  // namespace trawl::artifacts

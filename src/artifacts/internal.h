@@ -10,6 +10,7 @@
 
 #include "trawl/artifacts/artifacts.h"
 #include "trawl/netmatch/netmatch.h"
+#include "trawl/read/read.h"
 
 namespace trawl::artifacts::detail {
 
@@ -95,14 +96,18 @@ class FieldScanner {
 Result<SweepResult> ScanEvtxFile(const std::string& path, const netmatch::NetMatcher& m,
                                  ScratchPool& pool, const Options& opts,
                                  sweep::HostTally* hosts = nullptr);
-Result<SweepResult> ScanJournalFile(const std::string& path, const netmatch::NetMatcher& m,
+Result<SweepResult> ScanJournalFile(const Walked& file, const netmatch::NetMatcher& m,
                                     ScratchPool& pool, const Options& opts,
                                     sweep::HostTally* hosts = nullptr);
 // `private_root`: the sweeper's directory for copies (or empty, see Sweeper).
-Result<SweepResult> ScanBrowserFile(const std::string& path, const Target& target,
+Result<SweepResult> ScanBrowserFile(const Walked& file, const Target& target,
                                     const netmatch::NetMatcher& m, const Options& opts,
                                     const std::string& private_root,
                                     sweep::HostTally* hosts = nullptr);
+// Opens `file` as Walked says (the reader stage's read::File); `suffix`
+// names a neighbour ("-wal": the database's WAL beside it), which is not
+// compared with the walk's stat.
+Result<read::File> OpenWalked(const Walked& file, const std::string& suffix = "");
 // The temp dir Options name ($TMPDIR, else /tmp, when empty).
 std::string TempBase(const Options& opts);
 // Removes `dir` and the files directly in it (best effort; never follows links).

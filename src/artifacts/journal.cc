@@ -1,6 +1,8 @@
 // Journal sweep: every field of every entry of one systemd journal file, read
 // with libsystemd's sd-journal over a descriptor trawl opened itself (read
-// only, O_NOFOLLOW, O_NOATIME where permitted), never the live system journal.
+// only, O_NOFOLLOW, O_NOATIME where permitted, relative to the walked
+// directory and checked against the walk's stat), never the live system
+// journal.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <systemd/sd-journal.h>
@@ -58,10 +60,13 @@ void Faulted(JournalPtr& j, Collector& collect, std::uint64_t items) {
 
 }  // namespace
 
-Result<SweepResult> ScanJournalFile(const std::string& path, const netmatch::NetMatcher& m,
+Result<SweepResult> ScanJournalFile(const Walked& walked, const netmatch::NetMatcher& m,
                                     ScratchPool& pool, const Options& opts,
                                     sweep::HostTally* hosts) {
-  auto file = read::File::Open(path);
+  const std::string& path = walked.path;
+  // The walked entry itself (relative to its directory, same device and
+  // inode), through the reader stage; sd-journal only ever sees the fd.
+  auto file = OpenWalked(walked);
   if (!file.ok()) return file.status();
   // sd_journal takes ownership of the descriptors it opens successfully and
   // leaves them to the caller on failure: give it a duplicate of ours.

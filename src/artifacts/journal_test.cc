@@ -87,6 +87,14 @@ class JournalSweep : public ::testing::Test {
   std::unique_ptr<testing::Matcher> m_;
 };
 
+// Regression (issue 10): the journal sweep opened the file by its full path
+// and read whatever the name held by then; a journal swapped in after the
+// walk is now an error record and is not read.
+TEST_F(JournalSweep, SwappedAfterTheWalkIsReportedNotRead) {
+  std::string dir = path_.substr(0, path_.rfind('/'));
+  testing::ExpectSwappedFileReportedNotRead(*m_, dir, path_.substr(dir.size() + 1), "journal");
+}
+
 TEST_F(JournalSweep, FindsPlantedContactsWithTimeUnitFieldAndCursor) {
   Sweeper sweeper(*m_->net, {});
   auto res = sweeper.Scan(path_, {Type::kJournal});

@@ -82,14 +82,25 @@ Result<Outcome> Checker::CheckFile(const read::File& file, std::uint64_t limit,
   // to EOF, up to the cap.
   if (file.st().st_size > 0)
     limit = std::min<std::uint64_t>(limit, static_cast<std::uint64_t>(file.st().st_size));
-  auto stats =
-      read::ReadChunks(file, limit, kChunkSize, chunk_, [&](const std::uint8_t* d, std::size_t n) {
+  const Deadline deadline = Deadline::After(engine_.file_timeout);
+  auto stats = read::ReadChunks(
+      file, limit, kChunkSize, chunk_,
+      [&](const std::uint8_t* d, std::size_t n) {
         if (engine_.hash_algos) hasher_->Update(d, n);
         if (want_yara) buffer_.insert(buffer_.end(), d, d + n);
-      });
+      },
+      &deadline);
   if (!stats.ok()) return stats.status();
   out.bytes = stats->bytes;
   out.changed = stats->changed;
+  if (stats->timed_out || stats->stopped) {
+    // A digest of part of a file is not the file's: report nothing rather
+    // than a hash that matches no indicator (or the wrong one).
+    out.timed_out = stats->timed_out;
+    out.stopped = stats->stopped;
+    if (buffer_.capacity() > (64u << 20)) std::vector<std::uint8_t>().swap(buffer_);
+    return out;
+  }
   if (engine_.hash_algos) out.hashes = hasher_->Finish();
   Finish(buffer_, subject, out);
   // Keep the buffer's capacity for the next file, but not a huge one.

@@ -2,7 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <string>
+
+#include "trawl/read/read.h"
+#include "trawl/testsupport/temp_dir.h"
 
 #include "trawl/hash/hash.h"
 
@@ -70,6 +76,38 @@ TEST(ContentTest, NothingToCheckNeedsNoBytes) {
   Engine e;
   Checker c(e);
   EXPECT_FALSE(c.wants_bytes());
+}
+
+// Issue 11 part 1: hashing is under --file-timeout like every other reader. A
+// file read only in part has no digest (a partial digest would be a wrong one),
+// and the outcome says how far the read got.
+TEST(ContentTest, FileTimeoutEndsTheReadWithNoDigest) {
+  ioc::IndicatorSet set;
+  set.Add(Hash());
+  testsupport::TempDir dir("trawl-content");
+  const std::string path = dir.Write("big.bin", "");
+  ASSERT_EQ(truncate(path.c_str(), 64ll << 20), 0);  // 64 MiB, sparse: 256 chunks
+  auto file = read::File::Open(path);
+  ASSERT_TRUE(file.ok()) << file.status().message();
+
+  Engine slow{&set, nullptr, hash::kSha256, 30, 1e-9};  // passes after the first chunk
+  Checker c(slow);
+  auto out = c.CheckFile(*file, 1ull << 30, {path, {}});
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_TRUE(out->timed_out);
+  EXPECT_FALSE(out->stopped);
+  EXPECT_TRUE(out->hashes.empty());
+  EXPECT_TRUE(out->reasons.empty());
+  EXPECT_GT(out->bytes, 0u);
+  EXPECT_LT(out->bytes, 64ull << 20);
+
+  Engine none{&set, nullptr, hash::kSha256};  // no timeout: the whole file, hashed
+  Checker whole(none);
+  auto full = whole.CheckFile(*file, 1ull << 30, {path, {}});
+  ASSERT_TRUE(full.ok());
+  EXPECT_FALSE(full->timed_out);
+  EXPECT_EQ(full->bytes, 64ull << 20);
+  EXPECT_EQ(full->hashes.count("sha256"), 1u);
 }
 
 }  // namespace

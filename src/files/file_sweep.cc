@@ -37,7 +37,7 @@ struct ArchiveCounters {
 class FileSweep final : public sweep::Sweep {
  public:
   FileSweep(const sweep::Engine& e, const sweep::Settings& s)
-      : engine_(e), settings_(s), content_{e.set, e.rules, e.hash_algos, s.yara_timeout} {}
+      : engine_(e), settings_(s), content_{e.set, e.rules, e.hash_algos, s.yara_timeout, s.file_timeout} {}
 
   bool walks() const override { return true; }
   std::unique_ptr<sweep::Worker> MakeWorker() const override {
@@ -251,6 +251,22 @@ class FileSweep final : public sweep::Sweep {
       return true;
     }
     ctx.AddBytes(out->bytes);
+    if (out->timed_out || out->stopped) {
+      // Name reasons still stand; the content was not checked, and says so.
+      f.size = item.st.st_size;
+      f.extra.push_back({"content_checked", false});
+      if (out->timed_out) {
+        ctx.Skip("file_timeout");
+        ctx.Error(item.walked,
+                  fmt::format("content not checked: reading stopped at --file-timeout ({} s) "
+                              "after {} of {} bytes",
+                              settings_.file_timeout, out->bytes, item.st.st_size),
+                  sweep::module::kFile);
+      } else {
+        ctx.Skip("interrupted");
+      }
+      return true;
+    }
     ctx.RecordDigests(out->hashes, false);
     f.size = out->bytes;
     if (out->changed) f.extra.push_back({"changed_while_read", true});

@@ -9,26 +9,13 @@
 #include <string>
 
 #include "trawl/fleet/fleet.h"
+#include "trawl/testsupport/chromium.h"
 #include "trawl/testsupport/temp_dir.h"
 
 namespace trawl::fleet {
 namespace {
 
-std::string RunCapture(const std::string& cmd) {
-  std::string out;
-  std::FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[65536];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  pclose(p);
-  return out;
-}
-
-size_t Count(const std::string& s, const std::string& needle) {
-  size_t n = 0;
-  for (size_t p = s.find(needle); p != std::string::npos; p = s.find(needle, p + 1)) ++n;
-  return n;
-}
+using testsupport::CountOf;
 
 TEST(FleetInChromium, HostileHostReportsNeverRunAndTheChartIsDrawn) {
   testsupport::TempDir tmp("trawl-fleet-html");
@@ -64,23 +51,20 @@ TEST(FleetInChromium, HostileHostReportsNeverRunAndTheChartIsDrawn) {
   ASSERT_TRUE(WriteFleetHtml(f, out, page).ok());
   std::fclose(out);
 
-  std::string profile = tmp.path() + "/profile";
-  std::string dom = RunCapture(std::string(TRAWL_CHROMIUM) +
-                               " --headless --no-sandbox --disable-gpu --no-first-run "
-                               "--disable-background-networking --disable-component-update "
-                               "--user-data-dir=" +
-                               profile + " --dump-dom file://" + page + " 2>/dev/null");
+  const testsupport::Dom got = testsupport::ChromiumDom(TRAWL_CHROMIUM, page, tmp.path());
+  const std::string& dom = got.html;
   ASSERT_NE(dom.find("</html>"), std::string::npos)
-      << "chromium produced no DOM (is the chromium package installed?)";
+      << "chromium produced no DOM (is the chromium package installed?)\n"
+      << got.log;
   // The page's title is its own (no injected script set it).
   EXPECT_NE(dom.find("<title>trawl fleet report: 3 hosts, 3 compromised</title>"),
             std::string::npos);
-  EXPECT_EQ(Count(dom, "<title>"), 1u);
+  EXPECT_EQ(CountOf(dom, "<title>"), 1u);
   EXPECT_EQ(dom.find("data-pwned=\"1\""), std::string::npos);
   for (const char* tag : {"<img", "<iframe", "<b>", "<u>", "<script"})
     EXPECT_EQ(dom.find(tag), std::string::npos) << tag;
-  EXPECT_EQ(Count(dom, "<svg"), 1u) << "the timeline chart, and no other";
-  EXPECT_EQ(Count(dom, "<line x1="), 3u + 5u) << "three contact spans and five axis ticks";
+  EXPECT_EQ(CountOf(dom, "<svg"), 1u) << "the timeline chart, and no other";
+  EXPECT_EQ(CountOf(dom, "<line x1="), 3u + 5u) << "three contact spans and five axis ticks";
   EXPECT_NE(dom.find("&lt;svg onload="), std::string::npos);
   EXPECT_NE(dom.find("&lt;/script&gt;&lt;script&gt;document.title='pwned-desc'"),
             std::string::npos);

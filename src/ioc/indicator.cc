@@ -189,15 +189,6 @@ int StoreOfWidth(std::size_t hex_len) {
   return -1;
 }
 
-std::uint64_t Mix(std::uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ull;
-  h ^= h >> 33;
-  return h;
-}
-
 constexpr std::size_t kArenaChunk = std::size_t{1} << 20;
 
 }  // namespace
@@ -212,19 +203,19 @@ std::uint64_t DigestTable::HashOf(const std::uint8_t* d) const {
   for (; i + 8 <= width_; i += 8) {
     std::uint64_t w;
     std::memcpy(&w, d + i, 8);
-    h = Mix(h ^ w);
+    h = MixBits(h ^ w);
   }
   if (i < width_) {
     std::uint64_t w = 0;
     std::memcpy(&w, d + i, width_ - i);
-    h = Mix(h ^ w);
+    h = MixBits(h ^ w);
   }
   return h;
 }
 
 void DigestTable::Grow() {
   std::size_t cap = slots_.empty() ? 1024 : slots_.size() * 2;
-  if (seed_ == 0) seed_ = Mix(reinterpret_cast<std::uintptr_t>(this) ^ 0x9E3779B97F4A7C15ull) | 1;
+  if (seed_ == 0) seed_ = MixBits(reinterpret_cast<std::uintptr_t>(this) ^ 0x9E3779B97F4A7C15ull) | 1;
   std::vector<std::uint32_t> slots(cap, 0);
   std::size_t mask = cap - 1;
   for (std::size_t e = 0; e < size_; ++e) {

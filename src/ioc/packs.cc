@@ -253,11 +253,6 @@ void CountContent(const fs::path& content, PackManifest& m) {
   if (rules) m.counts["yara_files"] = rules;
 }
 
-Json ToJson(const PackManifest& m) {
-  return Json{{"name", m.name},           {"version", m.version}, {"source", m.source},
-              {"installed", m.installed}, {"counts", m.counts},   {"skipped", m.skipped}};
-}
-
 // A manifest field as text, never throwing: a string as is, a number (a
 // hand-edited `"version": 5`) as its JSON text, anything else `def`.
 std::string TextField(const Json& j, const char* key, const char* def) {
@@ -268,14 +263,42 @@ std::string TextField(const Json& j, const char* key, const char* def) {
   return def;
 }
 
+// manifest.json is written by InstallPack and small (a few hundred bytes);
+// anything past this is not one of ours.
+constexpr std::uintmax_t kMaxManifestBytes = 1u << 20;
+
 Result<PackManifest> ReadManifest(const fs::path& dir) {
-  std::ifstream in(dir / "manifest.json");
-  if (!in) return Status::Error((dir / "manifest.json").string() + ": cannot read");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  Json j = Json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
+  const fs::path file = dir / "manifest.json";
+  std::error_code ec;
+  const std::uintmax_t size = fs::file_size(file, ec);
+  if (ec) return Status::Error(file.string() + ": cannot read: " + ec.message());
+  if (size > kMaxManifestBytes)
+    return Status::Error(file.string() + ": not a trawl pack manifest (" + std::to_string(size) +
+                         " bytes, over 1 MiB)");
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Status::Error(file.string() + ": cannot read");
+  std::string text(static_cast<std::size_t>(size), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  auto m = ParsePackManifest(text, file.string());
+  if (!m.ok()) return m.status();
+  m->content = dir / "content";
+  return m;
+}
+
+}  // namespace
+
+std::string PackManifestJson(const PackManifest& m) {
+  const Json j{{"name", m.name},           {"version", m.version}, {"source", m.source},
+               {"installed", m.installed}, {"counts", m.counts},   {"skipped", m.skipped}};
+  // A source path is bytes, not always UTF-8: replace rather than throw.
+  return j.dump(1, ' ', false, Json::error_handler_t::replace);
+}
+
+Result<PackManifest> ParsePackManifest(std::string_view text, const std::string& where) {
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object() || !j.contains("name") || !j["name"].is_string())
-    return Status::Error((dir / "manifest.json").string() + ": not a trawl pack manifest");
+    return Status::Error(where + ": not a trawl pack manifest");
   PackManifest m;
   m.name = TextField(j, "name", "");
   m.version = TextField(j, "version", "unknown");
@@ -286,13 +309,10 @@ Result<PackManifest> ReadManifest(const fs::path& dir) {
     for (const auto& [k, v] : o.items())
       if (v.is_number_unsigned()) out[k] = v.get<std::uint64_t>();
   };
-  if (j.contains("counts")) counts(j["counts"], m.counts);
-  if (j.contains("skipped")) counts(j["skipped"], m.skipped);
-  m.content = dir / "content";
+  if (auto it = j.find("counts"); it != j.end()) counts(*it, m.counts);
+  if (auto it = j.find("skipped"); it != j.end()) counts(*it, m.skipped);
   return m;
 }
-
-}  // namespace
 
 fs::path PacksDir() {
   if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x == '/')
@@ -368,7 +388,7 @@ Result<PackManifest> InstallPack(const fs::path& source, const std::string& name
     return Status::Error(source.string() + ": no indicator or rule files in it");
   {
     std::ofstream out(staging / "manifest.json");
-    out << ToJson(m).dump(1) << "\n";
+    out << PackManifestJson(m) << "\n";
     if (!out) return Status::Error((staging / "manifest.json").string() + ": cannot write");
   }
   fs::path final_dir = packs_dir / name;

@@ -63,32 +63,36 @@ class LogSweep final : public sweep::Sweep {
                          fmt::format("{}:{}", item.shown, h.line)});
         ctx.SawHosts(sweep::module::kLog, std::move(out));
       };
-    auto result = scanner_.Scan(item.read_path, on_hosts);
-    if (!result.ok()) {
-      ctx.Error(item.walked, result.status().message(), sweep::module::kLog);
+    // The walked entry, opened relative to the directory the walk holds (any
+    // path length), and only if it is still the device and inode walked: a
+    // file swapped in since is an error record, never read.
+    auto file = sweep::OpenEntry(item);
+    if (!file.ok()) {
+      ctx.Error(item.walked, file.status().message(), sweep::module::kLog);
       return sweep::Verdict::kContinue;
     }
+    LogFileResult result = scanner_.Scan(*file, on_hosts);
     logs_++;
-    bytes_ += result->bytes;
-    lines_ += result->lines;
-    hits_ += result->hits_total;
-    beyond_cap_ += result->hits_total - result->hits.size();
-    if (result->limit) ctx.Skip(*result->limit);  // a decompression limit: counted
-    if (result->capped) ctx.Skip("max_log_bytes");
-    if (result->timed_out) ctx.Skip("file_timeout");
-    if (result->error) ctx.Error(item.walked, *result->error, sweep::module::kLog);
-    if (result->hits_total == 0) return sweep::Verdict::kContinue;
-    ctx.AddContacts(Contacts(result->tally));
+    bytes_ += result.bytes;
+    lines_ += result.lines;
+    hits_ += result.hits_total;
+    beyond_cap_ += result.hits_total - result.hits.size();
+    if (result.limit) ctx.Skip(*result.limit);  // a decompression limit: counted
+    if (result.capped) ctx.Skip("max_log_bytes");
+    if (result.timed_out) ctx.Skip("file_timeout");
+    if (result.error) ctx.Error(item.walked, *result.error, sweep::module::kLog);
+    if (result.hits_total == 0) return sweep::Verdict::kContinue;
+    ctx.AddContacts(Contacts(result.tally));
 
-    for (const LogHit& hit : result->hits) {
+    for (const LogHit& hit : result.hits) {
       Finding f = ToFinding(item.shown, hit, settings_.thresholds);
       f.audience = Finding::Audience::kMachine;
       ctx.Emit(f);
     }
     // People get one line per indicator, with the first excerpt, however many hits.
-    for (const auto& [ind, tally] : result->tally) {
+    for (const auto& [ind, tally] : result.tally) {
       const LogHit* first = nullptr;
-      for (const LogHit& hit : result->hits)
+      for (const LogHit& hit : result.hits)
         if (hit.indicator == ind) {
           first = &hit;
           break;

@@ -450,7 +450,11 @@ LogScanner::~LogScanner() = default;
 Result<LogFileResult> LogScanner::Scan(const std::string& path, const HostsFn& hosts) const {
   auto file = read::File::Open(path);
   if (!file.ok()) return file.status();
-  const read::File& f = *file;
+  return Scan(*file, hosts);
+}
+
+LogFileResult LogScanner::Scan(const read::File& f, const HostsFn& hosts) const {
+  const std::string& path = f.path();
   std::int64_t mtime = static_cast<std::int64_t>(f.st().st_mtime);
   LogFileResult out;
   // Compressed or not by magic bytes, never by name (read::Sniff).

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -15,6 +16,7 @@
 #include "trawl/logs/log_sweep.h"
 #include "trawl/logs/logs.h"
 #include "trawl/sweep/timeline.h"
+#include "trawl/testsupport/sweep_recorder.h"
 #include "trawl/testsupport/temp_dir.h"
 
 namespace trawl::logs {
@@ -591,6 +593,43 @@ TEST_F(LogsTest, ScanBufferMatchesFile) {
   auto r = scanner.ScanBuffer(kSyslog, "syslog", 1680393600);
   ASSERT_EQ(r.hits.size(), 1u);
   EXPECT_EQ(r.hits[0].time_text, "2023-03-30T10:00:01Z");
+}
+
+// Regression (issue 10): the log sweep opened a log by its full path and
+// read whatever the name held by then. It now opens the walked entry in the
+// directory the walk holds and only when it is the device and inode walked:
+// a file put in its place after the walk is an error record, and not read.
+TEST_F(LogsTest, SweepReportsALogSwappedAfterTheWalkAndDoesNotReadIt) {
+  Add(Kind::kDomain, "akamaicontainer.com");
+  WriteFile(dir_ / "app.log", "Mar 30 10:00:01 host nothing here\n");
+  sweep::Engine engine;
+  engine.net = &Matcher();
+  sweep::Settings settings;
+  std::vector<std::string> notes;
+  auto made = LogSweepRegistration().make(engine, settings, notes);
+  ASSERT_TRUE(made.ok()) << made.status().message();
+  ASSERT_NE(*made, nullptr);
+  sweep::Sweep& sw = **made;
+
+  testsupport::WalkedFile walked(dir_.string(), "app.log");
+  WriteFile(dir_ / "swap.tmp", kSyslog);  // another inode, with a hit
+  ASSERT_EQ(::rename((dir_ / "swap.tmp").c_str(), (dir_ / "app.log").c_str()), 0);
+  testsupport::Recorder rec;
+  ASSERT_TRUE(sw.Claims(walked.Item()));
+  sw.Scan(walked.Item(), nullptr, rec);
+  EXPECT_TRUE(rec.findings.empty());
+  ASSERT_EQ(rec.errors.size(), 1u);
+  EXPECT_EQ(rec.errors[0].path, walked.path());
+  EXPECT_EQ(rec.errors[0].module, "log");
+  EXPECT_NE(rec.errors[0].message.find("replaced since it was walked"), std::string::npos)
+      << rec.errors[0].message;
+
+  // The same name walked afresh is read, and its hit found.
+  testsupport::WalkedFile again(dir_.string(), "app.log");
+  testsupport::Recorder rec2;
+  sw.Scan(again.Item(), nullptr, rec2);
+  EXPECT_TRUE(rec2.errors.empty());
+  EXPECT_EQ(rec2.findings.size(), 2u);  // the hit, and its aggregate for people
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <gsf/gsf-input.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -59,6 +60,73 @@ unsigned NextCodePoint(const std::string& s, std::size_t& i) {
   for (int k = 1; k <= extra; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
   i += 1 + extra;
   return cp;
+}
+
+std::uint32_t Le(std::span<const std::uint8_t> b, std::size_t at, int n) {
+  std::uint32_t v = 0;
+  for (int i = 0; i < n; ++i) v |= static_cast<std::uint32_t>(b[at + i]) << (8 * i);
+  return v;
+}
+
+// The MSI string pool (after Wine's msi/string.c, the format's one public
+// description): _StringPool holds a header (codepage; its top bit says string
+// references are 3 bytes wide, not 2) and then one (length, refcount) pair of
+// 16-bit words per string id from 1; a string of 64 KiB or more is a (0, high)
+// entry followed by (low, refcount). Empty ids are (0, 0). _StringData holds
+// the strings back to back, in the codepage (taken as bytes: UTF-8 for 65001,
+// Latin-1 for the rest, close enough for file names).
+struct StringPool {
+  std::vector<std::string> strings{std::string()};  // id 0: null
+  int ref_bytes = 2;
+  bool ok = false;
+};
+
+StringPool ReadStringPool(std::span<const std::uint8_t> pool, std::span<const std::uint8_t> data) {
+  StringPool sp;
+  if (pool.size() < 4 || pool.size() % 4 != 0) return sp;
+  const std::uint32_t codepage = Le(pool, 0, 4);
+  sp.ref_bytes = (codepage & 0x80000000u) ? 3 : 2;
+  const bool utf8 = (codepage & 0x7fffffffu) == 65001;
+  const std::size_t count = pool.size() / 4;
+  std::size_t offset = 0;
+  for (std::size_t i = 1; i < count;) {
+    std::uint32_t len = Le(pool, i * 4, 2), refs = Le(pool, i * 4 + 2, 2);
+    if (len == 0 && refs == 0) {
+      sp.strings.emplace_back();
+      ++i;
+      continue;
+    }
+    if (len == 0) {  // a long string: this entry's refcount word is the high half
+      if (i + 1 >= count) return sp;
+      len = (refs << 16) | Le(pool, (i + 1) * 4, 2);
+      i += 2;
+    } else {
+      i += 1;
+    }
+    if (len > data.size() - offset) return sp;  // the data ends early: damaged
+    std::string s;
+    if (utf8) {
+      s.assign(reinterpret_cast<const char*>(data.data() + offset), len);
+    } else {
+      for (std::size_t k = 0; k < len; ++k) AppendUtf8(s, data[offset + k]);
+    }
+    sp.strings.push_back(std::move(s));
+    offset += len;
+  }
+  sp.ok = true;
+  return sp;
+}
+
+// Column type bits (Wine's msipriv.h).
+constexpr unsigned kTypeValid = 0x0100, kTypeString = 0x0800, kTypeNullable = 0x1000,
+                   kTypeTemporary = 0x4000;
+
+int ColumnBytes(unsigned type, int ref_bytes) {
+  if ((type & ~kTypeNullable) == (kTypeString | kTypeValid)) return 2;  // a binary (stream) column
+  if (type & kTypeString) return ref_bytes;
+  if ((type & 0xff) <= 2) return 2;
+  if ((type & 0xff) == 4) return 4;
+  return 0;  // no such column: the schema is not one this reader knows
 }
 
 class OleWalk {
@@ -124,7 +192,108 @@ class OleWalk {
   std::vector<std::uint8_t> buf_;  // one stream (reused; the visitor is done with it on return)
 };
 
+// The raw name of an MSI table's stream starts with U+4840.
+bool IsMsiTable(const char* raw) {
+  return raw && static_cast<unsigned char>(raw[0]) == 0xE4 &&
+         static_cast<unsigned char>(raw[1]) == 0xA1 && static_cast<unsigned char>(raw[2]) == 0x80;
+}
+
+// The File table of the compound file, when it is an MSI database; empty
+// otherwise. The four table streams are small (a few MiB in the largest
+// installers): read here whole, up to 64 MiB each.
+std::map<std::string, std::string> ReadMsiFileNames(GsfInfile* root) {
+  std::vector<std::uint8_t> pool, data, columns, file;
+  int found = 0;
+  const int n = gsf_infile_num_children(root);
+  for (int i = 0; i < n; ++i) {
+    const char* raw = gsf_infile_name_by_index(root, i);
+    if (!IsMsiTable(raw)) continue;
+    const std::string name = DecodeMsiName(raw);
+    std::vector<std::uint8_t>* into = name == "_StringPool"   ? &pool
+                                      : name == "_StringData" ? &data
+                                      : name == "_Columns"    ? &columns
+                                      : name == "File"        ? &file
+                                                              : nullptr;
+    if (!into) continue;
+    GPtr<GsfInput> in(gsf_infile_child_by_index(root, i));
+    if (!in || (GSF_IS_INFILE(in.get()) && gsf_infile_num_children(GSF_INFILE(in.get())) >= 0))
+      continue;
+    const gsf_off_t size = gsf_input_size(in.get());
+    if (size < 0 || size > (64 << 20)) return {};
+    into->resize(static_cast<std::size_t>(size));
+    if (size > 0 && !gsf_input_read(in.get(), into->size(), into->data())) return {};
+    ++found;
+  }
+  if (found < 4) return {};
+  return MsiFileTable(pool, data, columns, file);
+}
+
 }  // namespace
+
+std::map<std::string, std::string> MsiFileTable(std::span<const std::uint8_t> string_pool,
+                                                std::span<const std::uint8_t> string_data,
+                                                std::span<const std::uint8_t> columns,
+                                                std::span<const std::uint8_t> file_table) {
+  std::map<std::string, std::string> out;
+  const StringPool sp = ReadStringPool(string_pool, string_data);
+  if (!sp.ok) return out;
+  const int rb = sp.ref_bytes;
+  auto str = [&](std::span<const std::uint8_t> b, std::size_t at) -> const std::string* {
+    const std::uint32_t id = Le(b, at, rb);
+    return id < sp.strings.size() ? &sp.strings[id] : nullptr;
+  };
+  // _Columns: Table (string), Number (i2), Name (string), Type (i2), stored
+  // column by column; integers carry a 0x8000 bias.
+  const std::size_t crow = 2 * static_cast<std::size_t>(rb) + 4;
+  if (columns.empty() || columns.size() % crow != 0) return out;
+  const std::size_t crows = columns.size() / crow;
+  struct Column {
+    unsigned number = 0, type = 0;
+    std::string name;
+  };
+  std::vector<Column> file_cols;
+  for (std::size_t r = 0; r < crows; ++r) {
+    const std::string* table = str(columns, r * rb);
+    if (!table || *table != "File") continue;
+    Column c;
+    c.number = Le(columns, crows * rb + r * 2, 2) ^ 0x8000u;
+    const std::string* name = str(columns, crows * (rb + 2) + r * rb);
+    c.type = Le(columns, crows * (2 * rb + 2) + r * 2, 2) ^ 0x8000u;
+    if (!name) return out;
+    c.name = *name;
+    file_cols.push_back(std::move(c));
+  }
+  std::sort(file_cols.begin(), file_cols.end(),
+            [](const Column& a, const Column& b) { return a.number < b.number; });
+  // The File table's stored columns, in order, and where the two we need sit.
+  std::size_t row_bytes = 0, key_at = 0, name_at = 0;
+  int key_col = -1, name_col = -1;
+  std::vector<int> widths;
+  for (const Column& c : file_cols) {
+    if (c.type & kTypeTemporary) continue;  // not stored
+    const int w = ColumnBytes(c.type, rb);
+    if (w == 0) return out;
+    if (c.name == "File" && (c.type & kTypeString)) key_col = static_cast<int>(widths.size());
+    if (c.name == "FileName" && (c.type & kTypeString)) name_col = static_cast<int>(widths.size());
+    widths.push_back(w);
+    row_bytes += static_cast<std::size_t>(w);
+  }
+  if (key_col < 0 || name_col < 0 || row_bytes == 0 || file_table.size() % row_bytes != 0)
+    return out;
+  const std::size_t rows = file_table.size() / row_bytes;
+  for (int i = 0; i < key_col; ++i) key_at += rows * static_cast<std::size_t>(widths[i]);
+  for (int i = 0; i < name_col; ++i) name_at += rows * static_cast<std::size_t>(widths[i]);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const std::string* key = str(file_table, key_at + r * rb);
+    const std::string* name = str(file_table, name_at + r * rb);
+    if (!key || !name || key->empty() || name->empty()) continue;
+    // FileName is "SHORT~1.DLL|long name.dll", or one name that is both.
+    const std::size_t bar = name->find('|');
+    std::string longname = bar == std::string::npos ? *name : name->substr(bar + 1);
+    if (!longname.empty()) out.emplace(*key, std::move(longname));
+  }
+  return out;
+}
 
 std::string DecodeMsiName(const std::string& name) {
   std::string out;
@@ -180,8 +349,11 @@ void WalkOle(const File* file, std::span<const std::uint8_t> mem, const std::str
     return;
   }
   if (err) g_error_free(err);
+  const std::map<std::string, std::string> names = ReadMsiFileNames(ole.get());
+  sink.MsiFileNames(names.empty() ? nullptr : &names);
   OleWalk walk(sink, depth);
   walk.Storage(ole.get(), chain, "", 0);
+  sink.MsiFileNames(nullptr);
 }
 
 }  // namespace trawl::read

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <span>
 #include <string>
 
@@ -21,7 +22,20 @@ class OleSink {
   // n more unpacked bytes; false: a limit was hit (already reported), stop.
   virtual bool Bytes(std::uint64_t n, const std::string& chain) = 0;
   virtual std::uint64_t max_member_bytes() const = 0;
+  // An MSI's File table, File key -> long file name, before its streams are
+  // emitted (and null after): the members of its cabinets are named by key
+  // ("fil3A1C..."), and the installed name ("ffmpeg.dll") is what filename
+  // indicators and a responder look for. Null for other compound files.
+  virtual void MsiFileNames(const std::map<std::string, std::string>* names) = 0;
 };
+
+// An MSI database's File table (File key -> the long part of FileName), read
+// from the four table streams of its string pool and column catalog. Any
+// damage or an unexpected schema gives an empty map, never a guess.
+std::map<std::string, std::string> MsiFileTable(std::span<const std::uint8_t> string_pool,
+                                                std::span<const std::uint8_t> string_data,
+                                                std::span<const std::uint8_t> columns,
+                                                std::span<const std::uint8_t> file_table);
 
 // Every stream of the compound file in `file` (when not null) or `mem`:
 // storages are folders ("Storage/Stream"); MSI's encoded stream names are

@@ -165,13 +165,24 @@ Result<File> File::OpenAt(int dir_fd, const std::string& name, const std::string
 }
 
 Result<ReadStats> ReadChunks(const File& f, std::uint64_t limit, std::size_t chunk_size,
-                             std::vector<std::uint8_t>& scratch, const ChunkFn& fn) {
+                             std::vector<std::uint8_t>& scratch, const ChunkFn& fn,
+                             const Deadline* deadline) {
   if (chunk_size == 0) chunk_size = 1;
   if (scratch.size() < chunk_size) scratch.resize(chunk_size);
   ReadStats stats;
   const int fd = f.fd();
   if (::lseek(fd, 0, SEEK_SET) < 0) return PathError(f.path(), "lseek: " + Errno(errno));
   while (stats.bytes < limit) {
+    if (deadline && stats.bytes > 0) {
+      if (StopRequested()) {
+        stats.stopped = true;
+        break;
+      }
+      if (deadline->Passed()) {
+        stats.timed_out = true;
+        break;
+      }
+    }
     std::size_t want =
         static_cast<std::size_t>(std::min<std::uint64_t>(chunk_size, limit - stats.bytes));
     ssize_t r = ReadRetry(fd, scratch.data(), want);

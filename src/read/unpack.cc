@@ -8,7 +8,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <map>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "ole.h"
@@ -260,10 +264,16 @@ class Walker final : public OleSink {
     if (kind == Container::kNone || ended()) return;
     stats_.containers++;
     if (kind == Container::kOle) {
+      // An MSI inside an MSI's cabinet has its own File table: the outer one
+      // is back in force when this one is done.
+      const auto saved = std::pair(msi_names_, msi_depth_);
+      msi_names_ = nullptr;
+      msi_depth_ = depth;
       WalkOle(in.file, in.mem, chain, depth, *this);
+      std::tie(msi_names_, msi_depth_) = saved;
       return;
     }
-    WalkArchive(in, kind, chain, depth);
+    WalkArchive(in, kind, chain, depth, nullptr);
   }
 
   UnpackBudget& budget() { return budget_; }
@@ -277,6 +287,9 @@ class Walker final : public OleSink {
   bool Emit(read::Member& m, int depth) override {
     if (Hit(budget_.AddMember(), m.chain)) return false;
     stats_.members++;
+    // An MSI's cabinet: its members are named by File key, taken here (the
+    // pointer is reset as soon as the MSI's streams are done).
+    const std::map<std::string, std::string>* names = depth == msi_depth_ ? msi_names_ : nullptr;
     v_.OnMember(m);
     if (m.state != read::Member::State::kRead) return true;
     Input in = Input::OfBytes(m.bytes);
@@ -288,8 +301,16 @@ class Walker final : public OleSink {
                      std::to_string(budget_.limits().max_depth) + ": not opened");
       return true;
     }
-    Walk(in, kind, m.chain, depth + 1);
+    if (names && kind == Container::kCab) {
+      stats_.containers++;
+      WalkArchive(in, kind, m.chain, depth + 1, names);
+    } else {
+      Walk(in, kind, m.chain, depth + 1);
+    }
     return !ended();
+  }
+  void MsiFileNames(const std::map<std::string, std::string>* names) override {
+    msi_names_ = names;
   }
   void Error(const std::string& chain, const std::string& message) override {
     v_.OnError(chain, message);
@@ -313,7 +334,9 @@ class Walker final : public OleSink {
     return true;
   }
 
-  void WalkArchive(Input& in, Container kind, const std::string& chain, int depth) {
+  // `names`: for an MSI's cabinet, its File table (member key -> file name).
+  void WalkArchive(Input& in, Container kind, const std::string& chain, int depth,
+                   const std::map<std::string, std::string>* names) {
     if (kind == Container::kCompressed) {
       std::uint8_t head[64];
       std::size_t n = ReadAt(in, 0, head, sizeof head);
@@ -364,6 +387,10 @@ class Walker final : public OleSink {
         const char* name = archive_entry_pathname(e);
         if (!name) name = archive_entry_pathname_utf8(e);
         m.name = name ? name : "(unnamed)";
+        if (names) {
+          auto it = names->find(m.name);
+          if (it != names->end()) m.name = it->second;
+        }
       }
       m.chain = chain + "!" + m.name;
       if (archive_entry_size_is_set(e) && archive_entry_size(e) >= 0)
@@ -458,6 +485,8 @@ class Walker final : public OleSink {
   UnpackBudget budget_;
   MemberVisitor& v_;
   UnpackStats stats_;
+  const std::map<std::string, std::string>* msi_names_ = nullptr;
+  int msi_depth_ = -1;  // the depth of the MSI's own streams
 };
 
 }  // namespace
@@ -579,10 +608,16 @@ std::string UnpackBudget::Describe(Limit l) const {
              " read, more than " + std::to_string(static_cast<std::uint64_t>(limits_.max_ratio)) +
              " times its size (--archive-ratio): a decompression bomb? the rest is not read";
     case Limit::kMembers:
-      return "more than " + std::to_string(limits_.max_members) + " members: the rest is not read";
+      return "more than " + std::to_string(limits_.max_members) +
+             " members (--archive-max-members): the rest is not read";
     case Limit::kTime:
-      return "unpacking took more than " + std::to_string(limits_.max_time.count()) +
-             " s: the rest is not read";
+    {
+      char secs[32];
+      std::snprintf(secs, sizeof secs, "%g",
+                    std::chrono::duration<double>(limits_.max_time).count());
+      return std::string("unpacking took more than ") + secs +
+             " s (--archive-timeout): the rest is not read";
+    }
     case Limit::kStopped:
       return "scan interrupted after " + std::to_string(unpacked_) + " unpacked bytes";
     case Limit::kDecoderMemory:

@@ -13,6 +13,7 @@
 
 #include "test_util.h"
 #include "trawl/report/html.h"
+#include "trawl/testsupport/chromium.h"
 #include "trawl/testsupport/temp_dir.h"
 
 namespace trawl::report {
@@ -20,21 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string RunCapture(const std::string& cmd) {
-  std::string out;
-  std::FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[65536];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  pclose(p);
-  return out;
-}
-
-size_t Count(const std::string& s, const std::string& needle) {
-  size_t n = 0;
-  for (size_t p = s.find(needle); p != std::string::npos; p = s.find(needle, p + 1)) ++n;
-  return n;
-}
+using testsupport::CountOf;
 
 TEST(HtmlInChromium, HostileDataNeverRunsAndFindingsAreShown) {
   testsupport::TempDir tmp("trawl-html");
@@ -73,16 +60,11 @@ TEST(HtmlInChromium, HostileDataNeverRunsAndFindingsAreShown) {
     ASSERT_TRUE(sink->Close().ok());
   }
 
-  std::string profile = dir + "/profile";
-  fs::create_directories(profile);
-  std::string dom = RunCapture(
-      std::string(TRAWL_CHROMIUM) +
-      " --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking "
-      "--disable-component-update --user-data-dir=" +
-      profile + " --dump-dom file://" + report + " 2>" + dir + "/chromium.log");
+  const testsupport::Dom got = testsupport::ChromiumDom(TRAWL_CHROMIUM, report, dir);
+  const std::string& dom = got.html;
   ASSERT_NE(dom.find("</html>"), std::string::npos)
       << "chromium produced no DOM (is the chromium package installed?)\n"
-      << RunCapture("cat " + dir + "/chromium.log");
+      << got.log;
 
   // The report's own script ran: its CSP hash is right and it filled the counter.
   EXPECT_NE(dom.find("data-script=\"ran\""), std::string::npos);
@@ -90,7 +72,7 @@ TEST(HtmlInChromium, HostileDataNeverRunsAndFindingsAreShown) {
             std::string::npos);
   // Nothing from the data ran or became an element.
   EXPECT_EQ(dom.find("pwned-img</title>"), std::string::npos);
-  EXPECT_EQ(Count(dom, "<title>"), 1u);
+  EXPECT_EQ(CountOf(dom, "<title>"), 1u);
   EXPECT_NE(
       dom.find("<title>trawl report: &lt;script&gt;document.title='pwned-host'&lt;/script&gt;: "
                "compromised</title>"),
@@ -105,13 +87,13 @@ TEST(HtmlInChromium, HostileDataNeverRunsAndFindingsAreShown) {
     EXPECT_EQ(dom.find(tag), std::string::npos) << tag;
   // The one <svg> is the C2 timeline chart (issue 17), drawn without script;
   // its label is text.
-  EXPECT_EQ(Count(dom, "<svg"), 1u);
+  EXPECT_EQ(CountOf(dom, "<svg"), 1u);
   EXPECT_NE(dom.find("<figure class=\"chart\" id=\"timeline-chart\">"), std::string::npos);
   EXPECT_NE(dom.find(">&lt;b onmouseover=alert(1)&gt;evil.example&lt;/b&gt;</text>"),
             std::string::npos);
-  EXPECT_EQ(Count(dom, "<script"), 1u) << "only the report's own script";
+  EXPECT_EQ(CountOf(dom, "<script"), 1u) << "only the report's own script";
   // Every finding is there, as text.
-  EXPECT_EQ(Count(dom, "<tr class=\"finding\""), static_cast<size_t>(kFindings));
+  EXPECT_EQ(CountOf(dom, "<tr class=\"finding\""), static_cast<size_t>(kFindings));
   for (int i = 0; i < kFindings; ++i)
     EXPECT_NE(dom.find("/tmp/&lt;img src=x onerror=\"document.title='pwned-img'\"&gt;.exe" +
                        std::to_string(i) + "<"),

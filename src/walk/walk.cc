@@ -155,10 +155,23 @@ struct SharedDir {
   std::atomic<int>* live;
 };
 
+// One component of the way from a retained ancestor down to a directory:
+// its name, the (device, inode) the walk stat'ed, and whether it is a
+// symlink the walk follows (--follow); every other component is opened
+// with O_NOFOLLOW.
+struct Step {
+  std::string name;
+  DevIno id{};
+  bool follow = false;
+};
+
 struct DirTask {
   std::string path;
-  std::shared_ptr<SharedDir> parent;  // null: open by path
-  std::string name;                   // name inside parent (when parent is set)
+  // The nearest ancestor whose descriptor is retained (often the parent),
+  // and the components from it down to this directory, the last being the
+  // directory itself. Null anchor: open `path` (roots).
+  std::shared_ptr<SharedDir> anchor;
+  std::vector<Step> steps;
   int depth = 0;
   DevIno expect{};        // from the stat that decided to descend
   bool via_link = false;  // open following a symlink (roots, --follow)
@@ -172,7 +185,8 @@ class Walker {
     long soft = (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
                     ? static_cast<long>(rl.rlim_cur)
                     : 1024;
-    fd_budget_ = static_cast<int>(std::clamp(soft / 4, 16L, 256L));
+    fd_budget_ = opts.dir_fd_budget > 0 ? opts.dir_fd_budget
+                                        : static_cast<int>(std::clamp(soft / 4, 16L, 256L));
   }
 
   Status Run(const std::vector<std::string>& roots);
@@ -184,6 +198,19 @@ class Walker {
     tg_->run([this, p] { ProcessDir(*p); });
   }
   void ProcessDir(DirTask& t);
+  int OpenDir(const DirTask& t, std::string* err) const;
+  // How a child of `t` (whose descriptor is `self`) will be opened: from
+  // `self` while the descriptor budget allows (and always below a root),
+  // else from t's own anchor through t's components.
+  void Anchor(const std::shared_ptr<SharedDir>& self, const DirTask& t, Step step, DirTask& c) {
+    if (!t.anchor || live_fds_.load(std::memory_order_relaxed) < fd_budget_) {
+      c.anchor = self;
+    } else {
+      c.anchor = t.anchor;
+      c.steps = t.steps;
+    }
+    c.steps.push_back(std::move(step));
+  }
   void ProcessName(const std::shared_ptr<SharedDir>& self, const DirTask& t,
                    const std::string& name, std::string* dir_real);
   void FollowLink(const std::shared_ptr<SharedDir>& self, const DirTask& t, const std::string& name,
@@ -351,15 +378,48 @@ Status Walker::Run(const std::vector<std::string>& roots) {
   return Status::Ok();
 }
 
+// Opens t's directory: by path for a root, else component by component from
+// the retained anchor (openat, O_NOFOLLOW unless the component is a followed
+// link, each intermediate checked against the (device, inode) the walk saw),
+// so no path is ever longer than one name, and nothing renamed or swapped
+// for a symlink above the directory since it was listed is followed. The
+// last component is checked by the caller (t.expect). -1 with *err set.
+int Walker::OpenDir(const DirTask& t, std::string* err) const {
+  const int base = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY;
+  if (!t.anchor) {
+    int fd = OpenAtNoatime(AT_FDCWD, t.path.c_str(), base | (t.via_link ? 0 : O_NOFOLLOW));
+    if (fd < 0) *err = "open directory: " + Errno(errno);
+    return fd;
+  }
+  int cur = t.anchor->fd.get().fd;
+  UniqueFd held;  // the intermediate directory open now
+  for (std::size_t i = 0; i < t.steps.size(); ++i) {
+    const Step& s = t.steps[i];
+    int fd = OpenAtNoatime(cur, s.name.c_str(), base | (s.follow ? 0 : O_NOFOLLOW));
+    if (fd < 0) {
+      *err = "open directory: " + Errno(errno);
+      return -1;
+    }
+    UniqueFd next = AdoptFd(fd);
+    if (i + 1 < t.steps.size()) {
+      struct stat st;
+      if (::fstat(fd, &st) != 0 || IdOf(st) != s.id) {
+        *err = "directory replaced during the walk (not descended)";
+        return -1;
+      }
+    }
+    held = std::move(next);
+    cur = fd;
+  }
+  return held.release().fd;
+}
+
 void Walker::ProcessDir(DirTask& t) {
   if (StopRequested()) return;  // a stopped scan opens no more directories
-  const int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY | (t.via_link ? 0 : O_NOFOLLOW);
-  int fd = t.parent ? OpenAtNoatime(t.parent->fd.get().fd, t.name.c_str(), flags)
-                    : OpenAtNoatime(AT_FDCWD, t.path.c_str(), flags);
-  const int open_err = errno;
-  t.parent.reset();  // the parent's descriptor may close now
+  std::string open_err;
+  int fd = OpenDir(t, &open_err);
   if (fd < 0) {
-    v_.OnError(t.path, "open directory: " + Errno(open_err));
+    v_.OnError(t.path, open_err);
     return;
   }
   UniqueFd own = AdoptFd(fd);
@@ -419,8 +479,7 @@ void Walker::ProcessName(const std::shared_ptr<SharedDir>& self, const DirTask& 
     }
     DirTask c;
     c.path = std::move(path);
-    if (live_fds_.load(std::memory_order_relaxed) < fd_budget_) c.parent = self;
-    c.name = name;
+    Anchor(self, t, {name, IdOf(st), false}, c);
     c.depth = t.depth + 1;
     c.expect = IdOf(st);
     c.root = t.root;
@@ -493,8 +552,7 @@ void Walker::FollowLink(const std::shared_ptr<SharedDir>& self, const DirTask& t
   }
   DirTask c;
   c.path = path;
-  if (live_fds_.load(std::memory_order_relaxed) < fd_budget_) c.parent = self;
-  c.name = name;
+  Anchor(self, t, {name, IdOf(tst), true}, c);
   c.depth = depth;
   c.expect = IdOf(tst);
   c.via_link = true;

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -22,6 +23,7 @@
 #include <mutex>
 #include <set>
 
+#include "trawl/testsupport/deep_dir.h"
 #include "trawl/testsupport/temp_dir.h"
 #include "trawl/core/stop.h"
 
@@ -415,6 +417,95 @@ TEST_F(WalkTest, BoundedDirectoryDescriptorsOnDeepTrees) {
   EXPECT_EQ(c.entries.size(), static_cast<std::size_t>(4 * levels + 1));
   EXPECT_EQ(c.entries.count(d + "/bottom"), 1u);
   EXPECT_LT(max_fds, 64);
+}
+
+// Regression (issue 10): past its descriptor budget the walk opened
+// directories by full path, so a tree deeper than PATH_MAX was cut short
+// ("open directory: File name too long") once the budget was spent. Now a
+// child opens from a retained ancestor, one name at a time: with a budget of
+// one descriptor, 30 levels of 200-byte names (past PATH_MAX), each level
+// with two side branches, are all walked.
+TEST_F(WalkTest, TreeDeeperThanPathMaxAndTheBudgetIsWalkedCompletely) {
+  const std::string deep = base_ + "/deep";
+  ASSERT_EQ(mkdir(deep.c_str(), 0755), 0);
+  const int levels = 30;
+  testsupport::DeepDir chain(deep, levels, std::string(200, 'n'), [](int fd, int) {
+    for (const char* side : {"s1", "s2"}) testsupport::WriteAt(fd, std::string(side) + "/f", "x");
+  });
+  ASSERT_GT(chain.path().size(), static_cast<std::size_t>(PATH_MAX));
+  chain.Write("bottom", "end");
+  for (int budget : {1, 2}) {
+    for (int threads : {1, 2}) {
+      Collector c;
+      Options o;
+      o.threads = threads;
+      o.dir_fd_budget = budget;
+      ASSERT_TRUE(WalkWithTimeout({deep}, o, c).ok());
+      EXPECT_TRUE(c.errors.empty()) << c.errors.begin()->second.front();
+      EXPECT_EQ(c.entries.size(), static_cast<std::size_t>(2 * levels + 1))
+          << "budget " << budget << ", threads " << threads;
+      EXPECT_EQ(c.entries.count(chain.path() + "/bottom"), 1u);
+      EXPECT_EQ(c.dirs.size(), static_cast<std::size_t>(1 + 3 * levels));
+      // Every file can be opened from the directory the walk handed over.
+      auto it = c.entries.find(chain.path() + "/bottom");
+      ASSERT_NE(it, c.entries.end());
+      EXPECT_EQ(it->second.front().name, "bottom");  // dir_fd was valid only during OnEntry
+    }
+  }
+}
+
+// Past the budget, a directory is reached through the names above it: one
+// swapped for a symlink after it was listed (here to the very directory it
+// was, so device and inode below still match) is not followed, and what lies
+// below is an error record, not walked.
+TEST_F(WalkTest, SymlinkSwappedAboveADirectoryStillToBeEnteredIsNotFollowed) {
+  const std::string top = base_ + "/swap";
+  fs::create_directories(top + "/A/B/C1");
+  fs::create_directories(top + "/A/B/C2");
+  WriteFile(top + "/A/B/C1/f");
+  WriteFile(top + "/A/B/C2/f");
+  WriteFile(top + "/A/B/direct");
+  Collector c;
+  bool swapped = false;
+  c.on_dir = [&] {  // under c.mu
+    if (swapped || c.dirs.count(top + "/A/B") == 0) return;
+    swapped = true;
+    ASSERT_EQ(rename((top + "/A").c_str(), (top + "/A.moved").c_str()), 0);
+    ASSERT_EQ(symlink("A.moved", (top + "/A").c_str()), 0);
+  };
+  Options o;
+  o.threads = 1;
+  o.dir_fd_budget = 1;  // only the root is retained: C1 and C2 open through A
+  ASSERT_TRUE(WalkWithTimeout({top}, o, c).ok());
+  ASSERT_TRUE(swapped);
+  EXPECT_EQ(c.entries.count(top + "/A/B/direct"), 1u);  // listed from B's own descriptor
+  EXPECT_EQ(c.entries.count(top + "/A/B/C1/f"), 0u);
+  EXPECT_EQ(c.entries.count(top + "/A/B/C2/f"), 0u);
+  ASSERT_EQ(c.errors.count(top + "/A/B/C1"), 1u);
+  EXPECT_NE(c.errors[top + "/A/B/C1"].front().find("open directory"), std::string::npos);
+  EXPECT_EQ(c.errors.count(top + "/A/B/C2"), 1u);
+  EXPECT_EQ(c.dirs.count(top + "/A.moved"), 0u);
+}
+
+// --follow needs a link target's canonical path to keep the walk inside the
+// roots; past PATH_MAX there is none, so the link is reported, not followed.
+TEST_F(WalkTest, FollowDoesNotFollowALinkDeeperThanPathMax) {
+  const std::string deep = base_ + "/deeplink";
+  ASSERT_EQ(mkdir(deep.c_str(), 0755), 0);
+  testsupport::DeepDir chain(deep, 22);
+  chain.Write("target", "t");
+  ASSERT_EQ(symlinkat("target", chain.fd(), "link"), 0);
+  ASSERT_GT(chain.path().size(), static_cast<std::size_t>(PATH_MAX));
+  Collector c;
+  Options o;
+  o.follow_symlinks = true;
+  ASSERT_TRUE(WalkWithTimeout({deep}, o, c).ok());
+  const std::string link = chain.path() + "/link";
+  ASSERT_EQ(c.entries.count(link), 1u);
+  EXPECT_EQ(c.entries[link].front().type, EntryType::kSymlink);
+  EXPECT_EQ(c.skips[link], std::vector<std::string>{"symlink target unreadable"});
+  EXPECT_EQ(c.errors.count(link), 1u);
+  EXPECT_EQ(c.entries.count(chain.path() + "/target"), 1u);
 }
 
 // A stop request (SIGINT/SIGTERM) ends the walk early, without an error:

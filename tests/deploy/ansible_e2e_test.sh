@@ -12,26 +12,12 @@
 #   ansible_e2e_test.sh SOURCE_DIR TRAWL_BINARY
 set -euo pipefail
 src=$1 trawl=$2
-fail() { echo "ansible_e2e: FAIL: $*" >&2; exit 1; }
-[[ $(id -u) -eq 0 ]] || fail "must run as root (sshd instances, root logins)"
-for t in /usr/sbin/sshd ssh-keygen ansible-playbook /usr/bin/python3; do
-  command -v "$t" >/dev/null || fail "$t missing (run scripts/setup.sh)"
-done
-
-tmp=$(mktemp -d /tmp/trawl-ansible.XXXXXX)
-chmod 755 "$tmp"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  [[ -n ${TRAWL_TEST_KEEP:-} ]] || rm -rf "$tmp"
-}
-trap cleanup EXIT
+TEST=ansible_e2e
+source "$src/tests/deploy/lib.sh"
+need_root "sshd instances, root logins"
+need /usr/sbin/sshd ssh-keygen ansible-playbook /usr/bin/python3
+start_tmp
 mkdir -p /run/sshd  # sshd's privilege separation directory
-
-free_port() {
-  /usr/bin/python3 -c 'import socket,sys; s=socket.socket(); s.bind((sys.argv[1],0)); print(s.getsockname()[1])' "$1"
-}
 
 ssh-keygen -q -t ed25519 -N '' -f "$tmp/client_key"
 cp "$tmp/client_key.pub" "$tmp/authorized_keys"

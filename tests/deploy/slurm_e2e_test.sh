@@ -9,24 +9,12 @@
 #   slurm_e2e_test.sh SOURCE_DIR TRAWL_BINARY
 set -euo pipefail
 src=$1 trawl=$2
-fail() { echo "slurm_e2e: FAIL: $*" >&2; [[ -n ${tmp:-} ]] && tail -n 20 "$tmp"/*.log >&2 2>/dev/null; exit 1; }
-[[ $(id -u) -eq 0 ]] || fail "must run as root (slurmd runs jobs as their user)"
-for t in /usr/sbin/munged /usr/sbin/slurmctld /usr/sbin/slurmd sbatch squeue scontrol /usr/bin/python3; do
-  command -v "$t" >/dev/null || fail "$t missing (run scripts/setup.sh)"
-done
-
-tmp=$(mktemp -d /tmp/trawl-slurm.XXXXXX)
-chmod 755 "$tmp"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  [[ -n ${TRAWL_TEST_KEEP:-} ]] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-free_port() {
-  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+TEST=slurm_e2e
+on_fail() { [[ -n ${tmp:-} ]] && tail -n 20 "$tmp"/*.log >&2 2>/dev/null; }
+source "$src/tests/deploy/lib.sh"
+need_root "slurmd runs jobs as their user"
+need /usr/sbin/munged /usr/sbin/slurmctld /usr/sbin/slurmd sbatch squeue scontrol /usr/bin/python3
+start_tmp
 
 # munge: its own key and socket.
 mkdir -p "$tmp/munge"

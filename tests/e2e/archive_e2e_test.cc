@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "harness.h"
+#include "trawl/testsupport/msi.h"
 
 namespace trawl::e2e {
 namespace {
@@ -61,27 +62,10 @@ class ArchiveE2E : public ::testing::Test {
   // A real MSI (wixl) with ffmpeg.dll in its embedded cabinet, at `out`.
   void Msi(const std::string& out) {
     dir_.Write("msi/ffmpeg.dll", kPayload);
-    dir_.Write("msi/app.wxs", R"(<?xml version="1.0" encoding="utf-8"?>
-<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
-  <Product Id="*" Name="Test Desktop App" Language="1033" Version="18.12.416.0"
-           Manufacturer="Test" UpgradeCode="12345678-1234-1234-1234-123456789012">
-    <Package InstallerVersion="200" Compressed="yes" />
-    <Media Id="1" Cabinet="app.cab" EmbedCab="yes" />
-    <Directory Id="TARGETDIR" Name="SourceDir">
-      <Directory Id="ProgramFilesFolder">
-        <Directory Id="INSTALLDIR" Name="TestApp">
-          <Component Id="MainComp" Guid="12345678-1234-1234-1234-123456789013">
-            <File Id="ffmpeg.dll" Name="ffmpeg.dll" Source="ffmpeg.dll" />
-          </Component>
-        </Directory>
-      </Directory>
-    </Directory>
-    <Feature Id="Main" Level="1"><ComponentRef Id="MainComp" /></Feature>
-  </Product>
-</Wix>
-)");
-    // File Source must be relative: wixl runs in the folder of the files.
-    Sh("cd msi && wixl -o ../" + out + " app.wxs");
+    ASSERT_TRUE(testsupport::BuildMsi(
+        dir_.path() + "/msi",
+        {.name = "Test Desktop App", .version = "18.12.416.0", .cabinet = "app.cab"},
+        {{"ffmpeg.dll", "ffmpeg.dll"}}, "../" + out));
   }
 
   TempDir dir_;
@@ -196,6 +180,36 @@ TEST_F(ArchiveE2E, BombsFinishQuicklyWithTheLimitReportedAndTheScanGoesOn) {
   EXPECT_GE(Skipped(capped, "archive_bytes"), 2u) << capped.Summary()->dump();
 }
 
+// --archive-timeout and --archive-max-members: each limit a flag, each hit a
+// counted skip and an error record naming the file; the members read before
+// it stand.
+TEST_F(ArchiveE2E, TimeAndMemberLimitsAreFlagsAndReported) {
+  // Members before the planted one, each 4 MiB of random bytes: tens of
+  // milliseconds of inflating before the planted member is reached.
+  Sh("mkdir -p many && for i in 1 2 3 4 5 6; do head -c 4194304 /dev/urandom > many/a$i.bin; done "
+     "&& cp src/ffmpeg.dll many/zz_ffmpeg.dll && cd many && zip -q -1 ../tree/share.zip "
+     "a1.bin a2.bin a3.bin a4.bin a5.bin a6.bin zz_ffmpeg.dll");
+  RunResult whole = Scan();
+  EXPECT_NE(Member(whole, "share.zip!zz_ffmpeg.dll"), nullptr) << "read whole by default";
+  EXPECT_EQ(Skipped(whole, "archive_time"), 0u);
+
+  RunResult timed = Scan({"--archive-timeout", "0.001"});
+  EXPECT_EQ(Member(timed, "share.zip!zz_ffmpeg.dll"), nullptr) << "the rest is not read";
+  EXPECT_EQ(Skipped(timed, "archive_time"), 1u) << timed.Summary()->dump();
+  bool said = false;
+  for (const std::string& e : Errors(timed))
+    said |= e.find(tree_ + "/share.zip: ") == 0 && e.find("--archive-timeout") != std::string::npos;
+  EXPECT_TRUE(said) << "an error record names the file and the flag";
+
+  RunResult few = Scan({"--archive-max-members", "3"});
+  EXPECT_EQ(Member(few, "share.zip!zz_ffmpeg.dll"), nullptr);
+  EXPECT_EQ(Skipped(few, "archive_members"), 1u) << few.Summary()->dump();
+  said = false;
+  for (const std::string& e : Errors(few))
+    said |= e.find("--archive-max-members") != std::string::npos;
+  EXPECT_TRUE(said);
+}
+
 TEST_F(ArchiveE2E, CorruptAndTruncatedArchivesAreErrorsAndTheRestIsRead) {
   Sh("head -c 300000 /dev/urandom > src/noise.bin");
   Sh("cd src && zip -q -0 ../whole.zip ffmpeg.dll noise.bin && 7zz a -bd ../whole.7z noise.bin "
@@ -252,27 +266,14 @@ TEST_F(ArchiveE2E, InventoryReadsThePeVersionInsideAnMsi) {
   dir_.Write("pe/m.c", "int main(void) { return 0; }\n");
   Sh("cd pe && x86_64-w64-mingw32-windres v.rc -O coff -o v.o && "
      "x86_64-w64-mingw32-gcc -s -o 3CXDesktopApp.exe m.c v.o");
-  dir_.Write("msi2/app.wxs", R"(<?xml version="1.0" encoding="utf-8"?>
-<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
-  <Product Id="*" Name="3CX Desktop App" Language="1033" Version="18.12.416.0"
-           Manufacturer="Test" UpgradeCode="12345678-1234-1234-1234-123456789012">
-    <Package InstallerVersion="200" Compressed="yes" />
-    <Media Id="1" Cabinet="Binary.cab" EmbedCab="yes" />
-    <Directory Id="TARGETDIR" Name="SourceDir">
-      <Directory Id="LocalAppDataFolder">
-        <Directory Id="INSTALLDIR" Name="3CXDesktopApp">
-          <Component Id="MainComp" Guid="12345678-1234-1234-1234-123456789013">
-            <File Id="App.exe" Name="3CXDesktopApp.exe" Source="3CXDesktopApp.exe" />
-          </Component>
-        </Directory>
-      </Directory>
-    </Directory>
-    <Feature Id="Main" Level="1"><ComponentRef Id="MainComp" /></Feature>
-  </Product>
-</Wix>
-)");
-  Sh("cp pe/3CXDesktopApp.exe msi2/ && cd msi2 && wixl -o ../tree/3CXDesktopApp-18.12.416.msi "
-     "app.wxs");
+  Sh("mkdir -p msi2 && cp pe/3CXDesktopApp.exe msi2/");
+  ASSERT_TRUE(testsupport::BuildMsi(dir_.path() + "/msi2",
+                                    {.name = "3CX Desktop App",
+                                     .version = "18.12.416.0",
+                                     .root = "LocalAppDataFolder",
+                                     .install_dir = "3CXDesktopApp"},
+                                    {{"App.exe", "3CXDesktopApp.exe"}},
+                                    "../tree/3CXDesktopApp-18.12.416.msi"));
   RunResult r = RunTrawl({"scan", tree_, "--modules", "inventory"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   const nlohmann::json* f = nullptr;
@@ -280,7 +281,9 @@ TEST_F(ArchiveE2E, InventoryReadsThePeVersionInsideAnMsi) {
     if (j.value("type", "") == "finding" && j.value("module", "") == "inventory") f = &j;
   ASSERT_NE(f, nullptr) << r.err;
   EXPECT_EQ((*f)["path"], tree_ + "/3CXDesktopApp-18.12.416.msi");
-  EXPECT_EQ((*f)["member"], "3CXDesktopApp-18.12.416.msi!Binary.cab!App.exe");
+  // The cabinet names the member by its File key (App.exe); the chain takes
+  // the installed name from the MSI's File table.
+  EXPECT_EQ((*f)["member"], "3CXDesktopApp-18.12.416.msi!Binary.cab!3CXDesktopApp.exe");
   EXPECT_EQ((*f)["source"], "msi");
   EXPECT_EQ((*f)["version"], "18.12.416");
   EXPECT_EQ((*f)["level"], "alert");
@@ -288,7 +291,7 @@ TEST_F(ArchiveE2E, InventoryReadsThePeVersionInsideAnMsi) {
   ASSERT_NE(s, nullptr);
   ASSERT_EQ((*s)["inventory"].size(), 1u);
   EXPECT_EQ((*s)["inventory"][0]["path"],
-            tree_ + "/3CXDesktopApp-18.12.416.msi!Binary.cab!App.exe");
+            tree_ + "/3CXDesktopApp-18.12.416.msi!Binary.cab!3CXDesktopApp.exe");
   // --no-archives: the package is one blob again.
   RunResult off = RunTrawl({"scan", tree_, "--modules", "inventory", "--no-archives"});
   EXPECT_EQ(off.exit_code, 0) << off.err;

@@ -4,6 +4,7 @@
 // ecs, exit 2 when nothing is scannable, and changed_while_read.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -65,6 +66,36 @@ TEST_F(CliE2E, MaxFileSizeSkipsContentChecksAsTooLargeButNotNames) {
   RunResult all = RunTrawl({"scan", tree_, "--iocs", iocs_});
   EXPECT_NE(all.FindingFor(pbig), nullptr);
   EXPECT_FALSE((*all.Summary())["skipped"].contains("too_large"));
+}
+
+// Issue 11 part 1: reading a file's content for hashes and YARA is under
+// --file-timeout like every other reader. A file whose read runs past it gets
+// no digest (a digest of part of it would be wrong), a `file_timeout` skip and
+// an error record naming it; its name checks stand and the scan goes on.
+TEST_F(CliE2E, FileTimeoutStopsHashingAndSaysSo) {
+  std::string small = RandomBytes(500);
+  std::string psmall = dir_.Write("tree/small.bin", small);
+  std::string phuge = dir_.Write("tree/evil_named_qz.bin", "");
+  ASSERT_EQ(truncate(phuge.c_str(), 3ll << 30), 0);  // 3 GiB, sparse: seconds to read
+  dir_.Write("iocs/x-hash-iocs.txt", HexDigest("MD5", small) + ";small planted\n");
+  dir_.Write("iocs/x-filename-iocs.txt", "evil_named_[a-z]+\\.bin;90\n");
+
+  RunResult r = RunTrawl({"scan", tree_, "--no-builtin", "--iocs", iocs_, "--max-file-size", "4G",
+                          "--file-timeout", "0.05"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.FindingFor(psmall), nullptr) << "the scan goes on past the slow file";
+  const nlohmann::json* named = r.FindingFor(phuge);
+  ASSERT_NE(named, nullptr) << "name checks stand";
+  EXPECT_EQ((*named)["reasons"][0]["kind"], "filename");
+  EXPECT_FALSE(named->contains("hashes")) << "no digest of part of a file";
+  EXPECT_EQ(named->value("content_checked", true), false);
+  ASSERT_NE(r.Summary(), nullptr);
+  EXPECT_EQ((*r.Summary())["skipped"]["file_timeout"], 1);
+  bool said = false;
+  for (const nlohmann::json& e : r.Of("error"))
+    said |= e.value("path", "") == phuge &&
+            e.value("message", "").find("--file-timeout") != std::string::npos;
+  EXPECT_TRUE(said) << "an error record names the file and the limit";
 }
 
 TEST_F(CliE2E, ScoreFlagsMoveTheLevelsAndTheExitCode) {

@@ -3,6 +3,7 @@
 // process sweep, and module names from the sweep registry. Synthetic only.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <limits.h>
 #include <sys/stat.h>
 #include <signal.h>
@@ -11,9 +12,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "harness.h"
+#include "trawl/testsupport/deep_dir.h"
 
 namespace trawl::e2e {
 namespace {
@@ -206,35 +209,85 @@ TEST(PipelineE2e, RegressionFileBeyondPathMaxIsCheckedThroughTheWalkedDirectory)
   std::string iocs =
       dir.Write("iocs/hash-iocs.txt", HexDigest("SHA256", content) + ";deep planted file\n");
   ASSERT_EQ(::mkdir((dir.path() + "/tree").c_str(), 0700), 0);
-  int cur = ::open((dir.path() + "/tree").c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-  ASSERT_GE(cur, 0);
-  std::string path = dir.path() + "/tree";
-  const std::string comp(200, 'd');
-  for (int i = 0; i < 25; ++i) {  // 25 x 201 bytes: past PATH_MAX (4096)
-    ASSERT_EQ(::mkdirat(cur, comp.c_str(), 0700), 0);
-    int next = ::openat(cur, comp.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-    ::close(cur);
-    ASSERT_GE(next, 0);
-    cur = next;
-    path += "/" + comp;
-  }
-  int f = ::openat(cur, "payload.bin", O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
-  ::close(cur);
-  ASSERT_GE(f, 0);
-  ASSERT_EQ(::write(f, content.data(), content.size()), static_cast<ssize_t>(content.size()));
-  ::close(f);
-  path += "/payload.bin";
+  testsupport::DeepDir deep(dir.path() + "/tree", 25);  // 25 x 201 bytes: past PATH_MAX (4096)
+  std::string path = deep.Write("payload.bin", content);
   ASSERT_GT(path.size(), static_cast<std::size_t>(PATH_MAX));
 
-  RunResult r = RunTrawl({"scan", "--no-builtin", "--no-packs", "--modules", "file", "--iocs",
-                          iocs, dir.path() + "/tree"});
+  RunResult r = RunTrawl({"scan", "--no-builtin", "--no-packs", "--modules", "file", "--iocs", iocs,
+                          dir.path() + "/tree"});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   const nlohmann::json* hit = r.FindingFor(path);
   ASSERT_NE(hit, nullptr) << r.out;
   EXPECT_EQ((*hit)["module"], "file");
   EXPECT_TRUE(r.Of("error").empty()) << r.out;
-  // std::filesystem cannot remove what is past PATH_MAX; GNU rm walks by descriptor.
-  EXPECT_EQ(std::system(("rm -rf " + ShellQuote(dir.path() + "/tree")).c_str()), 0);
+}
+
+struct DbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close(db); }
+};
+
+// Regression (issue 10): the log sweep, the journal reader and the browser
+// sweep opened their files by full path, so a log, a journal or a History
+// deeper than PATH_MAX was an error record ("File name too long") and its
+// contacts were never seen; the walk opened directories by full path once past
+// its descriptor budget, too. All three are now opened relative to the
+// directory the walk holds, and the walk reaches them at any depth.
+TEST(PipelineE2e, RegressionLogJournalAndHistoryBeyondPathMaxAreRead) {
+  TempDir dir;
+  std::string feed = dir.Write("feed.txt", "c2-deep.example\n");
+  // The journal and the History are made at short paths, then copied down.
+  std::string exp =
+      dir.Write("journal.export",
+                "__REALTIME_TIMESTAMP=1680170401123456\n__MONOTONIC_TIMESTAMP=1000\n"
+                "_BOOT_ID=0123456789abcdef0123456789abcdef\n_SYSTEMD_UNIT=updater.service\n"
+                "MESSAGE=beacon to cdn.c2-deep.example ok\n\n");
+  std::string journal = dir.path() + "/made.journal";
+  ASSERT_EQ(std::system(("/lib/systemd/systemd-journal-remote --output=" + ShellQuote(journal) +
+                         " - < " + ShellQuote(exp) + " 2>/dev/null")
+                            .c_str()),
+            0);
+  std::string history = dir.path() + "/made-History";
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(history.c_str(), &raw), SQLITE_OK);
+    std::unique_ptr<sqlite3, DbCloser> db(raw);
+    ASSERT_EQ(sqlite3_exec(db.get(),
+                           "CREATE TABLE urls(id INTEGER PRIMARY KEY,url LONGVARCHAR,title "
+                           "LONGVARCHAR,last_visit_time INTEGER NOT NULL);"
+                           "CREATE TABLE visits(id INTEGER PRIMARY KEY,url INTEGER NOT NULL,"
+                           "visit_time INTEGER NOT NULL);"
+                           "INSERT INTO urls VALUES(1,'https://gate.c2-deep.example/x','',0);"
+                           "INSERT INTO visits VALUES(7,1,13325000000000000);",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+  }
+  ASSERT_EQ(::mkdir((dir.path() + "/tree").c_str(), 0700), 0);
+  // Side branches at every level, so the walk's descriptor budget is spent.
+  testsupport::DeepDir deep(dir.path() + "/tree", 25, std::string(200, 'd'), [](int fd, int) {
+    for (const char* side : {"s1/f", "s2/f", "s3/f"}) testsupport::WriteAt(fd, side, "x");
+  });
+  std::string log =
+      deep.Write("var/log/app.log", "2023-03-30T10:00:00Z query cdn.c2-deep.example\n");
+  std::string jpath = deep.Write("var/log/journal/0123456789abcdef0123456789abcdef/system.journal",
+                                 ReadFile(journal));
+  std::string hpath = deep.Write("home/u/.config/google-chrome/Default/History", ReadFile(history));
+  ASSERT_GT(deep.path().size(), static_cast<std::size_t>(PATH_MAX));
+
+  RunResult r = RunTrawl({"scan", "--no-builtin", "--no-packs", "--modules", "log,journal,browser",
+                          "--iocs", feed, dir.path() + "/tree"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(r.Of("error").empty()) << r.out;
+  const nlohmann::json* l = r.FindingFor(log);
+  ASSERT_NE(l, nullptr) << r.out;
+  EXPECT_EQ((*l)["module"], "log");
+  const nlohmann::json* j = r.FindingFor(jpath);
+  ASSERT_NE(j, nullptr) << r.out;
+  EXPECT_EQ((*j)["module"], "journal");
+  EXPECT_EQ((*j)["unit"], "updater.service");
+  const nlohmann::json* h = r.FindingFor(hpath);
+  ASSERT_NE(h, nullptr) << r.out;
+  EXPECT_EQ((*h)["module"], "browser");
+  EXPECT_EQ((*h)["visit"], 7);
 }
 
 }  // namespace

@@ -10,6 +10,8 @@
 #include <sstream>
 #include <system_error>
 
+#include "trawl/testsupport/deep_dir.h"
+
 namespace trawl::testsupport {
 namespace {
 
@@ -46,6 +48,8 @@ TempDir::~TempDir() {
   GiveBackPermissions(path_);
   std::error_code ec;
   fs::remove_all(path_, ec);
+  // std::filesystem cannot remove what lies deeper than PATH_MAX (DeepDir).
+  if (ec) RemoveTree(path_);
 }
 
 std::string TempDir::Write(const std::string& rel, const std::string& content) const {

@@ -64,6 +64,8 @@ struct ScanConfig {
   int archive_depth = 4;                         // --archive-depth
   std::uint64_t archive_max_bytes = 4ull << 30;  // --archive-max-bytes
   double archive_ratio = 250;                    // --archive-ratio
+  double archive_timeout = 120;                  // --archive-timeout: seconds per file on disk (0: none)
+  std::uint64_t archive_max_members = 100000;    // --archive-max-members
   // Options a sweep owns (flag name without dashes -> values), passed through
   // to sweep::Settings::options: "sigma", "events", "sigma-mapping", ...
   std::map<std::string, std::vector<std::string>, std::less<>> sweep_options;

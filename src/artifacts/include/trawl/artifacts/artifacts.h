@@ -25,7 +25,9 @@
 //
 // Evidence safety: every source file is opened read-only with O_NOFOLLOW and
 // O_NOATIME where permitted (trawl::read::File), regular files only, never
-// written. Browser databases are copied with their `-wal` and `-journal`
+// written; a walked journal or browser database is opened relative to the
+// directory the walk holds and only when it is the device and inode walked
+// (Walked). Browser databases are copied with their `-wal` and `-journal`
 // into a private directory (mkdtemp, mode 0700) and opened from there, so no
 // `-shm` or lock is ever created beside the evidence and visits still only in
 // the WAL are read; the copies are removed before Scan returns.
@@ -151,6 +153,20 @@ struct SweepResult {
   bool timed_out = false;
 };
 
+// A walked file to sweep: `name` in the open directory `dir_fd` the walk
+// holds (so the full path may be longer than PATH_MAX, and what is opened is
+// the entry listed), and only when it is the device and inode of `walked`
+// (else the error "replaced since it was walked": a file swapped in after
+// the walk is never read). dir_fd -1: `path` is opened. `path` names the
+// file in errors; a browser database's `-wal` and `-journal` are its
+// neighbours in the same directory.
+struct Walked {
+  std::string path;
+  int dir_fd = -1;
+  std::string name;
+  const struct stat* walked = nullptr;  // null: not compared
+};
+
 // Matches artifact files against one NetMatcher. Thread-safe: Detect and Scan
 // may be called from several threads at once (scratch spaces are pooled).
 // REQUIRES: the matcher outlives the sweeper.
@@ -180,6 +196,11 @@ class Sweeper {
   // record / entry / visit and as locator the EVTX record id, the journal
   // entry's number (1-based) or the URL table's row id.
   Result<SweepResult> Scan(const std::string& read_path, const Target& target,
+                           sweep::HostTally* hosts = nullptr) const;
+  // The same for a walked entry (journal and browser: opened relative to
+  // the walked directory and checked against the walk's stat, see Walked;
+  // evtx: opened by `path` as above).
+  Result<SweepResult> Scan(const Walked& file, const Target& target,
                            sweep::HostTally* hosts = nullptr) const;
 
   const Options& options() const;

@@ -54,6 +54,7 @@ struct Engine {
   std::shared_ptr<const yara::Rules> rules;  // null: no YARA
   unsigned hash_algos = 0;                   // trawl::hash::Algo bits to compute
   int yara_timeout = 30;                     // seconds per object
+  double file_timeout = 0;                   // seconds to read one file (0: none)
 };
 
 // The hash rule, for callers that already hold hashes (the process sweep's
@@ -80,6 +81,11 @@ struct Outcome {
   bool trusted = false;     // a hash is trusted: drop the object's finding
   std::uint64_t bytes = 0;  // bytes checked
   bool changed = false;     // the file changed while read (read::ReadStats::changed)
+  // The read ended early (Engine::file_timeout passed, or a stop was
+  // requested): nothing was checked, `hashes` and `reasons` are empty, and
+  // `bytes` says how far it got. The caller reports it.
+  bool timed_out = false;
+  bool stopped = false;
   std::map<std::string, std::string> hashes;  // computed ("md5", "sha1", "sha256")
   std::vector<Reason> reasons;                // hash and yara reasons
   std::optional<std::string> yara_error;      // YARA failed; other reasons stand

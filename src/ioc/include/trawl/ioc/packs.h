@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "trawl/core/status.h"
@@ -37,6 +38,13 @@ struct PackManifest {
   std::map<std::string, std::uint64_t> skipped;  // load problems and copy skips, by reason
   std::filesystem::path content;                 // PacksDir()/NAME/content
 };
+
+// manifest.json, both ways. Parsing never throws: a text that is not a JSON
+// object with a string "name" is an error naming `where`; a number where a
+// string belongs (a hand-edited `"version": 5`) is kept as its JSON text; counts
+// that are not unsigned integers are dropped. `content` is left empty.
+Result<PackManifest> ParsePackManifest(std::string_view text, const std::string& where);
+std::string PackManifestJson(const PackManifest& m);
 
 // A pack name: 1-64 of [A-Za-z0-9._-], not starting with '.'.
 bool ValidPackName(const std::string& name);

@@ -39,6 +39,7 @@
 #include "trawl/core/status.h"
 #include "trawl/ioc/indicator.h"
 #include "trawl/netmatch/netmatch.h"
+#include "trawl/read/read.h"
 #include "trawl/read/unpack.h"
 
 namespace trawl::logs {
@@ -187,6 +188,11 @@ class LogScanner {
   // With `hosts`, also every host name, address and URL of every line (a
   // line's time read as for hits) goes to it.
   Result<LogFileResult> Scan(const std::string& path, const HostsFn& hosts = {}) const;
+  // The same over a file already opened by the reader stage (the log sweep
+  // opens the walked entry relative to its directory and checks it is the
+  // one walked: sweep::OpenEntry); f.path() names it and picks the format.
+  // Reads from offset 0; never fails (problems land in LogFileResult::error).
+  LogFileResult Scan(const read::File& f, const HostsFn& hosts = {}) const;
   // The same over bytes already in memory (tests, fuzzing, other sweeps).
   // `name` picks the format as a path would; `mtime_unix` dates syslog lines.
   LogFileResult ScanBuffer(std::string_view data, std::string_view name, std::int64_t mtime_unix,

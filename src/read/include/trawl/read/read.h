@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "trawl/core/status.h"
+#include "trawl/core/stop.h"
 #include "trawl/core/unique_handle.h"
 
 namespace trawl::read {
@@ -77,6 +78,8 @@ struct ReadStats {
   std::uint64_t bytes = 0;  // bytes handed to the callback / stored
   bool truncated = false;   // stopped at `limit` while the file had more
   bool changed = false;     // size or mtime after reading differ from open time
+  bool timed_out = false;   // ReadChunks ended early: its deadline passed
+  bool stopped = false;     // ReadChunks ended early: a stop was requested (SIGINT/SIGTERM)
 };
 
 using ChunkFn = std::function<void(const std::uint8_t*, std::size_t)>;
@@ -90,9 +93,14 @@ using ChunkFn = std::function<void(const std::uint8_t*, std::size_t)>;
 Result<ReadStats> ReadChunks(const File& f, std::uint64_t limit, std::size_t chunk_size,
                              const ChunkFn& fn);
 // Same, reading into a caller-owned buffer (per worker) instead of allocating
-// one per call; scratch is resized to chunk_size if smaller.
+// one per call; scratch is resized to chunk_size if smaller. With a
+// `deadline` (--file-timeout), it is checked between chunks together with the
+// process stop request: either ends the read early with the bytes so far,
+// `timed_out` or `stopped` set (not an error: the caller decides what a
+// partial read is worth, so callers that cannot use one pass none).
 Result<ReadStats> ReadChunks(const File& f, std::uint64_t limit, std::size_t chunk_size,
-                             std::vector<std::uint8_t>& scratch, const ChunkFn& fn);
+                             std::vector<std::uint8_t>& scratch, const ChunkFn& fn,
+                             const Deadline* deadline = nullptr);
 
 // Whole file (up to limit) into buf. buf is reused: on success
 // buf.size() == stats.bytes and its capacity is never shrunk.

@@ -72,7 +72,7 @@ struct UnpackLimits {
   std::uint64_t ratio_floor = 32ull << 20;
   std::uint64_t max_members = 100000;             // members in all, nested included
   std::uint64_t max_member_bytes = 100ull << 20;  // one buffered member (--max-file-size)
-  std::chrono::seconds max_time{120};             // wall time
+  std::chrono::milliseconds max_time{120000};     // wall time (--archive-timeout; 0: none)
   std::uint64_t max_decoder_memory = 1ull << 30;  // an xz stream's dictionary
   int max_depth = 4;  // containers inside containers (--archive-depth); 1: only the outer one
 };

@@ -7,8 +7,14 @@
 //   - Directories are opened relative to their parent's descriptor with
 //     O_NOFOLLOW (no symlink anywhere in the path is followed unless asked),
 //     O_NOATIME where the kernel permits, and O_CLOEXEC. At most a bounded
-//     number of directory descriptors is open at once; past that, children
-//     are opened by full path instead.
+//     number of directory descriptors is retained at once
+//     (Options::dir_fd_budget); past that, a child is opened from the
+//     nearest retained ancestor, one name at a time (openat with O_NOFOLLOW,
+//     each directory on the way checked against the device and inode the
+//     walk saw), never by full path: trees deeper than PATH_MAX and than the
+//     budget are walked completely, and a directory renamed or swapped for a
+//     symlink above one still to be entered is never followed (an error
+//     record for what lies below it).
 //   - Excluded paths and globs are pruned (not descended) and reported via
 //     OnSkip, as are other file systems (one_filesystem) and symlinks that are
 //     not followed (follow_symlinks: loops, targets outside the roots, ...).
@@ -86,11 +92,18 @@ struct Options {
   // says why ("symlink loop", "symlink outside root", "already visited",
   // "broken symlink"). Real directories are always walked, so a directory
   // reached through a link first may be listed twice (once per path), never
-  // more.
+  // more. Deciding "inside the roots" needs the target's canonical path
+  // (realpath), so a link deeper than PATH_MAX is not followed: a kSymlink
+  // entry, OnSkip "symlink target unreadable" and an OnError naming why.
   bool follow_symlinks = false;
   // Do not enter a directory whose st_dev differs from its root's.
   bool one_filesystem = false;
   int threads = 0;  // 0 = hardware concurrency
+  // Directory descriptors retained for children to open relative to (beyond
+  // those being listed right now, one per thread); 0 = a quarter of
+  // RLIMIT_NOFILE, 16 to 256. Past it, children open from an ancestor that
+  // is retained, through the names in between (any depth, any budget >= 1).
+  int dir_fd_budget = 0;
 };
 
 // Called concurrently from worker threads: implementations must be

@@ -3,7 +3,8 @@
 // mkdtemp (mode 0700) under $TMPDIR (else /tmp), named PREFIX-XXXXXX. Its
 // destructor first gives the owner back rwx on every directory below it (tests
 // take permissions away to provoke errors), then removes it with everything in
-// it; with TRAWL_TEST_KEEP set in the environment it is kept for debugging.
+// it, at any depth (DeepDir); with TRAWL_TEST_KEEP set in the environment it is
+// kept for debugging.
 // Never throws: a failure to create it fails the running test (ADD_FAILURE)
 // and leaves path() empty.
 #pragma once
