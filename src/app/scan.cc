@@ -432,14 +432,19 @@ class Pipeline final : public walk::Visitor, public sweep::Context {
     w.have_digests = true;
     w.reused = reused;
   }
+  void RecordMember(const sweep::Item& item, std::string_view chain,
+                    std::optional<std::uint64_t> size,
+                    const std::map<std::string, std::string>& hashes) override {
+    if (config_.inventory) config_.inventory->OnMember(item.shown, chain, size, hashes);
+  }
   std::optional<std::map<std::string, std::string>> PriorDigests(const sweep::Item& item) override {
     if (!config_.inventory) return std::nullopt;
     return config_.inventory->Prior(item.st);
   }
   bool wants_hosts() const override { return config_.inventory != nullptr; }
   void SawHosts(std::string_view module,
-                const std::vector<sweep::Context::HostSighting>& hosts) override {
-    if (config_.inventory) config_.inventory->SawHosts(module, hosts);
+                std::vector<sweep::Context::HostSighting>&& hosts) override {
+    if (config_.inventory) config_.inventory->SawHosts(module, std::move(hosts));
   }
 
   Counters Totals() {

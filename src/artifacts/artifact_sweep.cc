@@ -5,14 +5,18 @@
 
 #include "trawl/artifacts/artifacts.h"
 #include "trawl/logs/log_sweep.h"
+#include "trawl/sweep/hosts.h"
 
 namespace trawl::artifacts {
 namespace {
 
 class ArtifactSweep final : public sweep::Sweep {
  public:
-  ArtifactSweep(const netmatch::NetMatcher& net, Options o, const sweep::Settings& s)
-      : settings_(s), sweeper_(net, std::move(o)) {}
+  // `owned`: the matcher when the sweep runs only for the inventory's
+  // contact index (no network indicator loaded: an empty one).
+  ArtifactSweep(std::unique_ptr<netmatch::NetMatcher> owned, const netmatch::NetMatcher& net,
+                Options o, const sweep::Settings& s)
+      : settings_(s), owned_(std::move(owned)), sweeper_(net, std::move(o)) {}
 
   bool walks() const override { return true; }
   std::vector<std::string> ExcludePaths() const override {
@@ -32,10 +36,19 @@ class ArtifactSweep final : public sweep::Sweep {
                                     });
     if (target.type == Type::kNone) return sweep::Verdict::kContinue;
     const char* module = ModuleName(target.type);
+    // --inventory: every host name, address and URL of the file, from this
+    // same read, for the contact index (handed on in bounded batches).
+    std::optional<sweep::HostTally> hosts;
+    if (ctx.wants_hosts())
+      hosts.emplace(item.shown, [&](std::vector<sweep::Context::HostSighting>&& v) {
+        ctx.SawHosts(module, std::move(v));
+      });
     // The walked entry, relative to the directory the walk holds and only
     // when still the device and inode walked (a swapped file: an error record).
     auto result = sweeper_.Scan(
-        Walked{item.read_path, item.dir_fd, std::string(item.name), &item.st}, target);
+        Walked{item.read_path, item.dir_fd, std::string(item.name), &item.st}, target,
+        hosts ? &*hosts : nullptr);
+    if (hosts) hosts->Flush();  // what was read before an error stands
     if (!result.ok()) {
       ctx.Error(item.walked, result.status().message(), module);
       return sweep::Verdict::kContinue;
@@ -55,6 +68,7 @@ class ArtifactSweep final : public sweep::Sweep {
 
  private:
   const sweep::Settings& settings_;
+  std::unique_ptr<netmatch::NetMatcher> owned_;
   Sweeper sweeper_;
   SweepStats stats_;
 };
@@ -76,8 +90,19 @@ Result<std::unique_ptr<sweep::Sweep>> Make(const sweep::Engine& e, const sweep::
       return Status::Error("--max-artifact-rows: not a positive row count: " + v);
     o.max_rows = n;
   }
-  if (!e.net || !(o.evtx || o.journal || o.browser)) return std::unique_ptr<sweep::Sweep>();
-  return std::unique_ptr<sweep::Sweep>(std::make_unique<ArtifactSweep>(*e.net, std::move(o), s));
+  if (!(o.evtx || o.journal || o.browser)) return std::unique_ptr<sweep::Sweep>();
+  if (!e.net) {
+    if (!s.inventory) return std::unique_ptr<sweep::Sweep>();
+    // Only for the inventory's contact index: an empty matcher (as the log sweep).
+    auto empty = netmatch::NetMatcher::Build(ioc::IndicatorSet());
+    if (!empty.ok()) return empty.status();
+    auto owned = std::make_unique<netmatch::NetMatcher>(std::move(*empty));
+    const netmatch::NetMatcher& net = *owned;
+    return std::unique_ptr<sweep::Sweep>(
+        std::make_unique<ArtifactSweep>(std::move(owned), net, std::move(o), s));
+  }
+  return std::unique_ptr<sweep::Sweep>(
+      std::make_unique<ArtifactSweep>(nullptr, *e.net, std::move(o), s));
 }
 
 }  // namespace

@@ -26,6 +26,7 @@
 #include "trawl/core/text.h"
 #include "trawl/core/unique_handle.h"
 #include "trawl/read/read.h"
+#include "trawl/sweep/hosts.h"
 
 namespace trawl::artifacts::detail {
 
@@ -223,7 +224,8 @@ bool IsReadonlyRollback(int rc) {
 
 Result<SweepResult> ScanBrowserFile(const Walked& walked, const Target& target,
                                     const netmatch::NetMatcher& m, const Options& opts,
-                                    const std::string& private_root) {
+                                    const std::string& private_root,
+                                    sweep::HostTally* hosts) {
   const std::string& path = walked.path;
   const Schema& schema = target.type == Type::kFirefoxPlaces ? kFirefox : kChromium;
   SweepResult result;
@@ -301,6 +303,12 @@ Result<SweepResult> ScanBrowserFile(const Walked& walked, const Target& target,
       result.items++;
       std::string_view url = ColumnText(stmt->get(), 1);
       if (url.empty()) continue;
+      if (hosts) {  // the contact index: the URL, its host, at its last visit; locator the row id
+        std::optional<std::int64_t> us = schema.to_unix_us(sqlite3_column_int64(stmt->get(), 3));
+        std::optional<std::int64_t> ms;
+        if (us) ms = FloorMillis(*us);
+        hosts->AddText(url, ms, static_cast<std::uint64_t>(sqlite3_column_int64(stmt->get(), 0)));
+      }
       const ioc::Indicator* ind = m.MatchUrl(url);
       if (!ind) continue;
       matched.push_back({sqlite3_column_int64(stmt->get(), 0), std::string(url),

@@ -54,8 +54,7 @@ bool Collector::Count(const ioc::Indicator* ind, std::optional<std::int64_t> tim
   logs::Tally& t = r_.tally[ind];
   t.hits++;
   if (time_us) {
-    // Floor to milliseconds (the timeline's unit), also before 1970.
-    std::int64_t ms = *time_us / 1000 - (*time_us % 1000 < 0 ? 1 : 0);
+    std::int64_t ms = FloorMillis(*time_us);
     if (!t.first_ms || ms < *t.first_ms) t.first_ms = ms;
     if (!t.last_ms || ms > *t.last_ms) t.last_ms = ms;
   }
@@ -383,20 +382,22 @@ Target Sweeper::Detect(const std::string& path, const struct stat& st,
   return t;
 }
 
-Result<SweepResult> Sweeper::Scan(const std::string& read_path, const Target& target) const {
-  return Scan(Walked{read_path}, target);
+Result<SweepResult> Sweeper::Scan(const std::string& read_path, const Target& target,
+                                  sweep::HostTally* hosts) const {
+  return Scan(Walked{read_path}, target, hosts);
 }
 
-Result<SweepResult> Sweeper::Scan(const Walked& file, const Target& target) const {
+Result<SweepResult> Sweeper::Scan(const Walked& file, const Target& target,
+                                  sweep::HostTally* hosts) const {
   switch (target.type) {
     case Type::kEvtx:
-      return detail::ScanEvtxFile(file.path, impl_->matcher, impl_->pool, impl_->opts);
+      return detail::ScanEvtxFile(file.path, impl_->matcher, impl_->pool, impl_->opts, hosts);
     case Type::kJournal:
-      return detail::ScanJournalFile(file, impl_->matcher, impl_->pool, impl_->opts);
+      return detail::ScanJournalFile(file, impl_->matcher, impl_->pool, impl_->opts, hosts);
     case Type::kChromiumHistory:
     case Type::kFirefoxPlaces:
       return detail::ScanBrowserFile(file, target, impl_->matcher, impl_->opts,
-                                     impl_->private_root);
+                                     impl_->private_root, hosts);
     case Type::kNone:
       break;
   }

@@ -6,6 +6,7 @@
 #include "internal.h"
 #include "trawl/core/text.h"
 #include "trawl/evtx/evtx.h"
+#include "trawl/sweep/hosts.h"
 
 namespace trawl::artifacts::detail {
 
@@ -17,7 +18,8 @@ constexpr std::uint64_t kFiletimeUnixEpoch = 116444736000000000ULL;
 }  // namespace
 
 Result<SweepResult> ScanEvtxFile(const std::string& path, const netmatch::NetMatcher& m,
-                                 ScratchPool& pool, const Options& opts) {
+                                 ScratchPool& pool, const Options& opts,
+                                 sweep::HostTally* hosts) {
   auto lease = pool.Get();
   if (!lease.ok()) return lease.status();
   netmatch::NetMatcher::Scratch& scratch = lease->get();
@@ -54,6 +56,15 @@ Result<SweepResult> ScanEvtxFile(const std::string& path, const netmatch::NetMat
           values.push_back(f.value);
           names.push_back(&f.name);
         }
+        std::optional<std::int64_t> time_us;
+        if (r.filetime > kFiletimeUnixEpoch / 2)  // 0 and other non-times: no time
+          time_us = static_cast<std::int64_t>(r.filetime / 10) -
+                    static_cast<std::int64_t>(kFiletimeUnixEpoch / 10);
+        if (hosts) {  // the contact index: the same values, locator the record id
+          std::optional<std::int64_t> ms;
+          if (time_us) ms = FloorMillis(*time_us);
+          for (std::string_view v : values) hosts->AddText(v, ms, r.id);
+        }
         field_hits.clear();
         Status st = scanner.Scan(m, scratch, values, field_hits);
         if (!st.ok()) {
@@ -61,10 +72,6 @@ Result<SweepResult> ScanEvtxFile(const std::string& path, const netmatch::NetMat
           return;
         }
         if (field_hits.empty()) return;
-        std::optional<std::int64_t> time_us;
-        if (r.filetime > kFiletimeUnixEpoch / 2)  // 0 and other non-times: no time
-          time_us = static_cast<std::int64_t>(r.filetime / 10) -
-                    static_cast<std::int64_t>(kFiletimeUnixEpoch / 10);
         for (FieldHit& fh : field_hits) {
           if (!collect.Count(fh.indicator, time_us)) continue;
           Hit hit;

@@ -14,6 +14,10 @@
 
 namespace trawl::artifacts::detail {
 
+// Unix microseconds floored to milliseconds (the timeline's and the contact
+// index's unit), also before 1970.
+inline std::int64_t FloorMillis(std::int64_t us) { return us / 1000 - (us % 1000 < 0 ? 1 : 0); }
+
 // Vectorscan scratch spaces for one matcher, lent to one thread at a time.
 class ScratchPool {
  public:
@@ -88,14 +92,18 @@ class FieldScanner {
 };
 
 // Sweeps (one per file type). `opts` is the sweeper's.
+// `hosts` (may be null): the contact index's tally (Sweeper::Scan).
 Result<SweepResult> ScanEvtxFile(const std::string& path, const netmatch::NetMatcher& m,
-                                 ScratchPool& pool, const Options& opts);
+                                 ScratchPool& pool, const Options& opts,
+                                 sweep::HostTally* hosts = nullptr);
 Result<SweepResult> ScanJournalFile(const Walked& file, const netmatch::NetMatcher& m,
-                                    ScratchPool& pool, const Options& opts);
+                                    ScratchPool& pool, const Options& opts,
+                                    sweep::HostTally* hosts = nullptr);
 // `private_root`: the sweeper's directory for copies (or empty, see Sweeper).
 Result<SweepResult> ScanBrowserFile(const Walked& file, const Target& target,
                                     const netmatch::NetMatcher& m, const Options& opts,
-                                    const std::string& private_root);
+                                    const std::string& private_root,
+                                    sweep::HostTally* hosts = nullptr);
 // Opens `file` as Walked says (the reader stage's read::File); `suffix`
 // names a neighbour ("-wal": the database's WAL beside it), which is not
 // compared with the walk's stat.

@@ -21,6 +21,7 @@
 #include "trawl/core/unique_handle.h"
 #include "trawl/read/mapped.h"
 #include "trawl/read/read.h"
+#include "trawl/sweep/hosts.h"
 
 namespace trawl::artifacts::detail {
 
@@ -60,7 +61,8 @@ void Faulted(JournalPtr& j, Collector& collect, std::uint64_t items) {
 }  // namespace
 
 Result<SweepResult> ScanJournalFile(const Walked& walked, const netmatch::NetMatcher& m,
-                                    ScratchPool& pool, const Options& opts) {
+                                    ScratchPool& pool, const Options& opts,
+                                    sweep::HostTally* hosts) {
   const std::string& path = walked.path;
   // The walked entry itself (relative to its directory, same device and
   // inode), through the reader stage; sd-journal only ever sees the fd.
@@ -200,6 +202,11 @@ Result<SweepResult> ScanJournalFile(const Walked& walked, const netmatch::NetMat
         ident = value;
       else if (name == "_COMM")
         comm = value;
+    }
+    if (hosts) {  // the contact index: every value, locator the entry's number
+      std::optional<std::int64_t> ms;
+      if (time_us) ms = FloorMillis(*time_us);
+      for (std::string_view v : values) hosts->AddText(v, ms, result.items);
     }
     field_hits.clear();
     Status st = scanner.Scan(m, scratch, values, field_hits);

@@ -111,6 +111,7 @@ class FileSweep final : public sweep::Sweep {
       f.path = item_.shown;
       f.size = m.size;
       sweep_.CheckName(item_.walked, shown, item_.windows, w_, ctx_, f);
+      bool recorded = false;
       switch (m.state) {
         case read::Member::State::kTooLarge:
           ctx_.Skip("too_large");
@@ -129,6 +130,8 @@ class FileSweep final : public sweep::Sweep {
                                                 std::string(content::BaseName(m.name))});
             f.size = out.bytes;
             f.hashes = std::move(out.hashes);
+            ctx_.RecordMember(item_, m.chain, f.size, f.hashes);
+            recorded = true;
             if (out.trusted) {
               ctx_.Skip("trusted");
               return;
@@ -141,6 +144,8 @@ class FileSweep final : public sweep::Sweep {
           }
           break;
       }
+      // --inventory: every member is a row (without digests when not read).
+      if (!recorded) ctx_.RecordMember(item_, m.chain, m.size, {});
       if (f.reasons.empty()) return;
       f.extra.insert(f.extra.begin(), {"member", m.chain});
       ctx_.Emit(f);

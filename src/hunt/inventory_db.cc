@@ -1,5 +1,7 @@
 #include "trawl/hunt/inventory_db.h"
 
+#include "trawl/sweep/hosts.h"
+
 #include <fmt/format.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -26,11 +28,12 @@ constexpr const char* kSchema = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files(path TEXT NOT NULL, type TEXT NOT NULL, size INTEGER, mtime_ns INTEGER,
   ctime_ns INTEGER, inode INTEGER, device INTEGER, mode INTEGER, uid INTEGER, gid INTEGER,
-  md5 TEXT, sha1 TEXT, sha256 TEXT, digest TEXT);
+  md5 TEXT, sha1 TEXT, sha256 TEXT, digest TEXT, member TEXT);
 CREATE TABLE products(product TEXT, version TEXT, platform TEXT, path TEXT, source TEXT,
   affected INTEGER);
 CREATE TABLE contacts(kind TEXT NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL,
-  first_ms INTEGER, last_ms INTEGER, module TEXT, example TEXT, PRIMARY KEY(kind, value));
+  first_ms INTEGER, last_ms INTEGER, module TEXT, example TEXT, PRIMARY KEY(kind, value))
+  WITHOUT ROWID;
 CREATE TABLE contacts_raw(kind TEXT NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL,
   first_ms INTEGER, last_ms INTEGER, module TEXT, example TEXT);
 )sql";
@@ -122,7 +125,7 @@ Result<std::unique_ptr<Writer>> Writer::Create(const std::string& path, std::siz
                               .c_str());
       !st.ok())
     return st;
-  auto ins = Prepare(db, "INSERT INTO files VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  auto ins = Prepare(db, "INSERT INTO files VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!ins.ok()) return ins.status();
   w->insert_file_ = std::move(*ins);
   // Sightings are appended as they come (one per source and value: cheap,
@@ -160,12 +163,14 @@ void Writer::AddFile(FileRow row) {
 }
 
 void Writer::AddContacts(std::string_view module,
-                         const std::vector<sweep::Context::HostSighting>& hosts) {
+                         std::vector<sweep::Context::HostSighting>&& hosts) {
+  if (hosts.empty()) return;
   std::unique_lock<std::mutex> lock(mu_);
-  for (const auto& h : hosts)
-    current_.contacts.push_back(
-        {h.kind, h.value, h.count, h.first_ms, h.last_ms, std::string(module), h.example});
-  if (current_.contacts.size() >= batch_rows_) QueueLocked(lock);
+  auto m = modules_.find(module);
+  if (m == modules_.end()) m = modules_.emplace(module).first;
+  current_.contact_rows += hosts.size();
+  current_.contacts.push_back({&*m, std::move(hosts)});
+  if (current_.contact_rows >= batch_rows_) QueueLocked(lock);
 }
 
 void Writer::Run() {
@@ -186,61 +191,84 @@ void Writer::Run() {
 
 namespace {
 
-void MergeContact(ContactRow& into, const ContactRow& r) {
-  into.count += r.count;
-  if (r.first_ms && (!into.first_ms || *r.first_ms < *into.first_ms)) into.first_ms = r.first_ms;
-  if (r.last_ms && (!into.last_ms || *r.last_ms > *into.last_ms)) into.last_ms = r.last_ms;
+Status InsertContact(sqlite3* db, sqlite3_stmt* c, int kind, std::string_view value,
+                     const std::uint64_t count, const std::optional<std::int64_t>& first_ms,
+                     const std::optional<std::int64_t>& last_ms, const std::string& module,
+                     const std::string& example) {
+  std::string_view k = sweep::HostTally::KindName(kind);
+  sqlite3_reset(c);
+  sqlite3_bind_text(c, 1, k.data(), static_cast<int>(k.size()), SQLITE_STATIC);
+  sqlite3_bind_text(c, 2, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(c, 3, static_cast<std::int64_t>(count));
+  BindOpt(c, 4, first_ms);
+  BindOpt(c, 5, last_ms);
+  BindText(c, 6, module);
+  BindText(c, 7, example);
+  if (sqlite3_step(c) != SQLITE_DONE) {
+    ClearBindings(c);
+    return Status::Error(Err(db, "inventory: contacts"));
+  }
+  return Status::Ok();
 }
 
-Status InsertContacts(sqlite3* db, sqlite3_stmt* c, const std::vector<const ContactRow*>& rows) {
-  for (const ContactRow* r : rows) {
-    sqlite3_reset(c);
-    BindText(c, 1, r->kind);
-    BindText(c, 2, r->value);
-    sqlite3_bind_int64(c, 3, static_cast<std::int64_t>(r->count));
-    BindOpt(c, 4, r->first_ms);
-    BindOpt(c, 5, r->last_ms);
-    BindText(c, 6, r->module);
-    BindText(c, 7, r->example);
-    if (sqlite3_step(c) != SQLITE_DONE) {
-      ClearBindings(c);
-      return Status::Error(Err(db, "inventory: contacts"));
+}  // namespace
+
+// Every merged row, in (kind, value) order when `sorted` (the contacts
+// table's primary key: SQLite's B-tree then only appends).
+Status Writer::WriteMerged(sqlite3_stmt* c, bool sorted) {
+  static const std::string kNone;
+  for (int k = 0; k < sweep::HostTally::kKinds; ++k) {
+    const MergedMap& m = merged_[k];
+    std::vector<const MergedMap::Entry*> rows;
+    rows.reserve(m.size());
+    for (const auto& e : m.entries()) rows.push_back(&e);
+    if (sorted)
+      std::sort(rows.begin(), rows.end(),
+                [&](const auto* a, const auto* b) { return m.Key(*a) < m.Key(*b); });
+    for (const auto* e : rows) {
+      const Merged& r = e->value;
+      if (Status st = InsertContact(db_.get(), c, k, m.Key(*e), r.count, r.first_ms, r.last_ms,
+                                    r.module ? *r.module : kNone, r.example);
+          !st.ok())
+        return st;
     }
   }
   ClearBindings(c);
   return Status::Ok();
 }
 
-}  // namespace
+void Writer::ClearMerged() {
+  for (MergedMap& m : merged_) m.clear();
+  merged_rows_ = 0;
+  merged_bytes_ = 0;
+}
 
 Status Writer::Spill() {
-  if (merged_.empty()) return Status::Ok();
+  if (merged_rows_ == 0) return Status::Ok();
   spilled_ = true;
-  std::vector<const ContactRow*> rows;
-  rows.reserve(merged_.size());
-  for (const auto& [k, r] : merged_) rows.push_back(&r);
   Status st = Exec("BEGIN");
-  if (st.ok()) st = InsertContacts(db_.get(), upsert_contact_.get(), rows);
+  if (st.ok()) st = WriteMerged(upsert_contact_.get(), false);
   Status commit = Exec(st.ok() ? "COMMIT" : "ROLLBACK");
   if (st.ok()) st = commit;
-  merged_.clear();
-  merged_bytes_ = 0;
+  ClearMerged();
   return st;
 }
 
 Status Writer::Write(Batch& b) {
   // Contacts: merged in memory (no transaction needed), spilled past the budget.
-  std::string key;
-  for (ContactRow& r : b.contacts) {
-    key.assign(r.kind);
-    key.push_back(' ');
-    key.append(r.value);
-    auto [it, fresh] = merged_.try_emplace(key);
-    if (fresh) {
-      merged_bytes_ += 2 * key.size() + r.module.size() + r.example.size() + 160;
-      it->second = std::move(r);
-    } else {
-      MergeContact(it->second, r);
+  for (ContactGroup& g : b.contacts) {
+    for (sweep::Context::HostSighting& h : g.rows) {
+      bool fresh = false;
+      Merged& into = merged_[sweep::HostTally::KindIndex(h.kind)].FindOrInsert(h.value, fresh);
+      if (fresh) {
+        merged_bytes_ += h.value.size() + h.example.size() + 96;
+        merged_rows_++;
+        into = Merged{h.count, h.first_ms, h.last_ms, g.module, std::move(h.example)};
+        continue;
+      }
+      into.count += h.count;
+      if (h.first_ms && (!into.first_ms || *h.first_ms < *into.first_ms)) into.first_ms = h.first_ms;
+      if (h.last_ms && (!into.last_ms || *h.last_ms > *into.last_ms)) into.last_ms = h.last_ms;
     }
   }
   if (merged_bytes_ > merge_budget_)
@@ -254,17 +282,22 @@ Status Writer::Write(Batch& b) {
     BindText(f, 1, r.path);
     BindText(f, 2, r.type);
     sqlite3_bind_int64(f, 3, r.size);
-    sqlite3_bind_int64(f, 4, r.mtime_ns);
-    sqlite3_bind_int64(f, 5, r.ctime_ns);
-    sqlite3_bind_int64(f, 6, static_cast<std::int64_t>(r.inode));
-    sqlite3_bind_int64(f, 7, static_cast<std::int64_t>(r.device));
-    sqlite3_bind_int64(f, 8, r.mode);
-    sqlite3_bind_int64(f, 9, r.uid);
-    sqlite3_bind_int64(f, 10, r.gid);
+    if (r.member.empty()) {
+      sqlite3_bind_int64(f, 4, r.mtime_ns);
+      sqlite3_bind_int64(f, 5, r.ctime_ns);
+      sqlite3_bind_int64(f, 6, static_cast<std::int64_t>(r.inode));
+      sqlite3_bind_int64(f, 7, static_cast<std::int64_t>(r.device));
+      sqlite3_bind_int64(f, 8, r.mode);
+      sqlite3_bind_int64(f, 9, r.uid);
+      sqlite3_bind_int64(f, 10, r.gid);
+    } else {  // a member has none of its own (and must never match --since's lookup)
+      for (int i = 4; i <= 10; ++i) sqlite3_bind_null(f, i);
+    }
     BindText(f, 11, Hash(r.hashes, "md5"));
     BindText(f, 12, Hash(r.hashes, "sha1"));
     BindText(f, 13, Hash(r.hashes, "sha256"));
     BindText(f, 14, r.digest);
+    BindText(f, 15, r.member);
     if (sqlite3_step(f) != SQLITE_DONE) st = Status::Error(Err(db_.get(), "inventory: files"));
   }
   ClearBindings(f);
@@ -317,18 +350,10 @@ Status Writer::Finish(const std::vector<InstalledProduct>& products,
   // of one of its sightings. Merged in memory (the usual case): written in
   // key order, which keeps SQLite's primary-key B-tree appending.
   if (!spilled_) {
-    std::vector<std::pair<const std::string*, const ContactRow*>> rows;
-    rows.reserve(merged_.size());
-    for (const auto& [k, r] : merged_) rows.push_back({&k, &r});
-    std::sort(rows.begin(), rows.end(),
-              [](const auto& a, const auto& b) { return *a.first < *b.first; });
-    std::vector<const ContactRow*> sorted;
-    sorted.reserve(rows.size());
-    for (const auto& [k, r] : rows) sorted.push_back(r);
     auto c = Prepare(db_.get(), "INSERT INTO contacts VALUES(?1,?2,?3,?4,?5,?6,?7)");
     if (!c.ok()) return c.status();
-    if (Status st = InsertContacts(db_.get(), c->get(), sorted); !st.ok()) return st;
-    merged_.clear();
+    if (Status st = WriteMerged(c->get(), true); !st.ok()) return st;
+    ClearMerged();
   }
   if (spilled_)
     if (Status st =
@@ -371,9 +396,14 @@ Result<std::unique_ptr<Reader>> Reader::Open(const std::string& path) {
   if (step != SQLITE_DONE) return Status::Error(Err(db, "meta"));
   if (r->Meta("format") != kFormat)
     return Status::Error("not a trawl inventory (meta.format is not trawl-inventory)");
-  if (r->Meta("schema_version") != std::to_string(kSchemaVersion))
-    return Status::Error(fmt::format("inventory schema version {} (this trawl reads {})",
-                                     r->Meta("schema_version"), kSchemaVersion));
+  r->version_ = 0;
+  for (int v = kOldestSchemaRead; v <= kSchemaVersion; ++v)
+    if (r->Meta("schema_version") == std::to_string(v)) r->version_ = v;
+  if (r->version_ == 0)
+    return Status::Error(fmt::format("inventory schema version {} (this trawl reads {} to {})",
+                                     r->Meta("schema_version"), kOldestSchemaRead,
+                                     kSchemaVersion));
+  // Member rows have no device or inode, so they never match (version 1 has none).
   auto prior = Prepare(db,
                        "SELECT md5, sha1, sha256 FROM files WHERE device=?1 AND inode=?2 AND "
                        "size=?3 AND mtime_ns=?4 AND ctime_ns=?5 AND md5 IS NOT NULL AND sha1 IS "
@@ -389,9 +419,12 @@ std::string Reader::Meta(const std::string& key) const {
 }
 
 Status Reader::ForEachFile(const std::function<bool(const FileRow&)>& fn) const {
-  auto st = Prepare(db_.get(),
-                    "SELECT path, type, size, mtime_ns, ctime_ns, inode, device, mode, uid, gid, "
-                    "md5, sha1, sha256, digest FROM files");
+  // Version 1 has no member column: every row is a walked entry.
+  auto st = Prepare(db_.get(), version_ >= 2
+                                   ? "SELECT path, type, size, mtime_ns, ctime_ns, inode, device, "
+                                     "mode, uid, gid, md5, sha1, sha256, digest, member FROM files"
+                                   : "SELECT path, type, size, mtime_ns, ctime_ns, inode, device, "
+                                     "mode, uid, gid, md5, sha1, sha256, digest, NULL FROM files");
   if (!st.ok()) return Status::Error(path_ + ": " + st.status().message());
   sqlite3_stmt* s = st->get();
   FileRow r;
@@ -412,6 +445,7 @@ Status Reader::ForEachFile(const std::function<bool(const FileRow&)>& fn) const 
     for (int i = 0; i < 3; ++i)
       if (std::string h = Col(s, 10 + i); !h.empty()) r.hashes[names[i]] = std::move(h);
     r.digest = Col(s, 13);
+    r.member = Col(s, 14);
     if (!fn(r)) return Status::Ok();
   }
   if (rc != SQLITE_DONE) return Status::Error(Err(db_.get(), path_ + ": files"));
@@ -483,10 +517,22 @@ Result<std::map<std::string, std::int64_t>> Reader::Counts() const {
     const char* sql;
     const char* prefix;
   };
+  // Walked entries and archive members are counted apart (version 1: no members).
+  const bool v2 = version_ >= 2;
   const Q queries[] = {
-      {"SELECT 'files', COUNT(*) FROM files", ""},
-      {"SELECT 'files_hashed', COUNT(*) FROM files WHERE sha256 IS NOT NULL", ""},
-      {"SELECT 'bytes_hashed', COALESCE(SUM(size), 0) FROM files WHERE sha256 IS NOT NULL", ""},
+      {v2 ? "SELECT 'files', COUNT(*) FROM files WHERE member IS NULL"
+          : "SELECT 'files', COUNT(*) FROM files",
+       ""},
+      {v2 ? "SELECT 'files_hashed', COUNT(*) FROM files WHERE sha256 IS NOT NULL AND member IS NULL"
+          : "SELECT 'files_hashed', COUNT(*) FROM files WHERE sha256 IS NOT NULL",
+       ""},
+      {v2 ? "SELECT 'bytes_hashed', COALESCE(SUM(size), 0) FROM files WHERE sha256 IS NOT NULL "
+            "AND member IS NULL"
+          : "SELECT 'bytes_hashed', COALESCE(SUM(size), 0) FROM files WHERE sha256 IS NOT NULL",
+       ""},
+      {v2 ? "SELECT 'members', COUNT(*) FROM files WHERE member IS NOT NULL"
+          : "SELECT 'members', 0",
+       ""},
       {"SELECT 'contacts', COUNT(*) FROM contacts", ""},
       {"SELECT 'products', COUNT(*) FROM products", ""},
       {"SELECT type, COUNT(*) FROM files GROUP BY type", "type:"},

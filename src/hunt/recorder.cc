@@ -5,12 +5,11 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
-#include <unordered_map>
 
 #include "trawl/core/stop.h"
 #include "trawl/logs/logs.h"
-#include "trawl/netmatch/addr.h"
 #include "trawl/read/read.h"
+#include "trawl/sweep/hosts.h"
 
 namespace trawl::hunt {
 
@@ -95,14 +94,30 @@ void Recorder::OnEntry(const std::string& shown, const struct stat& st,
   writer_->AddFile(std::move(row));
 }
 
+void Recorder::OnMember(const std::string& shown, std::string_view chain,
+                        std::optional<std::uint64_t> size,
+                        const std::map<std::string, std::string>& hashes) {
+  FileRow row;
+  row.path = shown;
+  row.member = std::string(chain);
+  row.type = "member";
+  if (size) row.size = static_cast<std::int64_t>(*size);
+  if (!hashes.empty()) {
+    row.hashes = hashes;
+    row.digest = "read";
+  }
+  members_++;
+  writer_->AddFile(std::move(row));
+}
+
 std::optional<std::map<std::string, std::string>> Recorder::Prior(const struct stat& st) const {
   if (!since_ || !S_ISREG(st.st_mode)) return std::nullopt;
   return since_->Prior(st);
 }
 
 void Recorder::SawHosts(std::string_view module,
-                        const std::vector<sweep::Context::HostSighting>& hosts) {
-  writer_->AddContacts(module, hosts);
+                        std::vector<sweep::Context::HostSighting>&& hosts) {
+  writer_->AddContacts(module, std::move(hosts));
 }
 
 Status Recorder::Finish(Summary& s, std::string_view version, std::string_view image_root) {
@@ -122,11 +137,13 @@ Status Recorder::Finish(Summary& s, std::string_view version, std::string_view i
   meta["files"] = std::to_string(files_.load());
   meta["digests_read"] = std::to_string(read_.load());
   meta["digests_reused"] = std::to_string(reused_.load());
+  meta["members"] = std::to_string(members_.load());
   if (since_) meta["since"] = since_->path();
   meta["complete"] = s.interrupted ? "0" : "1";  // an interrupted scan did not see everything
   Status st = writer_->Finish(s.inventory, meta);
   s.extra.push_back({"inventory_db", opts_.path});
   s.extra.push_back({"inventory_files", static_cast<std::int64_t>(files_.load())});
+  s.extra.push_back({"inventory_members", static_cast<std::int64_t>(members_.load())});
   s.extra.push_back({"digests_read", static_cast<std::int64_t>(read_.load())});
   s.extra.push_back({"digests_reused", static_cast<std::int64_t>(reused_.load())});
   return st;
@@ -176,48 +193,17 @@ class ContactSweep final : public sweep::Sweep {
     std::string_view module = sweep::module::kNetwork;
     auto file = read::File::OpenWalked(item.read_path, item.st);
     if (!file.ok()) return sweep::Verdict::kContinue;  // the network sweep reports it
-    // Key "KIND VALUE", built in one reused buffer: a repeated sighting allocates nothing.
-    std::unordered_map<std::string, sweep::Context::HostSighting> seen;
-    std::string key;
+    // Bounded per file: the tally hands its values on every 65,536.
+    sweep::HostTally seen(item.shown, [&](std::vector<sweep::Context::HostSighting>&& v) {
+      ctx.SawHosts(module, std::move(v));
+    });
     logs::TimeContext tctx;
     bool first = true, skip = false;
     std::string carry;
     std::uint64_t line_no = 0;
-    auto flush = [&] {
-      std::vector<sweep::Context::HostSighting> out;
-      out.reserve(seen.size());
-      for (auto& [k, v] : seen) out.push_back(std::move(v));
-      seen.clear();
-      if (!out.empty()) ctx.SawHosts(module, out);
-    };
     auto on_line = [&](std::string_view line) {
       ++line_no;
-      std::optional<std::int64_t> t;
-      bool have_t = false;
-      netmatch::ExtractHosts(line, [&](std::string_view kind, std::string_view value, std::size_t) {
-        if (!have_t) {
-          t = logs::ParseTimestamp(line, tctx);
-          have_t = true;
-        }
-        key.assign(kind);
-        key.push_back(' ');
-        key.append(value);
-        auto it = seen.find(key);
-        bool fresh = it == seen.end();
-        if (fresh) it = seen.emplace(key, sweep::Context::HostSighting{}).first;
-        sweep::Context::HostSighting& h = it->second;
-        if (fresh) {
-          h.kind = std::string(kind);
-          h.value = std::string(value);
-          h.example = fmt::format("{}:{}", item.shown, line_no);
-        }
-        h.count++;
-        if (t) {
-          if (!h.first_ms || *t < *h.first_ms) h.first_ms = t;
-          if (!h.last_ms || *t > *h.last_ms) h.last_ms = t;
-        }
-      });
-      if (seen.size() >= 65536) flush();  // bounded per file
+      seen.AddText(line, [&] { return logs::ParseTimestamp(line, tctx); }, line_no);
     };
     // Bounded: a planted sparse "log" of a terabyte must not hold the scan;
     // a stopped scan (SIGINT/SIGTERM) stops tokenizing at the next chunk.
@@ -268,7 +254,7 @@ class ContactSweep final : public sweep::Sweep {
       ctx.Error(item.walked, "contact index: " + read.status().message(), module);
     else if (read->truncated)
       ctx.Error(item.walked, "contact index: only the first 1 GiB of this file was read", module);
-    flush();
+    seen.Flush();
     return sweep::Verdict::kContinue;
   }
 

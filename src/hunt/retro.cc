@@ -47,13 +47,23 @@ Status Check(const Reader& db, const sweep::Engine& engine, const Thresholds& th
                      engine.set->Has(ioc::Kind::kSha256));
   if (hashes || engine.filenames) {
     std::vector<Reason> reasons;  // reused: most rows match nothing
+    std::string member_name;
     Status st = db.ForEachFile([&](const FileRow& r) {
       stats.files++;
       reasons.clear();
+      // A member's name as the scan matched it: "/share/setup.zip!3CX.msi!ffmpeg.dll"
+      // (the chain starts with the archive's own base name).
+      const std::string* name = &r.path;
+      if (!r.member.empty()) {
+        std::size_t bang = r.member.find('!');
+        member_name.assign(r.path);
+        if (bang != std::string::npos) member_name.append(r.member, bang, std::string::npos);
+        name = &member_name;
+      }
       if (engine.filenames) {
         hits.clear();
-        engine.filenames->Match(r.path, *scratch, hits);
-        if (win_scratch && IsWindowsPath(r.path)) engine.win_names->Match(r.path, *win_scratch, hits);
+        engine.filenames->Match(*name, *scratch, hits);
+        if (win_scratch && IsWindowsPath(*name)) engine.win_names->Match(*name, *win_scratch, hits);
         for (const ioc::Indicator* ind : hits)
           reasons.push_back({std::string(reason::kFilename), ind->value, ind->description,
                              ind->source, ind->score});
@@ -67,6 +77,7 @@ Status Check(const Reader& db, const sweep::Engine& engine, const Thresholds& th
       f.size = static_cast<std::uint64_t>(r.size);
       f.reasons = std::move(reasons);
       f.hashes = r.hashes;
+      if (!r.member.empty()) f.extra.push_back({"member", r.member});
       AddOrigin(f, db, module::kFile);
       f.extra.push_back({"seen", scanned});
       if (!r.digest.empty()) f.extra.push_back({"digest", r.digest});
@@ -155,16 +166,26 @@ Status Diff(const std::string& old_db, const std::string& new_db,
     const char* sql;
   };
   // A path present several times (hard links walked twice) compares its first row.
+  // Walked entries only: archive members (schema 2) share their archive's path.
+  const std::string nf = (*n)->schema_version() >= 2 ? "(SELECT * FROM main.files WHERE member IS NULL)"
+                                                     : "main.files";
+  const std::string of = (*o)->schema_version() >= 2 ? "(SELECT * FROM old.files WHERE member IS NULL)"
+                                                     : "old.files";
+  const std::string added = fmt::format(
+      "SELECT path, type FROM {} WHERE path NOT IN (SELECT path FROM {})", nf, of);
+  const std::string removed = fmt::format(
+      "SELECT path, type FROM {} WHERE path NOT IN (SELECT path FROM {})", of, nf);
+  const std::string changed = fmt::format(
+      "SELECT n.path, trim((CASE WHEN n.size IS NOT o.size THEN 'size ' ELSE '' END) || "
+      "(CASE WHEN n.mtime_ns IS NOT o.mtime_ns THEN 'mtime ' ELSE '' END) || "
+      "(CASE WHEN n.sha256 IS NOT o.sha256 AND n.sha256 IS NOT NULL AND o.sha256 IS NOT NULL "
+      "THEN 'sha256 ' ELSE '' END) || (CASE WHEN n.mode IS NOT o.mode THEN 'mode ' ELSE '' END))"
+      " AS what FROM {} n JOIN {} o ON n.path = o.path WHERE what != ''",
+      nf, of);
   const Q queries[] = {
-      {"added", "SELECT path, type FROM main.files WHERE path NOT IN (SELECT path FROM old.files)"},
-      {"removed",
-       "SELECT path, type FROM old.files WHERE path NOT IN (SELECT path FROM main.files)"},
-      {"changed",
-       "SELECT n.path, trim((CASE WHEN n.size IS NOT o.size THEN 'size ' ELSE '' END) || "
-       "(CASE WHEN n.mtime_ns IS NOT o.mtime_ns THEN 'mtime ' ELSE '' END) || "
-       "(CASE WHEN n.sha256 IS NOT o.sha256 AND n.sha256 IS NOT NULL AND o.sha256 IS NOT NULL "
-       "THEN 'sha256 ' ELSE '' END) || (CASE WHEN n.mode IS NOT o.mode THEN 'mode ' ELSE '' END))"
-       " AS what FROM main.files n JOIN old.files o ON n.path = o.path WHERE what != ''"},
+      {"added", added.c_str()},
+      {"removed", removed.c_str()},
+      {"changed", changed.c_str()},
       {"new_contact",
        "SELECT kind || ' ' || value, example FROM main.contacts c WHERE NOT EXISTS (SELECT 1 "
        "FROM old.contacts p WHERE p.kind = c.kind AND p.value = c.value)"},

@@ -1,6 +1,10 @@
 #include "trawl/live/live_sweep.h"
 
+#include <chrono>
+#include <optional>
+
 #include "trawl/live/sweep.h"
+#include "trawl/sweep/hosts.h"
 
 namespace trawl::live {
 namespace {
@@ -20,6 +24,20 @@ class LiveSweep final : public sweep::Sweep {
       lr.processes = lr.network = lr.hosts = false;
       lr.hosts_files.clear();
     }
+    // --inventory: every connection's remote address, for the contact index,
+    // seen at the time the socket table was read.
+    std::optional<sweep::HostTally> hosts;
+    if (ctx.wants_hosts()) {
+      hosts.emplace("", [&](std::vector<sweep::Context::HostSighting>&& v) {
+        ctx.SawHosts(sweep::module::kNetwork, std::move(v));
+      });
+      lr.on_connection = [&](const Socket& s) {
+        std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+        hosts->AddText(s.remote_ip, now, ConnectionText(s));
+      };
+    }
     LiveEngine le{engine_.set,   engine_.filenames,  engine_.net,
                   engine_.rules, engine_.hash_algos, settings_.thresholds};
     auto os = MakeOs();
@@ -32,6 +50,7 @@ class LiveSweep final : public sweep::Sweep {
           ctx.Emit(copy);
         },
         [&](const ErrorRecord& e) { ctx.Error(e.path, e.message, e.module); });
+    if (hosts) hosts->Flush();
   }
 
   bool Ran(std::string_view module, const sweep::Settings&) const override {

@@ -293,14 +293,19 @@ class ProcessSweep {
   std::set<std::pair<std::uint64_t, std::string>> modules_seen_;
 };
 
+bool Unspecified(const std::string& ip) { return ip == "0.0.0.0" || ip == "::"; }
+
+}  // namespace
+
 std::string Endpoint(const std::string& ip, std::uint16_t port) {
   if (ip.find(':') != std::string::npos) return "[" + ip + "]:" + std::to_string(port);
   return ip + ":" + std::to_string(port);
 }
 
-bool Unspecified(const std::string& ip) { return ip == "0.0.0.0" || ip == "::"; }
-
-}  // namespace
+std::string ConnectionText(const Socket& s) {
+  return s.proto + " " + Endpoint(s.local_ip, s.local_port) + " -> " +
+         Endpoint(s.remote_ip, s.remote_port);
+}
 
 Result<LiveStats> SweepProcesses(Os& os, const LiveEngine& engine, const LiveOptions& options,
                                  const FindingFn& on_finding, const ErrorFn& on_error) {
@@ -312,12 +317,15 @@ Result<LiveStats> SweepProcesses(Os& os, const LiveEngine& engine, const LiveOpt
 }
 
 Result<LiveStats> SweepNetwork(Os& os, const LiveEngine& engine, const FindingFn& on_finding,
-                               const ErrorFn& on_error) {
+                               const ErrorFn& on_error, const ConnectionFn& on_connection) {
   if (!os.supported()) return Status::Error("network sweep: not supported on this OS yet");
   LiveStats stats;
   auto sockets = os.Sockets();
   if (!sockets.ok()) return sockets.status();
   stats.connections = sockets->size();
+  if (on_connection)
+    for (const Socket& s : *sockets)
+      if (!(Unspecified(s.remote_ip) && s.remote_port == 0)) on_connection(s);
   if (!engine.net) return stats;
   // Match first; look for owners only when something matched.
   std::vector<std::pair<const Socket*, const ioc::Indicator*>> hits;
@@ -340,7 +348,7 @@ Result<LiveStats> SweepNetwork(Os& os, const LiveEngine& engine, const FindingFn
     f.module = "network";
     std::string local = Endpoint(s->local_ip, s->local_port);
     std::string remote = Endpoint(s->remote_ip, s->remote_port);
-    f.path = s->proto + " " + local + " -> " + remote;
+    f.path = ConnectionText(*s);
     f.reasons.push_back(ReasonOf(*ind));
     f.extra.push_back({"proto", s->proto});
     f.extra.push_back({"local", local});
@@ -492,7 +500,7 @@ LiveReport RunLive(Os& os, const LiveRequest& req, const LiveEngine& engine,
     }
   }
   if (req.network && os.supported()) {
-    auto st = SweepNetwork(os, engine, on_finding, on_error);
+    auto st = SweepNetwork(os, engine, on_finding, on_error, req.on_connection);
     if (st.ok()) {
       add(*st);
     } else {

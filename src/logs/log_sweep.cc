@@ -61,7 +61,7 @@ class LogSweep final : public sweep::Sweep {
         for (HostSeen& h : seen)
           out.push_back({std::move(h.value), std::move(h.kind), h.count, h.first_ms, h.last_ms,
                          fmt::format("{}:{}", item.shown, h.line)});
-        ctx.SawHosts(sweep::module::kLog, out);
+        ctx.SawHosts(sweep::module::kLog, std::move(out));
       };
     // The walked entry, opened relative to the directory the walk holds (any
     // path length), and only if it is still the device and inode walked: a

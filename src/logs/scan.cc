@@ -16,6 +16,7 @@
 #include "trawl/core/text.h"
 #include "trawl/logs/logs.h"
 #include "trawl/netmatch/addr.h"
+#include "trawl/sweep/hosts.h"
 #include "trawl/read/read.h"
 #include "trawl/read/unpack.h"
 
@@ -202,15 +203,6 @@ class Chunker {
   bool eof_ = false;
 };
 
-// The contact index's tally of one value, keyed "KIND VALUE" (no value
-// holds a blank).
-struct HostAgg {
-  std::uint64_t count = 0;
-  std::optional<std::int64_t> first_ms, last_ms;
-  std::uint64_t line = 0;  // first line naming it (chunk-relative 0-based, then file 1-based)
-};
-using HostMap = std::unordered_map<std::string, HostAgg>;
-
 // What one chunk contributes; lines are relative to the chunk (0-based).
 struct ChunkResult {
   std::uint64_t bytes = 0;
@@ -219,43 +211,22 @@ struct ChunkResult {
   std::vector<LogHit> hits;
   std::map<const ioc::Indicator*, Tally> tally;
   std::uint64_t hits_total = 0;
-  HostMap hosts;  // with a HostsFn only
+  sweep::HostTally hosts;  // with a HostsFn only; locators are chunk lines (0-based)
   std::optional<std::string> error;
 };
 
 // Every host name, address and URL of every line of a chunk, with the line's
 // time (parsed only for lines that name one). A token ending inside the
 // overlap was the previous chunk's.
-void CollectHosts(const Chunk& c, const TimeContext& ctx, HostMap& out) {
+void CollectHosts(const Chunk& c, const TimeContext& ctx, sweep::HostTally& out) {
   std::string_view d = c.data;
-  std::string key;
   std::uint64_t line = 0;
   for (std::size_t start = 0; start < d.size(); ++line) {
     std::size_t nl = d.find('\n', start);
     std::size_t end = nl == std::string_view::npos ? d.size() : nl;
     std::string_view text = d.substr(start, end - start);
-    std::optional<std::int64_t> t;
-    bool have_t = false;
     std::size_t skip = start < c.overlap ? c.overlap - start : 0;
-    netmatch::ExtractHosts(
-        text, [&](std::string_view kind, std::string_view value, std::size_t token_end) {
-          if (token_end <= skip) return;
-          if (!have_t) {
-            t = ParseTimestamp(text, ctx);
-            have_t = true;
-          }
-          key.assign(kind);
-          key.push_back(' ');
-          key.append(value);
-          auto [it, fresh] = out.try_emplace(key);
-          HostAgg& h = it->second;
-          if (fresh) h.line = line;
-          h.count++;
-          if (t) {
-            if (!h.first_ms || *t < *h.first_ms) h.first_ms = t;
-            if (!h.last_ms || *t > *h.last_ms) h.last_ms = t;
-          }
-        });
+    out.AddText(text, [&] { return ParseTimestamp(text, ctx); }, line, skip);
     if (nl == std::string_view::npos) break;
     start = nl + 1;
   }
@@ -397,12 +368,10 @@ LogFileResult LogScanner::Impl::Run(Chunker& chunker, Source& src, const std::st
     if (hosts && !r.hosts.empty()) {
       std::vector<HostSeen> batch;
       batch.reserve(r.hosts.size());
-      for (auto& [key, h] : r.hosts) {
-        std::size_t sp = key.find(' ');
-        batch.push_back({key.substr(0, sp), key.substr(sp + 1), h.count, h.first_ms, h.last_ms,
-                         line_base_before + h.line + 1});
-      }
-      r.hosts.clear();
+      r.hosts.Drain([&](std::string_view kind, std::string&& value, sweep::HostTally::Agg& h) {
+        batch.push_back({std::string(kind), std::move(value), h.count, h.first_ms, h.last_ms,
+                         line_base_before + h.where + 1});
+      });
       hosts(std::move(batch));
     }
   };

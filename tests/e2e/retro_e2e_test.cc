@@ -2,12 +2,21 @@
 // builds is inventoried, then feeds with planted hashes, names, domains, IPs
 // and URLs are checked against the inventory: every planted one is found,
 // nothing else. Synthetic only.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <regex>
 #include <set>
+#include <tuple>
 #include <sstream>
 
 #include "harness.h"
@@ -233,6 +242,201 @@ TEST(RetroE2e, ContactIndexRowsFromTheLogSweepsOwnPass) {
   }
 }
 
+// Issue 16: the contact index holds what EVTX records, journal entries,
+// browser histories and live connections name, not only text logs: a value
+// named only in one source is found by retro with that source's module, its
+// own time and an example FILE:LOCATOR (record id, entry, row; a connection's
+// endpoints).
+TEST(RetroE2e, ContactIndexCoversEvtxJournalBrowserAndConnections) {
+  TempDir dir;
+  const std::string root = dir.path() + "/host";
+  const std::string db = dir.path() + "/host.db";
+  // EVTX: a real Sysmon log (network connection events: DestinationIp
+  // 10.23.123.11; Computer fs03vuln.offsec.lan), named only there.
+  const std::string evtx = root + "/Windows/System32/winevt/Logs/Sysmon.evtx";
+  fs::create_directories(fs::path(evtx).parent_path());
+  fs::copy_file(std::string(TRAWL_SHARED_DATA) +
+                    "/evtx/mdecrevoisier__ID3-7-10_Suspicious_DLL_loaded_CME_Mimikatz.evtx",
+                evtx);
+  // A journal (systemd-journal-remote writes a real one) naming its own host.
+  const std::string journal =
+      root + "/var/log/journal/0123456789abcdef0123456789abcdef/system.journal";
+  fs::create_directories(fs::path(journal).parent_path());
+  std::string exp = dir.Write(
+      "journal.export",
+      "__REALTIME_TIMESTAMP=1680170401123456\n__MONOTONIC_TIMESTAMP=1000\n"
+      "_BOOT_ID=0123456789abcdef0123456789abcdef\n_SYSTEMD_UNIT=a.service\n"
+      "MESSAGE=hello\n\n"
+      "__REALTIME_TIMESTAMP=1680170402000000\n__MONOTONIC_TIMESTAMP=2000\n"
+      "_BOOT_ID=0123456789abcdef0123456789abcdef\n_SYSTEMD_UNIT=updater.service\n"
+      "MESSAGE=beacon to cdn.journal-only.example ok\n\n");
+  ASSERT_EQ(std::system(("/lib/systemd/systemd-journal-remote --output=" + ShellQuote(journal) +
+                         " - < " + ShellQuote(exp) + " 2>/dev/null")
+                            .c_str()),
+            0);
+  // A Chrome History naming its own host, last visited 2023-03-30T10:00:05Z.
+  const std::string chrome = root + "/Users/alice/AppData/Local/Google/Chrome/User Data/Default/History";
+  fs::create_directories(fs::path(chrome).parent_path());
+  {
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open(chrome.c_str(), &h), SQLITE_OK);
+    const long long visit = 1680170405000000LL + 11644473600LL * 1000000;
+    std::string sql =
+        "CREATE TABLE urls(id INTEGER PRIMARY KEY AUTOINCREMENT,url LONGVARCHAR,title "
+        "LONGVARCHAR,visit_count INTEGER DEFAULT 0 NOT NULL,typed_count INTEGER DEFAULT 0 NOT "
+        "NULL,last_visit_time INTEGER NOT NULL,hidden INTEGER DEFAULT 0 NOT NULL);"
+        "CREATE TABLE visits(id INTEGER PRIMARY KEY AUTOINCREMENT,url INTEGER NOT NULL,"
+        "visit_time INTEGER NOT NULL,from_visit INTEGER,transition INTEGER DEFAULT 0 NOT NULL,"
+        "segment_id INTEGER,visit_duration INTEGER DEFAULT 0 NOT NULL);"
+        "INSERT INTO urls(id,url,title,last_visit_time) VALUES(1,'https://example.org/',''," +
+        std::to_string(visit) + "),(7,'https://dl.browser-only.example/setup.exe',''," +
+        std::to_string(visit) + ");";
+    ASSERT_EQ(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(h);
+  }
+  // A live connection of this test process to 127.0.0.3 (the network sweep
+  // reads the socket table of the namespace; --modules network runs it
+  // without walking /).
+  int srv = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(srv, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  inet_pton(AF_INET, "127.0.0.3", &a.sin_addr);
+  ASSERT_EQ(bind(srv, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(listen(srv, 1), 0);
+  socklen_t len = sizeof a;
+  getsockname(srv, reinterpret_cast<sockaddr*>(&a), &len);
+  int cli = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_EQ(connect(cli, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  int acc = accept(srv, nullptr, nullptr);
+  ASSERT_GE(acc, 0);
+
+  // No network indicator at scan time: the contact index does not depend on one.
+  std::string scan_feed = dir.Write("scanfeed/hash-iocs.txt", std::string(64, 'a') + ";x\n");
+  RunResult scan = RunTrawl({"scan", "--no-builtin", "--no-packs", "-q", root, "--modules",
+                             "file,evtx,journal,browser,network", "--inventory", db, "--iocs",
+                             scan_feed});
+  close(acc);
+  close(cli);
+  close(srv);
+  ASSERT_EQ(scan.exit_code, 0) << scan.err << scan.out;
+
+  std::string feed = dir.Write("feed/c2-iocs.txt",
+                               "offsec[.]lan\n10.23.123.11\njournal-only.example\n"
+                               "browser-only.example\n127.0.0.3\nnever-seen.example\n");
+  RunResult r = RunTrawl({"retro", db, "--no-builtin", "--no-packs", "--iocs", feed});
+  EXPECT_EQ(r.exit_code, 1) << r.err << r.out;
+  std::map<std::string, std::string> by;     // indicator -> seen_by
+  std::map<std::string, std::string> where;  // indicator -> path (the example)
+  std::map<std::string, std::string> first;  // indicator -> first_seen
+  for (const auto& f : r.Of("finding"))
+    for (const auto& reason : f["reasons"]) {
+      std::string ind = reason.value("indicator", "");
+      EXPECT_EQ(by.count(ind), 0u) << "reported twice: " << ind << "\n" << r.out;
+      by[ind] = f.value("seen_by", "");
+      where[ind] = f.value("path", "");
+      first[ind] = f.value("first_seen", "");
+    }
+  std::map<std::string, std::string> want = {{"offsec.lan", "evtx"},
+                                             {"10.23.123.11", "evtx"},
+                                             {"journal-only.example", "journal"},
+                                             {"browser-only.example", "browser"},
+                                             {"127.0.0.3", "network"}};
+  EXPECT_EQ(by, want) << r.out;
+  // Examples: FILE:RECORD, FILE:ENTRY (1-based), FILE:ROW, the connection.
+  auto record_of = [&](const std::string& ind, const std::string& file) -> long long {
+    const std::string& p = where[ind];
+    if (p.rfind(file + ":", 0) != 0) return -1;
+    return std::atoll(p.c_str() + file.size() + 1);
+  };
+  EXPECT_GT(record_of("offsec.lan", evtx), 0) << where["offsec.lan"];
+  EXPECT_GT(record_of("10.23.123.11", evtx), 0) << where["10.23.123.11"];
+  EXPECT_EQ(record_of("journal-only.example", journal), 2) << where["journal-only.example"];
+  EXPECT_EQ(record_of("browser-only.example", chrome), 7) << where["browser-only.example"];
+  // The connection as findings name it (another run's TIME_WAIT socket to
+  // 127.0.0.3 may be the one seen first: any port).
+  EXPECT_TRUE(std::regex_match(where["127.0.0.3"],
+                               std::regex(R"(tcp 127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.3:[0-9]+)")))
+      << where["127.0.0.3"];
+  // Each source's own time: the event's, the entry's, the visit's.
+  EXPECT_EQ(first["journal-only.example"], "2023-03-30T10:00:02Z");
+  EXPECT_EQ(first["browser-only.example"], "2023-03-30T10:00:05Z");
+  EXPECT_FALSE(first["offsec.lan"].empty());
+  EXPECT_EQ(first["offsec.lan"].substr(0, 2), "20");
+}
+
+// Issue 15: archive members are rows of the inventory's file table (path =
+// the file on disk, member = the chain), so retro finds a hash and a name
+// inside an archive, nested too; an inventory of schema version 1 (no member
+// column) is still read.
+TEST(RetroE2e, ArchiveMembersAreInTheInventoryAndRetroFindsThemWithTheirChain) {
+  TempDir dir;
+  const std::string root = dir.path() + "/share";
+  std::string evil = "retro-member-" + RandomBytes(64);
+  dir.Write("src/payload.dll", evil);
+  dir.Write("src/readme.txt", "read me\n");
+  dir.Write("share/plain.txt", "plain file\n");
+  const std::string db = dir.path() + "/share.db";
+  auto sh = [&](const std::string& cmd) {
+    ASSERT_EQ(std::system(("cd " + ShellQuote(dir.path()) + " && " + cmd).c_str()), 0) << cmd;
+  };
+  // share/setup.zip holds inner.zip, which holds bin/payload.dll.
+  sh("mkdir -p src/bin && mv src/payload.dll src/bin/ && cd src && zip -q inner.zip "
+     "bin/payload.dll readme.txt && zip -q ../share/setup.zip inner.zip");
+  std::string scan_feed = dir.Write("scanfeed/c2-iocs.txt", "unrelated-domain.invalid\n");
+  RunResult scan = RunTrawl(
+      {"scan", "--no-builtin", "--no-packs", "-q", root, "--inventory", db, "--iocs", scan_feed});
+  ASSERT_EQ(scan.exit_code, 0) << scan.err;
+  ASSERT_NE(scan.Summary(), nullptr);
+  EXPECT_EQ(scan.Summary()->value("inventory_members", -1), 3);  // inner.zip, payload.dll, readme.txt
+
+  std::string feed = dir.Write("feed/hash-iocs.txt", HexDigest("SHA256", evil) + ";planted\n");
+  std::string names = dir.Write("feed/filename-iocs.txt", "readme\\.txt$;70\n");
+  auto check = [&](const std::string& inv, bool with_members) {
+    RunResult r = RunTrawl({"retro", inv, "--no-builtin", "--no-packs", "--iocs", feed, "--iocs", names});
+    std::set<std::tuple<std::string, std::string, std::string>> got;  // path, member, indicator
+    for (const auto& f : r.Of("finding"))
+      for (const auto& reason : f["reasons"])
+        got.insert({f.value("path", ""), f.value("member", ""), reason.value("indicator", "")});
+    std::set<std::tuple<std::string, std::string, std::string>> want;
+    if (with_members) {
+      want = {{root + "/setup.zip", "setup.zip!inner.zip!bin/payload.dll", HexDigest("SHA256", evil)},
+              {root + "/setup.zip", "setup.zip!inner.zip!readme.txt", "readme\\.txt$"}};
+      EXPECT_EQ(r.exit_code, 1) << r.err << r.out;
+    } else {
+      EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+    }
+    EXPECT_EQ(got, want) << r.out;
+  };
+  check(db, true);
+  RunResult stats = RunTrawlRaw({"inventory", "stats", "--json", db});
+  ASSERT_EQ(stats.exit_code, 0) << stats.err;
+  auto j = nlohmann::json::parse(stats.out);
+  EXPECT_EQ(j["meta"].value("schema_version", ""), "2");
+  EXPECT_EQ(j["counts"].value("members", -1), 3);
+  EXPECT_EQ(j["counts"].value("files", -1), 2);  // walked entries: setup.zip, plain.txt
+
+  // The same inventory as schema 1 wrote it (no member column, no member
+  // rows): still read, nothing found inside, no error.
+  const std::string old = dir.path() + "/old.db";
+  fs::copy_file(db, old);
+  {
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open(old.c_str(), &h), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(h,
+                           "DELETE FROM files WHERE member IS NOT NULL; ALTER TABLE files DROP "
+                           "COLUMN member; UPDATE meta SET value = '1' WHERE key = "
+                           "'schema_version';",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(h);
+  }
+  check(old, false);
+  RunResult diff = RunTrawlRaw({"inventory", "diff", old, db});
+  EXPECT_EQ(diff.exit_code, 0) << diff.out << diff.err;
+  EXPECT_NE(diff.out.find("0 added, 0 changed"), std::string::npos) << diff.out;
+}
+
 TEST(RetroE2e, TwoHostsEachFindingNamesItsInventory) {
   TempDir dir;
   std::string evil1 = "host-one-" + RandomBytes(40), evil2 = "host-two-" + RandomBytes(40);
@@ -328,7 +532,7 @@ TEST(RetroE2e, SinceReusesUnchangedDigestsAndRereadsAChangedFile) {
   auto j = nlohmann::json::parse(stats.out);
   EXPECT_EQ(j["counts"].value("files_hashed", -1), 6);
   EXPECT_EQ(j["meta"].value("digests_reused", ""), "5");
-  EXPECT_EQ(j["meta"].value("schema_version", ""), "1");
+  EXPECT_EQ(j["meta"].value("schema_version", ""), "2");
 }
 
 TEST(RetroE2e, CorruptOrForeignFileIsAClearErrorAndOthersAreStillChecked) {

@@ -16,6 +16,8 @@
 //               one file found, never the live system journal), scanned as text;
 //      browser: every URL (NetMatcher::MatchUrl), each visit of a matching
 //               URL a hit, read from a private copy of the database.
+//    With a sweep::HostTally, the same values feed the host inventory's
+//    contact index in the same pass (no second read of the file).
 //  - ToFindings turns a file's hits into findings (every hit for machine
 //    sinks, one aggregate per indicator for people, as the log sweep does);
 //    the sweep (artifact_sweep.h) feeds the contact timeline with
@@ -55,6 +57,10 @@
 #include "trawl/ioc/indicator.h"
 #include "trawl/logs/logs.h"
 #include "trawl/netmatch/netmatch.h"
+
+namespace trawl::sweep {
+class HostTally;
+}
 
 namespace trawl::artifacts {
 
@@ -184,11 +190,18 @@ class Sweeper {
   // opened or is not of the type at all (not an EVTX file, not a journal, not
   // a SQLite database or without the history tables); damage inside a file
   // that could be opened lands in SweepResult::errors.
-  Result<SweepResult> Scan(const std::string& read_path, const Target& target) const;
+  //
+  // With `hosts` (the host inventory's contact index), every host name,
+  // address and URL the file names also goes to it, with the time of its
+  // record / entry / visit and as locator the EVTX record id, the journal
+  // entry's number (1-based) or the URL table's row id.
+  Result<SweepResult> Scan(const std::string& read_path, const Target& target,
+                           sweep::HostTally* hosts = nullptr) const;
   // The same for a walked entry (journal and browser: opened relative to
   // the walked directory and checked against the walk's stat, see Walked;
   // evtx: opened by `path` as above).
-  Result<SweepResult> Scan(const Walked& file, const Target& target) const;
+  Result<SweepResult> Scan(const Walked& file, const Target& target,
+                           sweep::HostTally* hosts = nullptr) const;
 
   const Options& options() const;
 

@@ -8,13 +8,16 @@
 //        indicator_sets (one a line), image_root, complete ("1" once the scan
 //        finished), files, files_hashed, digests_reused, digests_read
 //   files(path, type, size, mtime_ns, ctime_ns, inode, device, mode, uid, gid,
-//         md5, sha1, sha256, digest)   one row per walked entry; digests are
-//         NULL when not computed (over --max-file-size, not regular, not
-//         readable); digest = "read", "reused" (from --since) or NULL
+//         md5, sha1, sha256, digest, member)   one row per walked entry and
+//         per archive member; digests are NULL when not computed (over
+//         --max-file-size, not regular, not readable); digest = "read",
+//         "reused" (from --since) or NULL; member = the chain (schema 2)
 //   products(product, version, platform, path, source, affected)
 //   contacts(kind, value, count, first_ms, last_ms, module, example)
-//         one row per distinct (kind, value): kind "domain", "ipv4", "ipv6",
-//         "url"; times in Unix milliseconds (NULL: no source gave a time)
+//         one row per distinct (kind, value) (WITHOUT ROWID): kind "domain",
+//         "ipv4", "ipv6", "url"; times in Unix milliseconds (NULL: no source
+//         gave a time); module "log", "evtx", "journal", "browser", "network";
+//         example FILE:LINE, FILE:RECORD, FILE:ENTRY, FILE:ROW or a connection
 //
 // Writer: rows are queued and written in batches, one transaction per batch,
 // by the writer's own thread (the scan's workers only append to a batch; at
@@ -41,6 +44,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -49,6 +53,7 @@
 
 #include "trawl/core/finding.h"
 #include "trawl/core/status.h"
+#include "trawl/core/string_map.h"
 #include "trawl/sweep/sweep.h"
 
 struct sqlite3;
@@ -56,7 +61,10 @@ struct sqlite3_stmt;
 
 namespace trawl::hunt {
 
-inline constexpr int kSchemaVersion = 1;
+// 2: files.member (archive members, issue 15). Version 1 files are still read
+// (no member rows); nothing older exists.
+inline constexpr int kSchemaVersion = 2;
+inline constexpr int kOldestSchemaRead = 1;
 inline constexpr std::string_view kFormat = "trawl-inventory";
 
 struct FileRow {
@@ -67,6 +75,11 @@ struct FileRow {
   std::uint32_t mode = 0, uid = 0, gid = 0;
   std::map<std::string, std::string> hashes;  // "md5", "sha1", "sha256"
   std::string digest;                         // "read", "reused", "" (none)
+  // An archive member's chain from the file on disk ("setup.zip!x.msi!a.dll",
+  // read::Member::chain); empty for a walked entry. A member row has path =
+  // the file on disk, type "member", its own size and digests, and no
+  // times, inode, device, mode or owner (NULL).
+  std::string member;
 };
 
 struct ContactRow {
@@ -95,7 +108,8 @@ class Writer {
   ~Writer();
 
   void AddFile(FileRow row);  // queued; thread-safe
-  void AddContacts(std::string_view module, const std::vector<sweep::Context::HostSighting>& h);
+  // One source's sightings (taken whole: no row is copied). Thread-safe.
+  void AddContacts(std::string_view module, std::vector<sweep::Context::HostSighting>&& h);
   // Flushes, writes products and meta, builds the indexes. Returns the first
   // write error of the whole run, if any.
   Status Finish(const std::vector<InstalledProduct>& products,
@@ -105,15 +119,30 @@ class Writer {
   static constexpr std::size_t kMergeBudget = 256u << 20;
 
  private:
+  struct ContactGroup {
+    const std::string* module;  // interned in modules_
+    std::vector<sweep::Context::HostSighting> rows;
+  };
   struct Batch {
     std::vector<FileRow> files;
-    std::vector<ContactRow> contacts;
+    std::vector<ContactGroup> contacts;
+    std::size_t contact_rows = 0;
   };
+  // A merged contact; its kind and value are the key of merged_[kind].
+  struct Merged {
+    std::uint64_t count = 0;
+    std::optional<std::int64_t> first_ms, last_ms;
+    const std::string* module = nullptr;
+    std::string example;
+  };
+  using MergedMap = StringMap<Merged>;  // values in one arena: no allocation per value
   Writer() = default;
   void QueueLocked(std::unique_lock<std::mutex>& lock);  // the current batch
   void Run();                                            // the writer thread
   Status Write(Batch& b);                                // one transaction
   Status Spill();                                        // merged_ -> contacts_raw
+  Status WriteMerged(sqlite3_stmt* insert, bool sorted);
+  void ClearMerged();
   Status Exec(const char* sql);
 
   std::mutex mu_;
@@ -124,8 +153,12 @@ class Writer {
   DbPtr db_;  // used by the writer thread until it is joined, then by Finish
   StmtPtr insert_file_, upsert_contact_;
   Batch current_;
-  // The writer thread's (then Finish's): contacts merged by "KIND VALUE".
-  std::unordered_map<std::string, ContactRow> merged_;
+  // The writer thread's (then Finish's): contacts merged per kind
+  // (sweep::HostTally::KindIndex) by value.
+  MergedMap merged_[4];
+  std::size_t merged_rows_ = 0;
+  // Module names sightings came with (a handful), so a merged row points at one.
+  std::set<std::string, std::less<>> modules_;
   std::size_t merged_bytes_ = 0, merge_budget_ = kMergeBudget;
   bool spilled_ = false;
   std::size_t batch_rows_ = 4096;
@@ -161,9 +194,12 @@ class Reader {
   Result<std::map<std::string, std::int64_t>> Counts() const;
 
   const std::string& path() const { return path_; }
+  // The file's schema version (kOldestSchemaRead..kSchemaVersion).
+  int schema_version() const { return version_; }
 
  private:
   Reader() = default;
+  int version_ = kSchemaVersion;
   std::string path_;
   DbPtr db_;
   std::map<std::string, std::string> meta_;

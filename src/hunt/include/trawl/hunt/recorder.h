@@ -12,8 +12,12 @@
 //     hosts files, with count and one example FILE:LINE, reported through
 //     Context::SawHosts; made only when an inventory is written. Text logs
 //     feed the index from the log sweep's own pass (logs::HostsFn, in its
-//     parallel chunks), not from a second read. The tokenizer is
-//     netmatch::ExtractHosts.
+//     parallel chunks), EVTX, journals and browser histories from the
+//     artifact sweep's, connections from the network sweep's, not from a
+//     second read. Every one counts through sweep::HostTally (the tokenizer
+//     is netmatch::ExtractHosts).
+//   - Archive members the file sweep looked inside are file rows of their
+//     own (OnMember: path = the file on disk, member = the chain).
 #pragma once
 
 #include <sys/stat.h>
@@ -47,9 +51,13 @@ class Recorder {
   // none). Thread-safe.
   void OnEntry(const std::string& shown, const struct stat& st,
                const std::map<std::string, std::string>* hashes, bool reused);
+  // An archive member of the walked entry `shown` (a row with path = the
+  // file on disk, member = the chain; digests empty when not read). Thread-safe.
+  void OnMember(const std::string& shown, std::string_view chain,
+                std::optional<std::uint64_t> size, const std::map<std::string, std::string>& hashes);
   // --since: the old inventory's digests of an unchanged file. Thread-safe.
   std::optional<std::map<std::string, std::string>> Prior(const struct stat& st) const;
-  void SawHosts(std::string_view module, const std::vector<sweep::Context::HostSighting>& hosts);
+  void SawHosts(std::string_view module, std::vector<sweep::Context::HostSighting>&& hosts);
   // Writes the header (host facts, indicator sets) and the installed
   // products; adds inventory counters to `summary.extra`.
   Status Finish(Summary& summary, std::string_view trawl_version, std::string_view image_root);
@@ -63,7 +71,7 @@ class Recorder {
   std::string abs_path_;
   std::unique_ptr<Writer> writer_;
   std::unique_ptr<Reader> since_;
-  std::atomic<std::uint64_t> files_{0}, read_{0}, reused_{0};
+  std::atomic<std::uint64_t> files_{0}, read_{0}, reused_{0}, members_{0};
 };
 
 // The contact sweep (not in the module registry: it is an inventory

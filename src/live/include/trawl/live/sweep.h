@@ -91,8 +91,15 @@ Result<LiveStats> SweepProcesses(Os& os, const LiveEngine& engine, const LiveOpt
 
 // Every socket of trawl's network namespace, owners found through each
 // process's fd table. Error only when the socket tables cannot be read.
+// `on_connection` (may be empty) sees every socket with a remote address (the
+// host inventory's contact index), matched or not.
+using ConnectionFn = std::function<void(const Socket&)>;
+// "1.2.3.4:443", "[2001:db8::1]:443"; and a connection as findings name it,
+// "tcp 10.0.0.5:50000 -> 203.0.113.7:443".
+std::string Endpoint(const std::string& ip, std::uint16_t port);
+std::string ConnectionText(const Socket& s);
 Result<LiveStats> SweepNetwork(Os& os, const LiveEngine& engine, const FindingFn& on_finding,
-                               const ErrorFn& on_error);
+                               const ErrorFn& on_error, const ConnectionFn& on_connection = {});
 
 // A hosts file ("ADDRESS NAME [ALIAS...]", '#' comments): an entry naming a
 // C2 domain (to any address), or mapping a name to a C2 address. `real_path`
@@ -109,6 +116,7 @@ struct LiveRequest {
   bool image = false;      // scanning a mounted image: no process or connection sweep
   std::vector<std::pair<std::string, std::string>> hosts_files;  // (real, shown)
   LiveOptions options;
+  ConnectionFn on_connection;  // see SweepNetwork
 };
 
 // `modules` as --modules gave them (empty = the default set), `paths` the

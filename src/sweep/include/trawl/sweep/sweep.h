@@ -200,13 +200,20 @@ class Context {
   // sweep calls it after its one read, or with digests reused from --since).
   virtual void RecordDigests(const std::map<std::string, std::string>& /*hashes*/,
                              bool /*reused*/) {}
+  // A member of the walked entry the calling worker is scanning (the file
+  // sweep's look inside archives): its chain from the file on disk
+  // ("setup.zip!3CX.msi!ffmpeg.dll"), size, and digests (empty: not read).
+  virtual void RecordMember(const Item& /*item*/, std::string_view /*chain*/,
+                            std::optional<std::uint64_t> /*size*/,
+                            const std::map<std::string, std::string>& /*hashes*/) {}
   // --since OLD.db: the digests OLD.db holds for this entry when its
   // (device, inode, size, mtime, ctime) are unchanged; nullopt otherwise.
   virtual std::optional<std::map<std::string, std::string>> PriorDigests(const Item&) {
     return std::nullopt;
   }
   // Every distinct network name one source mentions (not only indicator
-  // hits), for the inventory's contact index.
+  // hits), for the inventory's contact index. Sweeps count them with
+  // sweep::HostTally (trawl/sweep/hosts.h) and hand each batch over whole.
   struct HostSighting {
     std::string value;  // normalised: lower-case host, canonical IP, URL as seen
     std::string kind;   // "domain", "ipv4", "ipv6", "url"
@@ -215,7 +222,7 @@ class Context {
     std::string example;                            // "FILE:LINE" (as the system names it)
   };
   virtual bool wants_hosts() const { return false; }
-  virtual void SawHosts(std::string_view /*module*/, const std::vector<HostSighting>& /*hosts*/) {}
+  virtual void SawHosts(std::string_view /*module*/, std::vector<HostSighting>&& /*hosts*/) {}
 };
 
 // Per-worker state of a sweep (scratch spaces, scanners, buffers).
