@@ -13,45 +13,18 @@
 #include <memory>
 #include <string>
 
+#include "artifact_fixture.h"
 #include "trawl/artifacts/artifacts.h"
 #include "trawl/ioc/indicator.h"
 #include "trawl/netmatch/netmatch.h"
 
 namespace {
 
-using trawl::ioc::Kind;
-
-struct Fixture {
-  trawl::ioc::IndicatorSet set;
-  std::unique_ptr<trawl::netmatch::NetMatcher> net;
-  std::unique_ptr<trawl::artifacts::Sweeper> sweeper;
-  std::string dir;
-};
+using Fixture = trawl::fuzz::ArtifactFixture;
 
 Fixture& Get() {
-  static Fixture* f = [] {
-    auto* fx = new Fixture();
-    auto add = [&](Kind k, const char* v) {
-      trawl::ioc::Indicator ind;
-      ind.kind = k;
-      ind.value = v;
-      fx->set.Add(ind);
-    };
-    add(Kind::kDomain, "akamaicontainer.com");
-    add(Kind::kIpv4, "1.2.3.4");
-    add(Kind::kKeyword, "WCE SERVICE");
-    auto m = trawl::netmatch::NetMatcher::Build(fx->set);
-    if (!m.ok()) __builtin_trap();
-    fx->net = std::make_unique<trawl::netmatch::NetMatcher>(std::move(*m));
-    char tmpl[] = "/tmp/trawl-journal-fuzz-XXXXXX";
-    if (!mkdtemp(tmpl)) __builtin_trap();
-    fx->dir = tmpl;
-    trawl::artifacts::Options opts;
-    opts.browser = false;
-    opts.max_hits_per_file = 50;
-    fx->sweeper = std::make_unique<trawl::artifacts::Sweeper>(*fx->net, opts);
-    return fx;
-  }();
+  static Fixture* f = trawl::fuzz::MakeArtifactFixture(
+      "journal", [](trawl::artifacts::Options& o, const std::string&) { o.browser = false; });
   return *f;
 }
 
