@@ -342,7 +342,132 @@ std::optional<Lits> SearchReq(const Search& s) {
   return out;
 }
 
+
+using Cnf = std::vector<ReqClause>;
+
+constexpr std::size_t kWeakClauseLiteral = 5;
+
+std::size_t WeakestLit(const ReqClause& c) {
+  std::size_t m = SIZE_MAX;
+  for (const auto& l : c) m = std::min(m, l.lit.size());
+  return c.empty() ? 0 : m;
+}
+
+// Is clause a more selective than b? Longer weakest literal, then fewer
+// alternatives, then tied to fields rather than "any value".
+bool Stronger(const ReqClause& a, const ReqClause& b) {
+  std::size_t wa = WeakestLit(a), wb = WeakestLit(b);
+  if (wa != wb) return wa > wb;
+  return a.size() < b.size();
+}
+
+// A field condition's clauses: one clause holding every value's literal
+// (any one value may be the one that fits), or with `|all` one clause per
+// value (every value must fit). Values without a usable literal make the
+// non-`all` clause unknown and are skipped under `all`.
+Cnf FieldCnf(const FieldCond& fc) {
+  Cnf out;
+  ReqClause one;
+  for (const Matcher& m : fc.values) {
+    bool str = m.kind == Matcher::kEq || m.kind == Matcher::kPrefix || m.kind == Matcher::kSuffix ||
+               m.kind == Matcher::kContains || m.kind == Matcher::kGlob ||
+               m.kind == Matcher::kRegex;
+    if (!str || TooShort(m.prefilter_literal)) {
+      if (fc.all) continue;
+      return {};
+    }
+    if (fc.all) {
+      out.push_back({{fc.field, m.prefilter_literal}});
+    } else {
+      one.push_back({fc.field, m.prefilter_literal});
+    }
+  }
+  if (!fc.all && !one.empty()) out.push_back(std::move(one));
+  return out;
+}
+
+// One clause that every alternative's CNF implies: the union of each
+// alternative's most selective clause. Empty when an alternative has none.
+ReqClause Disjoin(const std::vector<Cnf>& alts) {
+  ReqClause out;
+  for (const Cnf& a : alts) {
+    if (a.empty()) return {};
+    const ReqClause* best = &a[0];
+    for (const ReqClause& c : a)
+      if (Stronger(c, *best)) best = &c;
+    out.insert(out.end(), best->begin(), best->end());
+  }
+  return out;
+}
+
+Cnf AltCnf(const std::vector<FieldCond>& alt) {
+  Cnf out;
+  for (const FieldCond& fc : alt) {
+    Cnf f = FieldCnf(fc);
+    out.insert(out.end(), f.begin(), f.end());
+  }
+  return out;
+}
+
+Cnf CondCnf(const Cond& c, const std::vector<Search>& searches) {
+  switch (c.kind) {
+    case Cond::kRef: {
+      const Search& s = searches[static_cast<std::size_t>(c.ref)];
+      if (s.alts.size() == 1) return AltCnf(s.alts[0]);
+      std::vector<Cnf> alts;
+      for (const auto& alt : s.alts) alts.push_back(AltCnf(alt));
+      ReqClause d = Disjoin(alts);
+      if (d.empty()) return {};
+      return {d};
+    }
+    case Cond::kNot:
+      return {};
+    case Cond::kAtLeast:
+      if (c.n <= 0) return {};  // "0 of": nothing is required
+      if (c.n < static_cast<int>(c.kids.size())) break;
+      [[fallthrough]];
+    case Cond::kAnd: {
+      Cnf out;
+      for (const Cond& k : c.kids) {
+        Cnf r = CondCnf(k, searches);
+        out.insert(out.end(), r.begin(), r.end());
+      }
+      return out;
+    }
+    case Cond::kOr:
+      break;
+  }
+  // kOr, or "N of" with N below the count: one clause from every kid.
+  std::vector<Cnf> kids;
+  for (const Cond& k : c.kids) kids.push_back(CondCnf(k, searches));
+  ReqClause d = Disjoin(kids);
+  if (d.empty()) return {};
+  return {d};
+}
+
 }  // namespace
+
+std::vector<ReqClause> RequirementCnf(const Cond& c, const std::vector<Search>& searches) {
+  Cnf all = CondCnf(c, searches);
+  std::stable_sort(all.begin(), all.end(), Stronger);
+  Cnf out;
+  for (ReqClause& cl : all) {
+    bool dup = false;
+    for (const ReqClause& o : out)
+      if (o.size() == cl.size() &&
+          std::equal(o.begin(), o.end(), cl.begin(), [](const ReqLit& x, const ReqLit& y) {
+            return x.field == y.field && x.lit == y.lit;
+          }))
+        dup = true;
+    // A weak clause (a literal of a few bytes: ".exe", "dll", "201") is in
+    // most events: it would cost the scan a hit per event and select
+    // nothing the stronger clauses do not. Left out when one is kept.
+    if (!out.empty() && WeakestLit(cl) < kWeakClauseLiteral) break;
+    if (!dup) out.push_back(std::move(cl));
+    if (out.size() == kMaxReqClauses) break;
+  }
+  return out;
+}
 
 std::optional<std::vector<std::string>> Requirement(const Cond& c,
                                                     const std::vector<Search>& searches) {
