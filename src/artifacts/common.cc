@@ -383,6 +383,10 @@ Target Sweeper::Detect(const std::string& path, const struct stat& st,
   return t;
 }
 
+Result<std::unique_ptr<Sweeper::EvtxScan>> Sweeper::BeginEvtx(const std::string& path) const {
+  return detail::MakeEvtxScan(path, impl_->matcher, impl_->pool, impl_->opts);
+}
+
 Result<SweepResult> Sweeper::Scan(const std::string& read_path, const Target& target) const {
   switch (target.type) {
     case Type::kEvtx:

@@ -89,6 +89,10 @@ class FieldScanner {
 // Sweeps (one per file type). `opts` is the sweeper's.
 Result<SweepResult> ScanEvtxFile(const std::string& path, const netmatch::NetMatcher& m,
                                  ScratchPool& pool, const Options& opts);
+// The same per record, for a read the caller does (Sweeper::BeginEvtx).
+Result<std::unique_ptr<Sweeper::EvtxScan>> MakeEvtxScan(const std::string& path,
+                                                        const netmatch::NetMatcher& m,
+                                                        ScratchPool& pool, const Options& opts);
 Result<SweepResult> ScanJournalFile(const std::string& path, const netmatch::NetMatcher& m,
                                     ScratchPool& pool, const Options& opts);
 // `private_root`: the sweeper's directory for copies (or empty, see Sweeper).

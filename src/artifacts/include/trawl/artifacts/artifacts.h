@@ -54,6 +54,11 @@
 #include "trawl/logs/logs.h"
 #include "trawl/netmatch/netmatch.h"
 
+namespace trawl::evtx {
+struct Record;
+struct ReadStats;
+}  // namespace trawl::evtx
+
 namespace trawl::artifacts {
 
 enum class Type { kNone, kEvtx, kJournal, kChromiumHistory, kFirefoxPlaces };
@@ -169,6 +174,22 @@ class Sweeper {
   // a SQLite database or without the history tables); damage inside a file
   // that could be opened lands in SweepResult::errors.
   Result<SweepResult> Scan(const std::string& read_path, const Target& target) const;
+
+  // An event log read by the caller (sweep::ReadEvtxOnce, one read shared
+  // with the other sweeps of EVTX records): records go to OnRecord, in file
+  // order; Finish gives what Scan would. Used by one thread.
+  class EvtxScan {
+   public:
+    virtual ~EvtxScan() = default;
+    virtual void OnRecord(const evtx::Record& r) = 0;
+    // `stats`: the read's outcome (its error is returned). The reader's
+    // problems land in SweepResult::errors only `with_problems` (another
+    // sweep reports them otherwise).
+    virtual Result<SweepResult> Finish(const Result<evtx::ReadStats>& stats,
+                                       bool with_problems) = 0;
+  };
+  // `path` names the file in errors. Error only when no scanner scratch can be had.
+  Result<std::unique_ptr<EvtxScan>> BeginEvtx(const std::string& path) const;
 
   const Options& options() const;
 
