@@ -130,18 +130,20 @@ struct Engine::Impl {
       feeds;
   std::set<const detail::CompiledRule*> hidden;  // bases of non-generating correlations
   std::vector<detail::FilterRule> filters;
-  // Two literal databases: `db` holds the literals tied to a field (scanned
-  // over the values of the fields some clause names), `db_any` those a
-  // keyword search needs in any value (scanned over every value and the raw
-  // line, only for events that reach such a rule). Pattern id = literal id.
-  hs_database_t* db = nullptr;
+  // Literal databases (pattern id = literal id): one per field holding the
+  // literals some clause ties to that field (each value of the field is
+  // scanned with its own, so a hit names its field and the first
+  // occurrence is enough), and `db_any` with those a keyword search needs in
+  // any value (scanned over every value and the raw line, only for events
+  // that reach such a rule).
   hs_database_t* db_any = nullptr;
+  std::vector<hs_database_t*> field_db;  // field id -> its literals (null: none)
+  bool has_field_db = false;
   std::size_t literal_count = 0;
   // Literal id -> its uses: those of any field first ([0, lit_any[l])), then
   // those tied to one field, sorted by field id.
   std::vector<std::vector<LitUse>> lit_uses;
   std::vector<std::uint32_t> lit_any;
-  std::vector<char> scan_field;  // field id -> some clause needs a literal in it
   std::deque<std::string> field_names;                    // storage for field_ids' keys
   detail::FieldIds field_ids;
 
@@ -163,8 +165,9 @@ struct Engine::Impl {
   bool finished = false;
 
   ~Impl() {
-    if (db) hs_free_database(db);
     if (db_any) hs_free_database(db_any);
+    for (hs_database_t* d : field_db)
+      if (d) hs_free_database(d);
   }
 
   const Channel* Find(const std::string& name) const {
@@ -552,38 +555,29 @@ Status Engine::Finish() {
     }
   }
   m.literal_count = lits.size();
-  m.scan_field.assign(m.field_ids.size(), 0);
   m.lit_any.assign(lits.size(), 0);
   for (std::size_t l = 0; l < uses.size(); ++l) {
     std::vector<LitUse>& u = uses[l];
     std::stable_sort(u.begin(), u.end(),
                      [](const LitUse& a, const LitUse& b) { return a.fid < b.fid; });
     std::uint32_t any = 0;
-    for (const LitUse& x : u) {
-      if (x.fid < 0) {
-        ++any;
-      } else {
-        m.scan_field[static_cast<std::size_t>(x.fid)] = 1;
-      }
-    }
+    for (const LitUse& x : u) any += x.fid < 0;
     m.lit_any[l] = any;
   }
   m.lit_uses = std::move(uses);
-  auto compile = [&](bool any, hs_database_t** out) -> Status {
+  // Every database reports the first occurrence of each literal: a hit in
+  // a field's database names its field, db_any's any value.
+  auto compile = [&](const std::vector<std::uint32_t>& which, hs_database_t** out) -> Status {
+    if (which.empty()) return Status::Ok();
     std::vector<const char*> ptrs;
     std::vector<std::size_t> lens;
     std::vector<unsigned> flags, ids;
-    for (std::size_t i = 0; i < lits.size(); ++i) {
-      const std::size_t n_any = m.lit_any[i];
-      if (any ? n_any == 0 : n_any == m.lit_uses[i].size()) continue;
-      ptrs.push_back(lits[i].data());
-      lens.push_back(lits[i].size());
-      // Field literals: every occurrence is reported (the field it ends in
-      // decides which clauses it satisfies); any-value literals: the first.
-      flags.push_back(any ? HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH : HS_FLAG_CASELESS);
-      ids.push_back(static_cast<unsigned>(i));
+    for (std::uint32_t l : which) {
+      ptrs.push_back(lits[l].data());
+      lens.push_back(lits[l].size());
+      flags.push_back(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
+      ids.push_back(l);
     }
-    if (ptrs.empty()) return Status::Ok();
     hs_compile_error_t* cerr = nullptr;
     if (hs_compile_lit_multi(ptrs.data(), flags.data(), ids.data(), lens.data(),
                              static_cast<unsigned>(ptrs.size()), HS_MODE_BLOCK, nullptr, out,
@@ -594,8 +588,23 @@ Status Engine::Finish() {
     }
     return Status::Ok();
   };
-  if (Status st = compile(false, &m.db); !st.ok()) return st;
-  if (Status st = compile(true, &m.db_any); !st.ok()) return st;
+  std::vector<std::uint32_t> any_lits;
+  std::vector<std::vector<std::uint32_t>> per_field(m.field_ids.size());
+  for (std::uint32_t l = 0; l < m.lit_uses.size(); ++l) {
+    if (m.lit_any[l] > 0) any_lits.push_back(l);
+    std::int32_t last = -1;
+    for (const LitUse& u : m.lit_uses[l])
+      if (u.fid >= 0 && u.fid != last) {  // uses are sorted by field
+        per_field[static_cast<std::size_t>(u.fid)].push_back(l);
+        last = u.fid;
+      }
+  }
+  m.field_db.assign(m.field_ids.size(), nullptr);
+  for (std::size_t f = 0; f < per_field.size(); ++f) {
+    if (Status st = compile(per_field[f], &m.field_db[f]); !st.ok()) return st;
+    m.has_field_db |= m.field_db[f] != nullptr;
+  }
+  if (Status st = compile(any_lits, &m.db_any); !st.ok()) return st;
   m.finished = true;
   return Status::Ok();
 }
@@ -606,11 +615,6 @@ struct Engine::Scratch {
   std::string buf;
   std::vector<std::uint32_t> var_gen;   // variant id -> gen when var_mask is valid
   std::vector<std::uint32_t> var_mask;  // variant id -> its clauses satisfied in this event
-  std::vector<std::uint32_t> starts;    // start offset in buf of each scanned value
-  std::vector<std::int32_t> start_fid;  // its field id (-1: not interned, or the raw line)
-  std::size_t cursor = 0;               // the scanned value the last hit ended in
-  std::vector<std::uint32_t> lit_gen;   // literal id -> gen when seen in this event
-  std::vector<std::uint32_t> lit_at;    // literal id -> the scanned value it was last seen in
 
   // The variant's clause `u.bit` holds; marked when all of its clauses do.
   void Satisfy(const Variant& v, const LitUse& u) {
@@ -623,11 +627,10 @@ struct Engine::Scratch {
     mask |= u.bit;
     if (mask == v.full) marked.push_back(u.variant);
   }
-  // Literal `l` ends at offset `to` of buf: its uses of any value, once per
-  // event, and those tied to the field of the value it ends in.
-  void Hit(const Engine::Impl& m, std::uint32_t l, std::uint32_t to);
   // Literal `l` is in some value (db_any): its uses of any value.
   void HitAny(const Engine::Impl& m, std::uint32_t l);
+  // Literal `l` is in a value of field `fid`: the uses tied to that field.
+  void HitField(const Engine::Impl& m, std::uint32_t l, std::int32_t fid);
   std::vector<std::uint32_t> marked;  // variants the prefilter marked for this event
   std::vector<std::uint64_t> todo;    // (routing list rank << 32) | variant, sorted
   std::uint32_t gen = 0;
@@ -641,24 +644,9 @@ struct Engine::Scratch {
   }
 };
 
-void Engine::Scratch::Hit(const Engine::Impl& m, std::uint32_t l, std::uint32_t to) {
-  // Hits come in end-offset order (Vectorscan's block mode); the search
-  // falls back to a binary search if one does not.
-  const std::uint32_t at = to - 1;
-  if (starts[cursor] > at) {
-    cursor = static_cast<std::size_t>(std::upper_bound(starts.begin(), starts.end(), at) -
-                                      starts.begin() - 1);
-  } else {
-    while (cursor + 1 < starts.size() && starts[cursor + 1] <= at) ++cursor;
-  }
-  if (lit_gen[l] == gen && lit_at[l] == cursor) return;
-  lit_gen[l] = gen;
-  lit_at[l] = static_cast<std::uint32_t>(cursor);
+void Engine::Scratch::HitField(const Engine::Impl& m, std::uint32_t l, std::int32_t fid) {
   const std::vector<LitUse>& uses = m.lit_uses[l];
-  const auto any_end = uses.begin() + m.lit_any[l];
-  const std::int32_t fid = start_fid[cursor];
-  if (fid < 0) return;
-  auto lo = std::lower_bound(any_end, uses.end(), fid,
+  auto lo = std::lower_bound(uses.begin() + m.lit_any[l], uses.end(), fid,
                              [](const LitUse& u, std::int32_t f) { return u.fid < f; });
   for (; lo != uses.end() && lo->fid == fid; ++lo) Satisfy(m.variants[lo->variant], *lo);
 }
@@ -672,18 +660,18 @@ namespace {
 struct HitCtx {
   Engine::Scratch* s;
   const Engine::Impl* m;
+  std::int32_t fid = -1;
 };
 }  // namespace
 
 std::unique_ptr<Engine::Scratch, void (*)(Engine::Scratch*)> Engine::NewScratch() const {
   auto* s = new Scratch;
   // One scratch serves both databases (hs_alloc_scratch grows it).
-  if (impl_->db) hs_alloc_scratch(impl_->db, &s->hs);
+  for (hs_database_t* d : impl_->field_db)
+    if (d) hs_alloc_scratch(d, &s->hs);
   if (impl_->db_any) hs_alloc_scratch(impl_->db_any, &s->hs);
   s->var_gen.assign(impl_->variants.size(), 0);
   s->var_mask.assign(impl_->variants.size(), 0);
-  s->lit_gen.assign(impl_->lit_uses.size(), 0);
-  s->lit_at.assign(impl_->lit_uses.size(), 0);
   s->ctx.ids = &impl_->field_ids;
   s->corr.resize(impl_->corrs.size());
   return {s, [](Scratch* p) { delete p; }};
@@ -739,7 +727,7 @@ void Engine::MatchEvent(const Event& event, Scratch& s, const MatchFn& fn) const
   bool tags = !event.category.empty() || !event.product.empty() || !event.service.empty();
   if (nlists == 0 && (!tags || m.tagged.empty())) return;
 
-  const bool prefilter = (m.db || m.db_any) && s.hs;
+  const bool prefilter = (m.has_field_db || m.db_any) && s.hs;
   // The field index (names interned once per event) serves the prefilter
   // and exact evaluation alike.
   s.ctx.Reset(event);
@@ -753,31 +741,25 @@ void Engine::MatchEvent(const Event& event, Scratch& s, const MatchFn& fn) const
     scanned = true;
     if (++s.gen == 0) {
       std::fill(s.var_gen.begin(), s.var_gen.end(), 0);
-      std::fill(s.lit_gen.begin(), s.lit_gen.end(), 0);
       s.gen = 1;
     }
     s.marked.clear();
-    s.buf.clear();
-    s.starts.clear();
-    s.start_fid.clear();
     const bool indexed = s.ctx.fid.size() == event.fields.size();
-    if (m.db && indexed) {
+    if (m.has_field_db && indexed) {
+      // Each value with its field's literals: the first occurrence of each
+      // is all that counts.
       for (std::size_t i = 0; i < event.fields.size(); ++i) {
         std::int32_t fid = s.ctx.fid[i];
-        if (fid < 0 || !m.scan_field[static_cast<std::size_t>(fid)]) continue;
+        if (fid < 0) continue;
+        hs_database_t* d = m.field_db[static_cast<std::size_t>(fid)];
         const std::string_view v = event.fields[i].second;
-        s.starts.push_back(static_cast<std::uint32_t>(s.buf.size()));
-        s.start_fid.push_back(fid);
-        s.buf.append(v.data(), v.size());
-        s.buf.push_back('\n');
-      }
-      if (!s.buf.empty()) {
-        s.cursor = 0;
+        if (!d || v.empty()) continue;
+        hctx.fid = fid;
         hs_scan(
-            m.db, s.buf.data(), static_cast<unsigned>(s.buf.size()), 0, s.hs,
-            [](unsigned id, unsigned long long, unsigned long long to, unsigned, void* p) -> int {
+            d, v.data(), static_cast<unsigned>(v.size()), 0, s.hs,
+            [](unsigned id, unsigned long long, unsigned long long, unsigned, void* p) -> int {
               auto* c = static_cast<HitCtx*>(p);
-              c->s->Hit(*c->m, id, static_cast<std::uint32_t>(to));
+              c->s->HitField(*c->m, id, c->fid);
               return 0;
             },
             &hctx);
