@@ -138,6 +138,7 @@ struct Engine::Impl {
   // that reach such a rule).
   hs_database_t* db_any = nullptr;
   std::vector<hs_database_t*> field_db;  // field id -> its literals (null: none)
+  std::vector<std::size_t> field_min;    // field id -> its shortest literal (shorter values: no hit)
   bool has_field_db = false;
   std::size_t literal_count = 0;
   // Literal id -> its uses: those of any field first ([0, lit_any[l])), then
@@ -600,7 +601,11 @@ Status Engine::Finish() {
       }
   }
   m.field_db.assign(m.field_ids.size(), nullptr);
+  m.field_min.assign(m.field_ids.size(), 0);
   for (std::size_t f = 0; f < per_field.size(); ++f) {
+    std::size_t shortest = SIZE_MAX;
+    for (std::uint32_t l : per_field[f]) shortest = std::min(shortest, lits[l].size());
+    m.field_min[f] = shortest;
     if (Status st = compile(per_field[f], &m.field_db[f]); !st.ok()) return st;
     m.has_field_db |= m.field_db[f] != nullptr;
   }
@@ -753,7 +758,7 @@ void Engine::MatchEvent(const Event& event, Scratch& s, const MatchFn& fn) const
         if (fid < 0) continue;
         hs_database_t* d = m.field_db[static_cast<std::size_t>(fid)];
         const std::string_view v = event.fields[i].second;
-        if (!d || v.empty()) continue;
+        if (!d || v.size() < m.field_min[static_cast<std::size_t>(fid)]) continue;
         hctx.fid = fid;
         hs_scan(
             d, v.data(), static_cast<unsigned>(v.size()), 0, s.hs,
