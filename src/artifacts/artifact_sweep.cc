@@ -76,8 +76,7 @@ class ArtifactSweep final : public sweep::Sweep {
                            });
   }
 
-  void Report(const sweep::Item& item, Type type, Result<SweepResult> result,
-              sweep::Context& ctx) {
+  void Report(const sweep::Item& item, Type type, Result<SweepResult> result, sweep::Context& ctx) {
     const char* module = ModuleName(type);
     if (!result.ok()) {
       ctx.Error(item.walked, result.status().message(), module);

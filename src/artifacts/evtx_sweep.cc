@@ -126,7 +126,8 @@ Result<SweepResult> ScanEvtxFile(const std::string& path, const netmatch::NetMat
   eo.threads = 1;  // files run in parallel already; one scratch per file
   eo.checksum_best_effort = true;  // a flipped byte must not hide a chunk (records flagged)
   eo.max_seconds = opts.max_seconds;
-  auto stats = evtx::ReadFile(path, [&](const evtx::Record& r) { scan.OnRecord(r); }, eo);
+  auto stats = evtx::ReadFile(
+      path, [&](const evtx::Record& r) { scan.OnRecord(r); }, eo);
   return scan.Finish(stats, true);
 }
 

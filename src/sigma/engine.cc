@@ -138,7 +138,7 @@ struct Engine::Impl {
   // that reach such a rule).
   hs_database_t* db_any = nullptr;
   std::vector<hs_database_t*> field_db;  // field id -> its literals (null: none)
-  std::vector<std::size_t> field_min;    // field id -> its shortest literal (shorter values: no hit)
+  std::vector<std::size_t> field_min;  // field id -> its shortest literal (shorter values: no hit)
   bool has_field_db = false;
   std::size_t literal_count = 0;
   // Literal id -> its uses: those of any field first ([0, lit_any[l])), then

@@ -279,14 +279,6 @@ bool CompileFilter(const YAML::Node& doc, const std::string& path, int line,
 
 namespace {
 
-using Lits = std::vector<std::string>;
-
-std::size_t Weakest(const Lits& l) {
-  std::size_t m = SIZE_MAX;
-  for (const auto& s : l) m = std::min(m, s.size());
-  return l.empty() ? 0 : m;
-}
-
 // Literals shorter than this are left out of the prefilter: one or two bytes
 // ("-", "\\", ".") are in almost every event, so they would route nearly
 // every rule to exact evaluation and cost the scan a match callback each. A
@@ -300,48 +292,6 @@ bool TooShort(const std::string& lit) {
     if (static_cast<unsigned char>(c) >= 0x80) return lit.empty();
   return true;
 }
-
-std::optional<Lits> FieldReq(const FieldCond& fc) {
-  Lits out;
-  for (const Matcher& m : fc.values) {
-    // A regex's literal is one every match contains (RegexLiteral).
-    bool str = m.kind == Matcher::kEq || m.kind == Matcher::kPrefix || m.kind == Matcher::kSuffix ||
-               m.kind == Matcher::kContains || m.kind == Matcher::kGlob ||
-               m.kind == Matcher::kRegex;
-    if (!str || TooShort(m.prefilter_literal)) {
-      if (fc.all) continue;  // another value of an 'all' list may still give one
-      return std::nullopt;
-    }
-    if (fc.all) {
-      if (out.empty() || m.prefilter_literal.size() > out[0].size()) out = {m.prefilter_literal};
-    } else {
-      out.push_back(m.prefilter_literal);
-    }
-  }
-  if (out.empty()) return std::nullopt;
-  return out;
-}
-
-std::optional<Lits> Better(std::optional<Lits> a, std::optional<Lits> b) {
-  if (!a) return b;
-  if (!b) return a;
-  std::size_t wa = Weakest(*a), wb = Weakest(*b);
-  if (wa != wb) return wa > wb ? a : b;
-  return a->size() <= b->size() ? a : b;
-}
-
-std::optional<Lits> SearchReq(const Search& s) {
-  Lits out;
-  for (const auto& alt : s.alts) {
-    std::optional<Lits> best;
-    for (const FieldCond& fc : alt) best = Better(best, FieldReq(fc));
-    if (!best) return std::nullopt;
-    out.insert(out.end(), best->begin(), best->end());
-  }
-  if (out.empty()) return std::nullopt;
-  return out;
-}
-
 
 using Cnf = std::vector<ReqClause>;
 
@@ -467,38 +417,6 @@ std::vector<ReqClause> RequirementCnf(const Cond& c, const std::vector<Search>& 
     if (out.size() == kMaxReqClauses) break;
   }
   return out;
-}
-
-std::optional<std::vector<std::string>> Requirement(const Cond& c,
-                                                    const std::vector<Search>& searches) {
-  switch (c.kind) {
-    case Cond::kRef:
-      return SearchReq(searches[static_cast<std::size_t>(c.ref)]);
-    case Cond::kNot:
-      return std::nullopt;
-    case Cond::kAnd: {
-      std::optional<Lits> best;
-      for (const Cond& k : c.kids) best = Better(best, Requirement(k, searches));
-      return best;
-    }
-    case Cond::kAtLeast:
-      if (c.n >= static_cast<int>(c.kids.size())) {
-        std::optional<Lits> best;
-        for (const Cond& k : c.kids) best = Better(best, Requirement(k, searches));
-        return best;
-      }
-      [[fallthrough]];
-    case Cond::kOr: {
-      Lits out;
-      for (const Cond& k : c.kids) {
-        auto r = Requirement(k, searches);
-        if (!r) return std::nullopt;
-        out.insert(out.end(), r->begin(), r->end());
-      }
-      return out;
-    }
-  }
-  return std::nullopt;
 }
 
 namespace {

@@ -192,6 +192,7 @@ class SigmaSweep final : public sweep::Sweep {
       }
       sweep_.sweeper_.EndFile(*w_.w, emit);
     }
+
    private:
     SigmaSweep& sweep_;
     const sweep::Item& item_;

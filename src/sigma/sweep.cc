@@ -199,8 +199,8 @@ void Sweeper::EvtxRecord(const evtx::Record& r, const std::string& shown_path, W
   MatchOne(FromEvtx(r, w.builder), shown_path, InputKind::kEvtx, w, on_finding);
 }
 
-void Sweeper::EvtxProblems(const evtx::ReadStats& stats, const std::string& shown_path,
-                           Worker& w, const ErrorFn& on_error) const {
+void Sweeper::EvtxProblems(const evtx::ReadStats& stats, const std::string& shown_path, Worker& w,
+                           const ErrorFn& on_error) const {
   auto error = [&](const std::string& where, const std::string& msg) {
     w.counters.errors++;
     on_error({shown_path, where + ": " + msg, "sigma"});

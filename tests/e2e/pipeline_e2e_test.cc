@@ -4,8 +4,8 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <limits.h>
-#include <sys/stat.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -243,8 +243,9 @@ TEST(PipelineE2e, RegressionFileBeyondPathMaxIsCheckedThroughTheWalkedDirectory)
 // (module evtx) and as a Sigma rule (module sigma).
 class EvtxOnePass : public ::testing::Test {
  protected:
-  const std::string sample_ = std::string(TRAWL_SHARED_DATA) +
-                              "/evtx/mdecrevoisier__ID3-7-10_Suspicious_DLL_loaded_CME_Mimikatz.evtx";
+  const std::string sample_ =
+      std::string(TRAWL_SHARED_DATA) +
+      "/evtx/mdecrevoisier__ID3-7-10_Suspicious_DLL_loaded_CME_Mimikatz.evtx";
   TempDir dir_;
   std::string ip_, feed_, rules_;
 
@@ -256,10 +257,12 @@ class EvtxOnePass : public ::testing::Test {
     ASSERT_TRUE(st.ok());
     ASSERT_FALSE(ip_.empty());
     feed_ = dir_.Write("feed.txt", ip_ + "\n");
-    rules_ = dir_.Write("rules/conn.yml",
-                        "title: One Pass Connection\nid: 77777777-7777-7777-7777-777777777777\n"
-                        "level: high\nlogsource:\n  product: windows\n  category: network_connection\n"
-                        "detection:\n  s:\n    DestinationIp: '" + ip_ + "'\n  condition: s\n");
+    rules_ =
+        dir_.Write("rules/conn.yml",
+                   "title: One Pass Connection\nid: 77777777-7777-7777-7777-777777777777\n"
+                   "level: high\nlogsource:\n  product: windows\n  category: network_connection\n"
+                   "detection:\n  s:\n    DestinationIp: '" +
+                       ip_ + "'\n  condition: s\n");
   }
 
   RunResult Scan(const std::string& modules, const std::string& root) {
@@ -306,8 +309,8 @@ TEST_F(EvtxOnePass, RegressionDamagedChunkIsOneErrorAndBothModulesFindTheirHits)
   for (const auto& f : r.Of("finding")) {
     if (f.value("path", "") != log) continue;
     evtx_hits += f.value("module", "") == "evtx";
-    sigma_hits += f.value("module", "") == "sigma" &&
-                  f.value("rule_title", "") == "One Pass Connection";
+    sigma_hits +=
+        f.value("module", "") == "sigma" && f.value("rule_title", "") == "One Pass Connection";
   }
   EXPECT_GT(evtx_hits, 0) << r.out;
   EXPECT_GT(sigma_hits, 0) << r.out;

@@ -247,8 +247,7 @@ class EvtxSink {
   // not be opened, or is no event log). `report_problems`: this sink reports
   // the read's error and the reader's problems (true for the first sink
   // only, so each is one error record); the others keep quiet about them.
-  virtual void OnDone(const Result<evtx::ReadStats>& stats, bool report_problems,
-                      Context& ctx) = 0;
+  virtual void OnDone(const Result<evtx::ReadStats>& stats, bool report_problems, Context& ctx) = 0;
 };
 
 enum class Verdict {
