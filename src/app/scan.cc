@@ -25,6 +25,7 @@
 #include "trawl/logs/logs.h"
 #include "trawl/match/filename.h"
 #include "trawl/netmatch/netmatch.h"
+#include "trawl/sweep/evtx_pass.h"
 #include "trawl/sweep/sweep.h"
 #include "trawl/sweep/timeline.h"
 #include "trawl/walk/walk.h"
@@ -343,6 +344,7 @@ std::string_view IndicatorValue(const ioc::Indicator* ind) { return ind->value; 
 struct WorkerState {
   std::vector<std::unique_ptr<sweep::Worker>> workers;  // parallel to the walking sweeps
   sweep::HeadCache head;                                // the current entry's first bytes
+  std::vector<std::unique_ptr<sweep::EvtxSink>> evtx_sinks;  // the current entry's EVTX readers
   Counters counters;
   // --inventory: the digests the file sweep recorded for the current entry.
   std::map<std::string, std::string> digests;
@@ -386,10 +388,19 @@ class Pipeline final : public walk::Visitor, public sweep::Context {
                      &w.head};
     w.head.Reset();
     w.have_digests = false;
+    // Sweeps reading the entry as an event log share one read of it, after
+    // the others (ReadEvtxOnce).
+    w.evtx_sinks.clear();
     for (std::size_t i = 0; i < walking_.size(); ++i) {
       if (!walking_[i]->Claims(item)) continue;
+      if (auto sink = walking_[i]->EvtxSinkFor(item, w.workers[i].get(), *this)) {
+        w.evtx_sinks.push_back(std::move(sink));
+        continue;
+      }
       if (walking_[i]->Scan(item, w.workers[i].get(), *this) == sweep::Verdict::kTrusted) break;
     }
+    sweep::ReadEvtxOnce(item, w.evtx_sinks, *this);
+    w.evtx_sinks.clear();
     if (config_.inventory)
       config_.inventory->OnEntry(shown, entry.st, w.have_digests ? &w.digests : nullptr, w.reused);
   }

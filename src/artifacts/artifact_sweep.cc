@@ -5,6 +5,7 @@
 
 #include "trawl/artifacts/artifacts.h"
 #include "trawl/logs/log_sweep.h"
+#include "trawl/sweep/evtx_pass.h"
 #include "trawl/sweep/hosts.h"
 
 namespace trawl::artifacts {
@@ -26,32 +27,92 @@ class ArtifactSweep final : public sweep::Sweep {
   }
   bool Claims(const sweep::Item& item) const override { return item.regular; }
 
+  // An event log: records from the pipeline's one read (sweep::ReadEvtxOnce),
+  // shared with the Sigma sweep.
+  std::unique_ptr<sweep::EvtxSink> EvtxSinkFor(const sweep::Item& item, sweep::Worker*,
+                                               sweep::Context& ctx) override {
+    if (DetectItem(item).type != Type::kEvtx) return nullptr;
+    // The sink owns the tally first, so the scan can point at it where it lives.
+    auto sink = std::make_unique<Sink>(*this, item, Hosts(item, Type::kEvtx, ctx));
+    auto scan = sweeper_.BeginEvtx(item.walked, sink->hosts());
+    if (!scan.ok()) {
+      ctx.Error(item.walked, scan.status().message(), ModuleName(Type::kEvtx));
+      return nullptr;  // Scan tries again (and reports again if it fails)
+    }
+    sink->set_scan(std::move(*scan));
+    return sink;
+  }
+
   sweep::Verdict Scan(const sweep::Item& item, sweep::Worker*, sweep::Context& ctx) override {
-    // The magic comes from the pipeline's one read of the entry's first bytes.
-    Target target = sweeper_.Detect(item.walked, item.st, item.read_path,
-                                    [&]() -> std::optional<std::string_view> {
-                                      auto h = sweep::Head(item);
-                                      if (!h.ok()) return std::nullopt;
-                                      return *h;
-                                    });
+    Target target = DetectItem(item);
     if (target.type == Type::kNone) return sweep::Verdict::kContinue;
-    const char* module = ModuleName(target.type);
-    // --inventory: every host name, address and URL of the file, from this
-    // same read, for the contact index (handed on in bounded batches).
-    std::optional<sweep::HostTally> hosts;
-    if (ctx.wants_hosts())
-      hosts.emplace(item.shown, [&](std::vector<sweep::Context::HostSighting>&& v) {
-        ctx.SawHosts(module, std::move(v));
-      });
+    std::optional<sweep::HostTally> hosts = Hosts(item, target.type, ctx);
     // The walked entry, relative to the directory the walk holds and only
     // when still the device and inode walked (a swapped file: an error record).
     auto result = sweeper_.Scan(
         Walked{item.read_path, item.dir_fd, std::string(item.name), &item.st}, target,
         hosts ? &*hosts : nullptr);
     if (hosts) hosts->Flush();  // what was read before an error stands
+    Report(item, target.type, std::move(result), ctx);
+    return sweep::Verdict::kContinue;
+  }
+
+ private:
+  // --inventory: every host name, address and URL of the file, from this
+  // same read, for the contact index (handed on in bounded batches).
+  static std::optional<sweep::HostTally> Hosts(const sweep::Item& item, Type type,
+                                               sweep::Context& ctx) {
+    std::optional<sweep::HostTally> hosts;
+    if (!ctx.wants_hosts()) return hosts;
+    const char* module = ModuleName(type);
+    hosts.emplace(item.shown, [&ctx, module](std::vector<sweep::Context::HostSighting>&& v) {
+      ctx.SawHosts(module, std::move(v));
+    });
+    return hosts;
+  }
+
+  class Sink final : public sweep::EvtxSink {
+   public:
+    // `hosts`: the tally the scan feeds (--inventory), kept here as long as it.
+    Sink(ArtifactSweep& sweep, const sweep::Item& item, std::optional<sweep::HostTally> hosts)
+        : sweep_(sweep), item_(item), hosts_(std::move(hosts)) {}
+    sweep::HostTally* hosts() { return hosts_ ? &*hosts_ : nullptr; }
+    void set_scan(std::unique_ptr<Sweeper::EvtxScan> scan) { scan_ = std::move(scan); }
+    bool wants_checksum_mismatch() const override {
+      return true;  // a flipped byte must not hide a chunk (records flagged)
+    }
+    double max_seconds() const override { return sweep_.sweeper_.options().max_seconds; }
+    void OnRecord(const evtx::Record& r) override { scan_->OnRecord(r); }
+    void OnDone(const Result<evtx::ReadStats>& stats, bool report_problems,
+                sweep::Context& ctx) override {
+      auto result = scan_->Finish(stats, report_problems);
+      if (hosts_) hosts_->Flush();  // what was read before an error stands
+      if (!result.ok() && !report_problems) return;  // the first sink reported it
+      sweep_.Report(item_, Type::kEvtx, std::move(result), ctx);
+    }
+
+   private:
+    ArtifactSweep& sweep_;
+    const sweep::Item& item_;
+    std::optional<sweep::HostTally> hosts_;
+    std::unique_ptr<Sweeper::EvtxScan> scan_;
+  };
+
+  // The magic comes from the pipeline's one read of the entry's first bytes.
+  Target DetectItem(const sweep::Item& item) const {
+    return sweeper_.Detect(item.walked, item.st, item.read_path,
+                           [&]() -> std::optional<std::string_view> {
+                             auto h = sweep::Head(item);
+                             if (!h.ok()) return std::nullopt;
+                             return *h;
+                           });
+  }
+
+  void Report(const sweep::Item& item, Type type, Result<SweepResult> result, sweep::Context& ctx) {
+    const char* module = ModuleName(type);
     if (!result.ok()) {
       ctx.Error(item.walked, result.status().message(), module);
-      return sweep::Verdict::kContinue;
+      return;
     }
     stats_.Add(*result);
     if (result->rows_capped) ctx.Skip("max_artifact_rows");
@@ -59,9 +120,9 @@ class ArtifactSweep final : public sweep::Sweep {
     for (const std::string& e : result->errors) ctx.Error(item.walked, e, module);
     if (!result->tally.empty()) ctx.AddContacts(logs::Contacts(result->tally));
     for (Finding& f : ToFindings(item.shown, *result, settings_.thresholds)) ctx.Emit(f);
-    return sweep::Verdict::kContinue;
   }
 
+ public:
   void Summarize(Summary& s) const override {
     for (auto& kv : stats_.SummaryFields(sweeper_.options())) s.extra.push_back(std::move(kv));
   }

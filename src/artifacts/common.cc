@@ -382,6 +382,11 @@ Target Sweeper::Detect(const std::string& path, const struct stat& st,
   return t;
 }
 
+Result<std::unique_ptr<Sweeper::EvtxScan>> Sweeper::BeginEvtx(const std::string& path,
+                                                             sweep::HostTally* hosts) const {
+  return detail::MakeEvtxScan(path, impl_->matcher, impl_->pool, impl_->opts, hosts);
+}
+
 Result<SweepResult> Sweeper::Scan(const std::string& read_path, const Target& target,
                                   sweep::HostTally* hosts) const {
   return Scan(Walked{read_path}, target, hosts);

@@ -96,6 +96,11 @@ class FieldScanner {
 Result<SweepResult> ScanEvtxFile(const std::string& path, const netmatch::NetMatcher& m,
                                  ScratchPool& pool, const Options& opts,
                                  sweep::HostTally* hosts = nullptr);
+// The same per record, for a read the caller does (Sweeper::BeginEvtx).
+Result<std::unique_ptr<Sweeper::EvtxScan>> MakeEvtxScan(const std::string& path,
+                                                        const netmatch::NetMatcher& m,
+                                                        ScratchPool& pool, const Options& opts,
+                                                        sweep::HostTally* hosts = nullptr);
 Result<SweepResult> ScanJournalFile(const Walked& file, const netmatch::NetMatcher& m,
                                     ScratchPool& pool, const Options& opts,
                                     sweep::HostTally* hosts = nullptr);

@@ -410,8 +410,13 @@ Result<ReadStats> ReadFile(const std::string& path, const RecordFn& fn, const Op
   // FIFO or device refused before it is opened, O_NOATIME where allowed.
   auto file = read::File::Open(path);
   if (!file.ok()) return file.status();
-  auto size = static_cast<std::uint64_t>(file->st().st_size);
-  detail::FileSource src(std::move(*file), size);
+  return ReadFile(std::move(*file), fn, opts);
+}
+
+Result<ReadStats> ReadFile(read::File file, const RecordFn& fn, const Options& opts) {
+  const std::string path = file.path();
+  auto size = static_cast<std::uint64_t>(file.st().st_size);
+  detail::FileSource src(std::move(file), size);
   Result<ReadStats> r = detail::Reader(src, fn, opts).Run();
   if (!r.ok()) return Status::Error(path + ": " + r.status().message());
   return r;

@@ -77,6 +77,8 @@ struct Variant {
   Logsource tags;
   bool tag_routed = false;
   std::vector<std::uint32_t> lits;  // prefilter literal ids; empty: always evaluated
+  std::uint32_t full = 0;           // with lits: one bit per requirement clause
+  bool any_field = false;           // a clause literal may be in any value (keyword search)
   std::vector<std::uint32_t> routes;  // with lits: the Route ids listing it
 };
 
@@ -90,6 +92,15 @@ struct Route {
   std::uint32_t id = 0;
   std::vector<std::uint32_t> always;
   std::size_t with_lits = 0;
+  bool any_field = false;  // a variant needing a literal in any value (scan every field)
+};
+
+// A prefilter literal's use: the variant, the clause it satisfies, and the
+// field it must be found in (-1: any value or the raw line).
+struct LitUse {
+  std::int32_t fid = -1;
+  std::uint32_t variant = 0;
+  std::uint32_t bit = 0;
 };
 
 struct Channel {
@@ -119,9 +130,21 @@ struct Engine::Impl {
       feeds;
   std::set<const detail::CompiledRule*> hidden;  // bases of non-generating correlations
   std::vector<detail::FilterRule> filters;
-  hs_database_t* db = nullptr;
+  // Literal databases (pattern id = literal id): one per field holding the
+  // literals some clause ties to that field (each value of the field is
+  // scanned with its own, so a hit names its field and the first
+  // occurrence is enough), and `db_any` with those a keyword search needs in
+  // any value (scanned over every value and the raw line, only for events
+  // that reach such a rule).
+  hs_database_t* db_any = nullptr;
+  std::vector<hs_database_t*> field_db;  // field id -> its literals (null: none)
+  std::vector<std::size_t> field_min;  // field id -> its shortest literal (shorter values: no hit)
+  bool has_field_db = false;
   std::size_t literal_count = 0;
-  std::vector<std::vector<std::uint32_t>> lit_variants;  // literal id -> variants needing it
+  // Literal id -> its uses: those of any field first ([0, lit_any[l])), then
+  // those tied to one field, sorted by field id.
+  std::vector<std::vector<LitUse>> lit_uses;
+  std::vector<std::uint32_t> lit_any;
   std::deque<std::string> field_names;                    // storage for field_ids' keys
   detail::FieldIds field_ids;
 
@@ -143,7 +166,9 @@ struct Engine::Impl {
   bool finished = false;
 
   ~Impl() {
-    if (db) hs_free_database(db);
+    if (db_any) hs_free_database(db_any);
+    for (hs_database_t* d : field_db)
+      if (d) hs_free_database(d);
   }
 
   const Channel* Find(const std::string& name) const {
@@ -478,16 +503,26 @@ Status Engine::Finish() {
   }
   std::unordered_map<std::string, std::uint32_t> lit_ids;
   std::vector<std::string> lits;
+  std::vector<std::vector<LitUse>> uses;
   for (std::uint32_t i = 0; i < m.variants.size(); ++i) {
     Variant& v = m.variants[i];
     if (!m.opts.prefilter) continue;
-    auto req = detail::Requirement(v.cond, v.searches);
-    if (!req) continue;
-    for (const std::string& lit : *req) {
-      std::string key = Lower(lit);
-      auto [it, fresh] = lit_ids.emplace(key, static_cast<std::uint32_t>(lits.size()));
-      if (fresh) lits.push_back(key);
-      v.lits.push_back(it->second);
+    std::vector<detail::ReqClause> cnf = detail::RequirementCnf(v.cond, v.searches);
+    for (std::size_t c = 0; c < cnf.size(); ++c) {
+      std::uint32_t bit = 1u << c;
+      v.full |= bit;
+      for (const detail::ReqLit& rl : cnf[c]) {
+        std::string key = Lower(rl.lit);
+        auto [it, fresh] = lit_ids.emplace(key, static_cast<std::uint32_t>(lits.size()));
+        if (fresh) {
+          lits.push_back(key);
+          uses.emplace_back();
+        }
+        std::int32_t fid = rl.field.empty() ? -1 : m.Intern(rl.field);
+        if (fid < 0) v.any_field = true;
+        uses[it->second].push_back({fid, i, bit});
+        v.lits.push_back(it->second);
+      }
     }
     std::sort(v.lits.begin(), v.lits.end());
     v.lits.erase(std::unique(v.lits.begin(), v.lits.end()), v.lits.end());
@@ -501,6 +536,7 @@ Status Engine::Finish() {
       r.always.push_back(i);
     } else {
       r.with_lits++;
+      r.any_field |= v.any_field;
       v.routes.push_back(r.id);
     }
   };
@@ -520,28 +556,60 @@ Status Engine::Finish() {
     }
   }
   m.literal_count = lits.size();
-  m.lit_variants.assign(lits.size(), {});
-  for (std::uint32_t i = 0; i < m.variants.size(); ++i)
-    for (std::uint32_t l : m.variants[i].lits) m.lit_variants[l].push_back(i);
-  if (!lits.empty()) {
+  m.lit_any.assign(lits.size(), 0);
+  for (std::size_t l = 0; l < uses.size(); ++l) {
+    std::vector<LitUse>& u = uses[l];
+    std::stable_sort(u.begin(), u.end(),
+                     [](const LitUse& a, const LitUse& b) { return a.fid < b.fid; });
+    std::uint32_t any = 0;
+    for (const LitUse& x : u) any += x.fid < 0;
+    m.lit_any[l] = any;
+  }
+  m.lit_uses = std::move(uses);
+  // Every database reports the first occurrence of each literal: a hit in
+  // a field's database names its field, db_any's any value.
+  auto compile = [&](const std::vector<std::uint32_t>& which, hs_database_t** out) -> Status {
+    if (which.empty()) return Status::Ok();
     std::vector<const char*> ptrs;
     std::vector<std::size_t> lens;
     std::vector<unsigned> flags, ids;
-    for (std::size_t i = 0; i < lits.size(); ++i) {
-      ptrs.push_back(lits[i].data());
-      lens.push_back(lits[i].size());
+    for (std::uint32_t l : which) {
+      ptrs.push_back(lits[l].data());
+      lens.push_back(lits[l].size());
       flags.push_back(HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH);
-      ids.push_back(static_cast<unsigned>(i));
+      ids.push_back(l);
     }
     hs_compile_error_t* cerr = nullptr;
     if (hs_compile_lit_multi(ptrs.data(), flags.data(), ids.data(), lens.data(),
-                             static_cast<unsigned>(lits.size()), HS_MODE_BLOCK, nullptr, &m.db,
+                             static_cast<unsigned>(ptrs.size()), HS_MODE_BLOCK, nullptr, out,
                              &cerr) != HS_SUCCESS) {
       std::string msg = cerr && cerr->message ? cerr->message : "unknown error";
       hs_free_compile_error(cerr);
       return Status::Error("sigma prefilter: Vectorscan compile failed: " + msg);
     }
+    return Status::Ok();
+  };
+  std::vector<std::uint32_t> any_lits;
+  std::vector<std::vector<std::uint32_t>> per_field(m.field_ids.size());
+  for (std::uint32_t l = 0; l < m.lit_uses.size(); ++l) {
+    if (m.lit_any[l] > 0) any_lits.push_back(l);
+    std::int32_t last = -1;
+    for (const LitUse& u : m.lit_uses[l])
+      if (u.fid >= 0 && u.fid != last) {  // uses are sorted by field
+        per_field[static_cast<std::size_t>(u.fid)].push_back(l);
+        last = u.fid;
+      }
   }
+  m.field_db.assign(m.field_ids.size(), nullptr);
+  m.field_min.assign(m.field_ids.size(), 0);
+  for (std::size_t f = 0; f < per_field.size(); ++f) {
+    std::size_t shortest = SIZE_MAX;
+    for (std::uint32_t l : per_field[f]) shortest = std::min(shortest, lits[l].size());
+    m.field_min[f] = shortest;
+    if (Status st = compile(per_field[f], &m.field_db[f]); !st.ok()) return st;
+    m.has_field_db |= m.field_db[f] != nullptr;
+  }
+  if (Status st = compile(any_lits, &m.db_any); !st.ok()) return st;
   m.finished = true;
   return Status::Ok();
 }
@@ -550,8 +618,24 @@ struct Engine::Scratch {
   detail::EvalContext ctx;
   hs_scratch_t* hs = nullptr;
   std::string buf;
-  std::vector<std::uint32_t> var_gen;  // variant id -> gen when one of its literals was seen
-  std::vector<std::uint32_t> hit_lits;
+  std::vector<std::uint32_t> var_gen;   // variant id -> gen when var_mask is valid
+  std::vector<std::uint32_t> var_mask;  // variant id -> its clauses satisfied in this event
+
+  // The variant's clause `u.bit` holds; marked when all of its clauses do.
+  void Satisfy(const Variant& v, const LitUse& u) {
+    if (var_gen[u.variant] != gen) {
+      var_gen[u.variant] = gen;
+      var_mask[u.variant] = 0;
+    }
+    std::uint32_t& mask = var_mask[u.variant];
+    if (mask & u.bit) return;
+    mask |= u.bit;
+    if (mask == v.full) marked.push_back(u.variant);
+  }
+  // Literal `l` is in some value (db_any): its uses of any value.
+  void HitAny(const Engine::Impl& m, std::uint32_t l);
+  // Literal `l` is in a value of field `fid`: the uses tied to that field.
+  void HitField(const Engine::Impl& m, std::uint32_t l, std::int32_t fid);
   std::vector<std::uint32_t> marked;  // variants the prefilter marked for this event
   std::vector<std::uint64_t> todo;    // (routing list rank << 32) | variant, sorted
   std::uint32_t gen = 0;
@@ -565,10 +649,34 @@ struct Engine::Scratch {
   }
 };
 
+void Engine::Scratch::HitField(const Engine::Impl& m, std::uint32_t l, std::int32_t fid) {
+  const std::vector<LitUse>& uses = m.lit_uses[l];
+  auto lo = std::lower_bound(uses.begin() + m.lit_any[l], uses.end(), fid,
+                             [](const LitUse& u, std::int32_t f) { return u.fid < f; });
+  for (; lo != uses.end() && lo->fid == fid; ++lo) Satisfy(m.variants[lo->variant], *lo);
+}
+
+void Engine::Scratch::HitAny(const Engine::Impl& m, std::uint32_t l) {
+  const std::vector<LitUse>& uses = m.lit_uses[l];
+  for (std::size_t k = 0; k < m.lit_any[l]; ++k) Satisfy(m.variants[uses[k].variant], uses[k]);
+}
+
+namespace {
+struct HitCtx {
+  Engine::Scratch* s;
+  const Engine::Impl* m;
+  std::int32_t fid = -1;
+};
+}  // namespace
+
 std::unique_ptr<Engine::Scratch, void (*)(Engine::Scratch*)> Engine::NewScratch() const {
   auto* s = new Scratch;
-  if (impl_->db) hs_alloc_scratch(impl_->db, &s->hs);
+  // One scratch serves both databases (hs_alloc_scratch grows it).
+  for (hs_database_t* d : impl_->field_db)
+    if (d) hs_alloc_scratch(d, &s->hs);
+  if (impl_->db_any) hs_alloc_scratch(impl_->db_any, &s->hs);
   s->var_gen.assign(impl_->variants.size(), 0);
+  s->var_mask.assign(impl_->variants.size(), 0);
   s->ctx.ids = &impl_->field_ids;
   s->corr.resize(impl_->corrs.size());
   return {s, [](Scratch* p) { delete p; }};
@@ -601,10 +709,12 @@ void Engine::MatchEvent(const Event& event, Scratch& s, const MatchFn& fn) const
   const Route* lists[4];
   int nlists = 0;
   bool need_scan = false;
+  bool scan_all = false;  // a reached variant needs a literal in any value
   auto use = [&](const Route& r) {
     if (r.always.empty() && r.with_lits == 0) return;
     lists[nlists++] = &r;
     need_scan |= r.with_lits > 0;
+    scan_all |= r.any_field;
   };
   if (!event.channel.empty()) {
     s.chan.assign(event.channel.data(), event.channel.size());
@@ -622,50 +732,69 @@ void Engine::MatchEvent(const Event& event, Scratch& s, const MatchFn& fn) const
   bool tags = !event.category.empty() || !event.product.empty() || !event.service.empty();
   if (nlists == 0 && (!tags || m.tagged.empty())) return;
 
-  const bool prefilter = m.db && s.hs;
+  const bool prefilter = (m.has_field_db || m.db_any) && s.hs;
+  // The field index (names interned once per event) serves the prefilter
+  // and exact evaluation alike.
+  s.ctx.Reset(event);
   bool scanned = false;
-  auto scan = [&] {
+  // Marks the variants all of whose requirement clauses hold: a clause holds
+  // when one of its literals occurs in a value of the field it names (or in
+  // any value). Only the values of fields some clause names are scanned,
+  // unless a reached variant (or a tag-routed one) needs any value.
+  HitCtx hctx{&s, &m};
+  auto scan = [&](bool all_values) {
     scanned = true;
     if (++s.gen == 0) {
       std::fill(s.var_gen.begin(), s.var_gen.end(), 0);
       s.gen = 1;
     }
-    s.hit_lits.clear();
     s.marked.clear();
+    const bool indexed = s.ctx.fid.size() == event.fields.size();
+    if (m.has_field_db && indexed) {
+      // Each value with its field's literals: the first occurrence of each
+      // is all that counts.
+      for (std::size_t i = 0; i < event.fields.size(); ++i) {
+        std::int32_t fid = s.ctx.fid[i];
+        if (fid < 0) continue;
+        hs_database_t* d = m.field_db[static_cast<std::size_t>(fid)];
+        const std::string_view v = event.fields[i].second;
+        if (!d || v.size() < m.field_min[static_cast<std::size_t>(fid)]) continue;
+        hctx.fid = fid;
+        hs_scan(
+            d, v.data(), static_cast<unsigned>(v.size()), 0, s.hs,
+            [](unsigned id, unsigned long long, unsigned long long, unsigned, void* p) -> int {
+              auto* c = static_cast<HitCtx*>(p);
+              c->s->HitField(*c->m, id, c->fid);
+              return 0;
+            },
+            &hctx);
+      }
+    }
+    if (!all_values || !m.db_any) return;
     s.buf.clear();
     for (const auto& f : event.fields) {
       s.buf.append(f.second.data(), f.second.size());
       s.buf.push_back('\n');
     }
     s.buf.append(event.raw.data(), event.raw.size());
-    struct Ctx {
-      Scratch* s;
-    } ctx{&s};
+    if (s.buf.empty()) return;
     hs_scan(
-        m.db, s.buf.data(), static_cast<unsigned>(s.buf.size()), 0, s.hs,
+        m.db_any, s.buf.data(), static_cast<unsigned>(s.buf.size()), 0, s.hs,
         [](unsigned id, unsigned long long, unsigned long long, unsigned, void* p) -> int {
-          static_cast<Ctx*>(p)->s->hit_lits.push_back(id);
+          auto* c = static_cast<HitCtx*>(p);
+          c->s->HitAny(*c->m, id);
           return 0;
         },
-        &ctx);
-    // Only the variants that need one of the literals seen are marked.
-    for (std::uint32_t l : s.hit_lits)
-      for (std::uint32_t v : m.lit_variants[l])
-        if (s.var_gen[v] != s.gen) {
-          s.var_gen[v] = s.gen;
-          s.marked.push_back(v);
-        }
+        &hctx);
+  };
+  auto marked = [&](std::uint32_t v) {
+    return s.var_gen[v] == s.gen && s.var_mask[v] == m.variants[v].full;
   };
 
-  bool reset = false;
   s.matched.clear();
   auto consider = [&](std::uint32_t i) {
     const Variant& v = m.variants[i];
     if (std::find(s.matched.begin(), s.matched.end(), v.rule) != s.matched.end()) return;
-    if (!reset) {
-      s.ctx.Reset(event);
-      reset = true;
-    }
     s.stats.candidates++;
     s.ctx.recorded.clear();
     for (const detail::FieldCond& fc : v.extra)
@@ -698,7 +827,7 @@ void Engine::MatchEvent(const Event& event, Scratch& s, const MatchFn& fn) const
     for (std::uint32_t v = 0; v < m.variants.size(); ++v)
       if (!m.variants[v].lits.empty()) s.marked.push_back(v);
   } else if (need_scan) {
-    scan();
+    scan(scan_all || tags);
   }
   // The marked variants of each routing list this event reaches, in
   // variant order, merged with the list's always-evaluated ones.
@@ -730,8 +859,8 @@ void Engine::MatchEvent(const Event& event, Scratch& s, const MatchFn& fn) const
       std::uint32_t i = entry & kVariantMask;
       if (!TagFits(m.variants[i].tags, event)) continue;
       if ((entry & kNeedsLit) && prefilter) {
-        if (!scanned) scan();
-        if (s.var_gen[i] != s.gen) continue;  // no literal it needs is in the event
+        if (!scanned) scan(true);
+        if (!marked(i)) continue;  // a clause it needs has none of its literals in the event
       }
       consider(i);
     }

@@ -193,6 +193,48 @@ TEST(SigmaRouting, ProcessCreationRunsOnSysmon1AndSecurity4688WithRenames) {
   EXPECT_EQ(Count(e, unrenamed), 0);
 }
 
+// The prefilter (issue 14): a rule is evaluated exactly only when each of its
+// AND-ed requirements has a literal in a value of the field it names; a
+// literal in another field, or only one of two required literals, leaves the
+// rule unevaluated. It may pass extra rules, never drop a match.
+TEST(SigmaPrefilter, LiteralsCountOnlyInTheirFieldAndEveryClauseMustHold) {
+  Engine e(Mapping::Default());
+  e.AddText(Doc("logsource:\n  product: windows\n  category: process_creation\n"
+                "detection:\n  img:\n    Image|endswith: '\\payloadtool.exe'\n"
+                "  cli:\n    CommandLine|contains:\n      - '--exfiltrate'\n      - '--wipe-logs'\n"
+                "  condition: img and cli\n"),
+            "p.yml");
+  ASSERT_TRUE(e.Finish().ok());
+  auto run = [&](const std::string& image, const std::string& parent, const std::string& cli,
+                 std::uint64_t* candidates) {
+    Event ev;
+    ev.channel = "Microsoft-Windows-Sysmon/Operational";
+    ev.has_event_id = true;
+    ev.event_id = 1;
+    ev.Add("EventID", "1");
+    ev.Add("Image", image);
+    ev.Add("ParentImage", parent);
+    ev.Add("CommandLine", cli);
+    auto scratch = e.NewScratch();
+    int n = 0;
+    e.MatchEvent(ev, *scratch, [&](const Match&) { ++n; });
+    *candidates = Engine::Stats(*scratch).candidates;
+    return n;
+  };
+  std::uint64_t c = 0;
+  EXPECT_EQ(run("C:\\t\\PayloadTool.exe", "C:\\x.exe", "x --WIPE-LOGS", &c), 1);
+  EXPECT_EQ(c, 1u);
+  // The image literal only in ParentImage: not this rule's field.
+  EXPECT_EQ(run("C:\\x.exe", "C:\\t\\payloadtool.exe", "x --wipe-logs", &c), 0);
+  EXPECT_EQ(c, 0u);
+  // One clause without any of its literals.
+  EXPECT_EQ(run("C:\\t\\payloadtool.exe", "C:\\x.exe", "x --help", &c), 0);
+  EXPECT_EQ(c, 0u);
+  // Both literals present, the exact condition still decides (endswith).
+  EXPECT_EQ(run("C:\\t\\payloadtool.exe.bak", "C:\\x.exe", "x --exfiltrate", &c), 0);
+  EXPECT_EQ(c, 1u);
+}
+
 TEST(SigmaRouting, MappingConditionsApply) {
   Engine e(Mapping::Default());
   e.AddText(Doc("logsource:\n  product: windows\n  category: registry_add\n"

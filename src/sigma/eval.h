@@ -20,6 +20,7 @@ struct EvalContext {
   std::vector<std::uint32_t> stamp;  // id -> gen when head is valid
   std::vector<std::int32_t> head;    // id -> first field index
   std::vector<std::int32_t> next;    // field index -> next field index of the same name
+  std::vector<std::int32_t> fid;     // field index -> interned id of its name, or -1
   std::uint32_t gen = 0;
   std::vector<std::string> folded;  // lower-case copies, index = field (size() = raw)
   std::vector<char> folded_ok;
@@ -43,10 +44,15 @@ struct EvalContext {
       gen = 1;
     }
     next.resize(e.fields.size());
+    fid.resize(e.fields.size());
     for (std::size_t i = e.fields.size(); i-- > 0;) {
       auto it = ids->find(e.fields[i].first);
-      if (it == ids->end()) continue;
+      if (it == ids->end()) {
+        fid[i] = -1;
+        continue;
+      }
       std::int32_t id = it->second;
+      fid[i] = id;
       next[i] = stamp[static_cast<std::size_t>(id)] == gen ? head[static_cast<std::size_t>(id)] : -1;
       head[static_cast<std::size_t>(id)] = static_cast<std::int32_t>(i);
       stamp[static_cast<std::size_t>(id)] = gen;

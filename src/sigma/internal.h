@@ -91,10 +91,19 @@ struct EvalContext;
 bool EvalCond(const Cond& c, const std::vector<Search>& searches, EvalContext& ctx);
 bool EvalFieldCond(const FieldCond& fc, EvalContext& ctx);
 
-// Literal requirement of a condition: every match contains one of `lits`
-// (in some field value); nullopt when no such set is known.
-std::optional<std::vector<std::string>> Requirement(const Cond& c,
-                                                    const std::vector<Search>& searches);
+// The field-aware, conjunctive form the prefilter uses: every match of the
+// condition holds, for each clause, at least one of the clause's literals in
+// a value of the clause element's field ("" = any value or the raw line).
+// Literals are as written (not folded); an empty result means no requirement
+// is known (the rule is always evaluated). At most kMaxReqClauses clauses,
+// the most selective first.
+struct ReqLit {
+  std::string field;
+  std::string lit;
+};
+using ReqClause = std::vector<ReqLit>;
+inline constexpr std::size_t kMaxReqClauses = 8;
+std::vector<ReqClause> RequirementCnf(const Cond& c, const std::vector<Search>& searches);
 // Event ids a condition requires (field "EventID"); nullopt = any.
 std::optional<std::set<std::uint32_t>> RequiredEventIds(const Cond& c,
                                                         const std::vector<Search>& searches);

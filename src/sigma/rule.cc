@@ -279,14 +279,6 @@ bool CompileFilter(const YAML::Node& doc, const std::string& path, int line,
 
 namespace {
 
-using Lits = std::vector<std::string>;
-
-std::size_t Weakest(const Lits& l) {
-  std::size_t m = SIZE_MAX;
-  for (const auto& s : l) m = std::min(m, s.size());
-  return l.empty() ? 0 : m;
-}
-
 // Literals shorter than this are left out of the prefilter: one or two bytes
 // ("-", "\\", ".") are in almost every event, so they would route nearly
 // every rule to exact evaluation and cost the scan a match callback each. A
@@ -301,79 +293,130 @@ bool TooShort(const std::string& lit) {
   return true;
 }
 
-std::optional<Lits> FieldReq(const FieldCond& fc) {
-  Lits out;
+using Cnf = std::vector<ReqClause>;
+
+constexpr std::size_t kWeakClauseLiteral = 5;
+
+std::size_t WeakestLit(const ReqClause& c) {
+  std::size_t m = SIZE_MAX;
+  for (const auto& l : c) m = std::min(m, l.lit.size());
+  return c.empty() ? 0 : m;
+}
+
+// Is clause a more selective than b? Longer weakest literal, then fewer
+// alternatives, then tied to fields rather than "any value".
+bool Stronger(const ReqClause& a, const ReqClause& b) {
+  std::size_t wa = WeakestLit(a), wb = WeakestLit(b);
+  if (wa != wb) return wa > wb;
+  return a.size() < b.size();
+}
+
+// A field condition's clauses: one clause holding every value's literal
+// (any one value may be the one that fits), or with `|all` one clause per
+// value (every value must fit). Values without a usable literal make the
+// non-`all` clause unknown and are skipped under `all`.
+Cnf FieldCnf(const FieldCond& fc) {
+  Cnf out;
+  ReqClause one;
   for (const Matcher& m : fc.values) {
-    // A regex's literal is one every match contains (RegexLiteral).
     bool str = m.kind == Matcher::kEq || m.kind == Matcher::kPrefix || m.kind == Matcher::kSuffix ||
                m.kind == Matcher::kContains || m.kind == Matcher::kGlob ||
                m.kind == Matcher::kRegex;
     if (!str || TooShort(m.prefilter_literal)) {
-      if (fc.all) continue;  // another value of an 'all' list may still give one
-      return std::nullopt;
+      if (fc.all) continue;
+      return {};
     }
     if (fc.all) {
-      if (out.empty() || m.prefilter_literal.size() > out[0].size()) out = {m.prefilter_literal};
+      out.push_back({{fc.field, m.prefilter_literal}});
     } else {
-      out.push_back(m.prefilter_literal);
+      one.push_back({fc.field, m.prefilter_literal});
     }
   }
-  if (out.empty()) return std::nullopt;
+  if (!fc.all && !one.empty()) out.push_back(std::move(one));
   return out;
 }
 
-std::optional<Lits> Better(std::optional<Lits> a, std::optional<Lits> b) {
-  if (!a) return b;
-  if (!b) return a;
-  std::size_t wa = Weakest(*a), wb = Weakest(*b);
-  if (wa != wb) return wa > wb ? a : b;
-  return a->size() <= b->size() ? a : b;
-}
-
-std::optional<Lits> SearchReq(const Search& s) {
-  Lits out;
-  for (const auto& alt : s.alts) {
-    std::optional<Lits> best;
-    for (const FieldCond& fc : alt) best = Better(best, FieldReq(fc));
-    if (!best) return std::nullopt;
+// One clause that every alternative's CNF implies: the union of each
+// alternative's most selective clause. Empty when an alternative has none.
+ReqClause Disjoin(const std::vector<Cnf>& alts) {
+  ReqClause out;
+  for (const Cnf& a : alts) {
+    if (a.empty()) return {};
+    const ReqClause* best = &a[0];
+    for (const ReqClause& c : a)
+      if (Stronger(c, *best)) best = &c;
     out.insert(out.end(), best->begin(), best->end());
   }
-  if (out.empty()) return std::nullopt;
   return out;
+}
+
+Cnf AltCnf(const std::vector<FieldCond>& alt) {
+  Cnf out;
+  for (const FieldCond& fc : alt) {
+    Cnf f = FieldCnf(fc);
+    out.insert(out.end(), f.begin(), f.end());
+  }
+  return out;
+}
+
+Cnf CondCnf(const Cond& c, const std::vector<Search>& searches) {
+  switch (c.kind) {
+    case Cond::kRef: {
+      const Search& s = searches[static_cast<std::size_t>(c.ref)];
+      if (s.alts.size() == 1) return AltCnf(s.alts[0]);
+      std::vector<Cnf> alts;
+      for (const auto& alt : s.alts) alts.push_back(AltCnf(alt));
+      ReqClause d = Disjoin(alts);
+      if (d.empty()) return {};
+      return {d};
+    }
+    case Cond::kNot:
+      return {};
+    case Cond::kAtLeast:
+      if (c.n <= 0) return {};  // "0 of": nothing is required
+      if (c.n < static_cast<int>(c.kids.size())) break;
+      [[fallthrough]];
+    case Cond::kAnd: {
+      Cnf out;
+      for (const Cond& k : c.kids) {
+        Cnf r = CondCnf(k, searches);
+        out.insert(out.end(), r.begin(), r.end());
+      }
+      return out;
+    }
+    case Cond::kOr:
+      break;
+  }
+  // kOr, or "N of" with N below the count: one clause from every kid.
+  std::vector<Cnf> kids;
+  for (const Cond& k : c.kids) kids.push_back(CondCnf(k, searches));
+  ReqClause d = Disjoin(kids);
+  if (d.empty()) return {};
+  return {d};
 }
 
 }  // namespace
 
-std::optional<std::vector<std::string>> Requirement(const Cond& c,
-                                                    const std::vector<Search>& searches) {
-  switch (c.kind) {
-    case Cond::kRef:
-      return SearchReq(searches[static_cast<std::size_t>(c.ref)]);
-    case Cond::kNot:
-      return std::nullopt;
-    case Cond::kAnd: {
-      std::optional<Lits> best;
-      for (const Cond& k : c.kids) best = Better(best, Requirement(k, searches));
-      return best;
-    }
-    case Cond::kAtLeast:
-      if (c.n >= static_cast<int>(c.kids.size())) {
-        std::optional<Lits> best;
-        for (const Cond& k : c.kids) best = Better(best, Requirement(k, searches));
-        return best;
-      }
-      [[fallthrough]];
-    case Cond::kOr: {
-      Lits out;
-      for (const Cond& k : c.kids) {
-        auto r = Requirement(k, searches);
-        if (!r) return std::nullopt;
-        out.insert(out.end(), r->begin(), r->end());
-      }
-      return out;
-    }
+std::vector<ReqClause> RequirementCnf(const Cond& c, const std::vector<Search>& searches) {
+  Cnf all = CondCnf(c, searches);
+  std::stable_sort(all.begin(), all.end(), Stronger);
+  Cnf out;
+  for (ReqClause& cl : all) {
+    bool dup = false;
+    for (const ReqClause& o : out)
+      if (o.size() == cl.size() &&
+          std::equal(o.begin(), o.end(), cl.begin(), [](const ReqLit& x, const ReqLit& y) {
+            return x.field == y.field && x.lit == y.lit;
+          }))
+        dup = true;
+    // A weak clause (a literal of a few bytes: ".exe", "dll", "201") is in
+    // most events: it would cost the scan a hit per event and select
+    // nothing the stronger clauses do not. Left out when one is kept.
+    if (!out.empty() && WeakestLit(cl) < kWeakClauseLiteral) break;
+    if (!dup) out.push_back(std::move(cl));
+    if (out.size() == kMaxReqClauses) break;
   }
-  return std::nullopt;
+  return out;
 }
 
 namespace {

@@ -20,6 +20,7 @@
 #include "trawl/read/read.h"
 #include "trawl/sigma/load.h"
 #include "trawl/sigma/sweep.h"
+#include "trawl/sweep/evtx_pass.h"
 
 namespace trawl::sigma {
 namespace {
@@ -71,6 +72,16 @@ class SigmaSweep final : public sweep::Sweep {
     if (item.st.st_size <= static_cast<off_t>(4096)) return false;  // no room for a record
     auto head = sweep::Head(item);
     return head.ok() && evtx::HasFileSignature(*head);
+  }
+
+  // An EVTX file: records from the pipeline's one read (sweep::ReadEvtxOnce),
+  // shared with the evtx indicator sweep; other inputs go through Scan.
+  std::unique_ptr<sweep::EvtxSink> EvtxSinkFor(const sweep::Item& item, sweep::Worker* worker,
+                                               sweep::Context& ctx) override {
+    auto& w = static_cast<SigmaWorker&>(*worker);
+    auto head = sweep::Head(item);
+    if (!head.ok() || sweeper_.Claims(item.walked, *head) != InputKind::kEvtx) return nullptr;
+    return std::make_unique<Sink>(*this, item, w, ctx);
   }
 
   sweep::Verdict Scan(const sweep::Item& item, sweep::Worker* worker,
@@ -158,6 +169,36 @@ class SigmaSweep final : public sweep::Sweep {
     }
     return sweeper_.Claims(item.walked, *head);
   }
+
+  class Sink final : public sweep::EvtxSink {
+   public:
+    Sink(SigmaSweep& sweep, const sweep::Item& item, SigmaWorker& w, sweep::Context& ctx)
+        : sweep_(sweep), item_(item), w_(w), ctx_(ctx) {
+      sweep_.sweeper_.BeginFile(*w_.w);
+    }
+    double max_seconds() const override { return sweep_.settings_.file_timeout; }
+    void OnRecord(const evtx::Record& r) override {
+      sweep_.sweeper_.EvtxRecord(r, item_.shown, *w_.w, [&](Finding& f) { ctx_.Emit(f); });
+    }
+    void OnDone(const Result<evtx::ReadStats>& stats, bool report_problems,
+                sweep::Context& ctx) override {
+      auto emit = [&](Finding& f) { ctx.Emit(f); };
+      if (!stats.ok()) {
+        if (report_problems) ctx.Error(item_.walked, stats.status().message(), module::kSigma);
+      } else if (report_problems) {
+        sweep_.sweeper_.EvtxProblems(*stats, item_.shown, *w_.w, [&](const ErrorRecord& e) {
+          ctx.Error(item_.walked, e.message, module::kSigma);
+        });
+      }
+      sweep_.sweeper_.EndFile(*w_.w, emit);
+    }
+
+   private:
+    SigmaSweep& sweep_;
+    const sweep::Item& item_;
+    SigmaWorker& w_;
+    sweep::Context& ctx_;
+  };
 
   const sweep::Settings& settings_;
   std::unique_ptr<Engine> engine_;

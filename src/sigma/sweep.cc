@@ -128,31 +128,12 @@ class MappedFile {
 Status Sweeper::ScanFile(const std::string& read_path, const std::string& shown_path,
                          InputKind kind, Worker& w, const FindingFn& on_finding,
                          const ErrorFn& on_error) const {
-  w.aggs.clear();
-  Engine::ResetCorrelations(*w.scratch);
-  w.counters.files++;
+  BeginFile(w);
   auto error = [&](const std::string& where, const std::string& msg) {
     w.counters.errors++;
     on_error({shown_path, where + ": " + msg, "sigma"});
   };
-  auto on_event = [&](const Event& e) {
-    w.counters.events++;
-    engine_.MatchEvent(e, *w.scratch, [&](const Match& m) {
-      w.counters.hits++;
-      w.counters.per_level[static_cast<int>(m.rule->level)]++;
-      Finding f = MakeFinding(m, e, shown_path, kind, thresholds_);
-      std::string key = m.rule->path + ":" + std::to_string(m.rule->line);
-      auto& agg = w.aggs[key];
-      if (agg.hits++ == 0) agg.sample = f;
-      std::string t(e.time);
-      if (!t.empty()) {
-        if (agg.first.empty() || t < agg.first) agg.first = t;
-        if (agg.last.empty() || t > agg.last) agg.last = t;
-      }
-      f.audience = Finding::Audience::kMachine;
-      on_finding(f);
-    });
-  };
+  auto on_event = [&](const Event& e) { MatchOne(e, shown_path, kind, w, on_finding); };
   if (kind == InputKind::kEvtx) {
     evtx::Options eo;
     eo.threads = 1;
@@ -160,9 +141,7 @@ Status Sweeper::ScanFile(const std::string& read_path, const std::string& shown_
     auto stats = evtx::ReadFile(
         read_path, [&](const evtx::Record& r) { on_event(FromEvtx(r, w.builder)); }, eo);
     if (!stats.ok()) return stats.status();
-    for (const evtx::Problem& p : stats->problems) error("offset " + std::to_string(p.offset), p.message);
-    if (stats->problems_dropped)
-      error("file", std::to_string(stats->problems_dropped) + " more problems (not listed by the reader)");
+    EvtxProblems(*stats, shown_path, w, on_error);
   } else if (kind == InputKind::kNone) {
     return Status::Error(shown_path + ": not an input the sigma sweep reads");
   } else {
@@ -185,6 +164,55 @@ Status Sweeper::ScanFile(const std::string& read_path, const std::string& shown_
         error("file", std::to_string(parser.bad()) + " lines did not fit the log's field layout");
     }
   }
+  EndFile(w, on_finding);
+  return Status::Ok();
+}
+
+void Sweeper::BeginFile(Worker& w) const {
+  w.aggs.clear();
+  Engine::ResetCorrelations(*w.scratch);
+  w.counters.files++;
+}
+
+void Sweeper::MatchOne(const Event& e, const std::string& shown_path, InputKind kind, Worker& w,
+                       const FindingFn& on_finding) const {
+  w.counters.events++;
+  engine_.MatchEvent(e, *w.scratch, [&](const Match& m) {
+    w.counters.hits++;
+    w.counters.per_level[static_cast<int>(m.rule->level)]++;
+    Finding f = MakeFinding(m, e, shown_path, kind, thresholds_);
+    std::string key = m.rule->path + ":" + std::to_string(m.rule->line);
+    auto& agg = w.aggs[key];
+    if (agg.hits++ == 0) agg.sample = f;
+    std::string t(e.time);
+    if (!t.empty()) {
+      if (agg.first.empty() || t < agg.first) agg.first = t;
+      if (agg.last.empty() || t > agg.last) agg.last = t;
+    }
+    f.audience = Finding::Audience::kMachine;
+    on_finding(f);
+  });
+}
+
+void Sweeper::EvtxRecord(const evtx::Record& r, const std::string& shown_path, Worker& w,
+                         const FindingFn& on_finding) const {
+  MatchOne(FromEvtx(r, w.builder), shown_path, InputKind::kEvtx, w, on_finding);
+}
+
+void Sweeper::EvtxProblems(const evtx::ReadStats& stats, const std::string& shown_path, Worker& w,
+                           const ErrorFn& on_error) const {
+  auto error = [&](const std::string& where, const std::string& msg) {
+    w.counters.errors++;
+    on_error({shown_path, where + ": " + msg, "sigma"});
+  };
+  for (const evtx::Problem& p : stats.problems)
+    error("offset " + std::to_string(p.offset), p.message);
+  if (stats.problems_dropped)
+    error("file",
+          std::to_string(stats.problems_dropped) + " more problems (not listed by the reader)");
+}
+
+void Sweeper::EndFile(Worker& w, const FindingFn& on_finding) const {
   for (auto& [key, agg] : w.aggs) {
     Finding f = agg.sample;
     f.audience = Finding::Audience::kHuman;
@@ -194,7 +222,6 @@ Status Sweeper::ScanFile(const std::string& read_path, const std::string& shown_
     on_finding(f);
   }
   w.aggs.clear();
-  return Status::Ok();
 }
 
 void Sweeper::ScanProcess(const ProcessInfo& p, const std::string& shown, Worker& w,

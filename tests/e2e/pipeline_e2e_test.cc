@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <limits.h>
-#include <sys/stat.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "harness.h"
+#include "trawl/evtx/evtx.h"
 #include "trawl/testsupport/deep_dir.h"
 
 namespace trawl::e2e {
@@ -288,6 +289,139 @@ TEST(PipelineE2e, RegressionLogJournalAndHistoryBeyondPathMaxAreRead) {
   ASSERT_NE(h, nullptr) << r.out;
   EXPECT_EQ((*h)["module"], "browser");
   EXPECT_EQ((*h)["visit"], 7);
+}
+
+// One read of an event log for the evtx and Sigma sweeps (issue 10): the
+// network destination of the sample's first Sysmon event 3, as an indicator
+// (module evtx) and as a Sigma rule (module sigma).
+class EvtxOnePass : public ::testing::Test {
+ protected:
+  const std::string sample_ =
+      std::string(TRAWL_SHARED_DATA) +
+      "/evtx/mdecrevoisier__ID3-7-10_Suspicious_DLL_loaded_CME_Mimikatz.evtx";
+  TempDir dir_;
+  std::string ip_, feed_, rules_;
+
+  void SetUp() override {
+    auto st = evtx::ReadFile(sample_, [&](const evtx::Record& r) {
+      for (const evtx::Field& f : r.fields)
+        if (ip_.empty() && r.event_id == 3 && f.name == "DestinationIp") ip_ = f.value;
+    });
+    ASSERT_TRUE(st.ok());
+    ASSERT_FALSE(ip_.empty());
+    feed_ = dir_.Write("feed.txt", ip_ + "\n");
+    rules_ =
+        dir_.Write("rules/conn.yml",
+                   "title: One Pass Connection\nid: 77777777-7777-7777-7777-777777777777\n"
+                   "level: high\nlogsource:\n  product: windows\n  category: network_connection\n"
+                   "detection:\n  s:\n    DestinationIp: '" +
+                       ip_ + "'\n  condition: s\n");
+  }
+
+  RunResult Scan(const std::string& modules, const std::string& root) {
+    return RunTrawl({"scan", "--no-builtin", "--no-packs", "--modules", modules, "--iocs", feed_,
+                     "--sigma", rules_, root});
+  }
+
+  static std::uint32_t Crc32(const std::string& s, std::size_t off, std::size_t n) {
+    std::uint32_t c = 0xffffffffu;
+    for (std::size_t i = off; i < off + n; ++i) {
+      c ^= static_cast<unsigned char>(s[i]);
+      for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+    }
+    return ~c;
+  }
+  static void PutLe(std::string& s, std::size_t off, std::uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) s[off + i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  }
+};
+
+// Regression (issue 10): with both modules, each .evtx was read twice (once
+// per sweep) and a damaged chunk gave two error records. One read now feeds
+// both: the damaged chunk is one error record, and both findings appear.
+TEST_F(EvtxOnePass, RegressionDamagedChunkIsOneErrorAndBothModulesFindTheirHits) {
+  std::string bytes = ReadFile(sample_);
+  ASSERT_EQ(bytes.size(), 4096u + 65536u);  // the file header and one chunk
+  // A second chunk: a copy of the first whose header checksum is wrong.
+  std::string bad = bytes.substr(4096);
+  bad[124] = static_cast<char>(bad[124] ^ 0x5a);
+  bytes += bad;
+  PutLe(bytes, 16, 1, 8);  // last chunk number
+  PutLe(bytes, 42, 2, 2);  // chunk count
+  PutLe(bytes, 124, Crc32(bytes, 0, 120), 4);
+  std::string log = dir_.Write("tree/Logs/Sysmon.evtx", bytes);
+
+  RunResult r = Scan("evtx,sigma", dir_.path() + "/tree");
+  ASSERT_NE(r.Summary(), nullptr) << r.err;
+  std::vector<std::string> errors;
+  for (const auto& e : r.Of("error"))
+    if (e.value("path", "") == log) errors.push_back(e.dump());
+  ASSERT_EQ(errors.size(), 1u) << r.out;
+  EXPECT_NE(errors[0].find("\"module\":\"evtx\""), std::string::npos) << errors[0];
+  int evtx_hits = 0, sigma_hits = 0;
+  for (const auto& f : r.Of("finding")) {
+    if (f.value("path", "") != log) continue;
+    evtx_hits += f.value("module", "") == "evtx";
+    sigma_hits +=
+        f.value("module", "") == "sigma" && f.value("rule_title", "") == "One Pass Connection";
+  }
+  EXPECT_GT(evtx_hits, 0) << r.out;
+  EXPECT_GT(sigma_hits, 0) << r.out;
+  EXPECT_EQ(r.Summary()->value("evtx_files", -1), 1);
+  EXPECT_EQ(r.Summary()->value("sigma_files", -1), 1);
+  // Sigma never evaluates the records of a chunk that failed its checks.
+  std::int64_t good_records = 0;
+  ASSERT_TRUE(evtx::ReadFile(sample_, [&](const evtx::Record&) { ++good_records; }).ok());
+  EXPECT_EQ(r.Summary()->value("sigma_events", -1), good_records);
+
+  // Sigma alone reads the file too, and reports the chunk once.
+  RunResult s = Scan("sigma", dir_.path() + "/tree");
+  ASSERT_NE(s.Summary(), nullptr) << s.err;
+  errors.clear();
+  for (const auto& e : s.Of("error"))
+    if (e.value("path", "") == log) errors.push_back(e.dump());
+  ASSERT_EQ(errors.size(), 1u) << s.out;
+  EXPECT_NE(errors[0].find("\"module\":\"sigma\""), std::string::npos) << errors[0];
+}
+
+// Regression (issue 10): the EVTX reader opened the log by its full path, so
+// an event log deeper than PATH_MAX was an error record for both sweeps. It
+// is opened through the reader stage relative to the walked directory.
+TEST_F(EvtxOnePass, RegressionEventLogBeyondPathMaxIsRead) {
+  const std::string bytes = ReadFile(sample_);
+  ASSERT_EQ(::mkdir((dir_.path() + "/tree").c_str(), 0700), 0);
+  int cur = ::open((dir_.path() + "/tree").c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(cur, 0);
+  std::string path = dir_.path() + "/tree";
+  const std::string comp(200, 'e');
+  for (int i = 0; i < 25; ++i) {  // 25 x 201 bytes: past PATH_MAX (4096)
+    ASSERT_EQ(::mkdirat(cur, comp.c_str(), 0700), 0);
+    int next = ::openat(cur, comp.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    ::close(cur);
+    ASSERT_GE(next, 0);
+    cur = next;
+    path += "/" + comp;
+  }
+  int f = ::openat(cur, "Sysmon.evtx", O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+  ::close(cur);
+  ASSERT_GE(f, 0);
+  ASSERT_EQ(::write(f, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  ::close(f);
+  path += "/Sysmon.evtx";
+  ASSERT_GT(path.size(), static_cast<std::size_t>(PATH_MAX));
+
+  RunResult r = Scan("evtx,sigma", dir_.path() + "/tree");
+  ASSERT_NE(r.Summary(), nullptr) << r.err;
+  EXPECT_TRUE(r.Of("error").empty()) << r.out;
+  int evtx_hits = 0, sigma_hits = 0;
+  for (const auto& fd : r.Of("finding")) {
+    if (fd.value("path", "") != path) continue;
+    evtx_hits += fd.value("module", "") == "evtx";
+    sigma_hits += fd.value("module", "") == "sigma";
+  }
+  EXPECT_GT(evtx_hits, 0) << r.out;
+  EXPECT_GT(sigma_hits, 0) << r.out;
+  EXPECT_EQ(std::system(("rm -rf " + ShellQuote(dir_.path() + "/tree")).c_str()), 0);
 }
 
 }  // namespace

@@ -61,6 +61,10 @@
 namespace trawl::sweep {
 class HostTally;
 }
+namespace trawl::evtx {
+struct Record;
+struct ReadStats;
+}  // namespace trawl::evtx
 
 namespace trawl::artifacts {
 
@@ -202,6 +206,24 @@ class Sweeper {
   // evtx: opened by `path` as above).
   Result<SweepResult> Scan(const Walked& file, const Target& target,
                            sweep::HostTally* hosts = nullptr) const;
+
+  // An event log read by the caller (sweep::ReadEvtxOnce, one read shared
+  // with the other sweeps of EVTX records): records go to OnRecord, in file
+  // order; Finish gives what Scan would. Used by one thread.
+  class EvtxScan {
+   public:
+    virtual ~EvtxScan() = default;
+    virtual void OnRecord(const evtx::Record& r) = 0;
+    // `stats`: the read's outcome (its error is returned). The reader's
+    // problems land in SweepResult::errors only `with_problems` (another
+    // sweep reports them otherwise).
+    virtual Result<SweepResult> Finish(const Result<evtx::ReadStats>& stats,
+                                       bool with_problems) = 0;
+  };
+  // `path` names the file in errors. Error only when no scanner scratch can be had.
+  // `hosts` (may be null): the contact index's tally, fed every record's values.
+  Result<std::unique_ptr<EvtxScan>> BeginEvtx(const std::string& path,
+                                              sweep::HostTally* hosts = nullptr) const;
 
   const Options& options() const;
 

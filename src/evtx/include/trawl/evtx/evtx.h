@@ -59,6 +59,7 @@
 #include <vector>
 
 #include "trawl/core/status.h"
+#include "trawl/read/read.h"
 
 namespace trawl::evtx {
 
@@ -163,6 +164,9 @@ using RecordFn = std::function<void(const Record&)>;
 // an EVTX file at all; damage inside the file is reported in ReadStats::problems.
 // Never throws; exceptions thrown by `fn` are not caught (don't throw).
 Result<ReadStats> ReadFile(const std::string& path, const RecordFn& fn, const Options& opts = {});
+// Same over a file the reader stage opened already (read::File::OpenWalkedAt:
+// the walked entry itself, at any path length). Errors name file.path().
+Result<ReadStats> ReadFile(read::File file, const RecordFn& fn, const Options& opts = {});
 
 // Whether `head` (a file's first bytes) starts with the EVTX file signature
 // "ElfFile\0": how a file under any name is recognised as an event log.

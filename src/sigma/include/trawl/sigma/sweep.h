@@ -64,6 +64,17 @@ class Sweeper {
   Status ScanFile(const std::string& read_path, const std::string& shown_path, InputKind kind,
                   Worker& worker, const FindingFn& on_finding, const ErrorFn& on_error) const;
 
+  // An EVTX file read by the caller (sweep::ReadEvtxOnce, one read shared
+  // with the other sweeps of event logs): BeginFile, EvtxRecord per record
+  // in file order, then EndFile (the console aggregates). EvtxProblems makes
+  // the reader's problems error records, as ScanFile does.
+  void BeginFile(Worker& worker) const;
+  void EvtxRecord(const evtx::Record& r, const std::string& shown_path, Worker& worker,
+                  const FindingFn& on_finding) const;
+  void EndFile(Worker& worker, const FindingFn& on_finding) const;
+  void EvtxProblems(const evtx::ReadStats& stats, const std::string& shown_path, Worker& worker,
+                    const ErrorFn& on_error) const;
+
   // One live process as a linux process_creation event; findings name
   // `shown` (e.g. "process 1234 /usr/bin/x"), fields as above plus pid.
   void ScanProcess(const ProcessInfo& process, const std::string& shown, Worker& worker,
@@ -76,6 +87,8 @@ class Sweeper {
       const std::vector<const Worker*>& workers) const;
 
  private:
+  void MatchOne(const Event& e, const std::string& shown_path, InputKind kind, Worker& w,
+                const FindingFn& on_finding) const;
   const Engine& engine_;
   Thresholds thresholds_;
   double max_seconds_ = 0;

@@ -58,6 +58,10 @@ class Rules;
 namespace trawl::live {
 class WindowsNames;
 }
+namespace trawl::evtx {
+struct Record;
+struct ReadStats;
+}  // namespace trawl::evtx
 
 namespace trawl::sweep {
 
@@ -231,6 +235,28 @@ class Worker {
   virtual ~Worker() = default;
 };
 
+// One sweep's share of an event log's single read (ReadEvtxOnce,
+// trawl/sweep/evtx_pass.h): every sweep that reads EVTX records gets the
+// records of one pass over the file, so a file is read once and its damage
+// reported once, whichever sweeps run. Made per file on a worker thread and
+// used only there.
+class EvtxSink {
+ public:
+  virtual ~EvtxSink() = default;
+  // Reader settings this sink needs: records of chunks whose only fault is
+  // a CRC (evtx::Options::checksum_best_effort), and the file's time budget.
+  virtual bool wants_checksum_mismatch() const { return false; }
+  virtual double max_seconds() const { return 0; }
+  // Each record, in file order (records flagged checksum_mismatch only to a
+  // sink that wants them).
+  virtual void OnRecord(const evtx::Record& r) = 0;
+  // After the read: its stats, or the error that stopped it (the file could
+  // not be opened, or is no event log). `report_problems`: this sink reports
+  // the read's error and the reader's problems (true for the first sink
+  // only, so each is one error record); the others keep quiet about them.
+  virtual void OnDone(const Result<evtx::ReadStats>& stats, bool report_problems, Context& ctx) = 0;
+};
+
 enum class Verdict {
   kContinue,  // later sweeps see the entry too
   kTrusted,   // known good (a trusted hash): later sweeps skip it
@@ -250,6 +276,10 @@ class Sweep {
   virtual bool Claims(const Item&) const { return false; }
   // Scans one claimed entry. Called from worker threads with that thread's Worker.
   virtual Verdict Scan(const Item&, Worker*, Context&) { return Verdict::kContinue; }
+  // A claimed entry this sweep reads as an event log: its share of the one
+  // read (the pipeline then reads the entry once for every such sweep, after
+  // the others' Scan, instead of calling Scan). Null: Scan reads the entry.
+  virtual std::unique_ptr<EvtxSink> EvtxSinkFor(const Item&, Worker*, Context&) { return nullptr; }
   // After the walk, on one thread: live sweeps run here.
   virtual void Finish(Context&) {}
   // Adds this sweep's counters to the summary (after every Finish).
