@@ -4,8 +4,10 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <sys/resource.h>
+#include <tbb/blocked_range.h>
 #include <tbb/global_control.h>
 #include <tbb/info.h>
+#include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 #include <tbb/task_group.h>
 #include <unistd.h>
@@ -211,10 +213,21 @@ class Walker {
     }
     c.steps.push_back(std::move(step));
   }
+  // Subdirectories found while a directory's entries are processed in
+  // parallel: spawned only once they all are (see ProcessDir).
+  struct Children {
+    std::mutex mu;
+    std::vector<DirTask> tasks;
+    void Add(DirTask t) {
+      std::lock_guard<std::mutex> lock(mu);
+      tasks.push_back(std::move(t));
+    }
+  };
   void ProcessName(const std::shared_ptr<SharedDir>& self, const DirTask& t,
-                   const std::string& name, std::string* dir_real);
+                   const std::string& name, std::string* dir_real, Children& children);
   void FollowLink(const std::shared_ptr<SharedDir>& self, const DirTask& t, const std::string& name,
-                  const std::string& path, const struct stat& lst, std::string* dir_real);
+                  const std::string& path, const struct stat& lst, std::string* dir_real,
+                  Children& children);
   bool GlobExcluded(const std::string& path, const std::string& name) const;
   bool ExcludedCanonical(const std::string& real) const;
   bool InsideRoots(const std::string& real) const;
@@ -445,12 +458,33 @@ void Walker::ProcessDir(DirTask& t) {
     v_.OnError(t.path, "read directory: " + Errno(err));
   }
   auto self = std::make_shared<SharedDir>(std::move(own), &live_fds_);
-  std::string dir_real;  // computed on demand (follow_symlinks only)
-  for (const auto& name : names) ProcessName(self, t, name, &dir_real);
+  // The entries of one directory are shared among the threads too (work
+  // stealing splits the range on demand): a flat folder of large files (a
+  // software share, Downloads, winevt/Logs, a log archive) must not run on
+  // one core. The wait is isolated, and subdirectories are spawned only
+  // after it: a thread waiting here runs only this directory's entries, never
+  // another directory's task inside this one (which would nest without bound
+  // and hold a descriptor per level). Each piece computes its own canonical
+  // path of the directory (follow_symlinks only) rather than sharing one.
+  Children children;
+  if (names.size() < 2) {
+    std::string dir_real;
+    for (const auto& name : names) ProcessName(self, t, name, &dir_real, children);
+  } else {
+    tbb::this_task_arena::isolate([&] {
+      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, names.size()),
+                        [&](const tbb::blocked_range<std::size_t>& r) {
+                          std::string dir_real;  // computed on demand
+                          for (std::size_t i = r.begin(); i != r.end(); ++i)
+                            ProcessName(self, t, names[i], &dir_real, children);
+                        });
+    });
+  }
+  for (DirTask& c : children.tasks) Spawn(std::move(c));
 }
 
 void Walker::ProcessName(const std::shared_ptr<SharedDir>& self, const DirTask& t,
-                         const std::string& name, std::string* dir_real) {
+                         const std::string& name, std::string* dir_real, Children& children) {
   if (StopRequested()) return;  // nor visits more entries
   std::string path = Join(t.path, name);
   const RootInfo& root = roots_[t.root];
@@ -483,11 +517,11 @@ void Walker::ProcessName(const std::shared_ptr<SharedDir>& self, const DirTask& 
     c.depth = t.depth + 1;
     c.expect = IdOf(st);
     c.root = t.root;
-    Spawn(std::move(c));
+    children.Add(std::move(c));
     return;
   }
   if (S_ISLNK(st.st_mode) && opts_.follow_symlinks) {
-    FollowLink(self, t, name, path, st, dir_real);
+    FollowLink(self, t, name, path, st, dir_real, children);
     return;
   }
   Entry e;
@@ -502,7 +536,7 @@ void Walker::ProcessName(const std::shared_ptr<SharedDir>& self, const DirTask& 
 
 void Walker::FollowLink(const std::shared_ptr<SharedDir>& self, const DirTask& t,
                         const std::string& name, const std::string& path, const struct stat& lst,
-                        std::string* dir_real) {
+                        std::string* dir_real, Children& children) {
   const int depth = t.depth + 1;
   struct stat tst;
   std::string real;
@@ -557,7 +591,7 @@ void Walker::FollowLink(const std::shared_ptr<SharedDir>& self, const DirTask& t
   c.expect = IdOf(tst);
   c.via_link = true;
   c.root = t.root;
-  Spawn(std::move(c));
+  children.Add(std::move(c));
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <thread>
 #include <map>
 #include <mutex>
 #include <set>
@@ -417,6 +418,40 @@ TEST_F(WalkTest, BoundedDirectoryDescriptorsOnDeepTrees) {
   EXPECT_EQ(c.entries.size(), static_cast<std::size_t>(4 * levels + 1));
   EXPECT_EQ(c.entries.count(d + "/bottom"), 1u);
   EXPECT_LT(max_fds, 64);
+}
+
+// Regression: the entries of one directory were visited one after the other
+// by one thread, so a flat folder of large files (59 archives of a software
+// share: 6.6 s with 1 thread and with 2) used one core. They are shared
+// among the threads now; a visitor that takes a while per entry sees two at
+// once.
+struct SlowCollector : Collector {
+  void OnEntry(const Entry& e) override {
+    const int now = active.fetch_add(1) + 1;
+    for (int seen = most.load(); now > seen && !most.compare_exchange_weak(seen, now);) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    active.fetch_sub(1);
+    Collector::OnEntry(e);
+  }
+  std::atomic<int> active{0}, most{0};
+};
+
+TEST_F(WalkTest, EntriesOfOneDirectoryAreSharedAmongTheThreads) {
+  fs::create_directories(root_ + "/flat");
+  for (int i = 0; i < 24; ++i) WriteFile(root_ + "/flat/f" + std::to_string(i));
+  for (int threads : {1, 2}) {
+    SlowCollector c;
+    Options o;
+    o.threads = threads;
+    ASSERT_TRUE(WalkWithTimeout({root_ + "/flat"}, o, c).ok());
+    EXPECT_EQ(c.entries.size(), 24u);
+    if (threads == 1) {
+      EXPECT_EQ(c.most.load(), 1);
+    } else {
+      EXPECT_GE(c.most.load(), 2) << "one directory's entries ran on one thread";
+    }
+  }
 }
 
 // Regression (issue 10): past its descriptor budget the walk opened
