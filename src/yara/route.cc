@@ -830,8 +830,11 @@ bool HexExpr(const std::string& tok, std::string& out) {
           return false;
       }
       if (dash == std::string::npos && lo.empty()) return false;
-      out += ".{" + (lo.empty() ? std::string("0") : lo) + (dash == std::string::npos ? "" : ",") +
-             hi + "}";
+      if (dash == std::string::npos) {
+        out += ".{" + lo + "}";
+      } else {
+        out += ".{" + (lo.empty() ? std::string("0") : lo) + "," + hi + "}";
+      }
       i = e + 1;
     } else if (i + 1 < body.size() && (std::isxdigit(static_cast<unsigned char>(c)) || c == '?') &&
                (std::isxdigit(static_cast<unsigned char>(body[i + 1])) || body[i + 1] == '?')) {

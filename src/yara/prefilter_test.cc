@@ -1,0 +1,254 @@
+// The prefilter (issue 12 part 3): which rules it may skip, the patterns of
+// every string kind, and end to end that a routed scan with the prefilter
+// finds, file for file and rule for rule, what a libyara scan of the whole
+// set finds, on synthetic files that hit each kind of string, files that
+// only a string-free rule matches, and files the prefilter settles.
+#include <gtest/gtest.h>
+
+#include <hs/hs.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "prefilter.h"
+#include "route.h"
+#include "trawl/yara/yara.h"
+
+namespace trawl::yara {
+namespace {
+
+std::vector<std::string> Cond(const std::string& condition) {
+  route::SplitUnit u =
+      route::SplitSource("rule r { strings: $a = \"a\" $b = \"b\" condition: " + condition + " }");
+  EXPECT_TRUE(u.ok) << condition;
+  return u.ok ? u.rules.at(0).condition : std::vector<std::string>{};
+}
+
+bool Needs(const std::string& condition,
+           const std::vector<std::pair<std::string, bool>>& known = {}) {
+  return route::ConditionNeedsStrings(Cond(condition), known);
+}
+
+TEST(PrefilterTest, RulesThatNeedAStringMatch) {
+  for (const char* c : {"$a", "$a or $b", "any of them", "all of them", "2 of ($a, $b)",
+                        "1 of ($a*)", "filesize < 100KB and 1 of ($a*)", "$a at 0",
+                        "$a in (0..100)", "#a > 0", "#a >= 1", "#a == 2", "0 < #a",
+                        "uint16(0) == 0x5a4d and ($a or $b)", "($a and not $b)",
+                        "any of them and pe_thing == 1"}) {
+    EXPECT_TRUE(Needs(c)) << c;
+  }
+}
+
+TEST(PrefilterTest, StringFreeCapableRulesAreNeverSkipped) {
+  for (const char* c : {"filesize < 10", "not $a", "#a == 0", "#a < 2", "#a >= 0",
+                        "uint16(0) == 0x5a4d", "$a or filesize < 10", "0 of them",
+                        "not (any of them)", "for any of ($a*) : ( $ at 0 )", "true",
+                        "@a[1] < 100", "!a[1] == 3", "$a or other_rule", "$a or ext == 1"}) {
+    EXPECT_FALSE(Needs(c)) << c;
+  }
+}
+
+TEST(PrefilterTest, ReferencesToSkippableRulesCountAsStrings) {
+  EXPECT_TRUE(Needs("other_rule", {{"other_rule", true}}));
+  EXPECT_TRUE(Needs("other_rule or $a", {{"other_rule", true}}));
+  EXPECT_FALSE(Needs("other_rule", {{"other_rule", false}}));
+  EXPECT_FALSE(Needs("not other_rule and $a", {{"other_rule", true}}) == false);
+  EXPECT_FALSE(Needs("not other_rule", {{"other_rule", true}}));
+}
+
+std::vector<route::StringPattern> Patterns(const std::string& strings, bool* ok = nullptr) {
+  std::vector<route::StringPattern> out;
+  bool r = route::StringPatterns("rule r { strings: " + strings + " condition: any of them }", out);
+  if (ok) *ok = r;
+  return out;
+}
+
+// Whether Vectorscan finds any of `pats` in `data` (as the prefilter does).
+bool Hits(const std::vector<route::StringPattern>& pats, const std::string& data) {
+  prefilter::Database db;
+  for (const route::StringPattern& p : pats) {
+    EXPECT_TRUE(p.literal || prefilter::Usable(p)) << p.expr;
+    db.Add(p, 1);
+  }
+  std::string error, bad;
+  EXPECT_TRUE(db.Build(error, bad)) << error << " " << bad;
+  prefilter::ScratchPtr s = db.NewScratch();
+  return db.AnyHit(reinterpret_cast<const std::uint8_t*>(data.data()), data.size(), 0, s.get());
+}
+
+TEST(PrefilterTest, PatternsCoverEveryStringKind) {
+  bool ok = false;
+  // Text strings, escapes, nocase, wide, ascii wide.
+  EXPECT_TRUE(Hits(Patterns(R"($a = "Evil\x41\"\\\t")", &ok), std::string("xxEvilA\"\\\tyy")));
+  EXPECT_TRUE(ok);
+  EXPECT_FALSE(Hits(Patterns(R"($a = "EvilA")"), "evila"));
+  EXPECT_TRUE(Hits(Patterns(R"($a = "EvilA" nocase)"), "..eVILa.."));
+  EXPECT_TRUE(Hits(Patterns(R"($a = "ab" wide)"), std::string("\0a\0b\0", 5)));
+  EXPECT_FALSE(Hits(Patterns(R"($a = "abc" wide)"), "abc"));
+  EXPECT_TRUE(Hits(Patterns(R"($a = "abc" wide ascii)"), "abc"));
+  EXPECT_TRUE(Hits(Patterns(R"($a = "abc" fullword)"), "xabcx"));  // over-match is allowed
+  // xor: every key in the range; wide xor is xor of the wide form.
+  std::string x = "secret";
+  for (char& c : x) c = static_cast<char>(c ^ 0x5a);
+  EXPECT_TRUE(Hits(Patterns(R"($a = "secret" xor)"), x));
+  EXPECT_TRUE(Hits(Patterns(R"($a = "secret" xor(0x50-0x60))"), x));
+  EXPECT_FALSE(Hits(Patterns(R"($a = "secret" xor(1-3))"), x));
+  std::string w = std::string("s\0e\0", 4);
+  for (char& c : w) c = static_cast<char>(c ^ 7);
+  EXPECT_TRUE(Hits(Patterns(R"($a = "se" wide xor(7))"), w));
+  // Hex strings: wildcards, nibbles, jumps, alternatives, comments.
+  const std::string hex = R"($h = { 4D 5A ?? 9? ?0 [2-4] ( 01 02 | 03 ) [-] FF // c
+                                     })";
+  EXPECT_TRUE(Hits(Patterns(hex, &ok), std::string("\x4d\x5a\x00\x93\x40zzz\x03qqqq\xff", 14)));
+  EXPECT_TRUE(ok);
+  EXPECT_FALSE(Hits(Patterns(hex), std::string("\x4d\x5a\x00\x83\x40zzz\x03qqqq\xff", 14)));
+  EXPECT_TRUE(Hits(Patterns("$h = { 41 42 [3] 43 }"), "ABxyzC"));
+  // Regexes: flags, nocase, YARA's {,n}.
+  EXPECT_TRUE(Hits(Patterns(R"($r = /ev[a-z]{,2}l\d+/)", &ok), "evaal42"));
+  EXPECT_TRUE(ok);
+  EXPECT_TRUE(Hits(Patterns(R"($r = /evil/i)"), "EVIL"));
+  EXPECT_TRUE(Hits(Patterns(R"($r = /evil/ nocase)"), "eViL"));
+  EXPECT_TRUE(Hits(Patterns(R"($r = /a.b/s)"), "a\nb"));
+  EXPECT_TRUE(Hits(Patterns(R"($r = /a\/b/)"), "a/b"));
+}
+
+TEST(PrefilterTest, StringsWithoutSurePatternsMakeTheRuleUnskippable) {
+  for (const char* s : {R"($a = "abc" base64)", R"($a = "abc" base64wide)", R"($r = /abc/ wide)",
+                        R"($a = "abc" $b = "abcd" base64)"}) {
+    bool ok = true;
+    Patterns(s, &ok);
+    EXPECT_FALSE(ok) << s;
+  }
+  // A rule whose pattern Vectorscan refuses is not skippable.
+  route::SplitUnit u =
+      route::SplitSource(R"(rule r { strings: $r = /a(b/ condition: $r } rule q { strings: $a = "q" condition: $a })");
+  ASSERT_TRUE(u.ok);
+  auto facts = route::AnalyseUnit(u, prefilter::Usable);
+  EXPECT_TRUE(facts[0].needs_strings);
+  EXPECT_FALSE(facts[0].skippable());
+  EXPECT_TRUE(facts[1].skippable());
+}
+
+// --- End to end --------------------------------------------------------------
+
+const char* kRules = R"(import "pe"
+rule lit { strings: $a = "LITERAL_MARK" condition: $a }
+rule lit_nocase { strings: $a = "CaseMark" nocase condition: $a }
+rule lit_wide { strings: $a = "WideMark" wide condition: $a }
+rule lit_xor { strings: $a = "XorMark" xor(1-255) condition: $a }
+rule hex_jumps { strings: $h = { 11 22 [2-6] ( 33 | 44 55 ) ?? 6? 77 } condition: $h }
+rule re { strings: $r = /re_[0-9]{3,}_mark/ condition: $r }
+rule re_nocase { strings: $r = /ReNo[ab]+Mark/i condition: $r }
+rule b64 { strings: $b = "Base64Mark" base64 condition: $b }
+rule tiny { condition: filesize < 4 }
+rule mz_only { condition: uint16(0) == 0x5a4d and filesize < 64 }
+rule not_string { strings: $a = "NOPE_MARK" condition: not $a and filesize == 17 }
+rule count_zero { strings: $a = "ZERO_MARK" condition: #a == 0 and uint32(0) == 0x464c457f }
+private rule priv { strings: $a = "PRIV_MARK" condition: $a }
+rule uses_priv { condition: priv }
+rule two_strings { strings: $a = "TWO_A" $b = "TWO_B" condition: all of them }
+rule pe_gated { strings: $a = "PE_MARK" condition: uint16(0) == 0x5a4d and $a }
+rule pe_field { condition: pe.number_of_sections > 100 }
+)";
+
+std::vector<std::string> Files() {
+  std::string x = "..XorMark..";
+  for (std::size_t i = 2; i < 9; ++i) x[i] = static_cast<char>(x[i] ^ 0x21);
+  std::string wide;
+  for (char c : std::string("WideMark")) wide += std::string(1, c) + '\0';
+  return {
+      "nothing at all in this one, just text",
+      "abc",                                    // tiny: a string-free rule only
+      "MZ short file",                          // mz_only
+      "exactly 17 bytes!",                      // not_string
+      std::string("\x7f" "ELF no strings", 14),  // count_zero
+      std::string("\x7f" "ELF ZERO_MARK", 13),
+      "xx LITERAL_MARK yy",
+      "xx cASEmARK yy",
+      "xx " + wide + " yy",
+      x,
+      std::string("\x11\x22zzz\x44\x55Q\x6a\x77", 10),
+      std::string("\x11\x22zzz\x44\x56Q\x6a\x77", 10),  // near miss
+      "re_1234_mark",
+      "re_12_mark",  // near miss
+      "RENOABBAMARK",
+      "QmFzZTY0TWFyaw==",  // base64 of Base64Mark
+      "PRIV_MARK",
+      "TWO_A only",
+      "TWO_A TWO_B",
+      "MZ and PE_MARK, long enough to miss mz_only, padded out to more than 64 bytes......",
+      std::string(1100000, 'x') + "LITERAL_MARK",  // large-file sets
+      std::string(1100000, 'y'),
+  };
+}
+
+std::shared_ptr<const Rules> LoadRules(const CompileOptions& o) {
+  CompileStats stats;
+  auto r = Rules::Compile({}, {{"mem", kRules}}, stats, o);
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.status().message());
+  EXPECT_TRUE(stats.problems.empty()) << stats.problems.front().message;
+  return r.ok() ? *r : nullptr;
+}
+
+std::vector<std::set<std::string>> ScanEach(const std::shared_ptr<const Rules>& rules,
+                                            ScanCounters* counters) {
+  Scanner scanner(rules, 60);
+  std::vector<std::set<std::string>> out;
+  for (const std::string& f : Files()) {
+    ScanReport report;
+    Status s = scanner.Scan(reinterpret_cast<const std::uint8_t*>(f.data()), f.size(), {}, report);
+    EXPECT_TRUE(s.ok()) << s.message();
+    std::set<std::string> hits;
+    for (const Match& m : report.matches) hits.insert(m.rule);
+    out.push_back(hits);
+  }
+  if (counters) *counters = scanner.counters();
+  return out;
+}
+
+TEST(PrefilterTest, NeverDropsAFileThatTheWholeSetMatches) {
+  CompileOptions exact;
+  exact.exact = true;
+  auto whole = LoadRules(exact);
+  auto routed = LoadRules(CompileOptions{});
+  ASSERT_TRUE(whole && routed);
+  ASSERT_TRUE(routed->prefilter()) << routed->prefilter_error();
+  // lit, lit_nocase, lit_wide, lit_xor, hex_jumps, re, re_nocase, priv,
+  // uses_priv, two_strings, pe_gated; b64 has no sure pattern.
+  EXPECT_EQ(routed->skippable_rules(), 11u);
+  ScanCounters counters;
+  auto want = ScanEach(whole, nullptr);
+  auto got = ScanEach(routed, &counters);
+  const std::vector<std::string> files = Files();
+  ASSERT_EQ(want.size(), got.size());
+  for (std::size_t i = 0; i < want.size(); ++i)
+    EXPECT_EQ(want[i], got[i]) << "file " << i << ": " << files[i].substr(0, 40);
+  // Each kind of string did match in the whole set's scan.
+  std::set<std::string> all;
+  for (const auto& h : want) all.insert(h.begin(), h.end());
+  for (const char* r : {"lit", "lit_nocase", "lit_wide", "lit_xor", "hex_jumps", "re", "re_nocase",
+                        "b64", "tiny", "mz_only", "not_string", "count_zero", "uses_priv",
+                        "two_strings", "pe_gated"})
+    EXPECT_TRUE(all.count(r)) << r;
+  EXPECT_EQ(want[1], (std::set<std::string>{"tiny"}));  // only a string-free rule
+  // Files without any pattern were settled by the prefilter: the plain
+  // text, "abc", "MZ short file", the 17 bytes, the ELF without strings, the
+  // near misses, the base64 one, "TWO_A only" is not (TWO_A is a pattern).
+  EXPECT_GE(counters.prefilter_settled, 8u);
+  EXPECT_LT(counters.prefilter_settled, files.size());
+
+  // And off, with the option: the same hits, nothing settled.
+  CompileOptions off;
+  off.prefilter = false;
+  auto plain = LoadRules(off);
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->prefilter());
+  ScanCounters c2;
+  EXPECT_EQ(ScanEach(plain, &c2), want);
+  EXPECT_EQ(c2.prefilter_settled, 0u);
+}
+
+}  // namespace
+}  // namespace trawl::yara
