@@ -7,7 +7,12 @@
 
 #include <hs/hs.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <regex>
+#include <sstream>
 #include <set>
 #include <string>
 #include <vector>
@@ -248,6 +253,127 @@ TEST(PrefilterTest, NeverDropsAFileThatTheWholeSetMatches) {
   ScanCounters c2;
   EXPECT_EQ(ScanEach(plain, &c2), want);
   EXPECT_EQ(c2.prefilter_settled, 0u);
+}
+
+
+// One instance of a hex string, written independently of route.cc's
+// translation: bytes as written, ?? and nibbles filled with zero bits, a jump
+// as its least length, an alternative as its first branch.
+std::string HexInstance(const std::string& body, std::size_t& i) {
+  std::string out;
+  auto hexval = [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : std::tolower(c) - 'a' + 10;
+  };
+  while (i < body.size()) {
+    char c = body[i];
+    if (c == ')' || c == '|') return out;
+    if (c == '(') {
+      ++i;
+      out += HexInstance(body, i);  // first branch
+      for (int depth = 1; i < body.size() && depth > 0; ++i) {  // skip the others
+        if (body[i] == '(') ++depth;
+        if (body[i] == ')') --depth;
+      }
+      continue;
+    }
+    if (c == '[') {
+      std::size_t e = body.find(']', i);
+      std::string j;
+      for (char ch : body.substr(i + 1, e - i - 1))
+        if (!std::isspace(static_cast<unsigned char>(ch))) j += ch;
+      std::size_t n = j.empty() || j[0] == '-' ? 0 : std::stoul(j);
+      out += std::string(n, 'J');
+      i = e + 1;
+      continue;
+    }
+    if (std::isspace(static_cast<unsigned char>(c)) || i + 1 >= body.size()) {
+      ++i;
+      continue;
+    }
+    char d = body[i + 1];
+    int hi = c == '?' ? 0 : hexval(c), lo = d == '?' ? 0 : hexval(d);
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+std::string ReadAll(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// signature-base's hex strings (and text strings) planted in buffers, behind
+// each class's magic in turn, and buffers with none of them: the routed scan
+// with the prefilter equals the whole set's, and the prefilter settles the
+// empty ones.
+TEST(PrefilterTest, SignatureBaseHexStringsPlantedRoutedEqualsExact) {
+  namespace fs = std::filesystem;
+  const fs::path sb = fs::path(TRAWL_SHARED_DATA) / "signature-base" / "yara";
+  ASSERT_TRUE(fs::is_directory(sb)) << sb;
+  std::vector<std::string> paths;
+  for (const auto& e : fs::directory_iterator(sb)) {
+    std::string ext = e.path().extension().string();
+    if (ext == ".yar" || ext == ".yara") paths.push_back(e.path().string());
+  }
+  std::sort(paths.begin(), paths.end());
+  const std::vector<std::string> heads = {
+      "MZ\x90", std::string("\x7f" "ELF\x02\x01", 6), "#!/bin/sh\n", "<?php\n", "PK\x03\x04",
+      "\xd0\xcf\x11\xe0", "%PDF-1.4\n", "\n"};
+  const std::regex hex_string(R"re(\$[A-Za-z0-9_]*\s*=\s*\{([^}]*)\})re");
+  const std::regex text_string(R"re(\$[A-Za-z0-9_]*\s*=\s*"((?:[^"\\\n]|\\.)*)")re");
+  std::vector<std::string> buffers;
+  std::size_t hex_count = 0;
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    std::string text = ReadAll(paths[i]);
+    std::string hex_body, text_body;
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), hex_string);
+         it != std::sregex_iterator(); ++it) {
+      std::string b = (*it)[1];
+      // Plain hex strings only (no comments, nothing this generator does not know).
+      if (b.find_first_not_of("0123456789abcdefABCDEF?[]()|- \t\r\n") != std::string::npos)
+        continue;
+      std::size_t k = 0;
+      hex_body += HexInstance(b, k) + "\n";
+      ++hex_count;
+    }
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), text_string);
+         it != std::sregex_iterator(); ++it)
+      text_body += std::string((*it)[1]) + "\n";
+    const std::string& head = heads[i % heads.size()];
+    if (!hex_body.empty()) buffers.push_back(head + hex_body);
+    if (!hex_body.empty() && i % 3 == 0) buffers.push_back(head + hex_body + text_body);
+  }
+  ASSERT_GT(hex_count, 1000u);
+  for (const std::string& h : heads) buffers.push_back(h + "plain words of no interest\n");
+  buffers.push_back("abc");
+
+  CompileStats se, sr;
+  CompileOptions exact_opt;
+  exact_opt.exact = true;
+  auto exact = Rules::Compile(paths, {}, se, exact_opt);
+  auto routed = Rules::Compile(paths, {}, sr, CompileOptions{});
+  ASSERT_TRUE(exact.ok() && routed.ok());
+  ASSERT_TRUE((*routed)->prefilter()) << (*routed)->prefilter_error();
+  EXPECT_GT((*routed)->skippable_rules(), 4000u);
+  Scanner se_scan(*exact, 60), sr_scan(*routed, 60);
+  std::size_t hits = 0;
+  for (std::size_t i = 0; i < buffers.size(); ++i) {
+    const std::string& b = buffers[i];
+    auto* data = reinterpret_cast<const std::uint8_t*>(b.data());
+    ScanReport want, got;
+    ASSERT_TRUE(se_scan.Scan(data, b.size(), {}, want).ok());
+    ASSERT_TRUE(sr_scan.Scan(data, b.size(), {}, got).ok());
+    std::set<std::string> w, g;
+    for (const Match& m : want.matches) w.insert(m.ns_file + ":" + m.rule);
+    for (const Match& m : got.matches) g.insert(m.ns_file + ":" + m.rule);
+    EXPECT_EQ(w, g) << "buffer " << i;
+    hits += w.size();
+  }
+  EXPECT_GT(hits, 300u);  // the planted hex strings do trigger rules
+  EXPECT_GE(sr_scan.counters().prefilter_settled, 1u);
 }
 
 }  // namespace
