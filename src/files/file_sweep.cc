@@ -288,7 +288,9 @@ class FileSweep final : public sweep::Sweep {
                              static_cast<std::int64_t>(rules.PrefilterRulesInClass(i))});
       }
       s.extra.push_back({"yara_prefilter",
-                         std::string(rules.prefilter() ? "on" : "off: " + rules.prefilter_error())});
+                         std::string(rules.prefilter()                ? "on"
+                                     : rules.prefilter_error().empty() ? "off"
+                                                                       : "off: " + rules.prefilter_error())});
       s.extra.push_back({"yara_prefilter_skippable_rules",
                          static_cast<std::int64_t>(rules.skippable_rules())});
       s.extra.push_back({"yara_prefilter_settled", static_cast<std::int64_t>(y.prefilter_settled)});

@@ -28,6 +28,11 @@
 // (rule file) that the lexer cannot split, that has an `include` or a
 // `global` rule is not routed: it is compiled whole into every class.
 //
+// For the prefilter (issue 12 part 3), AnalyseUnit also decides whether a
+// rule needs one of its strings to match (the same evaluation with every
+// string atom false) and writes Vectorscan patterns for its strings
+// (StringPatterns); prefilter.h builds the database.
+//
 // The class of a file is its leading magic only (ClassOf): the same test the
 // analysis assumes. Nothing here touches libyara.
 #pragma once
