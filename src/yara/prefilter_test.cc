@@ -136,6 +136,31 @@ TEST(PrefilterTest, StringsWithoutSurePatternsMakeTheRuleUnskippable) {
   EXPECT_TRUE(facts[1].skippable());
 }
 
+// A string the condition cannot do without: only its patterns are kept (the
+// most selective one); otherwise every string's.
+TEST(PrefilterTest, ANecessaryStringAloneIsEnough) {
+  route::SplitUnit u = route::SplitSource(R"(
+rule and_ { strings: $s = "ab" $l = "a_long_string" condition: $s and $l }
+rule all_ { strings: $s = "ab" $m = "medium" $l = "longest_one" condition: all of them }
+rule any_ { strings: $s = "ab" $l = "a_long_string" condition: any of them }
+rule mixed { strings: $s = "ab" $x1 = "x_one" $x2 = "x_two" condition: $s and 1 of ($x*) }
+rule count_ { strings: $s = "ab" $l = "a_long_string" condition: #s > 2 and ($l or filesize < 10) }
+)");
+  ASSERT_TRUE(u.ok);
+  auto facts = route::AnalyseUnit(u);
+  auto ids = [](const route::RuleFacts& f) {
+    std::set<std::string> out;
+    for (const route::StringPattern& p : f.patterns) out.insert(p.id);
+    return out;
+  };
+  for (const auto& f : facts) EXPECT_TRUE(f.skippable());
+  EXPECT_EQ(ids(facts[0]), (std::set<std::string>{"$l"}));
+  EXPECT_EQ(ids(facts[1]), (std::set<std::string>{"$l"}));
+  EXPECT_EQ(ids(facts[2]), (std::set<std::string>{"$s", "$l"}));
+  EXPECT_EQ(ids(facts[3]), (std::set<std::string>{"$s"}));  // $x* are not needed one by one
+  EXPECT_EQ(ids(facts[4]), (std::set<std::string>{"$s"}));
+}
+
 // --- End to end --------------------------------------------------------------
 
 const char* kRules = R"(import "pe"

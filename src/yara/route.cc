@@ -469,35 +469,75 @@ std::optional<Value> FilesizeTest(const std::vector<std::string>& a) {
 
 bool IsStringId(const std::string& x) { return x.size() > 1 && x[0] == '$'; }
 
-// An atom that is false (or undefined, never true) when none of the rule's
-// strings matched: `$a`, `$a at E`, `$a in (R)`, `N of S` with N >= 1 (also
-// `any`, `all`) over `them` or a list of string identifiers, optionally
-// followed by `at` / `in`, and `#a > K` (K >= 0), `#a >= K` / `#a == K`
-// (K >= 1), mirrored forms too. Anything else: not known.
-bool StringAtomFalse(const std::vector<std::string>& a) {
+// Which strings of a rule are taken as not matched: all of them (one ==
+// nullptr) or the one string `*one`. `ids` lists the rule's strings in
+// order, one entry per string ("$" for each anonymous one), for `them` and
+// wildcards.
+struct Absence {
+  const std::vector<std::string>* ids = nullptr;
+  const std::string* one = nullptr;
+  bool Absent(const std::string& id) const { return one == nullptr || id == *one; }
+};
+
+// An atom that is false (or undefined, never true) when the absent strings
+// did not match: `$a`, `$a at E`, `$a in (R)`, `N of S` with N >= 1 (also
+// `any`, `all`) over `them` or a list of string identifiers (wildcards too),
+// optionally followed by `at` / `in`, and `#a > K` (K >= 0), `#a >= K` /
+// `#a == K` (K >= 1), mirrored forms too. Anything else: not known.
+bool StringAtomFalse(const std::vector<std::string>& a, const Absence& ab) {
   if (a.empty()) return false;
-  if (a.size() == 1) return IsStringId(a[0]) && a[0].find('*') == std::string::npos;
-  if (IsStringId(a[0]) && a[0].find('*') == std::string::npos && (a[1] == "at" || a[1] == "in"))
-    return true;
+  auto single = [&](const std::string& x) {
+    return IsStringId(x) && x.find('*') == std::string::npos && ab.Absent(x);
+  };
+  if (a.size() == 1) return single(a[0]);
+  if (a[1] == "at" || a[1] == "in") return single(a[0]);
   if (a.size() >= 3 && a[1] == "of") {
-    if (a[0] != "any" && a[0] != "all") {
+    std::uint64_t need = 0;  // 0: all
+    if (a[0] == "any") {
+      need = 1;
+    } else if (a[0] != "all") {
       auto n = ParseInt(a[0]);
       if (!n || *n == 0) return false;
+      need = *n;
     }
+    std::uint64_t n = 0, absent = 0;
+    auto count = [&](const std::string& item) {
+      bool wild = !item.empty() && item.back() == '*';
+      if (!wild) {
+        ++n;
+        if (ab.Absent(item)) ++absent;
+        return;
+      }
+      if (ab.ids == nullptr) {  // every string absent: any number of them
+        n += 1;
+        absent += 1;
+        return;
+      }
+      std::string prefix = item.substr(0, item.size() - 1);
+      for (const std::string& id : *ab.ids) {
+        if (id.compare(0, prefix.size(), prefix) != 0) continue;
+        ++n;
+        if (ab.Absent(id)) ++absent;
+      }
+    };
     std::size_t i = 2;
     if (a[i] == "them") {
+      count("$*");
       ++i;
     } else if (a[i] == "(") {
       ++i;
       for (bool want_id = true; i < a.size() && a[i] != ")"; ++i, want_id = !want_id) {
-        if (want_id ? !IsStringId(a[i]) : a[i] != ",") return false;
+        if (want_id ? !IsStringId(a[i]) && a[i] != "$*" : a[i] != ",") return false;
+        if (want_id) count(a[i]);
       }
       if (i >= a.size()) return false;
       ++i;
     } else {
       return false;
     }
-    return i == a.size() || a[i] == "at" || a[i] == "in";
+    if (!(i == a.size() || a[i] == "at" || a[i] == "in") || n == 0) return false;
+    if (need == 0) return absent >= 1;  // all of a set with an absent string
+    return n - absent < need;
   }
   if (a.size() == 3) {
     std::string op = a[1];
@@ -510,6 +550,7 @@ bool StringAtomFalse(const std::vector<std::string>& a) {
       else if (op != "==") return false;
     }
     if (count.size() < 2 || count[0] != '#' || count.find('*') != std::string::npos) return false;
+    if (!ab.Absent("$" + count.substr(1))) return false;
     auto k = ParseInt(num);
     if (!k) return false;
     if (op == ">") return true;
@@ -520,11 +561,12 @@ bool StringAtomFalse(const std::vector<std::string>& a) {
 
 class Parser {
  public:
-  // no_strings: evaluate as on a file where no string of the rule matched
-  // (string atoms are false).
+  // absence: evaluate as on a file where those strings of the rule did not
+  // match (their atoms are false); null: no such assumption.
   Parser(const std::vector<std::string>& t,
-         const std::vector<std::pair<std::string, RouteMask>>& known, bool no_strings = false)
-      : t_(t), known_(known), no_strings_(no_strings) {}
+         const std::vector<std::pair<std::string, RouteMask>>& known,
+         const Absence* absence = nullptr)
+      : t_(t), known_(known), absence_(absence) {}
 
   // The root node, or -1 when the tokens do not parse as expected.
   int Run() {
@@ -631,7 +673,7 @@ class Parser {
         return v;
       }
     }
-    if (no_strings_ && StringAtomFalse(a)) return Uniform(kF);
+    if (absence_ != nullptr && StringAtomFalse(a, *absence_)) return Uniform(kF);
     // pe.is_pe: the pe module finds no PE in a file that does not start with MZ.
     if (a.size() == 3 && a[0] == "pe" && a[1] == "." && a[2] == "is_pe") {
       Value v = Uniform(kF | kU);
@@ -655,7 +697,7 @@ class Parser {
 
   const std::vector<std::string>& t_;
   const std::vector<std::pair<std::string, RouteMask>>& known_;
-  bool no_strings_ = false;
+  const Absence* absence_ = nullptr;
   static constexpr int kMaxDepth = 200;
   std::vector<Node> nodes_;
   std::size_t pos_ = 0;
@@ -891,7 +933,8 @@ std::string RegexExpr(const std::string& body) {
 
 }  // namespace
 
-bool StringPatterns(std::string_view rule_text, std::vector<StringPattern>& out) {
+bool StringPatterns(std::string_view rule_text, std::vector<StringPattern>& out,
+                    std::vector<std::string>* ids) {
   std::vector<Token> t;
   if (!Lex(rule_text, t)) return false;
   std::size_t i = 0;
@@ -902,8 +945,15 @@ bool StringPatterns(std::string_view rule_text, std::vector<StringPattern>& out)
   if (i + 1 >= t.size()) return false;
   i += 2;
   bool ok = true;
+  std::size_t tag_from = out.size();  // patterns from here on belong to tag_id
+  std::string tag_id;
   while (i < t.size() && !(t[i].text == "condition" && i + 1 < t.size() && t[i + 1].text == ":")) {
     if (!(t[i].text[0] == '$' && i + 2 < t.size() && t[i + 1].text == "=")) return false;
+    const std::string& sid = t[i].text;
+    if (ids != nullptr) ids->push_back(sid);
+    for (std::size_t k = tag_from; k < out.size(); ++k) out[k].id = tag_id;
+    tag_from = out.size();
+    tag_id = sid;
     const std::string& value = t[i + 2].text;
     i += 3;
     bool nocase = false, wide = false, ascii = false, xr = false, base64 = false;
@@ -1004,6 +1054,7 @@ bool StringPatterns(std::string_view rule_text, std::vector<StringPattern>& out)
       return false;
     }
   }
+  for (std::size_t k = tag_from; k < out.size(); ++k) out[k].id = tag_id;
   return ok;
 }
 
@@ -1112,10 +1163,22 @@ ClassMask ConditionClasses(const std::vector<std::string>& tokens,
 }
 
 namespace {
+// How selective a pattern is, roughly: the fixed bytes it spells (escapes
+// and letter classes), halved for regexes and hex strings.
+std::size_t PatternStrength(const StringPattern& p) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i + 1 < p.expr.size(); ++i) {
+    if (p.expr[i] == '\\' && p.expr[i + 1] == 'x') ++n;
+    if (p.literal && p.expr[i] == '[') ++n;
+  }
+  return p.literal ? n : n / 2;
+}
+
 // Whether the root of `tokens` is never true with every string atom false.
 bool NeedsStrings(const std::vector<std::string>& tokens,
-                  const std::vector<std::pair<std::string, RouteMask>>& known) {
-  Parser p(tokens, known, /*no_strings=*/true);
+                  const std::vector<std::pair<std::string, RouteMask>>& known,
+                  const Absence& absence = Absence{}) {
+  Parser p(tokens, known, &absence);
   int root = p.Run();
   if (root < 0) return false;
   for (int c = 0; c < kRouteCount; ++c) {
@@ -1163,13 +1226,39 @@ std::vector<RuleFacts> AnalyseUnit(const SplitUnit& unit, const PatternFilter& u
     }
     f.classes = ClassesOf(f.routes);
     known.emplace_back(r.name, f.routes);
-    f.prefilterable = StringPatterns(r.text, f.patterns);
+    std::vector<std::string> ids;
+    f.prefilterable = StringPatterns(r.text, f.patterns, &ids);
     if (f.prefilterable && usable) {
       f.prefilterable = std::all_of(f.patterns.begin(), f.patterns.end(),
                                     [&](const StringPattern& sp) { return sp.literal || usable(sp); });
     }
     if (!f.prefilterable) f.patterns.clear();
-    f.needs_strings = NeedsStrings(r.condition, known_skippable);
+    f.needs_strings = NeedsStrings(r.condition, known_skippable, Absence{&ids, nullptr});
+    if (f.skippable()) {
+      // A string the condition cannot do without: its patterns alone are
+      // enough (a subset of the patterns can only hit less often). The
+      // strongest such string wins; rule references keep their classes.
+      const std::string* best = nullptr;
+      std::size_t best_strength = 0;
+      for (const std::string& id : ids) {
+        if (id == "$" || (best != nullptr && id == *best)) continue;
+        std::size_t strength = ~std::size_t{0};
+        for (const StringPattern& sp : f.patterns) {
+          if (sp.id == id) strength = std::min(strength, PatternStrength(sp));
+        }
+        if (strength == ~std::size_t{0} || (best != nullptr && strength <= best_strength)) continue;
+        if (!NeedsStrings(r.condition, known, Absence{&ids, &id})) continue;
+        best = &id;
+        best_strength = strength;
+      }
+      if (best != nullptr) {
+        std::vector<StringPattern> kept;
+        for (StringPattern& sp : f.patterns) {
+          if (sp.id == *best) kept.push_back(std::move(sp));
+        }
+        f.patterns = std::move(kept);
+      }
+    }
     known_skippable.emplace_back(r.name, f.skippable() ? 0u : kAllRoutes);
     // Without pe: the condition for the other classes, dead pe branches gone.
     const RouteMask non_pe = kAllRoutes & ~(3u << (2 * kPe));

@@ -108,13 +108,16 @@ struct StringPattern {
   bool caseless = false;  // a regex with /i or `nocase`
   bool dotall = false;    // a regex with /s, or a hex string (wildcards are any byte)
   bool literal = false;   // from a text string: plain escaped bytes, always compiles
+  std::string id;         // the string's identifier ("$a"; "$" when anonymous)
 };
 
 // The prefilter patterns of every string of a rule (`rule_text` is
 // RuleText::text). Returns false when some string has no pattern that is
 // sure to cover it (base64, a wide regex, a modifier or escape this code
 // does not know): the rule then cannot be skipped.
-bool StringPatterns(std::string_view rule_text, std::vector<StringPattern>& out);
+// `ids` (if given) gets each string's identifier, one per string, in order.
+bool StringPatterns(std::string_view rule_text, std::vector<StringPattern>& out,
+                    std::vector<std::string>* ids = nullptr);
 
 // Per-rule facts derived from a split unit.
 struct RuleFacts {
@@ -137,6 +140,9 @@ struct RuleFacts {
   // prefilterable: every string has patterns (the usable filter accepted
   // them all). A skippable rule cannot match a file in which none of its
   // patterns, nor those of the skippable rules it references, occurs.
+  // When the condition cannot be true without one particular string (e.g.
+  // `$a and 1 of ($b*)`, `all of them`), only that string's patterns are
+  // kept: the most selective such string's.
   bool needs_strings = false;
   bool prefilterable = false;
   std::vector<StringPattern> patterns;
