@@ -110,6 +110,13 @@ TEST(PrefilterTest, PatternsCoverEveryStringKind) {
   EXPECT_TRUE(ok);
   EXPECT_FALSE(Hits(Patterns(hex), std::string("\x4d\x5a\x00\x83\x40zzz\x03qqqq\xff", 14)));
   EXPECT_TRUE(Hits(Patterns("$h = { 41 42 [3] 43 }"), "ABxyzC"));
+  // A fixed run of 4 bytes or more outside alternatives stands for the
+  // string as a literal (the longest run).
+  auto frag = Patterns("$h = { 41 42 ?? 61 62 63 64 [1-9] ( 01 02 03 04 05 | 06 ) 7A }");
+  ASSERT_EQ(frag.size(), 1u);
+  EXPECT_TRUE(frag[0].literal);
+  EXPECT_EQ(frag[0].expr, "\\x61\\x62\\x63\\x64");
+  EXPECT_TRUE(Hits(frag, std::string("AB\x00" "abcd123\x06" "z", 12)));
   // Regexes: flags, nocase, YARA's {,n}.
   EXPECT_TRUE(Hits(Patterns(R"($r = /ev[a-z]{,2}l\d+/)", &ok), "evaal42"));
   EXPECT_TRUE(ok);

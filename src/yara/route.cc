@@ -829,8 +829,10 @@ std::string LiteralExpr(const std::string& bytes, bool nocase) {
 }
 
 // A hex string as a regex (jumps as bounded dots, alternatives as groups,
-// nibbles as classes). False on a token it does not know.
-bool HexExpr(const std::string& tok, std::string& out) {
+// nibbles as classes), and in `fragment` its longest run of fixed bytes
+// outside any alternative (every match holds it). False on a token it does
+// not know.
+bool HexExpr(const std::string& tok, std::string& out, std::string& fragment) {
   if (tok.size() < 2 || tok.front() != '{' || tok.back() != '}') return false;
   std::string body;
   for (std::size_t i = 1; i + 1 < tok.size(); ++i) {  // strip comments
@@ -851,12 +853,22 @@ bool HexExpr(const std::string& tok, std::string& out) {
                : std::tolower(static_cast<unsigned char>(c)) - 'a' + 10;
   };
   bool any_byte = false;
+  int depth = 0;
+  std::string run;
+  fragment.clear();
+  auto end_run = [&] {
+    if (run.size() > fragment.size()) fragment = run;
+    run.clear();
+  };
   for (std::size_t i = 0; i < body.size();) {
     char c = body[i];
+    bool fixed = false;
     if (c == '(') {
       out += "(?:";
+      ++depth;
       ++i;
     } else if (c == ')' || c == '|') {
+      if (c == ')') --depth;
       out += c;
       ++i;
     } else if (c == '[') {
@@ -892,15 +904,23 @@ bool HexExpr(const std::string& tok, std::string& out) {
         out += "[" + HexByte(h) + "-" + HexByte(h + 15) + "]";
       } else {
         out += HexByte(static_cast<unsigned>(hexval(c) * 16 + hexval(d)));
+        if (depth == 0) {
+          run += static_cast<char>(hexval(c) * 16 + hexval(d));
+          fixed = true;
+        }
       }
       any_byte = true;
       i += 2;
     } else {
       return false;  // e.g. ~ (not-byte) or a stray character
     }
+    if (!fixed) end_run();
   }
-  return any_byte;
+  end_run();
+  return any_byte && depth == 0;
 }
+
+constexpr std::size_t kHexFragment = 4;
 
 // A YARA regex body in PCRE syntax: `{,n}` (YARA: 0 to n) becomes `{0,n}`.
 std::string RegexExpr(const std::string& body) {
@@ -1031,12 +1051,19 @@ bool StringPatterns(std::string_view rule_text, std::vector<StringPattern>& out,
         }
       }
     } else if (value[0] == '{') {
-      std::string e;
-      if (xr || nocase || wide || !HexExpr(value, e)) {
+      std::string e, fragment;
+      if (xr || nocase || wide || !HexExpr(value, e, fragment)) {
         ok = false;
         continue;
       }
-      out.push_back({e, false, true, false});
+      // A fixed run of kHexFragment bytes or more stands for the string as a
+      // plain literal: several times cheaper for Vectorscan to compile than
+      // the regex, and about as selective.
+      if (fragment.size() >= kHexFragment) {
+        out.push_back({LiteralExpr(fragment, false), false, false, true});
+      } else {
+        out.push_back({e, false, true, false});
+      }
     } else if (value[0] == '/') {
       std::size_t close = value.rfind('/');
       if (close == 0 || wide || xr) {
