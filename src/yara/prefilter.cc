@@ -48,7 +48,8 @@ void Database::Add(const route::StringPattern& p, route::RouteMask routes) {
   std::string key = p.expr;
   key += '\0';
   key += std::to_string(flags);
-  if (lookup_ == nullptr) lookup_ = std::make_unique<std::unordered_map<std::string, std::size_t>>();
+  if (lookup_ == nullptr)
+    lookup_ = std::make_unique<std::unordered_map<std::string, std::size_t>>();
   auto [it, fresh] = lookup_->emplace(std::move(key), exprs_.size());
   if (fresh) {
     exprs_.push_back({p.expr, flags});
@@ -78,9 +79,9 @@ bool Database::Build(std::string& error, std::string& bad) {
   }
   hs_database_t* db = nullptr;
   hs_compile_error_t* err = nullptr;
-  hs_error_t rc = hs_compile_multi(ptrs.data(), flags.data(), ids.data(),
-                                   static_cast<unsigned>(ptrs.size()), HS_MODE_BLOCK, nullptr,
-                                   &db, &err);
+  hs_error_t rc =
+      hs_compile_multi(ptrs.data(), flags.data(), ids.data(), static_cast<unsigned>(ptrs.size()),
+                       HS_MODE_BLOCK, nullptr, &db, &err);
   if (rc != HS_SUCCESS) {
     error = err != nullptr && err->message != nullptr ? err->message : "hs_compile_multi failed";
     if (err != nullptr && err->expression >= 0 &&

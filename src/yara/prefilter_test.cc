@@ -3,8 +3,9 @@
 // finds, file for file and rule for rule, what a libyara scan of the whole
 // set finds, on synthetic files that hit each kind of string, files that
 // only a string-free rule matches, and files the prefilter settles.
-#include <gtest/gtest.h>
+#include "prefilter.h"
 
+#include <gtest/gtest.h>
 #include <hs/hs.h>
 
 #include <algorithm>
@@ -12,12 +13,11 @@
 #include <fstream>
 #include <map>
 #include <regex>
-#include <sstream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
-#include "prefilter.h"
 #include "route.h"
 #include "trawl/yara/yara.h"
 
@@ -37,20 +37,20 @@ bool Needs(const std::string& condition,
 }
 
 TEST(PrefilterTest, RulesThatNeedAStringMatch) {
-  for (const char* c : {"$a", "$a or $b", "any of them", "all of them", "2 of ($a, $b)",
-                        "1 of ($a*)", "filesize < 100KB and 1 of ($a*)", "$a at 0",
-                        "$a in (0..100)", "#a > 0", "#a >= 1", "#a == 2", "0 < #a",
-                        "uint16(0) == 0x5a4d and ($a or $b)", "($a and not $b)",
-                        "any of them and pe_thing == 1"}) {
+  for (const char* c :
+       {"$a", "$a or $b", "any of them", "all of them", "2 of ($a, $b)", "1 of ($a*)",
+        "filesize < 100KB and 1 of ($a*)", "$a at 0", "$a in (0..100)", "#a > 0", "#a >= 1",
+        "#a == 2", "0 < #a", "uint16(0) == 0x5a4d and ($a or $b)", "($a and not $b)",
+        "any of them and pe_thing == 1"}) {
     EXPECT_TRUE(Needs(c)) << c;
   }
 }
 
 TEST(PrefilterTest, StringFreeCapableRulesAreNeverSkipped) {
-  for (const char* c : {"filesize < 10", "not $a", "#a == 0", "#a < 2", "#a >= 0",
-                        "uint16(0) == 0x5a4d", "$a or filesize < 10", "0 of them",
-                        "not (any of them)", "for any of ($a*) : ( $ at 0 )", "true",
-                        "@a[1] < 100", "!a[1] == 3", "$a or other_rule", "$a or ext == 1"}) {
+  for (const char* c :
+       {"filesize < 10", "not $a", "#a == 0", "#a < 2", "#a >= 0", "uint16(0) == 0x5a4d",
+        "$a or filesize < 10", "0 of them", "not (any of them)", "for any of ($a*) : ( $ at 0 )",
+        "true", "@a[1] < 100", "!a[1] == 3", "$a or other_rule", "$a or ext == 1"}) {
     EXPECT_FALSE(Needs(c)) << c;
   }
 }
@@ -116,7 +116,10 @@ TEST(PrefilterTest, PatternsCoverEveryStringKind) {
   ASSERT_EQ(frag.size(), 1u);
   EXPECT_TRUE(frag[0].literal);
   EXPECT_EQ(frag[0].expr, "\\x61\\x62\\x63\\x64");
-  EXPECT_TRUE(Hits(frag, std::string("AB\x00" "abcd123\x06" "z", 12)));
+  EXPECT_TRUE(Hits(frag, std::string("AB\x00"
+                                     "abcd123\x06"
+                                     "z",
+                                     12)));
   // Regexes: flags, nocase, YARA's {,n}.
   EXPECT_TRUE(Hits(Patterns(R"($r = /ev[a-z]{,2}l\d+/)", &ok), "evaal42"));
   EXPECT_TRUE(ok);
@@ -134,8 +137,8 @@ TEST(PrefilterTest, StringsWithoutSurePatternsMakeTheRuleUnskippable) {
     EXPECT_FALSE(ok) << s;
   }
   // A rule whose pattern Vectorscan refuses is not skippable.
-  route::SplitUnit u =
-      route::SplitSource(R"(rule r { strings: $r = /a(b/ condition: $r } rule q { strings: $a = "q" condition: $a })");
+  route::SplitUnit u = route::SplitSource(
+      R"(rule r { strings: $r = /a(b/ condition: $r } rule q { strings: $a = "q" condition: $a })");
   ASSERT_TRUE(u.ok);
   auto facts = route::AnalyseUnit(u, prefilter::Usable);
   EXPECT_TRUE(facts[0].needs_strings);
@@ -197,11 +200,15 @@ std::vector<std::string> Files() {
   for (char c : std::string("WideMark")) wide += std::string(1, c) + '\0';
   return {
       "nothing at all in this one, just text",
-      "abc",                                    // tiny: a string-free rule only
-      "MZ short file",                          // mz_only
-      "exactly 17 bytes!",                      // not_string
-      std::string("\x7f" "ELF no strings", 14),  // count_zero
-      std::string("\x7f" "ELF ZERO_MARK", 13),
+      "abc",                // tiny: a string-free rule only
+      "MZ short file",      // mz_only
+      "exactly 17 bytes!",  // not_string
+      std::string("\x7f"
+                  "ELF no strings",
+                  14),  // count_zero
+      std::string("\x7f"
+                  "ELF ZERO_MARK",
+                  13),
       "xx LITERAL_MARK yy",
       "xx cASEmARK yy",
       "xx " + wide + " yy",
@@ -265,9 +272,9 @@ TEST(PrefilterTest, NeverDropsAFileThatTheWholeSetMatches) {
   // Each kind of string did match in the whole set's scan.
   std::set<std::string> all;
   for (const auto& h : want) all.insert(h.begin(), h.end());
-  for (const char* r : {"lit", "lit_nocase", "lit_wide", "lit_xor", "hex_jumps", "re", "re_nocase",
-                        "b64", "tiny", "mz_only", "not_string", "count_zero", "uses_priv",
-                        "two_strings", "pe_gated"})
+  for (const char* r :
+       {"lit", "lit_nocase", "lit_wide", "lit_xor", "hex_jumps", "re", "re_nocase", "b64", "tiny",
+        "mz_only", "not_string", "count_zero", "uses_priv", "two_strings", "pe_gated"})
     EXPECT_TRUE(all.count(r)) << r;
   EXPECT_EQ(want[1], (std::set<std::string>{"tiny"}));  // only a string-free rule
   // Files without any pattern were settled by the prefilter: the plain
@@ -287,7 +294,6 @@ TEST(PrefilterTest, NeverDropsAFileThatTheWholeSetMatches) {
   EXPECT_EQ(c2.prefilter_settled, 0u);
 }
 
-
 // One instance of a hex string, written independently of route.cc's
 // translation: bytes as written, ?? and nibbles filled with zero bits, a jump
 // as its least length, an alternative as its first branch.
@@ -301,7 +307,7 @@ std::string HexInstance(const std::string& body, std::size_t& i) {
     if (c == ')' || c == '|') return out;
     if (c == '(') {
       ++i;
-      out += HexInstance(body, i);  // first branch
+      out += HexInstance(body, i);                              // first branch
       for (int depth = 1; i < body.size() && depth > 0; ++i) {  // skip the others
         if (body[i] == '(') ++depth;
         if (body[i] == ')') --depth;
@@ -351,9 +357,16 @@ TEST(PrefilterTest, SignatureBaseHexStringsPlantedRoutedEqualsExact) {
     if (ext == ".yar" || ext == ".yara") paths.push_back(e.path().string());
   }
   std::sort(paths.begin(), paths.end());
-  const std::vector<std::string> heads = {
-      "MZ\x90", std::string("\x7f" "ELF\x02\x01", 6), "#!/bin/sh\n", "<?php\n", "PK\x03\x04",
-      "\xd0\xcf\x11\xe0", "%PDF-1.4\n", "\n"};
+  const std::vector<std::string> heads = {"MZ\x90",
+                                          std::string("\x7f"
+                                                      "ELF\x02\x01",
+                                                      6),
+                                          "#!/bin/sh\n",
+                                          "<?php\n",
+                                          "PK\x03\x04",
+                                          "\xd0\xcf\x11\xe0",
+                                          "%PDF-1.4\n",
+                                          "\n"};
   const std::regex hex_string(R"re(\$[A-Za-z0-9_]*\s*=\s*\{([^}]*)\})re");
   const std::regex text_string(R"re(\$[A-Za-z0-9_]*\s*=\s*"((?:[^"\\\n]|\\.)*)")re");
   std::vector<std::string> buffers;

@@ -545,9 +545,12 @@ bool StringAtomFalse(const std::vector<std::string>& a, const Absence& ab) {
     if (a[2].size() > 1 && a[2][0] == '#') {
       count = a[2];
       num = a[0];
-      if (op == "<") op = ">";
-      else if (op == "<=") op = ">=";
-      else if (op != "==") return false;
+      if (op == "<")
+        op = ">";
+      else if (op == "<=")
+        op = ">=";
+      else if (op != "==")
+        return false;
     }
     if (count.size() < 2 || count[0] != '#' || count.find('*') != std::string::npos) return false;
     if (!ab.Absent("$" + count.substr(1))) return false;
@@ -765,7 +768,6 @@ void Emit(const Parser& p, int i, const std::vector<std::string>& t, RouteMask m
   }
   if (n.paren && !dead) out.push_back(")");
 }
-
 
 // --- Prefilter patterns ----------------------------------------------------
 
@@ -1085,8 +1087,7 @@ bool StringPatterns(std::string_view rule_text, std::vector<StringPattern>& out,
   return ok;
 }
 
-namespace {
-}  // namespace
+namespace {}  // namespace
 
 const char* ClassName(int c) {
   static const char* const kNames[kClassCount] = {"pe",  "elf", "macho", "ole", "zip", "pdf",
@@ -1256,8 +1257,9 @@ std::vector<RuleFacts> AnalyseUnit(const SplitUnit& unit, const PatternFilter& u
     std::vector<std::string> ids;
     f.prefilterable = StringPatterns(r.text, f.patterns, &ids);
     if (f.prefilterable && usable) {
-      f.prefilterable = std::all_of(f.patterns.begin(), f.patterns.end(),
-                                    [&](const StringPattern& sp) { return sp.literal || usable(sp); });
+      f.prefilterable =
+          std::all_of(f.patterns.begin(), f.patterns.end(),
+                      [&](const StringPattern& sp) { return sp.literal || usable(sp); });
     }
     if (!f.prefilterable) f.patterns.clear();
     f.needs_strings = NeedsStrings(r.condition, known_skippable, Absence{&ids, nullptr});

@@ -2,9 +2,6 @@
 
 #include <yara.h>
 
-#include "prefilter.h"
-#include "route.h"
-
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -16,14 +13,16 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
-#include <mutex>
 #include <string>
 #include <system_error>
 #include <thread>
 #include <utility>
 
+#include "prefilter.h"
+#include "route.h"
 #include "trawl/core/unique_handle.h"
 
 namespace trawl::yara {
@@ -375,8 +374,10 @@ void Rules::Impl::Plan(const std::vector<Unit>& good, bool exact, bool use_prefi
     u.routed = u.split.ok && !u.split.has_include;
     for (const route::RuleText& r : u.split.rules) u.routed = u.routed && !r.is_global;
     if (u.routed) {
-      u.facts = route::AnalyseUnit(u.split, use_prefilter && !exact ? route::PatternFilter(prefilter::Usable)
-                                                                    : route::PatternFilter([](const route::StringPattern&) { return false; }));
+      u.facts = route::AnalyseUnit(
+          u.split, use_prefilter && !exact
+                       ? route::PatternFilter(prefilter::Usable)
+                       : route::PatternFilter([](const route::StringPattern&) { return false; }));
       for (const route::RuleFacts& f : u.facts) impl.needs_md5 = impl.needs_md5 || f.uses_md5;
     } else {
       // Not understood: assume it needs md5 when the word is anywhere in it

@@ -22,8 +22,8 @@
 // its class only (plus the rules they reference; a rule the analysis cannot
 // prove goes into every class), compiled lazily once per class without the
 // modules no rule of the class uses. Files of 1 MiB or more have their own
-// sets per class, without the rules a `filesize` bound excludes. The matches are exactly those of the
-// whole rule set: rules left out of a class cannot be true on its files.
+// sets per class, without the rules a `filesize` bound excludes. The matches are exactly those of
+// the whole rule set: rules left out of a class cannot be true on its files.
 //
 // This stage sees bytes and strings only: callers read files and fill the
 // externals (ExternalsForPath and FileType help with LOKI's semantics).
