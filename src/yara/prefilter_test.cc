@@ -59,7 +59,7 @@ TEST(PrefilterTest, ReferencesToSkippableRulesCountAsStrings) {
   EXPECT_TRUE(Needs("other_rule", {{"other_rule", true}}));
   EXPECT_TRUE(Needs("other_rule or $a", {{"other_rule", true}}));
   EXPECT_FALSE(Needs("other_rule", {{"other_rule", false}}));
-  EXPECT_FALSE(Needs("not other_rule and $a", {{"other_rule", true}}) == false);
+  EXPECT_TRUE(Needs("not other_rule and $a", {{"other_rule", true}}));
   EXPECT_FALSE(Needs("not other_rule", {{"other_rule", true}}));
 }
 
