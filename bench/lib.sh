@@ -2,11 +2,13 @@
 
 # measure NAME CMD...: runs CMD with stdout/stderr discarded, records wall
 # seconds, CPU seconds (user + system) and peak RSS (MiB) in the global arrays
-# WALL[NAME], CPU[NAME], RSS[NAME].
-declare -A WALL CPU RSS
+# WALL[NAME], CPU[NAME], RSS[NAME], and the 1-minute load average when it
+# started in LOAD[NAME] (the machine is shared).
+declare -A WALL CPU RSS LOAD
 measure() {
   local name=$1; shift
   local t
+  LOAD[$name]=$(cut -d' ' -f1 /proc/loadavg)
   t=$(mktemp)
   /usr/bin/time -f "%e %M %U %S" -o "$t" "$@" >/dev/null 2>&1 || true
   # GNU time puts "Command exited with non-zero status N" first when CMD fails

@@ -1,7 +1,8 @@
 // libFuzzer target: the YARA rule splitter and condition analysis (route.h)
 // over hostile rule text (rules arrive in MISP and STIX feeds).
 // Invariants: never crashes, hangs or recurses without bound; a split rule's
-// text is a piece of the input; a rule's classes never leave the class mask.
+// text is a piece of the input; a rule's classes never leave the class mask;
+// a skippable rule (prefilter) has patterns for all its strings.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -19,6 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   for (const RuleFacts& f : AnalyseUnit(u)) {
     if ((f.classes & ~kAllClasses) != 0) std::abort();
+    if (f.skippable() && !f.prefilterable) std::abort();
   }
   return 0;
 }

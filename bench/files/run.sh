@@ -38,6 +38,8 @@ measure hashdeep    hashdeep -r -j 2 -c md5,sha1,sha256 "$CORPUS"
 measure trawl_names "$TRAWL" scan "$CORPUS" --iocs "$SB/iocs/filename-iocs.txt" --no-builtin --threads 2 -q --json "$OUT/trawl.jsonl"
 # YARA alone, routed and exact; every hit kept (--notice-score 0) for the check.
 measure trawl_yara  "$TRAWL" scan "$CORPUS" --yara "$SB/yara" --no-builtin --threads 2 -q --notice-score 0 --json "$OUT/routed.jsonl"
+# The same without the prefilter (issue 12 part 3): what the prefilter adds.
+measure trawl_yara_nopf "$TRAWL" scan "$CORPUS" --yara "$SB/yara" --no-yara-prefilter --no-builtin --threads 2 -q --notice-score 0 --json "$OUT/nopf.jsonl"
 measure trawl_yara_exact "$TRAWL" scan "$CORPUS" --yara "$SB/yara" --yara-exact --no-builtin --threads 2 -q --notice-score 0 --json "$OUT/exact.jsonl"
 DIFF=$(python3 "$ROOT/bench/files/diff_hits.py" "$OUT/rules.txt" "$OUT/routed.jsonl" "$OUT/exact.jsonl" "$OUT/yara.txt" || true)
 echo "$DIFF" >&2
@@ -48,7 +50,23 @@ for k, v in s.items():
     if k.startswith("yara_class_") and k.endswith("_files"):
         c = k[len("yara_class_"):-len("_files")]
         rules = s.get("yara_class_%s_rules" % c, "")
-        print("| %s | %s | %s |" % (c, v, rules))')
+        pf = s.get("yara_class_%s_prefilter_rules" % c, "")
+        print("| %s | %s | %s | %s |" % (c, v, rules, pf))')
+PREFILTER=$(tail -n 1 "$OUT/routed.jsonl" | python3 -c '
+import json, sys
+s = json.loads(sys.stdin.read())
+print("prefilter: %s; %s rules skippable; %s of the routed scans settled by it (no pattern of the class found)" % (
+    s.get("yara_prefilter"), s.get("yara_prefilter_skippable_rules"), s.get("yara_prefilter_settled")))')
+echo "$PREFILTER" >&2
+NOPF_EQUAL=$(python3 - "$ROOT/bench/files" "$OUT/routed.jsonl" "$OUT/nopf.jsonl" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+from diff_hits import trawl_hits
+a, b = trawl_hits(sys.argv[2]), trawl_hits(sys.argv[3])
+print("hits equal, trawl with prefilter vs --no-yara-prefilter: %s (%d hits)" % ("yes" if a == b else "NO", len(a)))
+PY
+)
+echo "$NOPF_EQUAL" >&2
 
 # The corpus above holds no malware: the same check on a planted corpus that
 # triggers thousands of rules (untimed).
@@ -60,13 +78,14 @@ cat >"$ROOT/bench/files/RESULTS.md" <<MD
 
 Made by \`bench/files/run.sh\` on $(date -u +%Y-%m-%d), trawl $(git -C "$ROOT" rev-parse --short HEAD).
 Machine: $(machine_line).
-Corpus: $files files, $bytes bytes (\`bench/files/make_corpus.sh\`: copies of /usr/share and /usr/lib), warm page cache, 2 threads for every tool.
+Corpus: $files files, $bytes bytes (${CORPUS_NOTE:-\`bench/files/make_corpus.sh\`: copies of /usr/share and /usr/lib}), warm page cache, 2 threads for every tool.
 
 | run | wall s | peak RSS MiB | ratio |
 |---|---:|---:|---|
 | trawl, whole signature-base (hashes + filename regexes + YARA) | ${WALL[trawl_full]} | ${RSS[trawl_full]} | $(ratio "${WALL[trawl_full]}" "${WALL[yara]}") × yara's time |
 | \`yara -r -p 2\`, same YARA rules alone | ${WALL[yara]} | ${RSS[yara]} | 1 |
-| trawl, YARA rules only (routed by file class) | ${WALL[trawl_yara]} | ${RSS[trawl_yara]} | $(ratio "${WALL[trawl_yara]}" "${WALL[yara]}") × yara's time |
+| trawl, YARA rules only (routed by file class, prefilter) | ${WALL[trawl_yara]} | ${RSS[trawl_yara]} | $(ratio "${WALL[trawl_yara]}" "${WALL[yara]}") × yara's time |
+| trawl, YARA rules only, \`--no-yara-prefilter\` (routed, no prefilter) | ${WALL[trawl_yara_nopf]} | ${RSS[trawl_yara_nopf]} | $(ratio "${WALL[trawl_yara_nopf]}" "${WALL[yara]}") × yara's time |
 | trawl, YARA rules only, \`--yara-exact\` (whole set for every file) | ${WALL[trawl_yara_exact]} | ${RSS[trawl_yara_exact]} | $(ratio "${WALL[trawl_yara_exact]}" "${WALL[yara]}") × yara's time |
 | trawl, filename regexes only | ${WALL[trawl_names]} | ${RSS[trawl_names]} | |
 | trawl, hash indicators only (MD5, SHA-1, SHA-256) | ${WALL[trawl_hash]} | ${RSS[trawl_hash]} | $(ratio "${WALL[trawl_hash]}" "${WALL[hashdeep]}") × hashdeep's time |
@@ -74,10 +93,14 @@ Corpus: $files files, $bytes bytes (\`bench/files/make_corpus.sh\`: copies of /u
 
 The machine was shared with other engineers compiling while this ran: the
 runs are side by side in one run, so compare the ratios, not the seconds.
+1-minute load average when each run started: $(for k in trawl_full yara trawl_hash hashdeep trawl_names trawl_yara trawl_yara_nopf trawl_yara_exact; do printf '%s %s; ' "$k" "${LOAD[$k]}"; done)
+
+$PREFILTER
 
 Differential check (\`bench/files/diff_hits.py\`, file for file and rule for rule):
 \`\`\`
 $DIFF
+$NOPF_EQUAL
 \`\`\`
 
 The same check on the planted corpus (\`bench/files/differential.sh\`: 1,482 files made of
@@ -86,16 +109,18 @@ signature-base's own strings behind each class's magic, \`bench/files/plant.py\`
 $PLANTED
 \`\`\`
 
-Files per routing class in the routed YARA-only run (and rules in that class's set):
+Files per routing class in the routed YARA-only run (rules in that class's set, and in the
+set its files get when the prefilter finds none of the class's patterns):
 
-| class | files | rules |
-|---|---:|---:|
+| class | files | rules | rules without a prefilter hit |
+|---|---:|---:|---:|
 $CLASSES
 
 Commands (trawl adds \`--threads 2 -q --json OUT/trawl.jsonl\`, all with \`--no-builtin\`):
 - \`trawl scan CORPUS --iocs signature-base\`
 - \`yara -e -r -p 2 -N -w --skip-larger=104857600 -d filename= -d filepath= -d extension= -d filetype= -d owner= -d md5= ns0:RULE0 … CORPUS\` (output kept for the check)
 - \`trawl scan CORPUS --yara signature-base/yara --notice-score 0 --json routed.jsonl\`
+- \`trawl scan CORPUS --yara signature-base/yara --no-yara-prefilter --notice-score 0 --json nopf.jsonl\`
 - \`trawl scan CORPUS --yara signature-base/yara --yara-exact --notice-score 0 --json exact.jsonl\`
 - \`trawl scan CORPUS --iocs signature-base/iocs/filename-iocs.txt\`
 - \`trawl scan CORPUS --iocs signature-base/iocs/hash-iocs.txt\`

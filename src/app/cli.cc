@@ -206,6 +206,9 @@ CommandLine::CommandLine()
   scan->add_flag("--yara-exact", config.yara_exact,
                  "Scan every file with the whole YARA rule set, as yara -r does (no routing by "
                  "file class)");
+  scan->add_flag("--no-yara-prefilter", config.yara_no_prefilter,
+                 "Scan every routed file with its class's whole YARA rule set (no Vectorscan "
+                 "prefilter settling files that no string-dependent rule can match)");
   scan->add_option("--alert-score", config.thresholds.alert, "Score for an alert (default 80)");
   scan->add_option("--warning-score", config.thresholds.warning,
                    "Score for a warning (default 60)");

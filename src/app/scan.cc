@@ -198,6 +198,7 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
     yara::CompileStats cs;
     yara::CompileOptions yo;
     yo.exact = config.yara_exact;
+    yo.prefilter = !config.yara_no_prefilter;
     auto rules = yara::Rules::Compile(rule_paths, rule_sources, cs, yo);
     if (!rules.ok()) return Status::Error("YARA rules: " + rules.status().message());
     engine->rules = *rules;

@@ -292,6 +292,7 @@ class FileSweep final : public sweep::Sweep {
         y.exact += c->exact;
         y.timeouts += c->timeouts;
         y.split_rescans += c->split_rescans;
+        y.prefilter_settled += c->prefilter_settled;
       }
     }
     const yara::Rules& rules = *engine_.rules;
@@ -303,7 +304,17 @@ class FileSweep final : public sweep::Sweep {
                            static_cast<std::int64_t>(y.files_by_class[i])});
         s.extra.push_back({fmt::format("yara_class_{}_rules", yara::RouteClassName(i)),
                            static_cast<std::int64_t>(rules.RulesInClass(i))});
+        if (rules.prefilter())
+          s.extra.push_back({fmt::format("yara_class_{}_prefilter_rules", yara::RouteClassName(i)),
+                             static_cast<std::int64_t>(rules.PrefilterRulesInClass(i))});
       }
+      s.extra.push_back({"yara_prefilter", std::string(rules.prefilter() ? "on"
+                                                       : rules.prefilter_error().empty()
+                                                           ? "off"
+                                                           : "off: " + rules.prefilter_error())});
+      s.extra.push_back(
+          {"yara_prefilter_skippable_rules", static_cast<std::int64_t>(rules.skippable_rules())});
+      s.extra.push_back({"yara_prefilter_settled", static_cast<std::int64_t>(y.prefilter_settled)});
     } else {
       s.extra.push_back({"yara_exact_files", static_cast<std::int64_t>(y.exact)});
     }

@@ -467,11 +467,109 @@ std::optional<Value> FilesizeTest(const std::vector<std::string>& a) {
   return out;
 }
 
+bool IsStringId(const std::string& x) { return x.size() > 1 && x[0] == '$'; }
+
+// Which strings of a rule are taken as not matched: all of them (one ==
+// nullptr) or the one string `*one`. `ids` lists the rule's strings in
+// order, one entry per string ("$" for each anonymous one), for `them` and
+// wildcards.
+struct Absence {
+  const std::vector<std::string>* ids = nullptr;
+  const std::string* one = nullptr;
+  bool Absent(const std::string& id) const { return one == nullptr || id == *one; }
+};
+
+// An atom that is false (or undefined, never true) when the absent strings
+// did not match: `$a`, `$a at E`, `$a in (R)`, `N of S` with N >= 1 (also
+// `any`, `all`) over `them` or a list of string identifiers (wildcards too),
+// optionally followed by `at` / `in`, and `#a > K` (K >= 0), `#a >= K` /
+// `#a == K` (K >= 1), mirrored forms too. Anything else: not known.
+bool StringAtomFalse(const std::vector<std::string>& a, const Absence& ab) {
+  if (a.empty()) return false;
+  auto single = [&](const std::string& x) {
+    return IsStringId(x) && x.find('*') == std::string::npos && ab.Absent(x);
+  };
+  if (a.size() == 1) return single(a[0]);
+  if (a[1] == "at" || a[1] == "in") return single(a[0]);
+  if (a.size() >= 3 && a[1] == "of") {
+    std::uint64_t need = 0;  // 0: all
+    if (a[0] == "any") {
+      need = 1;
+    } else if (a[0] != "all") {
+      auto n = ParseInt(a[0]);
+      if (!n || *n == 0) return false;
+      need = *n;
+    }
+    std::uint64_t n = 0, absent = 0;
+    auto count = [&](const std::string& item) {
+      bool wild = !item.empty() && item.back() == '*';
+      if (!wild) {
+        ++n;
+        if (ab.Absent(item)) ++absent;
+        return;
+      }
+      if (ab.ids == nullptr) {  // every string absent: any number of them
+        n += 1;
+        absent += 1;
+        return;
+      }
+      std::string prefix = item.substr(0, item.size() - 1);
+      for (const std::string& id : *ab.ids) {
+        if (id.compare(0, prefix.size(), prefix) != 0) continue;
+        ++n;
+        if (ab.Absent(id)) ++absent;
+      }
+    };
+    std::size_t i = 2;
+    if (a[i] == "them") {
+      count("$*");
+      ++i;
+    } else if (a[i] == "(") {
+      ++i;
+      for (bool want_id = true; i < a.size() && a[i] != ")"; ++i, want_id = !want_id) {
+        if (want_id ? !IsStringId(a[i]) && a[i] != "$*" : a[i] != ",") return false;
+        if (want_id) count(a[i]);
+      }
+      if (i >= a.size()) return false;
+      ++i;
+    } else {
+      return false;
+    }
+    if (!(i == a.size() || a[i] == "at" || a[i] == "in") || n == 0) return false;
+    if (need == 0) return absent >= 1;  // all of a set with an absent string
+    return n - absent < need;
+  }
+  if (a.size() == 3) {
+    std::string op = a[1];
+    std::string count = a[0], num = a[2];
+    if (a[2].size() > 1 && a[2][0] == '#') {
+      count = a[2];
+      num = a[0];
+      if (op == "<")
+        op = ">";
+      else if (op == "<=")
+        op = ">=";
+      else if (op != "==")
+        return false;
+    }
+    if (count.size() < 2 || count[0] != '#' || count.find('*') != std::string::npos) return false;
+    if (!ab.Absent("$" + count.substr(1))) return false;
+    auto k = ParseInt(num);
+    if (!k) return false;
+    if (op == ">") return true;
+    if (op == ">=" || op == "==") return *k >= 1;
+  }
+  return false;
+}
+
 class Parser {
  public:
+  // absence: evaluate as on a file where those strings of the rule did not
+  // match (their atoms are false); null: no such assumption.
   Parser(const std::vector<std::string>& t,
-         const std::vector<std::pair<std::string, RouteMask>>& known)
-      : t_(t), known_(known) {}
+         const std::vector<std::pair<std::string, RouteMask>>& known,
+         const Absence* absence = nullptr)
+      : t_(t), known_(known), absence_(absence) {}
 
   // The root node, or -1 when the tokens do not parse as expected.
   int Run() {
@@ -578,6 +676,7 @@ class Parser {
         return v;
       }
     }
+    if (absence_ != nullptr && StringAtomFalse(a, *absence_)) return Uniform(kF);
     // pe.is_pe: the pe module finds no PE in a file that does not start with MZ.
     if (a.size() == 3 && a[0] == "pe" && a[1] == "." && a[2] == "is_pe") {
       Value v = Uniform(kF | kU);
@@ -601,6 +700,7 @@ class Parser {
 
   const std::vector<std::string>& t_;
   const std::vector<std::pair<std::string, RouteMask>>& known_;
+  const Absence* absence_ = nullptr;
   static constexpr int kMaxDepth = 200;
   std::vector<Node> nodes_;
   std::size_t pos_ = 0;
@@ -669,7 +769,325 @@ void Emit(const Parser& p, int i, const std::vector<std::string>& t, RouteMask m
   if (n.paren && !dead) out.push_back(")");
 }
 
+// --- Prefilter patterns ----------------------------------------------------
+
+std::string HexByte(unsigned b) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out = "\\x";
+  out += kHex[(b >> 4) & 15];
+  out += kHex[b & 15];
+  return out;
+}
+
+// A text string's bytes from its source token ("..." with YARA's escapes:
+// \" \\ \t \n \r \xHH). False on anything else.
+bool UnescapeText(const std::string& tok, std::string& out) {
+  if (tok.size() < 2 || tok.front() != '"' || tok.back() != '"') return false;
+  const std::string body = tok.substr(1, tok.size() - 2);
+  out.clear();
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    char c = body[i];
+    if (c != '\\') {
+      out += c;
+      continue;
+    }
+    if (++i >= body.size()) return false;
+    char e = body[i];
+    if (e == '"' || e == '\\') {
+      out += e;
+    } else if (e == 't') {
+      out += '\t';
+    } else if (e == 'n') {
+      out += '\n';
+    } else if (e == 'r') {
+      out += '\r';
+    } else if (e == 'x' && i + 2 < body.size() &&
+               std::isxdigit(static_cast<unsigned char>(body[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(body[i + 2]))) {
+      out += static_cast<char>(std::stoi(body.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      return false;
+    }
+  }
+  return !out.empty();
+}
+
+// An expression for exact bytes; with nocase, letters as [Aa].
+std::string LiteralExpr(const std::string& bytes, bool nocase) {
+  std::string e;
+  for (char ch : bytes) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (nocase && std::isalpha(c)) {
+      e += '[';
+      e += static_cast<char>(std::toupper(c));
+      e += static_cast<char>(std::tolower(c));
+      e += ']';
+    } else {
+      e += HexByte(c);
+    }
+  }
+  return e;
+}
+
+// A hex string as a regex (jumps as bounded dots, alternatives as groups,
+// nibbles as classes), and in `fragment` its longest run of fixed bytes
+// outside any alternative (every match holds it). False on a token it does
+// not know.
+bool HexExpr(const std::string& tok, std::string& out, std::string& fragment) {
+  if (tok.size() < 2 || tok.front() != '{' || tok.back() != '}') return false;
+  std::string body;
+  for (std::size_t i = 1; i + 1 < tok.size(); ++i) {  // strip comments
+    if (tok.compare(i, 2, "//") == 0) {
+      while (i + 1 < tok.size() && tok[i] != '\n') ++i;
+    } else if (tok.compare(i, 2, "/*") == 0) {
+      std::size_t e = tok.find("*/", i + 2);
+      if (e == std::string::npos) return false;
+      i = e + 1;
+    } else if (!std::isspace(static_cast<unsigned char>(tok[i]))) {
+      body += tok[i];
+    }
+  }
+  out.clear();
+  auto hexval = [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c))
+               ? c - '0'
+               : std::tolower(static_cast<unsigned char>(c)) - 'a' + 10;
+  };
+  bool any_byte = false;
+  int depth = 0;
+  std::string run;
+  fragment.clear();
+  auto end_run = [&] {
+    if (run.size() > fragment.size()) fragment = run;
+    run.clear();
+  };
+  for (std::size_t i = 0; i < body.size();) {
+    char c = body[i];
+    bool fixed = false;
+    if (c == '(') {
+      out += "(?:";
+      ++depth;
+      ++i;
+    } else if (c == ')' || c == '|') {
+      if (c == ')') --depth;
+      out += c;
+      ++i;
+    } else if (c == '[') {
+      std::size_t e = body.find(']', i);
+      if (e == std::string::npos) return false;
+      std::string j = body.substr(i + 1, e - i - 1);
+      std::size_t dash = j.find('-');
+      std::string lo = dash == std::string::npos ? j : j.substr(0, dash);
+      std::string hi = dash == std::string::npos ? j : j.substr(dash + 1);
+      for (const std::string* x : {&lo, &hi}) {
+        if (!std::all_of(x->begin(), x->end(),
+                         [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }))
+          return false;
+      }
+      if (dash == std::string::npos && lo.empty()) return false;
+      if (dash == std::string::npos) {
+        out += ".{" + lo + "}";
+      } else {
+        out += ".{" + (lo.empty() ? std::string("0") : lo) + "," + hi + "}";
+      }
+      i = e + 1;
+    } else if (i + 1 < body.size() && (std::isxdigit(static_cast<unsigned char>(c)) || c == '?') &&
+               (std::isxdigit(static_cast<unsigned char>(body[i + 1])) || body[i + 1] == '?')) {
+      char d = body[i + 1];
+      if (c == '?' && d == '?') {
+        out += '.';
+      } else if (c == '?') {
+        out += '[';
+        for (int h = 0; h < 16; ++h) out += HexByte(static_cast<unsigned>(h * 16 + hexval(d)));
+        out += ']';
+      } else if (d == '?') {
+        unsigned h = static_cast<unsigned>(hexval(c)) * 16;
+        out += "[" + HexByte(h) + "-" + HexByte(h + 15) + "]";
+      } else {
+        out += HexByte(static_cast<unsigned>(hexval(c) * 16 + hexval(d)));
+        if (depth == 0) {
+          run += static_cast<char>(hexval(c) * 16 + hexval(d));
+          fixed = true;
+        }
+      }
+      any_byte = true;
+      i += 2;
+    } else {
+      return false;  // e.g. ~ (not-byte) or a stray character
+    }
+    if (!fixed) end_run();
+  }
+  end_run();
+  return any_byte && depth == 0;
+}
+
+constexpr std::size_t kHexFragment = 4;
+
+// A YARA regex body in PCRE syntax: `{,n}` (YARA: 0 to n) becomes `{0,n}`.
+std::string RegexExpr(const std::string& body) {
+  std::string out;
+  bool in_class = false;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    char c = body[i];
+    if (c == '\\' && i + 1 < body.size()) {
+      out += c;
+      out += body[++i];
+      continue;
+    }
+    if (in_class) {
+      if (c == ']') in_class = false;
+      out += c;
+      continue;
+    }
+    if (c == '[') {
+      in_class = true;
+      out += c;
+      if (i + 1 < body.size() && body[i + 1] == '^') out += body[++i];
+      if (i + 1 < body.size() && body[i + 1] == ']') out += body[++i];
+      continue;
+    }
+    out += c;
+    if (c == '{' && i + 1 < body.size() && body[i + 1] == ',') out += '0';
+  }
+  return out;
+}
+
 }  // namespace
+
+bool StringPatterns(std::string_view rule_text, std::vector<StringPattern>& out,
+                    std::vector<std::string>* ids) {
+  std::vector<Token> t;
+  if (!Lex(rule_text, t)) return false;
+  std::size_t i = 0;
+  while (i + 1 < t.size() && !(t[i].text == "strings" && t[i + 1].text == ":")) {
+    if (t[i].text == "condition" && t[i + 1].text == ":") return true;  // no strings
+    ++i;
+  }
+  if (i + 1 >= t.size()) return false;
+  i += 2;
+  bool ok = true;
+  std::size_t tag_from = out.size();  // patterns from here on belong to tag_id
+  std::string tag_id;
+  while (i < t.size() && !(t[i].text == "condition" && i + 1 < t.size() && t[i + 1].text == ":")) {
+    if (!(t[i].text[0] == '$' && i + 2 < t.size() && t[i + 1].text == "=")) return false;
+    const std::string& sid = t[i].text;
+    if (ids != nullptr) ids->push_back(sid);
+    for (std::size_t k = tag_from; k < out.size(); ++k) out[k].id = tag_id;
+    tag_from = out.size();
+    tag_id = sid;
+    const std::string& value = t[i + 2].text;
+    i += 3;
+    bool nocase = false, wide = false, ascii = false, xr = false, base64 = false;
+    unsigned xlo = 0, xhi = 255;
+    while (i < t.size() && t[i].text[0] != '$' && t[i].text != "condition") {
+      const std::string& m = t[i].text;
+      if (m == "nocase") {
+        nocase = true;
+      } else if (m == "wide") {
+        wide = true;
+      } else if (m == "ascii") {
+        ascii = true;
+      } else if (m == "fullword" || m == "private") {
+      } else if (m == "xor") {
+        xr = true;
+        if (i + 1 < t.size() && t[i + 1].text == "(") {
+          std::size_t e = i + 1;
+          while (e < t.size() && t[e].text != ")") ++e;
+          if (e >= t.size()) return false;
+          std::vector<std::string> args;
+          for (std::size_t k = i + 2; k < e; ++k) args.push_back(t[k].text);
+          auto lo = args.empty() ? std::nullopt : ParseInt(args[0]);
+          if (args.size() == 1 && lo && *lo < 256) {
+            xlo = xhi = static_cast<unsigned>(*lo);
+          } else if (args.size() == 3 && args[1] == "-" && lo && ParseInt(args[2]) &&
+                     *ParseInt(args[2]) < 256) {
+            xlo = static_cast<unsigned>(*lo);
+            xhi = static_cast<unsigned>(*ParseInt(args[2]));
+          } else {
+            ok = false;
+          }
+          i = e;
+        }
+      } else if (m == "base64" || m == "base64wide") {
+        base64 = true;
+        if (i + 1 < t.size() && t[i + 1].text == "(") {
+          while (i < t.size() && t[i].text != ")") ++i;
+        }
+      } else {
+        ok = false;  // a modifier this code does not know
+      }
+      ++i;
+    }
+    if (!ascii && !wide) ascii = true;
+    if (base64) {
+      ok = false;
+      continue;
+    }
+    if (value.empty()) return false;
+    if (value[0] == '"') {
+      std::string bytes;
+      if (!UnescapeText(value, bytes)) {
+        ok = false;
+        continue;
+      }
+      std::vector<std::string> forms;
+      if (ascii) forms.push_back(bytes);
+      if (wide) {
+        std::string w;
+        for (char ch : bytes) {
+          w += ch;
+          w += '\0';
+        }
+        forms.push_back(w);
+      }
+      for (const std::string& f : forms) {
+        if (!xr) {
+          out.push_back({LiteralExpr(f, nocase), false, false, true});
+          continue;
+        }
+        for (unsigned k = xlo; k <= xhi; ++k) {
+          std::string x = f;
+          for (char& ch : x) ch = static_cast<char>(static_cast<unsigned char>(ch) ^ k);
+          out.push_back({LiteralExpr(x, false), false, false, true});
+        }
+      }
+    } else if (value[0] == '{') {
+      std::string e, fragment;
+      if (xr || nocase || wide || !HexExpr(value, e, fragment)) {
+        ok = false;
+        continue;
+      }
+      // A fixed run of kHexFragment bytes or more stands for the string as a
+      // plain literal: several times cheaper for Vectorscan to compile than
+      // the regex, and about as selective.
+      if (fragment.size() >= kHexFragment) {
+        out.push_back({LiteralExpr(fragment, false), false, false, true});
+      } else {
+        out.push_back({e, false, true, false});
+      }
+    } else if (value[0] == '/') {
+      std::size_t close = value.rfind('/');
+      if (close == 0 || wide || xr) {
+        ok = false;
+        continue;
+      }
+      std::string flags = value.substr(close + 1);
+      StringPattern p;
+      p.expr = RegexExpr(value.substr(1, close - 1));
+      p.caseless = nocase || flags.find('i') != std::string::npos;
+      p.dotall = flags.find('s') != std::string::npos;
+      if (flags.find_first_not_of("is") != std::string::npos) ok = false;
+      out.push_back(std::move(p));
+    } else {
+      return false;
+    }
+  }
+  for (std::size_t k = tag_from; k < out.size(); ++k) out[k].id = tag_id;
+  return ok;
+}
+
+namespace {}  // namespace
 
 const char* ClassName(int c) {
   static const char* const kNames[kClassCount] = {"pe",  "elf", "macho", "ole", "zip", "pdf",
@@ -772,9 +1190,45 @@ ClassMask ConditionClasses(const std::vector<std::string>& tokens,
   return ClassesOf(ConditionRoutes(tokens, known));
 }
 
-std::vector<RuleFacts> AnalyseUnit(const SplitUnit& unit) {
+namespace {
+// How selective a pattern is, roughly: the fixed bytes it spells (escapes
+// and letter classes), halved for regexes and hex strings.
+std::size_t PatternStrength(const StringPattern& p) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i + 1 < p.expr.size(); ++i) {
+    if (p.expr[i] == '\\' && p.expr[i + 1] == 'x') ++n;
+    if (p.literal && p.expr[i] == '[') ++n;
+  }
+  return p.literal ? n : n / 2;
+}
+
+// Whether the root of `tokens` is never true with every string atom false.
+bool NeedsStrings(const std::vector<std::string>& tokens,
+                  const std::vector<std::pair<std::string, RouteMask>>& known,
+                  const Absence& absence = Absence{}) {
+  Parser p(tokens, known, &absence);
+  int root = p.Run();
+  if (root < 0) return false;
+  for (int c = 0; c < kRouteCount; ++c) {
+    if (p.node(root).value[c] & kT) return false;
+  }
+  return true;
+}
+}  // namespace
+
+bool ConditionNeedsStrings(const std::vector<std::string>& tokens,
+                           const std::vector<std::pair<std::string, bool>>& known) {
+  std::vector<std::pair<std::string, RouteMask>> k;
+  for (const auto& [name, skippable] : known) k.emplace_back(name, skippable ? 0 : kAllRoutes);
+  return NeedsStrings(tokens, k);
+}
+
+std::vector<RuleFacts> AnalyseUnit(const SplitUnit& unit, const PatternFilter& usable) {
   std::vector<RuleFacts> facts(unit.rules.size());
   std::vector<std::pair<std::string, RouteMask>> known;
+  // For the prefilter: a skippable rule is false on a file where no pattern
+  // hit (route mask 0), any other rule may be true or false.
+  std::vector<std::pair<std::string, RouteMask>> known_skippable;
   for (std::size_t i = 0; i < unit.rules.size(); ++i) {
     const RuleText& r = unit.rules[i];
     RuleFacts& f = facts[i];
@@ -800,6 +1254,41 @@ std::vector<RuleFacts> AnalyseUnit(const SplitUnit& unit) {
     }
     f.classes = ClassesOf(f.routes);
     known.emplace_back(r.name, f.routes);
+    std::vector<std::string> ids;
+    f.prefilterable = StringPatterns(r.text, f.patterns, &ids);
+    if (f.prefilterable && usable) {
+      f.prefilterable =
+          std::all_of(f.patterns.begin(), f.patterns.end(),
+                      [&](const StringPattern& sp) { return sp.literal || usable(sp); });
+    }
+    if (!f.prefilterable) f.patterns.clear();
+    f.needs_strings = NeedsStrings(r.condition, known_skippable, Absence{&ids, nullptr});
+    if (f.skippable()) {
+      // A string the condition cannot do without: its patterns alone are
+      // enough (a subset of the patterns can only hit less often). The
+      // strongest such string wins; rule references keep their classes.
+      const std::string* best = nullptr;
+      std::size_t best_strength = 0;
+      for (const std::string& id : ids) {
+        if (id == "$" || (best != nullptr && id == *best)) continue;
+        std::size_t strength = ~std::size_t{0};
+        for (const StringPattern& sp : f.patterns) {
+          if (sp.id == id) strength = std::min(strength, PatternStrength(sp));
+        }
+        if (strength == ~std::size_t{0} || (best != nullptr && strength <= best_strength)) continue;
+        if (!NeedsStrings(r.condition, known, Absence{&ids, &id})) continue;
+        best = &id;
+        best_strength = strength;
+      }
+      if (best != nullptr) {
+        std::vector<StringPattern> kept;
+        for (StringPattern& sp : f.patterns) {
+          if (sp.id == *best) kept.push_back(std::move(sp));
+        }
+        f.patterns = std::move(kept);
+      }
+    }
+    known_skippable.emplace_back(r.name, f.skippable() ? 0u : kAllRoutes);
     // Without pe: the condition for the other classes, dead pe branches gone.
     const RouteMask non_pe = kAllRoutes & ~(3u << (2 * kPe));
     if (root >= 0 && (f.routes & non_pe) &&

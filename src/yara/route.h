@@ -28,12 +28,18 @@
 // (rule file) that the lexer cannot split, that has an `include` or a
 // `global` rule is not routed: it is compiled whole into every class.
 //
+// For the prefilter (issue 12 part 3), AnalyseUnit also decides whether a
+// rule needs one of its strings to match (the same evaluation with every
+// string atom false) and writes Vectorscan patterns for its strings
+// (StringPatterns); prefilter.h builds the database.
+//
 // The class of a file is its leading magic only (ClassOf): the same test the
 // analysis assumes. Nothing here touches libyara.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,6 +98,27 @@ struct SplitUnit {
 
 SplitUnit SplitSource(std::string_view text);
 
+// One form of one string of a rule as a Vectorscan expression (PCRE syntax,
+// every byte of a text string escaped as \xHH, nocase spelled out as
+// classes such as [Aa]), for the prefilter (issue 12 part 3). An expression
+// must match wherever libyara could match that form of the string; it may
+// match more (fullword is ignored, regexes run in prefilter mode).
+struct StringPattern {
+  std::string expr;
+  bool caseless = false;  // a regex with /i or `nocase`
+  bool dotall = false;    // a regex with /s, or a hex string (wildcards are any byte)
+  bool literal = false;   // from a text string: plain escaped bytes, always compiles
+  std::string id;         // the string's identifier ("$a"; "$" when anonymous)
+};
+
+// The prefilter patterns of every string of a rule (`rule_text` is
+// RuleText::text). Returns false when some string has no pattern that is
+// sure to cover it (base64, a wide regex, a modifier or escape this code
+// does not know): the rule then cannot be skipped.
+// `ids` (if given) gets each string's identifier, one per string, in order.
+bool StringPatterns(std::string_view rule_text, std::vector<StringPattern>& out,
+                    std::vector<std::string>* ids = nullptr);
+
 // Per-rule facts derived from a split unit.
 struct RuleFacts {
   ClassMask classes = kAllClasses;   // classes the rule can possibly match (either bucket)
@@ -104,10 +131,35 @@ struct RuleFacts {
   // rule keeps its text and the set its `import "pe"`), and its modules.
   std::string non_pe_text;
   std::vector<std::string> non_pe_modules;
+  // The prefilter (part 3). needs_strings: the condition cannot be true
+  // unless one of the rule's own strings matched or a skippable rule it
+  // references is true; evaluated three-valued with every string atom
+  // (`$a`, `$a at/in ...`, `N of ...` with N >= 1, `#a > K`, ...) false.
+  // A rule such as `filesize < 10`, `not $a`, `#a == 0` or
+  // `uint16(0) == 0x5a4d` alone is string-free-capable (needs_strings false).
+  // prefilterable: every string has patterns (the usable filter accepted
+  // them all). A skippable rule cannot match a file in which none of its
+  // patterns, nor those of the skippable rules it references, occurs.
+  // When the condition cannot be true without one particular string (e.g.
+  // `$a and 1 of ($b*)`, `all of them`), only that string's patterns are
+  // kept: the most selective such string's.
+  bool needs_strings = false;
+  bool prefilterable = false;
+  std::vector<StringPattern> patterns;
+  bool skippable() const { return needs_strings && prefilterable; }
 };
 
+// Whether the prefilter can compile a pattern (the yara stage asks
+// Vectorscan); empty: every pattern is usable.
+using PatternFilter = std::function<bool(const StringPattern&)>;
+
 // Facts for every rule of `unit` (in order). Requires unit.ok.
-std::vector<RuleFacts> AnalyseUnit(const SplitUnit& unit);
+std::vector<RuleFacts> AnalyseUnit(const SplitUnit& unit, const PatternFilter& usable = {});
+
+// Whether a condition (tokens) needs a string to be true, with rule
+// references resolved by `known` (true: a skippable rule). Exposed for tests.
+bool ConditionNeedsStrings(const std::vector<std::string>& tokens,
+                           const std::vector<std::pair<std::string, bool>>& known);
 
 // The classes a condition (tokens) can match; `known` gives, for rule
 // references, the classes of earlier rules by name (a name not in it is

@@ -2,8 +2,6 @@
 
 #include <yara.h>
 
-#include "route.h"
-
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -15,14 +13,16 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
-#include <mutex>
 #include <string>
 #include <system_error>
 #include <thread>
 #include <utility>
 
+#include "prefilter.h"
+#include "route.h"
 #include "trawl/core/unique_handle.h"
 
 namespace trawl::yara {
@@ -234,6 +234,13 @@ struct Rules::Impl {
   std::vector<Member> members;
   std::vector<std::unique_ptr<ClassSet>> sets;
   int set_of_route[route::kRouteCount] = {};
+  // Part 3: per route, the set without the skippable rules (and with the
+  // rules its rules reference), used when the prefilter finds no pattern of
+  // the route in a file; -1 when it would be the full set.
+  int cheap_of_route[route::kRouteCount] = {};
+  std::unique_ptr<prefilter::Database> prefilter;  // null: no prefilter
+  std::string prefilter_error;                     // why there is none (empty: not wanted)
+  std::size_t skippable = 0;                       // skippable rules (routed)
 
   // Adds the members every selected member references (same unit).
   void Close(std::vector<char>& sel) const;
@@ -241,11 +248,18 @@ struct Rules::Impl {
   // to the whole set, which is exact).
   RulesPtr CompileSelection(const std::vector<char>& sel, bool non_pe) const;
   // The compiled rules for a route (compiling them on first use).
-  const YR_RULES* ForRoute(int route) const;
+  const YR_RULES* ForSet(int set_index) const;
   std::size_t RulesOf(const std::vector<char>& sel) const;
   // Splits and analyses the compiled units, and lays out one selection per
   // class (identical selections share one set).
-  void Plan(const std::vector<Unit>& good, bool exact);
+  void Plan(const std::vector<Unit>& good, bool exact, bool use_prefilter);
+  // The set index for a selection (a new set when no identical one exists).
+  int SetFor(std::vector<char> sel, bool non_pe);
+  // Lays out the full and cheap sets of every route.
+  void PlanSets(bool use_prefilter);
+  // Builds the prefilter from the skippable rules of the cheap routes; false
+  // with `bad` set when Vectorscan refused the pattern `bad`.
+  bool BuildPrefilter(std::string& bad);
 };
 
 void Rules::Impl::Close(std::vector<char>& sel) const {
@@ -302,8 +316,8 @@ RulesPtr Rules::Impl::CompileSelection(const std::vector<char>& sel, bool non_pe
   return RulesPtr(raw);
 }
 
-const YR_RULES* Rules::Impl::ForRoute(int r) const {
-  ClassSet& set = *sets[static_cast<std::size_t>(set_of_route[r])];
+const YR_RULES* Rules::Impl::ForSet(int set_index) const {
+  ClassSet& set = *sets[static_cast<std::size_t>(set_index)];
   std::call_once(set.once, [&] { set.compiled = CompileSelection(set.selected, set.non_pe); });
   return set.compiled ? set.compiled.get() : rules.get();
 }
@@ -317,6 +331,16 @@ std::size_t Rules::RulesInClass(int cls) const {
   if (!impl_->routing || cls < 0 || cls >= kRouteClasses) return impl_->count;
   return impl_->sets[static_cast<std::size_t>(impl_->set_of_route[2 * cls])]->rules;
 }
+
+std::size_t Rules::PrefilterRulesInClass(int cls) const {
+  if (!impl_->routing || cls < 0 || cls >= kRouteClasses) return impl_->count;
+  int c = impl_->cheap_of_route[2 * cls];
+  if (c < 0) return RulesInClass(cls);
+  return impl_->sets[static_cast<std::size_t>(c)]->rules;
+}
+bool Rules::prefilter() const { return impl_->prefilter != nullptr; }
+const std::string& Rules::prefilter_error() const { return impl_->prefilter_error; }
+std::size_t Rules::skippable_rules() const { return impl_->skippable; }
 
 const char* RouteClassName(int cls) { return route::ClassName(cls); }
 
@@ -333,7 +357,7 @@ bool ReadText(const std::string& path, std::string& out) {
 
 }  // namespace
 
-void Rules::Impl::Plan(const std::vector<Unit>& good, bool exact) {
+void Rules::Impl::Plan(const std::vector<Unit>& good, bool exact, bool use_prefilter) {
   Impl& impl = *this;
   impl.needs_md5 = false;
   for (const Unit& g : good) {
@@ -350,7 +374,10 @@ void Rules::Impl::Plan(const std::vector<Unit>& good, bool exact) {
     u.routed = u.split.ok && !u.split.has_include;
     for (const route::RuleText& r : u.split.rules) u.routed = u.routed && !r.is_global;
     if (u.routed) {
-      u.facts = route::AnalyseUnit(u.split);
+      u.facts = route::AnalyseUnit(
+          u.split, use_prefilter && !exact
+                       ? route::PatternFilter(prefilter::Usable)
+                       : route::PatternFilter([](const route::StringPattern&) { return false; }));
       for (const route::RuleFacts& f : u.facts) impl.needs_md5 = impl.needs_md5 || f.uses_md5;
     } else {
       // Not understood: assume it needs md5 when the word is anywhere in it
@@ -369,30 +396,97 @@ void Rules::Impl::Plan(const std::vector<Unit>& good, bool exact) {
   }
   impl.routing = !exact;
   if (!impl.routing) return;
-  for (int rt = 0; rt < route::kRouteCount; ++rt) {
-    std::vector<char> sel(impl.members.size(), 0);
-    for (std::size_t m = 0; m < impl.members.size(); ++m) {
-      const Member& mem = impl.members[m];
-      sel[m] = mem.rule == kWhole ||
-               ((impl.units[mem.unit].facts[mem.rule].routes >> rt) & 1u) != 0;
+  // Vectorscan may refuse a pattern in a database that it accepted alone:
+  // that pattern is then left out (its rules are not skippable) and the
+  // plan made again, a few times at most; after that, no prefilter.
+  std::set<std::string> refused;
+  for (int attempt = 0;; ++attempt) {
+    PlanSets(use_prefilter);
+    if (!use_prefilter) return;
+    std::string bad;
+    if (BuildPrefilter(bad) || bad.empty() || attempt == 4) break;
+    refused.insert(bad);
+    for (UnitRec& u : units) {
+      if (!u.routed) continue;
+      u.facts = route::AnalyseUnit(u.split, [&](const route::StringPattern& p) {
+        return refused.count(p.expr) == 0 && prefilter::Usable(p);
+      });
     }
-    impl.Close(sel);
-    const bool non_pe = rt / 2 != route::kPe;
-    int found = -1;
-    for (std::size_t s = 0; s < impl.sets.size(); ++s) {
-      if (impl.sets[s]->selected == sel && impl.sets[s]->non_pe == non_pe)
-        found = static_cast<int>(s);
-    }
-    if (found < 0) {
-      auto set = std::make_unique<ClassSet>();
-      set->non_pe = non_pe;
-      set->rules = impl.RulesOf(sel);
-      set->selected = std::move(sel);
-      found = static_cast<int>(impl.sets.size());
-      impl.sets.push_back(std::move(set));
-    }
-    impl.set_of_route[rt] = found;
   }
+  if (!prefilter) {
+    for (int& c : cheap_of_route) c = -1;
+  }
+}
+
+int Rules::Impl::SetFor(std::vector<char> sel, bool non_pe) {
+  for (std::size_t s = 0; s < sets.size(); ++s) {
+    if (sets[s]->selected == sel && sets[s]->non_pe == non_pe) return static_cast<int>(s);
+  }
+  auto set = std::make_unique<ClassSet>();
+  set->non_pe = non_pe;
+  set->rules = RulesOf(sel);
+  set->selected = std::move(sel);
+  sets.push_back(std::move(set));
+  return static_cast<int>(sets.size() - 1);
+}
+
+void Rules::Impl::PlanSets(bool use_prefilter) {
+  sets.clear();
+  skippable = 0;
+  for (std::size_t m = 0; m < members.size(); ++m) {
+    const Member& mem = members[m];
+    if (mem.rule != kWhole && units[mem.unit].facts[mem.rule].skippable()) ++skippable;
+  }
+  for (int rt = 0; rt < route::kRouteCount; ++rt) {
+    std::vector<char> sel(members.size(), 0);
+    for (std::size_t m = 0; m < members.size(); ++m) {
+      const Member& mem = members[m];
+      sel[m] = mem.rule == kWhole || ((units[mem.unit].facts[mem.rule].routes >> rt) & 1u) != 0;
+    }
+    Close(sel);
+    const bool non_pe = rt / 2 != route::kPe;
+    std::vector<char> cheap = sel;
+    if (use_prefilter) {
+      for (std::size_t m = 0; m < members.size(); ++m) {
+        const Member& mem = members[m];
+        if (mem.rule != kWhole && units[mem.unit].facts[mem.rule].skippable()) cheap[m] = 0;
+      }
+      Close(cheap);
+    }
+    const bool differs = cheap != sel;
+    set_of_route[rt] = SetFor(std::move(sel), non_pe);
+    cheap_of_route[rt] = differs ? SetFor(std::move(cheap), non_pe) : -1;
+  }
+}
+
+bool Rules::Impl::BuildPrefilter(std::string& bad) {
+  prefilter.reset();
+  auto db = std::make_unique<prefilter::Database>();
+  for (std::size_t m = 0; m < members.size(); ++m) {
+    const Member& mem = members[m];
+    if (mem.rule == kWhole) continue;
+    const route::RuleFacts& f = units[mem.unit].facts[mem.rule];
+    if (!f.skippable()) continue;
+    route::RouteMask routes = 0;
+    for (int rt = 0; rt < route::kRouteCount; ++rt) {
+      if (cheap_of_route[rt] >= 0 && sets[static_cast<std::size_t>(set_of_route[rt])]->selected[m])
+        routes |= 1u << rt;
+    }
+    if (routes == 0) continue;
+    for (const route::StringPattern& p : f.patterns) db->Add(p, routes);
+  }
+  if (db->size() == 0) {
+    prefilter_error = "no string-dependent rule";
+    return false;
+  }
+  std::string error;
+  if (!db->Build(error, bad)) {
+    prefilter_error = "Vectorscan: " + error;
+    return false;
+  }
+  prefilter_error.clear();
+  prefilter = std::move(db);
+  return true;
 }
 
 Result<std::shared_ptr<const Rules>> Rules::Compile(const std::vector<std::string>& paths,
@@ -481,7 +575,9 @@ Result<std::shared_ptr<const Rules>> Rules::Compile(const std::vector<std::strin
   impl->rules = std::move(compiled);
   const char* env = std::getenv("TRAWL_YARA_EXACT");
   bool exact = options.exact || (env != nullptr && std::string_view(env) == "1");
-  impl->Plan(good, exact);
+  const char* no_pf = std::getenv("TRAWL_YARA_NO_PREFILTER");
+  bool use_prefilter = options.prefilter && !(no_pf != nullptr && std::string_view(no_pf) == "1");
+  impl->Plan(good, exact, use_prefilter);
   stats.rules += impl->count;
   stats.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return std::shared_ptr<const Rules>(new Rules(std::move(impl)));
@@ -556,7 +652,12 @@ struct Scanner::Impl {
   std::vector<std::pair<const YR_RULES*, ScannerPtr>> scanners;
   std::vector<Match> matches;
   ScanCounters counters;
+  prefilter::ScratchPtr scratch;  // for the rules' prefilter, allocated on first use
 
+  // The set for a buffer (its route's full set, or its cheap set when the
+  // prefilter finds none of the route's patterns); -1: the whole set (exact
+  // mode). Counts the scan; `route_class` gets the class (or -1).
+  int Pick(const std::uint8_t* data, std::size_t n, int& route_class);
   // The scanner for `r`, created on first use; null on failure.
   YR_SCANNER* For(const YR_RULES* r);
   // Sets the externals and scans; the matches are appended to `out`.
@@ -567,6 +668,28 @@ struct Scanner::Impl {
   Status Split(const std::vector<std::size_t>& members, bool non_pe, const std::uint8_t* data,
                std::size_t n, const Externals& ext, ScanReport& report);
 };
+
+int Scanner::Impl::Pick(const std::uint8_t* data, std::size_t n, int& route_class) {
+  const Rules::Impl& ri = *rules->impl_;
+  route_class = -1;
+  if (!ri.routing) {
+    ++counters.exact;
+    return -1;
+  }
+  int rt = route::RouteOf(data, data == nullptr ? 0 : n);
+  route_class = rt / 2;
+  ++counters.files_by_class[route_class];
+  if (rt % 2) ++counters.large_files;
+  const int cheap = ri.cheap_of_route[rt];
+  if (cheap >= 0 && ri.prefilter) {
+    if (!scratch) scratch = ri.prefilter->NewScratch();
+    if (scratch && !ri.prefilter->AnyHit(data, data == nullptr ? 0 : n, rt, scratch.get())) {
+      ++counters.prefilter_settled;
+      return cheap;
+    }
+  }
+  return ri.set_of_route[rt];
+}
 
 YR_SCANNER* Scanner::Impl::For(const YR_RULES* r) {
   for (auto& [rules_ptr, scanner] : scanners) {
@@ -689,18 +812,8 @@ Status Scanner::Scan(const std::uint8_t* data, std::size_t n, const Externals& e
                          ")");
   }
   const Rules::Impl& ri = *impl_->rules->impl_;
-  const YR_RULES* set = ri.rules.get();
-  int set_index = -1;
-  if (ri.routing) {
-    int rt = route::RouteOf(data, data == nullptr ? 0 : n);
-    report.route_class = rt / 2;
-    set = ri.ForRoute(rt);
-    set_index = ri.set_of_route[rt];
-    ++impl_->counters.files_by_class[report.route_class];
-    if (rt % 2) ++impl_->counters.large_files;
-  } else {
-    ++impl_->counters.exact;
-  }
+  const int set_index = impl_->Pick(data, n, report.route_class);
+  const YR_RULES* set = set_index < 0 ? ri.rules.get() : ri.ForSet(set_index);
   YR_SCANNER* s = impl_->For(set);
   if (s == nullptr) {
     return Status::Error("yara scanner unavailable (error " + std::to_string(impl_->create_error) +
@@ -728,15 +841,9 @@ Result<std::vector<Match>> Scanner::Scan(const std::uint8_t* data, std::size_t n
                          ")");
   }
   const Rules::Impl& ri = *impl_->rules->impl_;
-  const YR_RULES* set = ri.rules.get();
-  if (ri.routing) {
-    int rt = route::RouteOf(data, data == nullptr ? 0 : n);
-    set = ri.ForRoute(rt);
-    ++impl_->counters.files_by_class[rt / 2];
-    if (rt % 2) ++impl_->counters.large_files;
-  } else {
-    ++impl_->counters.exact;
-  }
+  int route_class = -1;
+  const int set_index = impl_->Pick(data, n, route_class);
+  const YR_RULES* set = set_index < 0 ? ri.rules.get() : ri.ForSet(set_index);
   YR_SCANNER* s = impl_->For(set);
   if (s == nullptr) {
     return Status::Error("yara scanner unavailable (error " + std::to_string(impl_->create_error) +

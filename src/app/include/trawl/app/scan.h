@@ -50,6 +50,7 @@ struct ScanConfig {
   int yara_timeout = 30;
   double file_timeout = 600;  // --file-timeout: seconds per file for every reader (0: none)
   bool yara_exact = false;  // --yara-exact: every file against the whole rule set (no routing)
+  bool yara_no_prefilter = false;  // --no-yara-prefilter: no Vectorscan prefilter in routing
   Thresholds thresholds;
   // Sweeps to run (--modules; KnownModules() lists them): "file" (hash, name,
   // YARA), "log" (text logs), "evtx", "journal", "browser" (network indicators

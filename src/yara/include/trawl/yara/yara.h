@@ -9,14 +9,21 @@
 // for one buffer and returns the matching rules with their metadata; a
 // per-scan timeout turns a runaway rule into an error for that file only.
 //
+// Prefilter (with routing, unless CompileOptions::prefilter is false or
+// TRAWL_YARA_NO_PREFILTER=1): a rule that provably needs one of its strings
+// (route.h needs_strings) and whose strings all have Vectorscan patterns is
+// skippable. A file in which no pattern of its route's skippable rules occurs
+// is scanned with the route's other rules only (and those they reference);
+// skipped rules cannot be true on it, so the matches stay exact.
+//
 // Routing (on unless CompileOptions::exact or TRAWL_YARA_EXACT=1): at load
 // time each rule's condition is analysed (route.h) for the file classes, by
 // leading magic, it can possibly match; a file is scanned with the rules of
 // its class only (plus the rules they reference; a rule the analysis cannot
 // prove goes into every class), compiled lazily once per class without the
 // modules no rule of the class uses. Files of 1 MiB or more have their own
-// sets per class, without the rules a `filesize` bound excludes. The matches are exactly those of the
-// whole rule set: rules left out of a class cannot be true on its files.
+// sets per class, without the rules a `filesize` bound excludes. The matches are exactly those of
+// the whole rule set: rules left out of a class cannot be true on its files.
 //
 // This stage sees bytes and strings only: callers read files and fill the
 // externals (ExternalsForPath and FileType help with LOKI's semantics).
@@ -59,6 +66,11 @@ struct CompileOptions {
   // Scan every file with the whole rule set (no routing by file class), as
   // `yara -r` does; also forced by the environment variable TRAWL_YARA_EXACT=1.
   bool exact = false;
+  // The prefilter (with routing only): a Vectorscan database of every string
+  // of the rules that need one of their strings to match; a file in which
+  // none occurs is scanned with its class's other rules only. Off with
+  // false or the environment variable TRAWL_YARA_NO_PREFILTER=1.
+  bool prefilter = true;
 };
 
 // The file classes of routing, by leading magic: 0 "pe" (MZ), 1 "elf",
@@ -104,6 +116,15 @@ class Rules {
   // Rules in the set of a class for files under 1 MiB (its rules and the
   // rules they reference), for summaries; rule_count() in exact mode.
   std::size_t RulesInClass(int cls) const;
+  // Rules in the set a class's files under 1 MiB get when the prefilter
+  // finds none of the class's patterns (RulesInClass when there is none).
+  std::size_t PrefilterRulesInClass(int cls) const;
+  // Whether the prefilter is in use, and if not why (empty: not asked for).
+  bool prefilter() const;
+  const std::string& prefilter_error() const;
+  // Rules the prefilter can skip (they need a string and all their strings
+  // have patterns).
+  std::size_t skippable_rules() const;
 
  private:
   friend class Scanner;
@@ -154,6 +175,7 @@ struct ScanCounters {
   std::uint64_t exact = 0;                           // scans with the whole set
   std::uint64_t timeouts = 0;                        // scans that hit the timeout
   std::uint64_t split_rescans = 0;                   // rescans of a rule subset after a timeout
+  std::uint64_t prefilter_settled = 0;  // routed scans with no prefilter hit (cheap set)
 };
 
 // One per worker; not thread-safe. Keeps `rules` alive.
