@@ -30,17 +30,20 @@ echo "warming the page cache" >&2
 find "$CORPUS" -type f -print0 | xargs -0 cat >/dev/null 2>&1 || true
 
 echo "running (2 threads each)" >&2
-measure trawl_full  "$TRAWL" scan "$CORPUS" --iocs "$SB" --no-builtin --threads 2 -q --json "$OUT/trawl.jsonl"
+# yara -r does not look inside archives and trawl does by default (issue 15):
+# every trawl run here gets --no-archives, so both tools read the same bytes
+# and the hits can be compared one for one (bench/archives measures unpacking).
+measure trawl_full  "$TRAWL" scan "$CORPUS" --no-archives --iocs "$SB" --no-builtin --threads 2 -q --json "$OUT/trawl.jsonl"
 # yara's hits (-e: with their namespace) are kept for the differential check.
 measure yara        sh -c 'out=$1; shift; exec yara -e "$@" >"$out"' sh "$OUT/yara.txt" "${YARA_ARGS[@]}" "$CORPUS"
-measure trawl_hash  "$TRAWL" scan "$CORPUS" --iocs "$SB/iocs/hash-iocs.txt" --no-builtin --threads 2 -q --json "$OUT/trawl.jsonl"
+measure trawl_hash  "$TRAWL" scan "$CORPUS" --no-archives --iocs "$SB/iocs/hash-iocs.txt" --no-builtin --threads 2 -q --json "$OUT/trawl.jsonl"
 measure hashdeep    hashdeep -r -j 2 -c md5,sha1,sha256 "$CORPUS"
-measure trawl_names "$TRAWL" scan "$CORPUS" --iocs "$SB/iocs/filename-iocs.txt" --no-builtin --threads 2 -q --json "$OUT/trawl.jsonl"
+measure trawl_names "$TRAWL" scan "$CORPUS" --no-archives --iocs "$SB/iocs/filename-iocs.txt" --no-builtin --threads 2 -q --json "$OUT/trawl.jsonl"
 # YARA alone, routed and exact; every hit kept (--notice-score 0) for the check.
-measure trawl_yara  "$TRAWL" scan "$CORPUS" --yara "$SB/yara" --no-builtin --threads 2 -q --notice-score 0 --json "$OUT/routed.jsonl"
+measure trawl_yara  "$TRAWL" scan "$CORPUS" --no-archives --yara "$SB/yara" --no-builtin --threads 2 -q --notice-score 0 --json "$OUT/routed.jsonl"
 # The same without the prefilter (issue 12 part 3): what the prefilter adds.
-measure trawl_yara_nopf "$TRAWL" scan "$CORPUS" --yara "$SB/yara" --no-yara-prefilter --no-builtin --threads 2 -q --notice-score 0 --json "$OUT/nopf.jsonl"
-measure trawl_yara_exact "$TRAWL" scan "$CORPUS" --yara "$SB/yara" --yara-exact --no-builtin --threads 2 -q --notice-score 0 --json "$OUT/exact.jsonl"
+measure trawl_yara_nopf "$TRAWL" scan "$CORPUS" --no-archives --yara "$SB/yara" --no-yara-prefilter --no-builtin --threads 2 -q --notice-score 0 --json "$OUT/nopf.jsonl"
+measure trawl_yara_exact "$TRAWL" scan "$CORPUS" --no-archives --yara "$SB/yara" --yara-exact --no-builtin --threads 2 -q --notice-score 0 --json "$OUT/exact.jsonl"
 DIFF=$(python3 "$ROOT/bench/files/diff_hits.py" "$OUT/rules.txt" "$OUT/routed.jsonl" "$OUT/exact.jsonl" "$OUT/yara.txt" || true)
 echo "$DIFF" >&2
 CLASSES=$(tail -n 1 "$OUT/routed.jsonl" | python3 -c '
