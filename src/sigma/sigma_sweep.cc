@@ -89,9 +89,22 @@ class SigmaSweep final : public sweep::Sweep {
     auto& w = static_cast<SigmaWorker&>(*worker);
     InputKind kind = Detect(item, w, ctx);
     if (kind == InputKind::kNone) return sweep::Verdict::kContinue;
+    // JSON and text events: the walked entry, opened relative to its directory
+    // and only when still the file walked (any path length; a swapped file is
+    // an error record). EVTX comes from the one pass (EvtxSinkFor).
+    std::optional<read::File> opened;
+    if (kind != InputKind::kEvtx) {
+      auto file = sweep::OpenEntry(item);
+      if (!file.ok()) {
+        ctx.Error(item.walked, file.status().message(), module::kSigma);
+        return sweep::Verdict::kContinue;
+      }
+      opened.emplace(std::move(*file));
+    }
     Status st = sweeper_.ScanFile(
         item.read_path, item.shown, kind, *w.w, [&](Finding& f) { ctx.Emit(f); },
-        [&](const ErrorRecord& e) { ctx.Error(item.walked, e.message, module::kSigma); });
+        [&](const ErrorRecord& e) { ctx.Error(item.walked, e.message, module::kSigma); },
+        opened ? &*opened : nullptr);
     if (!st.ok()) ctx.Error(item.walked, st.message(), module::kSigma);
     return sweep::Verdict::kContinue;
   }

@@ -12,6 +12,7 @@
 
 #include "trawl/core/text.h"
 #include "trawl/evtx/evtx.h"
+#include "trawl/read/read.h"
 
 namespace trawl::sigma {
 
@@ -102,6 +103,15 @@ class MappedFile {
     if (fd_ < 0 && errno == EPERM)
       fd_ = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd_ < 0) return Status::Error(path + ": cannot open: " + std::strerror(errno));
+    return Map(path);
+  }
+  // Maps a file the reader stage opened (its descriptor is duplicated).
+  Status Open(const read::File& file) {
+    fd_ = ::fcntl(file.fd(), F_DUPFD_CLOEXEC, 0);
+    if (fd_ < 0) return Status::Error(file.path() + ": cannot map: " + std::strerror(errno));
+    return Map(file.path());
+  }
+  Status Map(const std::string& path) {
     struct stat st;
     if (fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode))
       return Status::Error(path + ": not a regular file");
@@ -127,7 +137,7 @@ class MappedFile {
 
 Status Sweeper::ScanFile(const std::string& read_path, const std::string& shown_path,
                          InputKind kind, Worker& w, const FindingFn& on_finding,
-                         const ErrorFn& on_error) const {
+                         const ErrorFn& on_error, const read::File* opened) const {
   BeginFile(w);
   auto error = [&](const std::string& where, const std::string& msg) {
     w.counters.errors++;
@@ -146,7 +156,7 @@ Status Sweeper::ScanFile(const std::string& read_path, const std::string& shown_
     return Status::Error(shown_path + ": not an input the sigma sweep reads");
   } else {
     MappedFile mf;
-    if (Status st = mf.Open(read_path); !st.ok()) return st;
+    if (Status st = opened ? mf.Open(*opened) : mf.Open(read_path); !st.ok()) return st;
     std::string_view text = mf.view();
     if (kind == InputKind::kJson) {
       ParseJsonEvents(text, w.builder, on_event, error);

@@ -424,5 +424,26 @@ TEST_F(EvtxOnePass, RegressionEventLogBeyondPathMaxIsRead) {
   EXPECT_EQ(std::system(("rm -rf " + ShellQuote(dir_.path() + "/tree")).c_str()), 0);
 }
 
+// The same for Sigma's JSON events (an --events export): read from the walked
+// entry, opened relative to its directory, at any path length.
+TEST_F(EvtxOnePass, RegressionJsonEventsBeyondPathMaxAreRead) {
+  ASSERT_EQ(::mkdir((dir_.path() + "/tree").c_str(), 0700), 0);
+  testsupport::DeepDir deep(dir_.path() + "/tree", 25, std::string(200, 'j'));
+  const std::string path = deep.Write(
+      "export.json",
+      "{\"Event\":{\"System\":{\"Channel\":\"Microsoft-Windows-Sysmon/Operational\","
+      "\"EventID\":3,\"Computer\":\"host1\"},\"EventData\":{\"DestinationIp\":\"" +
+          ip_ + "\"}}}\n");
+  ASSERT_GT(path.size(), static_cast<std::size_t>(PATH_MAX));
+  RunResult r = RunTrawl({"scan", "--no-builtin", "--no-packs", "--modules", "sigma", "--sigma",
+                          rules_, "--events", "*.json", dir_.path() + "/tree"});
+  ASSERT_NE(r.Summary(), nullptr) << r.err;
+  EXPECT_TRUE(r.Of("error").empty()) << r.out;
+  int hits = 0;
+  for (const auto& fd : r.Of("finding"))
+    hits += fd.value("path", "") == path && fd.value("module", "") == "sigma";
+  EXPECT_GT(hits, 0) << r.out;
+}
+
 }  // namespace
 }  // namespace trawl::e2e

@@ -28,6 +28,10 @@
 #include "trawl/core/finding.h"
 #include "trawl/core/scoring.h"
 #include "trawl/core/status.h"
+
+namespace trawl::read {
+class File;
+}
 #include "trawl/sigma/engine.h"
 #include "trawl/sigma/events.h"
 
@@ -61,8 +65,12 @@ class Sweeper {
   // O_NOATIME when permitted) as `kind`; findings name `shown_path`. Error
   // only when the file cannot be read at all; damage inside it becomes error
   // records (module "sigma") and the scan of the file goes on.
+  // `opened`: the file already open (the walked entry, opened relative to its
+  // directory by the reader stage): JSON and text inputs are read from it
+  // rather than opened again by `read_path`.
   Status ScanFile(const std::string& read_path, const std::string& shown_path, InputKind kind,
-                  Worker& worker, const FindingFn& on_finding, const ErrorFn& on_error) const;
+                  Worker& worker, const FindingFn& on_finding, const ErrorFn& on_error,
+                  const read::File* opened = nullptr) const;
 
   // An EVTX file read by the caller (sweep::ReadEvtxOnce, one read shared
   // with the other sweeps of event logs): BeginFile, EvtxRecord per record
