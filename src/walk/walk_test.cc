@@ -37,6 +37,7 @@ struct Collector : Visitor {
   void OnEntry(const Entry& e) override {
     std::lock_guard<std::mutex> l(mu);
     entries[e.path].push_back(e);
+    names[e.path] = std::string(e.name);  // e.name is valid only during OnEntry
   }
   void OnDirectory(const Entry& e) override {
     std::lock_guard<std::mutex> l(mu);
@@ -62,7 +63,8 @@ struct Collector : Visitor {
   }
 
   std::mutex mu;
-  std::map<std::string, std::vector<Entry>> entries;
+  std::map<std::string, std::vector<Entry>> entries;  // Entry::name and dir_fd: dangling after
+  std::map<std::string, std::string> names;           // the entry's name as OnEntry saw it
   std::map<std::string, int> dirs;
   std::map<std::string, std::vector<std::string>> skips;
   std::map<std::string, std::vector<std::string>> errors;
@@ -484,7 +486,7 @@ TEST_F(WalkTest, TreeDeeperThanPathMaxAndTheBudgetIsWalkedCompletely) {
       // Every file can be opened from the directory the walk handed over.
       auto it = c.entries.find(chain.path() + "/bottom");
       ASSERT_NE(it, c.entries.end());
-      EXPECT_EQ(it->second.front().name, "bottom");  // dir_fd was valid only during OnEntry
+      EXPECT_EQ(c.names[chain.path() + "/bottom"], "bottom");
     }
   }
 }
