@@ -33,9 +33,12 @@ using GPtr = std::unique_ptr<T, Unref>;
 void QuietGsf() {
   static std::once_flag once;
   std::call_once(once, [] {
-    g_log_set_handler(
-        "libgsf", static_cast<GLogLevelFlags>(G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL),
-        [](const gchar*, GLogLevelFlags, const gchar*, gpointer) {}, nullptr);
+    // The OLE reader logs under its own domain ("libgsf:msole", e.g.
+    // "ole_dirent_new: assertion ... failed" on a damaged directory).
+    for (const char* domain : {"libgsf", "libgsf:msole", "libgsf:utils"})
+      g_log_set_handler(
+          domain, static_cast<GLogLevelFlags>(G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL),
+          [](const gchar*, GLogLevelFlags, const gchar*, gpointer) {}, nullptr);
   });
 }
 

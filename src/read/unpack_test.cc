@@ -5,8 +5,11 @@
 #include "trawl/read/unpack.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+#include <fcntl.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -520,6 +523,33 @@ TEST(UnpackRegression, SevenZipHeaderDeclaringTerabytesIsAnError) {
   EXPECT_EQ(st.members, 0u);
   ASSERT_FALSE(rec.errors.empty());
   EXPECT_NE(rec.errors[0].find("7z"), std::string::npos) << rec.errors[0];
+}
+
+// Found by a whole-machine scan: libgsf logs a damaged OLE directory under
+// its "libgsf:msole" domain ("ole_dirent_new: assertion ... failed"), which
+// trawl only silenced for "libgsf": 142 CRITICAL lines on the responder's
+// terminal. The damage is an error record; stderr stays quiet.
+TEST(UnpackRegression, DamagedOleDirectoryIsAnErrorRecordAndNoLibraryNoise) {
+  const std::string input = testsupport::ReadFile(
+      std::string(TRAWL_SOURCE_DIR) + "/fuzz/corpus/unpack/ole-damaged-directory-logs-critical");
+  ASSERT_GT(input.size(), 512u);
+  testsupport::TempDir tmp("trawl-ole-noise");
+  const std::string err_path = tmp.path() + "/stderr";
+  std::fflush(stderr);
+  const int saved = ::dup(2);
+  const int to = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  ASSERT_GE(saved, 0);
+  ASSERT_GE(to, 0);
+  ::dup2(to, 2);
+  Recorder rec;
+  UnpackBytes({reinterpret_cast<const std::uint8_t*>(input.data()), input.size()}, "x.msi", {},
+              rec);
+  std::fflush(stderr);
+  ::dup2(saved, 2);
+  ::close(saved);
+  ::close(to);
+  EXPECT_EQ(testsupport::ReadFile(err_path), "");
+  EXPECT_FALSE(rec.errors.empty());
 }
 
 TEST(UnpackRegression, CabinetWithBrokenDataEndsAtTheLostMemberWithoutACrash) {
