@@ -2,14 +2,11 @@
 // for the edge cases, and hosts files.
 #include "trawl/live/sweep.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,6 +21,7 @@
 #include "trawl/netmatch/netmatch.h"
 #include "trawl/testsupport/temp_dir.h"
 #include "trawl/yara/yara.h"
+#include "trawl/testsupport/loopback.h"
 
 namespace trawl::live {
 namespace {
@@ -317,20 +315,8 @@ TEST(ProcessSweep, WholeSystemSweepFinishes) {
 }
 
 TEST(NetworkSweep, ConnectionToAC2AddressWithItsOwner) {
-  int srv = socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(srv, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = 0;
-  inet_pton(AF_INET, "127.0.0.2", &a.sin_addr);
-  ASSERT_EQ(bind(srv, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  ASSERT_EQ(listen(srv, 1), 0);
-  socklen_t len = sizeof a;
-  getsockname(srv, reinterpret_cast<sockaddr*>(&a), &len);
-  int cli = socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_EQ(connect(cli, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  int acc = accept(srv, nullptr, nullptr);
-  ASSERT_GE(acc, 0);
+  testsupport::LoopbackConnection conn("127.0.0.2");
+  ASSERT_TRUE(conn.ok());
 
   Engine e;
   ioc::LoadText("127.0.0.2\n10.99.0.0/16\n", ioc::Format::kSigBaseC2, "c2-iocs.txt", e.set);
@@ -342,7 +328,7 @@ TEST(NetworkSweep, ConnectionToAC2AddressWithItsOwner) {
   EXPECT_GT(st->connections, 0u);
   // The client's connection (remote 127.0.0.2:port) matches; the listener
   // and the accepted end have remote 0.0.0.0 / 127.0.0.1.
-  const std::string remote = "127.0.0.2:" + std::to_string(ntohs(a.sin_port));
+  const std::string remote = conn.remote();
   const Finding* hit = nullptr;
   for (const Finding& f : c.findings)
     if (StrField(f, "remote") == remote) hit = &f;
@@ -354,9 +340,6 @@ TEST(NetworkSweep, ConnectionToAC2AddressWithItsOwner) {
   EXPECT_EQ(StrField(*hit, "proto"), "tcp");
   EXPECT_EQ(StrField(*hit, "exe"), fs::read_symlink("/proc/self/exe").string());
   EXPECT_EQ(hit->reasons.at(0).indicator, "127.0.0.2");
-  close(acc);
-  close(cli);
-  close(srv);
 }
 
 TEST(HostsFile, EntriesPointingC2DomainsOrAddresses) {

@@ -1,20 +1,19 @@
 // End to end: live response (a running process and a C2 connection the test
 // starts), inventory (a Windows tree with a real PE, an app.asar), mounted
 // images (--root, --map).
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <set>
 #include <sstream>
 
 #include "harness.h"
+#include "trawl/testsupport/loopback.h"
 
 namespace trawl::e2e {
 namespace {
@@ -52,25 +51,15 @@ TEST(LiveE2e, FindsARunningProcessAndItsC2ConnectionWithThePids) {
     usleep(10000);
   }
   // A connection to 127.0.0.2 held by this process.
-  int srv = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  inet_pton(AF_INET, "127.0.0.2", &a.sin_addr);
-  ASSERT_EQ(bind(srv, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  ASSERT_EQ(listen(srv, 1), 0);
-  socklen_t len = sizeof a;
-  getsockname(srv, reinterpret_cast<sockaddr*>(&a), &len);
-  int cli = socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_EQ(connect(cli, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  int acc = accept(srv, nullptr, nullptr);
+  auto conn = std::make_unique<testsupport::LoopbackConnection>("127.0.0.2");
+  ASSERT_TRUE(conn->ok());
+  const std::string remote = conn->remote();
 
   RunResult r = RunTrawl(
       {"scan", "--no-builtin", "--iocs", dir.path() + "/iocs", "--modules", "process,network"});
   kill(child, SIGKILL);
   waitpid(child, nullptr, 0);
-  close(acc);
-  close(cli);
-  close(srv);
+  conn.reset();
 
   EXPECT_EQ(r.exit_code, 1) << r.err;
   const nlohmann::json* proc = FindingWhere(r, "process", "pid", child);
@@ -84,7 +73,6 @@ TEST(LiveE2e, FindsARunningProcessAndItsC2ConnectionWithThePids) {
   for (const auto& reason : (*proc)["reasons"]) kinds.insert(reason["kind"]);
   EXPECT_EQ(kinds, (std::set<std::string>{"hash", "filename"}));
 
-  std::string remote = "127.0.0.2:" + std::to_string(ntohs(a.sin_port));
   const nlohmann::json* net = FindingWhere(r, "network", "remote", remote);
   ASSERT_NE(net, nullptr) << r.out;
   EXPECT_EQ((*net)["pid"], getpid());

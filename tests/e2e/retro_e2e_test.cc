@@ -2,17 +2,15 @@
 // builds is inventoried, then feeds with planted hashes, names, domains, IPs
 // and URLs are checked against the inventory: every planted one is found,
 // nothing else. Synthetic only.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <sqlite3.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <map>
 #include <regex>
 #include <set>
@@ -20,6 +18,7 @@
 #include <sstream>
 
 #include "harness.h"
+#include "trawl/testsupport/loopback.h"
 
 namespace trawl::e2e {
 namespace {
@@ -297,28 +296,15 @@ TEST(RetroE2e, ContactIndexCoversEvtxJournalBrowserAndConnections) {
   // A live connection of this test process to 127.0.0.3 (the network sweep
   // reads the socket table of the namespace; --modules network runs it
   // without walking /).
-  int srv = socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(srv, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  inet_pton(AF_INET, "127.0.0.3", &a.sin_addr);
-  ASSERT_EQ(bind(srv, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  ASSERT_EQ(listen(srv, 1), 0);
-  socklen_t len = sizeof a;
-  getsockname(srv, reinterpret_cast<sockaddr*>(&a), &len);
-  int cli = socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_EQ(connect(cli, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  int acc = accept(srv, nullptr, nullptr);
-  ASSERT_GE(acc, 0);
+  auto conn = std::make_unique<testsupport::LoopbackConnection>("127.0.0.3");
+  ASSERT_TRUE(conn->ok());
 
   // No network indicator at scan time: the contact index does not depend on one.
   std::string scan_feed = dir.Write("scanfeed/hash-iocs.txt", std::string(64, 'a') + ";x\n");
   RunResult scan = RunTrawl({"scan", "--no-builtin", "--no-packs", "-q", root, "--modules",
                              "file,evtx,journal,browser,network", "--inventory", db, "--iocs",
                              scan_feed});
-  close(acc);
-  close(cli);
-  close(srv);
+  conn.reset();
   ASSERT_EQ(scan.exit_code, 0) << scan.err << scan.out;
 
   std::string feed = dir.Write("feed/c2-iocs.txt",
