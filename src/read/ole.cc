@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "trawl/core/text.h"
@@ -78,10 +79,27 @@ std::uint32_t Le(std::span<const std::uint8_t> b, std::size_t at, int n) {
 // entry followed by (low, refcount). Empty ids are (0, 0). _StringData holds
 // the strings back to back, in the codepage (taken as bytes: UTF-8 for 65001,
 // Latin-1 for the rest, close enough for file names).
+// Each string is kept as its place in _StringData (8 bytes per id, not a
+// std::string each: a pool of millions of empty ids stays small) and made
+// text only when a table cell that is needed names it.
 struct StringPool {
-  std::vector<std::string> strings{std::string()};  // id 0: null
+  struct Span {
+    std::uint32_t offset = 0, len = 0;
+  };
+  std::vector<Span> spans{Span{}};  // id 0: null
+  std::span<const std::uint8_t> data;
+  bool utf8 = false;
   int ref_bytes = 2;
   bool ok = false;
+
+  std::optional<std::string> At(std::uint32_t id) const {
+    if (id >= spans.size()) return std::nullopt;
+    const Span s = spans[id];
+    if (utf8) return std::string(reinterpret_cast<const char*>(data.data() + s.offset), s.len);
+    std::string out;
+    for (std::uint32_t k = 0; k < s.len; ++k) AppendUtf8(out, data[s.offset + k]);
+    return out;
+  }
 };
 
 StringPool ReadStringPool(std::span<const std::uint8_t> pool, std::span<const std::uint8_t> data) {
@@ -89,13 +107,14 @@ StringPool ReadStringPool(std::span<const std::uint8_t> pool, std::span<const st
   if (pool.size() < 4 || pool.size() % 4 != 0) return sp;
   const std::uint32_t codepage = Le(pool, 0, 4);
   sp.ref_bytes = (codepage & 0x80000000u) ? 3 : 2;
-  const bool utf8 = (codepage & 0x7fffffffu) == 65001;
+  sp.utf8 = (codepage & 0x7fffffffu) == 65001;
+  sp.data = data;
   const std::size_t count = pool.size() / 4;
   std::size_t offset = 0;
   for (std::size_t i = 1; i < count;) {
     std::uint32_t len = Le(pool, i * 4, 2), refs = Le(pool, i * 4 + 2, 2);
     if (len == 0 && refs == 0) {
-      sp.strings.emplace_back();
+      sp.spans.emplace_back();
       ++i;
       continue;
     }
@@ -107,13 +126,7 @@ StringPool ReadStringPool(std::span<const std::uint8_t> pool, std::span<const st
       i += 1;
     }
     if (len > data.size() - offset) return sp;  // the data ends early: damaged
-    std::string s;
-    if (utf8) {
-      s.assign(reinterpret_cast<const char*>(data.data() + offset), len);
-    } else {
-      for (std::size_t k = 0; k < len; ++k) AppendUtf8(s, data[offset + k]);
-    }
-    sp.strings.push_back(std::move(s));
+    sp.spans.push_back({static_cast<std::uint32_t>(offset), len});
     offset += len;
   }
   sp.ok = true;
@@ -203,7 +216,7 @@ bool IsMsiTable(const char* raw) {
 
 // The File table of the compound file, when it is an MSI database; empty
 // otherwise. The four table streams are small (a few MiB in the largest
-// installers): read here whole, up to 64 MiB each.
+// installers): read here whole, up to 16 MiB each.
 std::map<std::string, std::string> ReadMsiFileNames(GsfInfile* root) {
   std::vector<std::uint8_t> pool, data, columns, file;
   int found = 0;
@@ -222,7 +235,7 @@ std::map<std::string, std::string> ReadMsiFileNames(GsfInfile* root) {
     if (!in || (GSF_IS_INFILE(in.get()) && gsf_infile_num_children(GSF_INFILE(in.get())) >= 0))
       continue;
     const gsf_off_t size = gsf_input_size(in.get());
-    if (size < 0 || size > (64 << 20)) return {};
+    if (size < 0 || size > (16 << 20)) return {};
     into->resize(static_cast<std::size_t>(size));
     if (size > 0 && !gsf_input_read(in.get(), into->size(), into->data())) return {};
     ++found;
@@ -241,9 +254,8 @@ std::map<std::string, std::string> MsiFileTable(std::span<const std::uint8_t> st
   const StringPool sp = ReadStringPool(string_pool, string_data);
   if (!sp.ok) return out;
   const int rb = sp.ref_bytes;
-  auto str = [&](std::span<const std::uint8_t> b, std::size_t at) -> const std::string* {
-    const std::uint32_t id = Le(b, at, rb);
-    return id < sp.strings.size() ? &sp.strings[id] : nullptr;
+  auto str = [&](std::span<const std::uint8_t> b, std::size_t at) {
+    return sp.At(Le(b, at, rb));
   };
   // _Columns: Table (string), Number (i2), Name (string), Type (i2), stored
   // column by column; integers carry a 0x8000 bias.
@@ -256,14 +268,14 @@ std::map<std::string, std::string> MsiFileTable(std::span<const std::uint8_t> st
   };
   std::vector<Column> file_cols;
   for (std::size_t r = 0; r < crows; ++r) {
-    const std::string* table = str(columns, r * rb);
+    const std::optional<std::string> table = str(columns, r * rb);
     if (!table || *table != "File") continue;
     Column c;
     c.number = Le(columns, crows * rb + r * 2, 2) ^ 0x8000u;
-    const std::string* name = str(columns, crows * (rb + 2) + r * rb);
+    std::optional<std::string> name = str(columns, crows * (rb + 2) + r * rb);
     c.type = Le(columns, crows * (2 * rb + 2) + r * 2, 2) ^ 0x8000u;
     if (!name) return out;
-    c.name = *name;
+    c.name = std::move(*name);
     file_cols.push_back(std::move(c));
   }
   std::sort(file_cols.begin(), file_cols.end(),
@@ -276,8 +288,13 @@ std::map<std::string, std::string> MsiFileTable(std::span<const std::uint8_t> st
     if (c.type & kTypeTemporary) continue;  // not stored
     const int w = ColumnBytes(c.type, rb);
     if (w == 0) return out;
-    if (c.name == "File" && (c.type & kTypeString)) key_col = static_cast<int>(widths.size());
-    if (c.name == "FileName" && (c.type & kTypeString)) name_col = static_cast<int>(widths.size());
+    // The two cells read below are string references, `rb` bytes each: a
+    // column of that name stored any other way (a binary column is 2 bytes
+    // wide) is a schema this reader does not know.
+    if (c.name == "File" || c.name == "FileName") {
+      if (!(c.type & kTypeString) || w != rb) return out;
+      (c.name == "File" ? key_col : name_col) = static_cast<int>(widths.size());
+    }
     widths.push_back(w);
     row_bytes += static_cast<std::size_t>(w);
   }
@@ -287,8 +304,8 @@ std::map<std::string, std::string> MsiFileTable(std::span<const std::uint8_t> st
   for (int i = 0; i < key_col; ++i) key_at += rows * static_cast<std::size_t>(widths[i]);
   for (int i = 0; i < name_col; ++i) name_at += rows * static_cast<std::size_t>(widths[i]);
   for (std::size_t r = 0; r < rows; ++r) {
-    const std::string* key = str(file_table, key_at + r * rb);
-    const std::string* name = str(file_table, name_at + r * rb);
+    const std::optional<std::string> key = str(file_table, key_at + r * rb);
+    const std::optional<std::string> name = str(file_table, name_at + r * rb);
     if (!key || !name || key->empty() || name->empty()) continue;
     // FileName is "SHORT~1.DLL|long name.dll", or one name that is both.
     const std::size_t bar = name->find('|');

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -311,6 +312,44 @@ TEST_F(UnpackTest, MsiCabinetMembersTakeTheirFileTableNames) {
   for (const auto& [chain, bytes] : r.read)
     EXPECT_EQ(chain.find("!fil"), std::string::npos) << "a key left as the name: " << chain;
   EXPECT_TRUE(r.errors.empty()) << r.errors[0];
+}
+
+// The File table reader on hand-made tables with 3-byte string references:
+// a FileName column of strings gives the name; one declared as a binary column
+// (2 bytes a cell) is a schema the reader does not know, so no names, and no
+// 3-byte read past the 2-byte cells (it ran off the end of the table).
+TEST(MsiFileTableTest, CellsAreReadOnlyAsWideAsTheirColumn) {
+  using Bytes = std::vector<std::uint8_t>;
+  auto le = [](Bytes& b, std::uint32_t v, int n) {
+    for (int i = 0; i < n; ++i) b.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  };
+  // Strings 1..4: "File", "FileName", "k1", "a.dll"; codepage 1252 with the
+  // long-reference bit.
+  Bytes pool, data;
+  le(pool, 0x80000000u | 1252, 4);
+  for (const char* str : {"File", "FileName", "k1", "a.dll"}) {
+    le(pool, static_cast<std::uint32_t>(std::strlen(str)), 2);
+    le(pool, 1, 2);
+    data.insert(data.end(), str, str + std::strlen(str));
+  }
+  auto columns = [&](unsigned name_type) {
+    Bytes c;
+    for (int r = 0; r < 2; ++r) le(c, 1, 3);                          // Table: "File"
+    for (unsigned n : {1u, 2u}) le(c, n ^ 0x8000u, 2);                 // Number
+    for (unsigned id : {1u, 2u}) le(c, id, 3);                         // Name
+    for (unsigned t : {0x0948u, name_type}) le(c, t ^ 0x8000u, 2);    // Type
+    return c;
+  };
+  Bytes strings_table;  // one row: key k1 (3 bytes), FileName a.dll (3 bytes)
+  le(strings_table, 3, 3);
+  le(strings_table, 4, 3);
+  EXPECT_EQ(MsiFileTable(pool, data, columns(0x0948), strings_table),
+            (std::map<std::string, std::string>{{"k1", "a.dll"}}));
+  Bytes binary_table;  // the same row with a 2-byte FileName cell
+  le(binary_table, 3, 3);
+  le(binary_table, 4, 2);
+  const Bytes exact(binary_table.begin(), binary_table.end());  // no spare capacity: ASan sees a read past it
+  EXPECT_TRUE(MsiFileTable(pool, data, columns(0x0900), exact).empty());
 }
 
 // The File table reader on damaged tables: an empty map, never a crash or a
