@@ -209,6 +209,11 @@ CommandLine::CommandLine()
   scan->add_flag("--no-yara-prefilter", config.yara_no_prefilter,
                  "Scan every routed file with its class's whole YARA rule set (no Vectorscan "
                  "prefilter settling files that no string-dependent rule can match)");
+  scan->add_option("--yara-cache", config.yara_cache,
+                   "Folder of compiled YARA rule sets: loaded when it holds the same rules (same "
+                   "files, content, options and library versions), else compiled and saved there; "
+                   "only read, never written, when it is inside a scan root")
+      ->type_name("DIR");
   scan->add_option("--alert-score", config.thresholds.alert, "Score for an alert (default 80)");
   scan->add_option("--warning-score", config.thresholds.warning,
                    "Score for a warning (default 60)");

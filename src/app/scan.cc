@@ -14,6 +14,7 @@
 
 #include "trawl/ioc/packs.h"
 #include "trawl/app/registry.h"
+#include "trawl/core/paths.h"
 #include "trawl/core/stop.h"
 #include "trawl/core/text.h"
 #include "trawl/hash/hash.h"
@@ -75,6 +76,8 @@ struct Engine {
   // and compiling the matchers (filename patterns, YARA, network automaton).
   double load_seconds = 0;
   double build_seconds = 0;
+  // --yara-cache: what happened (yara.h CompileStats::cache and its entry, note).
+  std::string yara_cache, yara_cache_entry, yara_cache_note;
 };
 
 void EngineDeleter::operator()(Engine* e) const { delete e; }
@@ -199,9 +202,28 @@ Result<EnginePtr> LoadEngine(const ScanConfig& config, std::FILE* log, bool quie
     yara::CompileOptions yo;
     yo.exact = config.yara_exact;
     yo.prefilter = !config.yara_no_prefilter;
+    yo.cache_dir = config.yara_cache;
+    yo.cache_tag = "trawl " TRAWL_VERSION;
+    // Never written on the scanned system: inside a scan root it is only read.
+    if (!yo.cache_dir.empty()) {
+      std::string root = RootHolding(yo.cache_dir, config.paths);
+      if (!root.empty()) {
+        yo.cache_read_only = true;
+        yo.cache_read_only_why = "inside the scan root " + root;
+      }
+    }
     auto rules = yara::Rules::Compile(rule_paths, rule_sources, cs, yo);
     if (!rules.ok()) return Status::Error("YARA rules: " + rules.status().message());
     engine->rules = *rules;
+    engine->yara_cache = cs.cache;
+    engine->yara_cache_entry = cs.cache_entry;
+    engine->yara_cache_note = cs.cache_note;
+    if (!quiet && !cs.cache.empty())
+      std::fputs(fmt::format("yara cache: {}{}{}\n", cs.cache,
+                             cs.cache_entry.empty() ? "" : " " + EscapeControl(cs.cache_entry),
+                             cs.cache_note.empty() ? "" : " (" + EscapeControl(cs.cache_note) + ")")
+                     .c_str(),
+                 log);
     if (!quiet)
       std::fputs(
           fmt::format("yara: {} rules from {} of {} files\n", cs.rules, cs.files_ok, cs.files)
@@ -538,6 +560,13 @@ Result<Summary> RunScan(const ScanConfig& config, const Engine& engine, report::
     }
   s.extra.push_back({"load_seconds", engine.load_seconds});
   s.extra.push_back({"build_seconds", engine.build_seconds});
+  if (!engine.yara_cache.empty()) {
+    s.extra.push_back({"yara_cache", engine.yara_cache});
+    if (!engine.yara_cache_entry.empty())
+      s.extra.push_back({"yara_cache_entry", engine.yara_cache_entry});
+    if (!engine.yara_cache_note.empty())
+      s.extra.push_back({"yara_cache_note", engine.yara_cache_note});
+  }
   s.extra.push_back({"modules_run", ran});
   s.extra.push_back({"modules_not_run", not_run});
   if (!config.image_root.empty()) s.extra.push_back({"image_root", engine.paths.root()});

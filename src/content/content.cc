@@ -4,9 +4,13 @@
 #include <pwd.h>
 
 #include <algorithm>
+#include <cstring>
+#include <limits>
 
 #include "trawl/core/names.h"
 #include "trawl/hash/hash.h"
+#include "trawl/core/stop.h"
+#include "trawl/read/mapped.h"
 #include "trawl/read/read.h"
 #include "trawl/yara/yara.h"
 
@@ -14,6 +18,14 @@ namespace trawl::content {
 namespace {
 
 constexpr std::size_t kChunkSize = 256 << 10;  // fits L2: every hash reads it while hot
+// Files from this size on are mapped for YARA rather than read into a buffer
+// (yara -r maps every file): no copy out of the page cache, no buffer grown
+// and zeroed. Smaller ones are cheaper to read() than to map and unmap.
+constexpr std::uint64_t kMapFrom = 1u << 20;
+
+std::string Shrunk(const std::string& path) {
+  return path + ": the file shrank while read (SIGBUS): its content is not checked";
+}
 
 std::string OwnerName(uid_t uid) {
   struct passwd pw, *result = nullptr;
@@ -82,6 +94,13 @@ Result<Outcome> Checker::CheckFile(const read::File& file, std::uint64_t limit,
   // to EOF, up to the cap.
   if (file.st().st_size > 0)
     limit = std::min<std::uint64_t>(limit, static_cast<std::uint64_t>(file.st().st_size));
+  // A large file within the cap, for YARA: mapped (a mapping that fails is
+  // read as usual).
+  if (want_yara && limit >= kMapFrom && limit == static_cast<std::uint64_t>(file.st().st_size) &&
+      limit <= std::numeric_limits<std::size_t>::max()) {
+    auto map = read::Mapping::Map(file, static_cast<std::size_t>(limit));
+    if (map.ok()) return CheckMapped(file, *map, subject);
+  }
   const Deadline deadline = Deadline::After(engine_.file_timeout);
   auto stats = read::ReadChunks(
       file, limit, kChunkSize, chunk_,
@@ -108,6 +127,38 @@ Result<Outcome> Checker::CheckFile(const read::File& file, std::uint64_t limit,
   return out;
 }
 
+Result<Outcome> Checker::CheckMapped(const read::File& file, const read::Mapping& map,
+                                     const Subject& subject) {
+  Outcome out;
+  const std::uint8_t* const d = map.data();
+  const std::size_t n = map.size();
+  const Deadline deadline = Deadline::After(engine_.file_timeout);
+  if (engine_.hash_algos) {
+    // In chunks, as ReadChunks: the deadline and a stop request are checked
+    // between them, and each runs under a SIGBUS guard.
+    for (std::size_t off = 0; off < n; off += kChunkSize) {
+      if (off > 0 && (StopRequested() || deadline.Passed())) {
+        out.stopped = StopRequested();
+        out.timed_out = !out.stopped;
+        out.bytes = off;
+        hasher_->Reset();
+        return out;
+      }
+      const std::size_t k = std::min(kChunkSize, n - off);
+      auto step = [&] { hasher_->Update(d + off, k); };
+      if (!read::Guarded(step)) {
+        hasher_->Reset();
+        return Status::Error(Shrunk(file.path()));
+      }
+    }
+    out.hashes = hasher_->Finish();
+  }
+  out.bytes = n;
+  Finish({d, n}, subject, out, /*mapped=*/true);
+  out.changed = map.Changed(file);
+  return out;
+}
+
 Outcome Checker::CheckBytes(std::span<const std::uint8_t> bytes, const Subject& subject) {
   Outcome out;
   out.bytes = bytes.size();
@@ -120,7 +171,8 @@ Outcome Checker::CheckBytes(std::span<const std::uint8_t> bytes, const Subject& 
   return out;
 }
 
-void Checker::Finish(std::span<const std::uint8_t> bytes, const Subject& subject, Outcome& out) {
+void Checker::Finish(std::span<const std::uint8_t> bytes, const Subject& subject, Outcome& out,
+                     bool mapped) {
   const std::string& named = subject.name.empty() ? subject.path : subject.name;
   if (engine_.set && !HashReasons(*engine_.set, out.hashes, named, out.reasons)) {
     out.trusted = true;
@@ -134,12 +186,24 @@ void Checker::Finish(std::span<const std::uint8_t> bytes, const Subject& subject
     ext.filename = std::move(own.filename);
     ext.extension = std::move(own.extension);
   }
-  ext.filetype = yara::FileType(bytes.data(), bytes.size());
+  if (mapped) {  // the first bytes copied under a guard, then typed
+    std::uint8_t head[yara::kFileTypeBytes];
+    const std::size_t hn = std::min(bytes.size(), sizeof(head));
+    auto copy = [&] { std::memcpy(head, bytes.data(), hn); };
+    if (!read::Guarded(copy)) {
+      out.yara_error = "the file shrank while read (SIGBUS): its YARA matches are unknown";
+      return;
+    }
+    ext.filetype = yara::FileType(head, hn);
+  } else {
+    ext.filetype = yara::FileType(bytes.data(), bytes.size());
+  }
   auto md5 = out.hashes.find("md5");
   if (md5 != out.hashes.end()) ext.md5 = md5->second;
   if (subject.owner) ext.owner = Owner(*subject.owner);
   // A timeout names the slow rules; every other rule's matches stand.
-  Status st = scanner_->Scan(bytes.data(), bytes.size(), ext, *report_);
+  Status st = mapped ? scanner_->ScanMapped(bytes.data(), bytes.size(), ext, *report_)
+                     : scanner_->Scan(bytes.data(), bytes.size(), ext, *report_);
   for (const yara::TimedOutRule& t : report_->timed_out)
     out.yara_timeouts.push_back(fmt::format("yara timeout after {}s in rule {}:{}",
                                             engine_.yara_timeout, t.ns_file,

@@ -11,6 +11,7 @@
 #include "trawl/testsupport/temp_dir.h"
 
 #include "trawl/hash/hash.h"
+#include "trawl/yara/yara.h"
 
 namespace trawl::content {
 namespace {
@@ -108,6 +109,88 @@ TEST(ContentTest, FileTimeoutEndsTheReadWithNoDigest) {
   EXPECT_FALSE(full->timed_out);
   EXPECT_EQ(full->bytes, 64ull << 20);
   EXPECT_EQ(full->hashes.count("sha256"), 1u);
+}
+
+// Large files with YARA are mapped, not read into a buffer: the digests and
+// matches are those of the same bytes checked in memory; a file that shrinks
+// after it was opened is an error (SIGBUS caught), never a crash.
+std::shared_ptr<const yara::Rules> MarkerRules(const testsupport::TempDir& dir) {
+  yara::CompileStats cs;
+  auto r = yara::Rules::Compile(
+      {dir.Write("m.yar", "rule marker { strings: $m = \"BIGMARKER\" condition: $m and filesize > 1MB }\n")},
+      cs);
+  EXPECT_TRUE(r.ok());
+  return r.ok() ? *r : nullptr;
+}
+
+TEST(ContentTest, LargeFileIsMappedWithTheSameResults) {
+  ioc::IndicatorSet set;
+  testsupport::TempDir dir("trawl-content");
+  std::string content(3u << 20, 'a');
+  content.replace(2u << 20, 9, "BIGMARKER");
+  const std::string path = dir.Write("big.bin", content);
+  Engine e{&set, MarkerRules(dir), hash::kAllAlgos};
+  Checker c(e);
+  auto file = read::File::Open(path);
+  ASSERT_TRUE(file.ok());
+  auto mapped = c.CheckFile(*file, 100ull << 20, {path, {}});
+  ASSERT_TRUE(mapped.ok()) << mapped.status().message();
+  Outcome in_memory = c.CheckBytes(Bytes(content), {path, {}});
+  EXPECT_EQ(mapped->bytes, content.size());
+  EXPECT_EQ(mapped->hashes, in_memory.hashes);
+  EXPECT_EQ(mapped->hashes.size(), 3u);
+  ASSERT_EQ(mapped->reasons.size(), 1u);
+  ASSERT_EQ(in_memory.reasons.size(), 1u);
+  EXPECT_EQ(mapped->reasons[0].indicator, "marker");
+  EXPECT_FALSE(mapped->changed);
+  EXPECT_FALSE(mapped->yara_error);
+}
+
+TEST(ContentTest, MappedFileThatShrinksIsAnError) {
+  ioc::IndicatorSet set;
+  testsupport::TempDir dir("trawl-content");
+  const std::string path = dir.Write("shrinks.bin", std::string(4u << 20, 'b'));
+  auto file = read::File::Open(path);  // its size is taken now: 4 MiB
+  ASSERT_TRUE(file.ok());
+  ASSERT_EQ(truncate(path.c_str(), 0), 0);
+  for (unsigned algos : {static_cast<unsigned>(hash::kSha256), 0u}) {  // hashing, then YARA
+    Engine e{&set, MarkerRules(dir), algos};
+    Checker c(e);
+    auto out = c.CheckFile(*file, 100ull << 20, {path, {}});
+    if (out.ok()) {
+      ASSERT_TRUE(out->yara_error.has_value()) << algos;
+      EXPECT_NE(out->yara_error->find("SIGBUS"), std::string::npos) << *out->yara_error;
+      EXPECT_TRUE(out->reasons.empty());
+    } else {
+      EXPECT_NE(out.status().message().find("SIGBUS"), std::string::npos)
+          << out.status().message();
+    }
+    // The checker goes on: a whole file next.
+    const std::string next = dir.Write("next.bin", "abc");
+    auto f2 = read::File::Open(next);
+    ASSERT_TRUE(f2.ok());
+    auto ok = c.CheckFile(*f2, 100ull << 20, {next, {}});
+    ASSERT_TRUE(ok.ok()) << ok.status().message();
+    EXPECT_EQ(ok->bytes, 3u);
+  }
+}
+
+TEST(ContentTest, MappedFileHonoursTheFileTimeout) {
+  ioc::IndicatorSet set;
+  set.Add(Hash());
+  testsupport::TempDir dir("trawl-content");
+  const std::string path = dir.Write("big.bin", "");
+  ASSERT_EQ(truncate(path.c_str(), 64ll << 20), 0);  // sparse, mapped (YARA wants it whole)
+  auto file = read::File::Open(path);
+  ASSERT_TRUE(file.ok());
+  Engine slow{&set, MarkerRules(dir), hash::kSha256, 30, 1e-9};
+  Checker c(slow);
+  auto out = c.CheckFile(*file, 1ull << 30, {path, {}});
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_TRUE(out->timed_out);
+  EXPECT_TRUE(out->hashes.empty());
+  EXPECT_TRUE(out->reasons.empty());
+  EXPECT_LT(out->bytes, 64ull << 20);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "trawl/core/paths.h"
 #include "trawl/core/stop.h"
 #include "trawl/logs/logs.h"
 #include "trawl/read/read.h"
@@ -15,42 +16,21 @@ namespace trawl::hunt {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-fs::path Canonical(const std::string& p) {
-  std::error_code ec;
-  fs::path abs = fs::absolute(p, ec);
-  fs::path c = fs::weakly_canonical(abs, ec);
-  return ec ? abs.lexically_normal() : c;
-}
-
-// Whether `p` is `root` or below it, by path components.
-bool Inside(const fs::path& p, const fs::path& root) {
-  auto r = root.begin(), e = root.end();
-  auto q = p.begin();
-  for (; r != e; ++r, ++q) {
-    if (r->empty()) continue;  // a trailing '/'
-    if (q == p.end() || *q != *r) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 Result<std::unique_ptr<Recorder>> Recorder::Open(const Options& opts) {
   std::unique_ptr<Recorder> r(new Recorder);
   r->opts_ = opts;
-  fs::path db = Canonical(opts.path);
+  fs::path db = CanonicalPath(opts.path);
   r->abs_path_ = db.string();
   if (!opts.force)
     for (const std::string& root : opts.roots)
-      if (Inside(db, Canonical(root)))
+      if (PathInside(db, CanonicalPath(root)))
         return Status::Error(fmt::format(
             "--inventory {} is inside the scan root {}: it would be written on the scanned "
             "host (use --force to allow it; it is then not walked)",
             opts.path, root));
   if (!opts.since.empty()) {
-    if (Canonical(opts.since) == db)
+    if (CanonicalPath(opts.since) == db)
       return Status::Error("--since names the same file as --inventory");
     auto since = Reader::Open(opts.since);
     if (!since.ok())

@@ -1,6 +1,7 @@
 #include "trawl/read/read.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -42,6 +43,48 @@ bool SameVersion(const struct stat& a, const struct stat& b) {
   return a.st_size == b.st_size && a.st_mtim.tv_sec == b.st_mtim.tv_sec &&
          a.st_mtim.tv_nsec == b.st_mtim.tv_nsec;
 }
+
+}  // namespace
+
+Result<Mapping> Mapping::Map(const File& f, std::size_t length) {
+  if (length == 0 || f.st().st_size < 0 ||
+      length > static_cast<std::uint64_t>(f.st().st_size))
+    return PathError(f.path(), "internal: a mapping must cover part of the file");
+  void* p = ::mmap(nullptr, length, PROT_READ, MAP_PRIVATE, f.fd(), 0);
+  if (p == MAP_FAILED) return PathError(f.path(), "mmap: " + Errno(errno));
+  ::madvise(p, length, MADV_WILLNEED);  // start reading ahead now
+  Mapping m;
+  m.data_ = static_cast<const std::uint8_t*>(p);
+  m.size_ = length;
+  return m;
+}
+
+Mapping::~Mapping() {
+  if (data_ != nullptr) ::munmap(const_cast<std::uint8_t*>(data_), size_);
+}
+
+Mapping::Mapping(Mapping&& o) noexcept : data_(o.data_), size_(o.size_) {
+  o.data_ = nullptr;
+  o.size_ = 0;
+}
+
+Mapping& Mapping::operator=(Mapping&& o) noexcept {
+  if (this != &o) {
+    if (data_ != nullptr) ::munmap(const_cast<std::uint8_t*>(data_), size_);
+    data_ = o.data_;
+    size_ = o.size_;
+    o.data_ = nullptr;
+    o.size_ = 0;
+  }
+  return *this;
+}
+
+bool Mapping::Changed(const File& f) const {
+  struct stat after;
+  return ::fstat(f.fd(), &after) != 0 || !SameVersion(f.st(), after);
+}
+
+namespace {
 
 ssize_t ReadRetry(int fd, std::uint8_t* buf, std::size_t n) {
   for (;;) {

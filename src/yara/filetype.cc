@@ -160,7 +160,7 @@ const char* Additions(std::string_view h) {
 
 std::string FileType(const std::uint8_t* data, std::size_t n) {
   if (data == nullptr || n == 0) return "UNKNOWN";
-  std::string_view head(reinterpret_cast<const char*>(data), n < 512 ? n : 512);
+  std::string_view head(reinterpret_cast<const char*>(data), n < kFileTypeBytes ? n : kFileTypeBytes);
   if (const char* name = Additions(head)) return name;
   for (const Sig& sig : kLoki) {
     if (head.starts_with(sig.magic)) return sig.name;

@@ -94,6 +94,34 @@ bool Database::Build(std::string& error, std::string& bad) {
   return true;
 }
 
+std::string Database::Serialize() const {
+  if (!db_) return {};
+  char* bytes = nullptr;
+  std::size_t length = 0;
+  if (hs_serialize_database(db_.get(), &bytes, &length) != HS_SUCCESS || bytes == nullptr) return {};
+  std::string out(bytes, length);
+  std::free(bytes);  // the default misc allocator
+  return out;
+}
+
+bool Database::Adopt(std::string_view bytes) {
+  lookup_.reset();
+  hs_database_t* db = nullptr;
+  if (bytes.empty() || hs_deserialize_database(bytes.data(), bytes.size(), &db) != HS_SUCCESS)
+    return false;
+  DatabasePtr owned(db);
+  // The database must run here: one scan of nothing with a scratch of its own.
+  hs_scratch_t* s = nullptr;
+  if (hs_alloc_scratch(db, &s) != HS_SUCCESS) return false;
+  ScratchPtr scratch(s);
+  static const char kEmpty[1] = {0};
+  auto none = [](unsigned int, unsigned long long, unsigned long long, unsigned int,
+                 void*) -> int { return 0; };
+  if (hs_scan(db, kEmpty, 0, 0, s, none, nullptr) != HS_SUCCESS) return false;
+  db_ = std::move(owned);
+  return true;
+}
+
 ScratchPtr Database::NewScratch() const {
   hs_scratch_t* s = nullptr;
   if (!db_ || hs_alloc_scratch(db_.get(), &s) != HS_SUCCESS) return nullptr;

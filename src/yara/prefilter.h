@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -46,6 +47,13 @@ class Database {
   // rejected pattern's expression when Vectorscan names one (else empty).
   bool Build(std::string& error, std::string& bad);
   bool built() const { return db_ != nullptr; }
+  // The built database as bytes (hs_serialize_database); empty on failure.
+  std::string Serialize() const;
+  // Instead of Build: takes a database that Serialize wrote for these same
+  // patterns (added in the same order). False when Vectorscan refuses it
+  // (damaged, another version, a CPU without the features it was built
+  // for): call Build then.
+  bool Adopt(std::string_view bytes);
 
   // A scratch space for one worker; null on failure.
   ScratchPtr NewScratch() const;

@@ -21,9 +21,11 @@
 #include <thread>
 #include <utility>
 
+#include "cache.h"
 #include "prefilter.h"
 #include "route.h"
 #include "trawl/core/unique_handle.h"
+#include "trawl/read/mapped.h"
 
 namespace trawl::yara {
 namespace fs = std::filesystem;
@@ -97,6 +99,8 @@ CompilerPtr NewCompiler(CompilerLog& log) {
 struct Unit {
   std::string name;
   const std::string* text = nullptr;
+  std::size_t index = 0;                  // its place among the files and sources found
+  const std::string* read_text = nullptr;  // a file's content when already read (the cache key)
 };
 
 // Adds one file (namespace = its path). Returns false when it has errors
@@ -196,6 +200,59 @@ RulesPtr CompileTogether(const std::vector<Unit>& files, std::size_t& failed_at,
   return RulesPtr(raw);
 }
 
+// --- the compiled-rules cache (CompileOptions::cache_dir) --------------------
+
+// Bumped whenever what an entry holds, or how a plan is made, changes.
+constexpr std::string_view kCacheFormat = "trawl-yara-cache 1";
+
+size_t StreamWrite(const void* ptr, size_t size, size_t count, void* user) {
+  static_cast<std::string*>(user)->append(static_cast<const char*>(ptr), size * count);
+  return count;
+}
+
+struct MemoryIn {
+  const char* p;
+  std::size_t left;
+};
+
+size_t StreamRead(void* ptr, size_t size, size_t count, void* user) {
+  auto* in = static_cast<MemoryIn*>(user);
+  if (size == 0) return 0;
+  std::size_t n = std::min(count, in->left / size);
+  std::memcpy(ptr, in->p, n * size);
+  in->p += n * size;
+  in->left -= n * size;
+  return n;
+}
+
+// libyara's saved form of compiled rules (what yarac writes); empty on failure.
+std::string SaveRules(YR_RULES* rules) {
+  std::string out;
+  YR_STREAM stream{};
+  stream.user_data = &out;
+  stream.write = StreamWrite;
+  if (yr_rules_save_stream(rules, &stream) != ERROR_SUCCESS) return {};
+  return out;
+}
+
+RulesPtr LoadRules(const std::string& bytes) {
+  MemoryIn in{bytes.data(), bytes.size()};
+  YR_STREAM stream{};
+  stream.user_data = &in;
+  stream.read = StreamRead;
+  YR_RULES* raw = nullptr;
+  if (yr_rules_load_stream(&stream, &raw) != ERROR_SUCCESS) return nullptr;
+  return RulesPtr(raw);
+}
+
+// One blob of an entry as rules; null when it cannot be read or loaded (the
+// caller compiles instead).
+RulesPtr LoadFromEntry(const cache::Entry& entry, std::size_t blob) {
+  auto bytes = entry.Blob(blob);
+  if (!bytes.ok()) return nullptr;
+  return LoadRules(*bytes);
+}
+
 }  // namespace
 
 // A rule file or source as routing sees it.
@@ -223,6 +280,14 @@ struct ClassSet {
   std::size_t rules = 0;       // rules in the set (whole units counted by their rules)
   std::once_flag once;
   RulesPtr compiled;           // null until compiled, or when the full set serves
+  std::size_t blob = static_cast<std::size_t>(-1);  // its blob in the cache entry, if any
+};
+
+// What a cache entry says about the prefilter, for Plan.
+struct CachedPrefilter {
+  bool built = false;
+  std::string error;  // why there was none
+  std::string db;     // the serialized database (built)
 };
 
 struct Rules::Impl {
@@ -241,6 +306,8 @@ struct Rules::Impl {
   std::unique_ptr<prefilter::Database> prefilter;  // null: no prefilter
   std::string prefilter_error;                     // why there is none (empty: not wanted)
   std::size_t skippable = 0;                       // skippable rules (routed)
+  std::set<std::string> refused;  // patterns Vectorscan refused in the database (left out)
+  std::shared_ptr<cache::Entry> entry;  // the cache entry the sets load from (null: compile)
 
   // Adds the members every selected member references (same unit).
   void Close(std::vector<char>& sel) const;
@@ -252,14 +319,25 @@ struct Rules::Impl {
   std::size_t RulesOf(const std::vector<char>& sel) const;
   // Splits and analyses the compiled units, and lays out one selection per
   // class (identical selections share one set).
-  void Plan(const std::vector<Unit>& good, bool exact, bool use_prefilter);
+  // With `cached`, the prefilter database comes from a cache entry.
+  void Plan(const std::vector<Unit>& good, bool exact, bool use_prefilter,
+            const CachedPrefilter* cached = nullptr);
   // The set index for a selection (a new set when no identical one exists).
   int SetFor(std::vector<char> sel, bool non_pe);
   // Lays out the full and cheap sets of every route.
   void PlanSets(bool use_prefilter);
   // Builds the prefilter from the skippable rules of the cheap routes; false
   // with `bad` set when Vectorscan refused the pattern `bad`.
-  bool BuildPrefilter(std::string& bad);
+  // With `serialized`, adopts that database instead (building it when
+  // Vectorscan refuses it).
+  bool BuildPrefilter(std::string& bad, const std::string* serialized = nullptr);
+  // The cache (CompileOptions::cache_dir): loads rules from an entry made
+  // for exactly `files`; writes one after compiling every set.
+  static Result<std::unique_ptr<Impl>> LoadCached(const std::shared_ptr<cache::Entry>& entry,
+                                                  const std::vector<Unit>& files, bool exact,
+                                                  bool use_prefilter, CompileStats& stats);
+  Status SaveCached(const std::vector<Unit>& good, std::size_t files, const CompileStats& stats,
+                    std::size_t first_problem, const std::string& path);
 };
 
 void Rules::Impl::Close(std::vector<char>& sel) const {
@@ -318,7 +396,10 @@ RulesPtr Rules::Impl::CompileSelection(const std::vector<char>& sel, bool non_pe
 
 const YR_RULES* Rules::Impl::ForSet(int set_index) const {
   ClassSet& set = *sets[static_cast<std::size_t>(set_index)];
-  std::call_once(set.once, [&] { set.compiled = CompileSelection(set.selected, set.non_pe); });
+  std::call_once(set.once, [&] {
+    if (entry && set.blob != static_cast<std::size_t>(-1)) set.compiled = LoadFromEntry(*entry, set.blob);
+    if (!set.compiled) set.compiled = CompileSelection(set.selected, set.non_pe);
+  });
   return set.compiled ? set.compiled.get() : rules.get();
 }
 
@@ -357,7 +438,8 @@ bool ReadText(const std::string& path, std::string& out) {
 
 }  // namespace
 
-void Rules::Impl::Plan(const std::vector<Unit>& good, bool exact, bool use_prefilter) {
+void Rules::Impl::Plan(const std::vector<Unit>& good, bool exact, bool use_prefilter,
+                       const CachedPrefilter* cached) {
   Impl& impl = *this;
   impl.needs_md5 = false;
   for (const Unit& g : good) {
@@ -368,7 +450,10 @@ void Rules::Impl::Plan(const std::vector<Unit>& good, bool exact, bool use_prefi
       u.text = *g.text;
     } else {
       u.path = g.name;
-      have_text = ReadText(g.name, u.text);
+      if (g.read_text != nullptr)
+        u.text = *g.read_text;
+      else
+        have_text = ReadText(g.name, u.text);
     }
     if (have_text) u.split = route::SplitSource(u.text);
     u.routed = u.split.ok && !u.split.has_include;
@@ -376,7 +461,9 @@ void Rules::Impl::Plan(const std::vector<Unit>& good, bool exact, bool use_prefi
     if (u.routed) {
       u.facts = route::AnalyseUnit(
           u.split, use_prefilter && !exact
-                       ? route::PatternFilter(prefilter::Usable)
+                       ? route::PatternFilter([&](const route::StringPattern& p) {
+                           return refused.count(p.expr) == 0 && prefilter::Usable(p);
+                         })
                        : route::PatternFilter([](const route::StringPattern&) { return false; }));
       for (const route::RuleFacts& f : u.facts) impl.needs_md5 = impl.needs_md5 || f.uses_md5;
     } else {
@@ -399,11 +486,17 @@ void Rules::Impl::Plan(const std::vector<Unit>& good, bool exact, bool use_prefi
   // Vectorscan may refuse a pattern in a database that it accepted alone:
   // that pattern is then left out (its rules are not skippable) and the
   // plan made again, a few times at most; after that, no prefilter.
-  std::set<std::string> refused;
   for (int attempt = 0;; ++attempt) {
     PlanSets(use_prefilter);
     if (!use_prefilter) return;
     std::string bad;
+    if (cached != nullptr) {  // the plan and the database of a cache entry
+      if (cached->built)
+        BuildPrefilter(bad, &cached->db);
+      else
+        prefilter_error = cached->error;
+      break;
+    }
     if (BuildPrefilter(bad) || bad.empty() || attempt == 4) break;
     refused.insert(bad);
     for (UnitRec& u : units) {
@@ -459,7 +552,7 @@ void Rules::Impl::PlanSets(bool use_prefilter) {
   }
 }
 
-bool Rules::Impl::BuildPrefilter(std::string& bad) {
+bool Rules::Impl::BuildPrefilter(std::string& bad, const std::string* serialized) {
   prefilter.reset();
   auto db = std::make_unique<prefilter::Database>();
   for (std::size_t m = 0; m < members.size(); ++m) {
@@ -480,6 +573,11 @@ bool Rules::Impl::BuildPrefilter(std::string& bad) {
     return false;
   }
   std::string error;
+  if (serialized != nullptr && db->Adopt(*serialized)) {
+    prefilter_error.clear();
+    prefilter = std::move(db);
+    return true;
+  }
   if (!db->Build(error, bad)) {
     prefilter_error = "Vectorscan: " + error;
     return false;
@@ -500,20 +598,269 @@ Result<std::shared_ptr<const Rules>> Rules::Compile(const std::vector<std::strin
   return Compile(paths, sources, stats, CompileOptions{});
 }
 
+namespace {
+
+constexpr std::uint64_t kNoBlob = ~std::uint64_t{0};
+
+// The name of the entry for these units and options: the SHA-256 of all of
+// it. Fills `texts` with each file's content (read once, for the plan too).
+// Empty, with `note` set, when the rules cannot be cached.
+std::string CacheKey(const std::vector<Unit>& files, const CompileOptions& options, bool exact,
+                     bool use_prefilter, std::vector<std::string>& texts, std::string& note) {
+  cache::Writer key;
+  key.Str(kCacheFormat);
+  key.Str(options.cache_tag);
+  key.Str(YR_VERSION);
+  key.Str(hs_version());
+  key.U64(exact ? 1 : 0);
+  key.U64(use_prefilter ? 1 : 0);
+  key.U64(files.size());
+  texts.assign(files.size(), std::string());
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const Unit& u = files[i];
+    if (u.text == nullptr && !ReadText(u.name, texts[i])) {
+      note = "cannot read " + u.name;
+      return {};
+    }
+    key.U64(u.text == nullptr ? 0 : 1);
+    key.Str(u.name);
+    key.Str(u.text == nullptr ? texts[i] : *u.text);
+  }
+  return cache::Sha256Hex(key.data());
+}
+
+}  // namespace
+
+// Loads the rules from a cache entry made for exactly `files` (same key).
+// The plan is made again from the rule texts (cheap) and must give the same
+// sets the entry holds; only compiled rules and the Vectorscan database are
+// taken from it.
+Result<std::unique_ptr<Rules::Impl>> Rules::Impl::LoadCached(
+    const std::shared_ptr<cache::Entry>& entry, const std::vector<Unit>& files, bool exact,
+    bool use_prefilter, CompileStats& stats) {
+  cache::Reader r(entry->meta());
+  if (r.Str() != kCacheFormat) return Status::Error("another format");
+  if (r.U64() != files.size()) return Status::Error("made for other rules");
+  const std::uint64_t files_ok = r.U64(), count = r.U64(), warnings = r.U64();
+  std::vector<ioc::Problem> problems(static_cast<std::size_t>(std::min<std::uint64_t>(r.U64(), 1u << 20)));
+  for (ioc::Problem& p : problems) {
+    p.where = r.Str();
+    p.message = r.Str();
+    p.set = r.Str();
+  }
+  std::vector<Unit> good;
+  const std::uint64_t ngood = r.U64();
+  for (std::uint64_t i = 0; i < ngood && r.ok(); ++i) {
+    std::uint64_t at = r.U64();
+    if (at >= files.size()) return Status::Error("damaged (unit index)");
+    good.push_back(files[static_cast<std::size_t>(at)]);
+  }
+  auto impl = std::make_unique<Impl>();
+  const std::uint64_t nrefused = r.U64();
+  for (std::uint64_t i = 0; i < nrefused && r.ok(); ++i) impl->refused.insert(r.Str());
+  CachedPrefilter pf;
+  pf.built = r.U64() != 0;
+  pf.error = r.Str();
+  const std::uint64_t pf_blob = r.U64(), whole_blob = r.U64();
+  struct SetRec {
+    std::string selected;
+    bool non_pe;
+    std::uint64_t rules, blob;
+  };
+  std::vector<SetRec> sets;
+  const std::uint64_t nsets = r.U64();
+  for (std::uint64_t i = 0; i < nsets && r.ok(); ++i) {
+    SetRec rec;
+    rec.selected = r.Str();
+    rec.non_pe = r.U64() != 0;
+    rec.rules = r.U64();
+    rec.blob = r.U64();
+    sets.push_back(std::move(rec));
+  }
+  if (!r.ok() || !r.at_end()) return Status::Error("damaged (meta record)");
+  if (pf.built) {
+    auto db = entry->Blob(static_cast<std::size_t>(pf_blob));
+    if (!db.ok()) return db.status();
+    pf.db = std::move(*db);
+  }
+  auto whole = entry->Blob(static_cast<std::size_t>(whole_blob));
+  if (!whole.ok()) return whole.status();
+  impl->rules = LoadRules(*whole);
+  if (!impl->rules) return Status::Error("libyara cannot load its rules");
+  YR_RULE* rule = nullptr;
+  yr_rules_foreach(impl->rules.get(), rule) { ++impl->count; }
+  if (impl->count != count) return Status::Error("damaged (rule count)");
+  impl->Plan(good, exact, use_prefilter, &pf);
+  if (impl->sets.size() != sets.size()) return Status::Error("its plan differs from this one");
+  for (std::size_t i = 0; i < sets.size(); ++i) {
+    ClassSet& set = *impl->sets[i];
+    if (std::string_view(set.selected.data(), set.selected.size()) != sets[i].selected ||
+        set.non_pe != sets[i].non_pe || set.rules != sets[i].rules)
+      return Status::Error("its plan differs from this one");
+    if (sets[i].blob != kNoBlob) set.blob = static_cast<std::size_t>(sets[i].blob);
+  }
+  impl->entry = entry;
+  stats.files_ok += static_cast<std::size_t>(files_ok);
+  stats.warnings = static_cast<std::size_t>(warnings);
+  stats.problems.insert(stats.problems.end(), problems.begin(), problems.end());
+  return impl;
+}
+
+// Compiles every set of the plan (2 threads) and writes the entry.
+Status Rules::Impl::SaveCached(const std::vector<Unit>& good, std::size_t files,
+                               const CompileStats& stats, std::size_t first_problem,
+                               const std::string& path) {
+  Impl& impl = *this;
+  for (const UnitRec& u : impl.units) {
+    if (u.routed) continue;
+    if (u.split.has_include || (!u.split.ok && u.text.find("include") != std::string::npos))
+      return Status::Error(u.name + " has an include (its content is not all in the key)");
+  }
+  auto w = cache::EntryWriter::Create(path);
+  if (!w.ok()) return w.status();
+  std::mutex write_mu;  // the writer appends one blob at a time
+  auto add_blob = [&](const std::string& bytes) -> Result<std::uint64_t> {
+    std::lock_guard<std::mutex> lock(write_mu);
+    auto b = (*w)->AddBlob(bytes);
+    if (!b.ok()) return b.status();
+    return static_cast<std::uint64_t>(*b);
+  };
+  std::string whole_bytes = SaveRules(impl.rules.get());
+  if (whole_bytes.empty()) return Status::Error("libyara cannot save its rules");
+  auto whole = add_blob(whole_bytes);
+  whole_bytes = std::string();
+  if (!whole.ok()) return whole.status();
+  std::uint64_t pf_blob = kNoBlob;
+  if (impl.prefilter) {
+    std::string db = impl.prefilter->Serialize();
+    if (db.empty()) return Status::Error("Vectorscan cannot serialize the prefilter");
+    auto b = add_blob(db);
+    if (!b.ok()) return b.status();
+    pf_blob = *b;
+  }
+  // Every set, compiled on 2 threads, saved and freed at once (the scan
+  // loads those it uses from the entry): memory stays one set per thread.
+  std::vector<std::uint64_t> set_blobs(impl.sets.size(), kNoBlob);
+  std::vector<Status> failures(impl.sets.size(), Status::Ok());
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < impl.sets.size(); i = next++) {
+      const ClassSet& set = *impl.sets[i];
+      RulesPtr compiled = impl.CompileSelection(set.selected, set.non_pe);
+      if (!compiled) continue;  // served by the whole set, as when compiled lazily
+      std::string bytes = SaveRules(compiled.get());
+      compiled.reset();
+      if (bytes.empty()) {
+        failures[i] = Status::Error("libyara cannot save a rule set");
+        continue;
+      }
+      auto b = add_blob(bytes);
+      if (b.ok())
+        set_blobs[i] = *b;
+      else
+        failures[i] = b.status();
+    }
+  };
+  std::thread helper(work);
+  work();
+  helper.join();
+  for (const Status& f : failures)
+    if (!f.ok()) return f;
+  cache::Writer m;
+  m.Str(kCacheFormat);
+  m.U64(files);
+  m.U64(stats.files_ok);
+  m.U64(impl.count);
+  m.U64(stats.warnings);
+  m.U64(stats.problems.size() - first_problem);
+  for (std::size_t i = first_problem; i < stats.problems.size(); ++i) {
+    m.Str(stats.problems[i].where);
+    m.Str(stats.problems[i].message);
+    m.Str(stats.problems[i].set);
+  }
+  m.U64(good.size());
+  for (const Unit& u : good) m.U64(u.index);
+  m.U64(impl.refused.size());
+  for (const std::string& p : impl.refused) m.Str(p);
+  m.U64(impl.prefilter ? 1 : 0);
+  m.Str(impl.prefilter_error);
+  m.U64(pf_blob);
+  m.U64(*whole);
+  m.U64(impl.sets.size());
+  for (std::size_t i = 0; i < impl.sets.size(); ++i) {
+    const ClassSet& set = *impl.sets[i];
+    m.Str(std::string_view(set.selected.data(), set.selected.size()));
+    m.U64(set.non_pe ? 1 : 0);
+    m.U64(set.rules);
+    m.U64(set_blobs[i]);
+  }
+  if (Status st = (*w)->Finish(m.data()); !st.ok()) return st;
+  // The sets load from the entry just written (compiled lazily if it fails).
+  auto written = cache::Entry::Open(path);
+  if (!written.ok()) return Status::Ok();
+  for (std::size_t i = 0; i < impl.sets.size(); ++i)
+    if (set_blobs[i] != kNoBlob) impl.sets[i]->blob = static_cast<std::size_t>(set_blobs[i]);
+  impl.entry = *written;
+  return Status::Ok();
+}
+
 Result<std::shared_ptr<const Rules>> Rules::Compile(const std::vector<std::string>& paths,
                                                     const std::vector<RuleSource>& sources,
                                                     CompileStats& stats,
                                                     const CompileOptions& options) {
   const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
   if (Status s = InitLibrary(); !s.ok()) return s;
 
   std::vector<std::string> paths_found;
   if (Status s = CollectFiles(paths, paths_found, stats.problems); !s.ok()) return s;
   std::vector<Unit> files;
-  for (std::string& p : paths_found) files.push_back({std::move(p), nullptr});
-  for (const RuleSource& s : sources) files.push_back({s.name, &s.text});
+  for (std::string& p : paths_found) files.push_back({std::move(p), nullptr, files.size()});
+  for (const RuleSource& s : sources) files.push_back({s.name, &s.text, files.size()});
   stats.files += files.size();
   if (files.empty()) return Status::Error("no YARA rule files (.yar, .yara) found");
+  const char* env = std::getenv("TRAWL_YARA_EXACT");
+  const bool exact = options.exact || (env != nullptr && std::string_view(env) == "1");
+  const char* no_pf = std::getenv("TRAWL_YARA_NO_PREFILTER");
+  const bool use_prefilter =
+      options.prefilter && !(no_pf != nullptr && std::string_view(no_pf) == "1");
+
+  // The cache: an entry named by the key of these rules, loaded when present.
+  std::string entry_path;
+  std::vector<std::string> texts;
+  if (!options.cache_dir.empty()) {
+    std::string key = CacheKey(files, options, exact, use_prefilter, texts, stats.cache_note);
+    std::error_code ec;
+    if (!options.cache_read_only) fs::create_directories(options.cache_dir, ec);
+    if (key.empty()) {
+      stats.cache = "not used";
+    } else if (ec) {
+      stats.cache = "not used";
+      stats.cache_note = options.cache_dir + ": " + ec.message();
+    } else {
+      entry_path = (fs::path(options.cache_dir) / (key + ".trawlyc")).string();
+      stats.cache_entry = entry_path;
+      for (Unit& u : files)
+        if (u.text == nullptr) u.read_text = &texts[u.index];
+      if (fs::exists(entry_path, ec)) {
+        auto entry = cache::Entry::Open(entry_path);
+        Result<std::unique_ptr<Impl>> loaded =
+            entry.ok() ? Impl::LoadCached(*entry, files, exact, use_prefilter, stats)
+                       : Result<std::unique_ptr<Impl>>(entry.status());
+        if (loaded.ok()) {
+          stats.cache = "hit";
+          stats.rules += (*loaded)->count;
+          stats.seconds += elapsed();
+          return std::shared_ptr<const Rules>(new Rules(std::move(*loaded)));
+        }
+        stats.cache_note = "entry " + entry_path + " not used (" + loaded.status().message() +
+                           "): compiled and written again";
+      }
+    }
+  }
+  const std::size_t first_problem = stats.problems.size();
 
   // Optimistic: everything in one compiler (the usual case: no broken file).
   // When a file fails, each file after it is checked alone (2 threads), then
@@ -564,7 +911,7 @@ Result<std::shared_ptr<const Rules>> Rules::Compile(const std::vector<std::strin
 
   stats.files_ok += good.size();
   if (!compiled) {
-    stats.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    stats.seconds += elapsed();
     return Status::Error("none of the " + std::to_string(files.size()) +
                          " YARA rule files compiled (first: " + stats.problems.front().where +
                          ": " + stats.problems.front().message + ")");
@@ -573,13 +920,18 @@ Result<std::shared_ptr<const Rules>> Rules::Compile(const std::vector<std::strin
   YR_RULE* rule = nullptr;
   yr_rules_foreach(compiled.get(), rule) { ++impl->count; }
   impl->rules = std::move(compiled);
-  const char* env = std::getenv("TRAWL_YARA_EXACT");
-  bool exact = options.exact || (env != nullptr && std::string_view(env) == "1");
-  const char* no_pf = std::getenv("TRAWL_YARA_NO_PREFILTER");
-  bool use_prefilter = options.prefilter && !(no_pf != nullptr && std::string_view(no_pf) == "1");
   impl->Plan(good, exact, use_prefilter);
   stats.rules += impl->count;
-  stats.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!entry_path.empty() && options.cache_read_only) {
+    stats.cache = "not written";
+    stats.cache_note = "read only: " + options.cache_read_only_why +
+                       (stats.cache_note.empty() ? "" : "; " + stats.cache_note);
+  } else if (!entry_path.empty()) {
+    Status saved = impl->SaveCached(good, files.size(), stats, first_problem, entry_path);
+    stats.cache = saved.ok() ? "written" : "not written";
+    if (!saved.ok()) stats.cache_note = saved.message();
+  }
+  stats.seconds += elapsed();
   return std::shared_ptr<const Rules>(new Rules(std::move(impl)));
 }
 
@@ -653,6 +1005,15 @@ struct Scanner::Impl {
   std::vector<Match> matches;
   ScanCounters counters;
   prefilter::ScratchPtr scratch;  // for the rules' prefilter, allocated on first use
+  // ScanMapped: the bytes may fault; every libyara and Vectorscan call that
+  // reads them runs under read::Guarded, and `faulted` records a SIGBUS.
+  bool mapped = false;
+  bool faulted = false;
+  // Drops the scanner for `s` without destroying it (a SIGBUS interrupted
+  // it: its state is unknown; the memory is left, as read::Guarded asks).
+  void Abandon(YR_SCANNER* s);
+  Status ScanImpl(const std::uint8_t* data, std::size_t n, const Externals& ext,
+                  ScanReport& report);
 
   // The set for a buffer (its route's full set, or its cheap set when the
   // prefilter finds none of the route's patterns); -1: the whole set (exact
@@ -676,14 +1037,34 @@ int Scanner::Impl::Pick(const std::uint8_t* data, std::size_t n, int& route_clas
     ++counters.exact;
     return -1;
   }
-  int rt = route::RouteOf(data, data == nullptr ? 0 : n);
+  int rt = 0;
+  if (mapped) {
+    auto call = [&] { rt = route::RouteOf(data, data == nullptr ? 0 : n); };
+    if (!read::Guarded(call)) {
+      faulted = true;
+      return -1;
+    }
+  } else {
+    rt = route::RouteOf(data, data == nullptr ? 0 : n);
+  }
   route_class = rt / 2;
   ++counters.files_by_class[route_class];
   if (rt % 2) ++counters.large_files;
   const int cheap = ri.cheap_of_route[rt];
   if (cheap >= 0 && ri.prefilter) {
     if (!scratch) scratch = ri.prefilter->NewScratch();
-    if (scratch && !ri.prefilter->AnyHit(data, data == nullptr ? 0 : n, rt, scratch.get())) {
+    bool hit = true;
+    if (scratch && mapped) {
+      auto call = [&] { hit = ri.prefilter->AnyHit(data, data == nullptr ? 0 : n, rt, scratch.get()); };
+      if (!read::Guarded(call)) {
+        faulted = true;
+        (void)scratch.release();  // interrupted mid-scan: not reused, not freed
+        return ri.set_of_route[rt];
+      }
+    } else if (scratch) {
+      hit = ri.prefilter->AnyHit(data, data == nullptr ? 0 : n, rt, scratch.get());
+    }
+    if (!hit) {
       ++counters.prefilter_settled;
       return cheap;
     }
@@ -703,7 +1084,10 @@ YR_SCANNER* Scanner::Impl::For(const YR_RULES* r) {
   if (timeout > 0) yr_scanner_set_timeout(raw, timeout);
   // Fast mode stops looking for more occurrences of a string once one is
   // found, only for strings no condition counts or locates: same results.
-  yr_scanner_set_flags(raw, SCAN_FLAGS_FAST_MODE);
+  // No try/catch: libyara would install and remove its own SIGBUS handler
+  // around every scan; the only bytes that can fault are mapped ones, and
+  // ScanMapped guards those itself (read::Guarded).
+  yr_scanner_set_flags(raw, SCAN_FLAGS_FAST_MODE | SCAN_FLAGS_NO_TRYCATCH);
   scanners.emplace_back(r, std::move(p));
   return raw;
 }
@@ -722,7 +1106,19 @@ int Scanner::Impl::Run(YR_SCANNER* s, const std::uint8_t* data, std::size_t n,
   }
   static const std::uint8_t kEmpty[1] = {0};
   matches.clear();
-  int rc = yr_scanner_scan_mem(s, n == 0 || data == nullptr ? kEmpty : data, n == 0 ? 0 : n);
+  const std::uint8_t* at = n == 0 || data == nullptr ? kEmpty : data;
+  int rc = ERROR_SUCCESS;
+  if (mapped) {
+    auto call = [&] { rc = yr_scanner_scan_mem(s, at, n == 0 ? 0 : n); };
+    if (!read::Guarded(call)) {
+      faulted = true;
+      matches.clear();
+      error = "the file shrank while scanned (SIGBUS)";
+      return ERROR_COULD_NOT_MAP_FILE;
+    }
+  } else {
+    rc = yr_scanner_scan_mem(s, at, n == 0 ? 0 : n);
+  }
   if (rc == ERROR_SCAN_TIMEOUT) {
     error = "yara timeout after " + std::to_string(timeout) + "s";
   } else if (rc != ERROR_SUCCESS) {
@@ -762,11 +1158,15 @@ Status Scanner::Impl::Split(const std::vector<std::size_t>& members, bool non_pe
     ScannerPtr scanner(raw);
     yr_scanner_set_callback(raw, OnScanMessage, &matches);
     if (timeout > 0) yr_scanner_set_timeout(raw, timeout);
-    yr_scanner_set_flags(raw, SCAN_FLAGS_FAST_MODE);
+    yr_scanner_set_flags(raw, SCAN_FLAGS_FAST_MODE | SCAN_FLAGS_NO_TRYCATCH);
     ++counters.split_rescans;
     std::vector<Match> found;
     std::string error;
     rc = Run(raw, data, n, ext, found, error);
+    if (faulted) {
+      (void)scanner.release();  // interrupted by a SIGBUS: abandoned
+      return Status::Error(error);
+    }
     if (rc == ERROR_SCAN_TIMEOUT) {
       if (Status s = Split(part, non_pe, data, n, ext, report); !s.ok()) return s;
       continue;
@@ -804,15 +1204,50 @@ Scanner::~Scanner() = default;
 
 const ScanCounters& Scanner::counters() const { return impl_->counters; }
 
+void Scanner::Impl::Abandon(YR_SCANNER* s) {
+  for (auto it = scanners.begin(); it != scanners.end(); ++it) {
+    if (it->second.get() != s) continue;
+    (void)it->second.release();
+    scanners.erase(it);
+    return;
+  }
+}
+
 Status Scanner::Scan(const std::uint8_t* data, std::size_t n, const Externals& ext,
                      ScanReport& report) {
+  impl_->mapped = false;
+  impl_->faulted = false;
+  return impl_->ScanImpl(data, n, ext, report);
+}
+
+Status Scanner::ScanMapped(const std::uint8_t* data, std::size_t n, const Externals& ext,
+                           ScanReport& report) {
+  impl_->mapped = true;
+  impl_->faulted = false;
+  Status st = impl_->ScanImpl(data, n, ext, report);
+  impl_->mapped = false;
+  if (impl_->faulted) {
+    impl_->faulted = false;
+    report.matches.clear();
+    report.timed_out.clear();
+    return Status::Error("the file shrank while scanned (SIGBUS): its YARA matches are unknown");
+  }
+  return st;
+}
+
+Status Scanner::Impl::ScanImpl(const std::uint8_t* data, std::size_t n, const Externals& ext,
+                               ScanReport& report) {
+  Impl* impl_ = this;
   report = ScanReport{};
-  if (!impl_->rules || impl_->scanners.empty()) {
+  // (No scanner at all: creating the first one failed. One abandoned after
+  // a SIGBUS is created again by For.)
+  if (!impl_->rules || (impl_->scanners.empty() && impl_->create_error != ERROR_SUCCESS)) {
     return Status::Error("yara scanner unavailable (error " + std::to_string(impl_->create_error) +
                          ")");
   }
   const Rules::Impl& ri = *impl_->rules->impl_;
   const int set_index = impl_->Pick(data, n, report.route_class);
+  if (faulted) return Status::Error("SIGBUS");
   const YR_RULES* set = set_index < 0 ? ri.rules.get() : ri.ForSet(set_index);
   YR_SCANNER* s = impl_->For(set);
   if (s == nullptr) {
@@ -821,6 +1256,10 @@ Status Scanner::Scan(const std::uint8_t* data, std::size_t n, const Externals& e
   }
   std::string error;
   int rc = impl_->Run(s, data, n, ext, report.matches, error);
+  if (faulted) {
+    Abandon(s);
+    return Status::Error(error);
+  }
   if (rc == ERROR_SUCCESS) return Status::Ok();
   if (rc != ERROR_SCAN_TIMEOUT) return Status::Error(error);
   ++impl_->counters.timeouts;

@@ -278,6 +278,39 @@ TEST_F(ScanE2E, BrokenRuleFileIsReportedAndTheRestRun) {
   EXPECT_NE(r.err.find("bad.yar:3"), std::string::npos) << r.err;
 }
 
+// --yara-cache: the first scan compiles and writes the entry, the second
+// loads it, with the same findings; a cache folder inside the scan root is
+// only read, never written (forensically sound).
+TEST_F(ScanE2E, YaraCacheIsWrittenThenLoadedAndNeverWrittenOnTheHost) {
+  std::string marker = "TRAWL-E2E-" + HexDigest("MD5", RandomBytes(16));
+  std::string small = dir_.Write("tree/hit.txt", marker);
+  std::string large = dir_.Write("tree/big.bin", std::string(2u << 20, 'z') + marker);  // mapped
+  dir_.Write("rules/r.yar", "rule cached { meta: score = 90 strings: $a = \"" + marker +
+                                "\" condition: $a }\n");
+  const std::string cache = dir_.path() + "/cache";
+  std::string entry;
+  for (const char* want : {"written", "hit"}) {
+    RunResult r = RunTrawl({"scan", tree_, "--no-builtin", "--yara", rules_, "--yara-cache", cache});
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    ASSERT_NE(r.Summary(), nullptr) << r.err;
+    EXPECT_EQ((*r.Summary())["yara_cache"], want) << r.err;
+    if (entry.empty()) entry = (*r.Summary())["yara_cache_entry"];
+    EXPECT_EQ((*r.Summary())["yara_cache_entry"], entry);
+    EXPECT_NE(r.FindingFor(small), nullptr) << want;
+    EXPECT_NE(r.FindingFor(large), nullptr) << want;
+  }
+  // Inside the scan root: a miss is compiled and nothing is written there.
+  const std::string inside = tree_ + "/cache";
+  RunResult r = RunTrawl({"scan", tree_, "--no-builtin", "--yara", rules_, "--yara-cache", inside});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  ASSERT_NE(r.Summary(), nullptr) << r.err;
+  EXPECT_EQ((*r.Summary())["yara_cache"], "not written");
+  EXPECT_NE(std::string((*r.Summary())["yara_cache_note"]).find("inside the scan root"),
+            std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(inside));
+  EXPECT_NE(r.FindingFor(small), nullptr);
+}
+
 TEST_F(ScanE2E, BuiltinPackAloneRuns) {
   dir_.Write("tree/x", "hello");
   RunResult r = RunTrawl({"scan", tree_});

@@ -51,6 +51,9 @@ struct ScanConfig {
   double file_timeout = 600;  // --file-timeout: seconds per file for every reader (0: none)
   bool yara_exact = false;  // --yara-exact: every file against the whole rule set (no routing)
   bool yara_no_prefilter = false;  // --no-yara-prefilter: no Vectorscan prefilter in routing
+  // --yara-cache DIR: compiled YARA rule sets kept and reused there (yara.h
+  // CompileOptions::cache_dir); read only when DIR is inside a scan root.
+  std::string yara_cache;
   Thresholds thresholds;
   // Sweeps to run (--modules; KnownModules() lists them): "file" (hash, name,
   // YARA), "log" (text logs), "evtx", "journal", "browser" (network indicators

@@ -35,6 +35,7 @@
 
 namespace trawl::read {
 class File;
+class Mapping;
 }
 namespace trawl::yara {
 class Rules;
@@ -120,7 +121,12 @@ class Checker {
   const yara::ScanCounters* yara_counters() const;
 
  private:
-  void Finish(std::span<const std::uint8_t> bytes, const Subject& subject, Outcome& out);
+  // `mapped`: the bytes are a read::Mapping (every access guarded).
+  void Finish(std::span<const std::uint8_t> bytes, const Subject& subject, Outcome& out,
+              bool mapped = false);
+  // CheckFile for a large file with YARA: mapped, not copied (read.h Mapping).
+  Result<Outcome> CheckMapped(const read::File& file, const read::Mapping& map,
+                              const Subject& subject);
   std::string Owner(uid_t uid);
 
   const Engine& engine_;

@@ -84,6 +84,34 @@ struct ReadStats {
 
 using ChunkFn = std::function<void(const std::uint8_t*, std::size_t)>;
 
+// The first `length` bytes of an open file mapped read-only (MAP_PRIVATE),
+// for a reader that needs a whole large file in memory (YARA) without
+// copying it out of the page cache. The mapping shares the file's open
+// description (O_NOATIME included). A file that shrinks while mapped makes
+// an access past its new end raise SIGBUS: every access to data() must run
+// under read::Guarded (mapped.h), which turns that into a false return.
+class Mapping {
+ public:
+  // REQUIRES: 0 < length <= the file's size when opened. Errors name the path.
+  static Result<Mapping> Map(const File& f, std::size_t length);
+  Mapping() = default;
+  ~Mapping();
+  Mapping(Mapping&& o) noexcept;
+  Mapping& operator=(Mapping&& o) noexcept;
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+
+  const std::uint8_t* data() const { return data_; }
+  std::size_t size() const { return size_; }
+  // Whether the file changed since it was opened (size or mtime), as
+  // ReadStats::changed: checked when the caller is done with the bytes.
+  bool Changed(const File& f) const;
+
+ private:
+  const std::uint8_t* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
 // Reads from offset 0 up to `limit` bytes in chunks of at most `chunk_size`
 // (REQUIRES: chunk_size > 0), calling fn for each non-empty chunk in order.
 // Reads until EOF as observed or `limit`, whichever comes first: st_size is

@@ -49,6 +49,12 @@ struct CompileStats {
   std::size_t rules = 0;     // rules loaded
   std::size_t warnings = 0;  // compiler warnings (e.g. slow strings), counted only
   double seconds = 0;        // wall time of Compile
+  // The compiled-rules cache (CompileOptions::cache_dir): "hit" (loaded from
+  // `cache_entry`), "written" (compiled, then saved there), "not written" or
+  // "not used" (with the reason in `cache_note`); empty without a cache.
+  std::string cache;
+  std::string cache_entry;
+  std::string cache_note;
   // One per file left out: where = "file:line" of its first error (or the
   // file alone when unreadable), message = the compiler's message.
   std::vector<ioc::Problem> problems;
@@ -71,6 +77,21 @@ struct CompileOptions {
   // none occurs is scanned with its class's other rules only. Off with
   // false or the environment variable TRAWL_YARA_NO_PREFILTER=1.
   bool prefilter = true;
+  // The compiled-rules cache: a folder (created if missing) where every rule
+  // set routing uses, and the prefilter's Vectorscan database, are saved
+  // after compiling, in one entry named by the SHA-256 of everything they
+  // are made from (each rule file's name and content, the options, the
+  // libyara and Vectorscan versions, `cache_tag`). A later Compile of the
+  // same rules loads that entry instead of compiling (what `yara -C` does
+  // with a file from yarac); a missing, stale or damaged entry is compiled
+  // and written again, never trusted. Rule files with `include` are not
+  // cached (their content is not all in the key). Empty: no cache.
+  std::string cache_dir;
+  std::string cache_tag;  // e.g. the program's version
+  // Load only: an entry is used when present, none is written (the folder
+  // is on the scanned system); the note says `cache_read_only_why`.
+  bool cache_read_only = false;
+  std::string cache_read_only_why;
 };
 
 // The file classes of routing, by leading magic: 0 "pe" (MZ), 1 "elf",
@@ -199,6 +220,13 @@ class Scanner {
   // in report.timed_out and every other rule's matches are in
   // report.matches. Errors only for libyara failures other than a timeout.
   Status Scan(const std::uint8_t* data, std::size_t n, const Externals& ext, ScanReport& report);
+  // As above, for bytes that may fault: a file mapped with read::Mapping.
+  // Every access to them runs under read::Guarded; a SIGBUS (the file shrank
+  // while scanned) is the error "the file shrank while scanned (SIGBUS)",
+  // and the libyara scanner and Vectorscan scratch it interrupted are
+  // abandoned (new ones serve the next scan).
+  Status ScanMapped(const std::uint8_t* data, std::size_t n, const Externals& ext,
+                    ScanReport& report);
 
   const ScanCounters& counters() const;
 
@@ -215,5 +243,7 @@ class Scanner {
 // and other shebang scripts, "BATCH", "ASP". "UNKNOWN" otherwise. Reads at
 // most the first 512 bytes.
 std::string FileType(const std::uint8_t* data, std::size_t n);
+// FileType reads at most this many bytes from the start.
+constexpr std::size_t kFileTypeBytes = 512;
 
 }  // namespace trawl::yara
