@@ -21,3 +21,16 @@ T=(scan "$OUT/corpus" --yara "$SB/yara" --no-builtin --threads 2 -q --notice-sco
 "$TRAWL" "${T[@]}" --json "$OUT/routed.jsonl" >/dev/null 2>&1 || true
 "$TRAWL" "${T[@]}" --yara-exact --json "$OUT/exact.jsonl" >/dev/null 2>&1 || true
 python3 "$ROOT/bench/files/diff_hits.py" "$OUT/rules.txt" "$OUT/routed.jsonl" "$OUT/exact.jsonl" "$OUT/yara.txt"
+# The compiled cache (--yara-cache): filled by one run, loaded by the next;
+# the loaded rules must hit exactly as the compiled ones.
+"$TRAWL" "${T[@]}" --yara-cache "$OUT/cache" --json "$OUT/cache_written.jsonl" >/dev/null 2>&1 || true
+"$TRAWL" "${T[@]}" --yara-cache "$OUT/cache" --json "$OUT/cache_hit.jsonl" >/dev/null 2>&1 || true
+python3 - "$ROOT/bench/files" "$OUT/routed.jsonl" "$OUT/cache_written.jsonl" "$OUT/cache_hit.jsonl" <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from diff_hits import trawl_hits
+a, b, c = (trawl_hits(p) for p in sys.argv[2:5])
+state = json.loads(open(sys.argv[4]).read().splitlines()[-1]).get("yara_cache")
+print("hits equal, trawl routed vs the same with --yara-cache (written, then %s): %s (%d hits)"
+      % (state, "yes" if a == b == c else "NO", len(c)))
+PY
