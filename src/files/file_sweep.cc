@@ -39,7 +39,10 @@ struct ArchiveCounters {
 class FileSweep final : public sweep::Sweep {
  public:
   FileSweep(const sweep::Engine& e, const sweep::Settings& s)
-      : engine_(e), settings_(s), content_{e.set, e.rules, e.hash_algos, s.yara_timeout, s.file_timeout} {}
+      : engine_(e),
+        settings_(s),
+        content_{e.set, e.rules, e.hash_algos, s.yara_timeout, s.file_timeout},
+        limits_key_(MakeLimitsKey()) {}
 
   bool walks() const override { return true; }
   std::unique_ptr<sweep::Worker> MakeWorker() const override {
@@ -199,7 +202,8 @@ class FileSweep final : public sweep::Sweep {
   // What the member rows of a complete look inside depend on besides the
   // file itself: the unpack limits, and the version of the rows' rules
   // (bump kMemberRows when the unpacker yields other members or chains).
-  std::string LimitsKey() const {
+  const std::string& LimitsKey() const { return limits_key_; }
+  std::string MakeLimitsKey() const {
     static constexpr int kMemberRows = 1;
     read::UnpackLimits l = Limits();
     return fmt::format("rows={} bytes={} ratio={} floor={} members={} member_bytes={} time_ms={} "
@@ -227,7 +231,7 @@ class FileSweep final : public sweep::Sweep {
   // as OnMember checks a read member (name, then the hash rule). False when
   // OLD.db has none to offer (then the file is unpacked).
   bool ReuseMembers(const sweep::Item& item, FileWorker& w, sweep::Context& ctx) {
-    const std::string key = LimitsKey();
+    const std::string& key = LimitsKey();
     auto prior = ctx.PriorMembers(item, key);
     if (!prior) return false;
     std::string outer(content::BaseName(item.walked));
@@ -420,6 +424,7 @@ class FileSweep final : public sweep::Sweep {
   mutable std::mutex workers_mu_;
   mutable std::vector<const FileWorker*> workers_;
   ArchiveCounters counters_;
+  const std::string limits_key_;  // MakeLimitsKey, once
 };
 
 Result<std::unique_ptr<sweep::Sweep>> Make(const sweep::Engine& e, const sweep::Settings& s,
