@@ -372,6 +372,7 @@ struct WorkerState {
   // --inventory: the digests the file sweep recorded for the current entry.
   std::map<std::string, std::string> digests;
   bool have_digests = false, reused = false;
+  std::optional<std::uint64_t> members;  // RecordUnpacked: a complete look inside
 };
 
 // The pipeline: one walk, every walking sweep in registry order per entry;
@@ -411,6 +412,7 @@ class Pipeline final : public walk::Visitor, public sweep::Context {
                      &w.head};
     w.head.Reset();
     w.have_digests = false;
+    w.members.reset();
     // Sweeps reading the entry as an event log share one read of it, after
     // the others (ReadEvtxOnce).
     w.evtx_sinks.clear();
@@ -425,7 +427,8 @@ class Pipeline final : public walk::Visitor, public sweep::Context {
     sweep::ReadEvtxOnce(item, w.evtx_sinks, *this);
     w.evtx_sinks.clear();
     if (config_.inventory)
-      config_.inventory->OnEntry(shown, entry.st, w.have_digests ? &w.digests : nullptr, w.reused);
+      config_.inventory->OnEntry(shown, entry.st, w.have_digests ? &w.digests : nullptr, w.reused,
+                                 w.members);
   }
   void OnError(const std::string& path, const std::string& message) override {
     Error(path, message, sweep::module::kFile);
@@ -468,8 +471,18 @@ class Pipeline final : public walk::Visitor, public sweep::Context {
   }
   void RecordMember(const sweep::Item& item, std::string_view chain,
                     std::optional<std::uint64_t> size,
-                    const std::map<std::string, std::string>& hashes) override {
-    if (config_.inventory) config_.inventory->OnMember(item.shown, chain, size, hashes);
+                    const std::map<std::string, std::string>& hashes, bool reused) override {
+    if (config_.inventory) config_.inventory->OnMember(item.shown, chain, size, hashes, reused);
+  }
+  void RecordUnpacked(std::uint64_t members, std::string_view limits) override {
+    if (!config_.inventory) return;
+    Local().members = members;
+    config_.inventory->UnpackLimits(limits);
+  }
+  std::optional<std::vector<PriorMember>> PriorMembers(const sweep::Item& item,
+                                                       std::string_view limits) override {
+    if (!config_.inventory) return std::nullopt;
+    return config_.inventory->PriorMembers(item.shown, item.st, limits);
   }
   std::optional<std::map<std::string, std::string>> PriorDigests(const sweep::Item& item) override {
     if (!config_.inventory) return std::nullopt;

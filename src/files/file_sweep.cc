@@ -24,6 +24,7 @@ struct FileWorker final : sweep::Worker {
   std::unique_ptr<live::WindowsNames::Scratch> win_scratch;
   std::vector<const ioc::Indicator*> hits;
   std::uint64_t engine_errors_seen = 0;
+  bool digests_reused = false;  // the current entry's digests came from --since
 };
 
 // Counters of the archive walk, for the summary.
@@ -32,12 +33,16 @@ struct ArchiveCounters {
   std::atomic<std::uint64_t> containers{0};  // containers opened, nested ones too
   std::atomic<std::uint64_t> members{0};     // members checked
   std::atomic<std::uint64_t> bytes{0};       // unpacked bytes read
+  std::atomic<std::uint64_t> members_reused{0};  // of members: rows taken from --since
 };
 
 class FileSweep final : public sweep::Sweep {
  public:
   FileSweep(const sweep::Engine& e, const sweep::Settings& s)
-      : engine_(e), settings_(s), content_{e.set, e.rules, e.hash_algos, s.yara_timeout, s.file_timeout} {}
+      : engine_(e),
+        settings_(s),
+        content_{e.set, e.rules, e.hash_algos, s.yara_timeout, s.file_timeout},
+        limits_key_(MakeLimitsKey()) {}
 
   bool walks() const override { return true; }
   std::unique_ptr<sweep::Worker> MakeWorker() const override {
@@ -76,6 +81,7 @@ class FileSweep final : public sweep::Sweep {
       return &*file;
     };
     bool open_failed = false;
+    w.digests_reused = false;
     if (item.regular && static_cast<std::uint64_t>(item.st.st_size) > settings_.max_file_size) {
       ctx.Skip("too_large");
       f.size = item.st.st_size;
@@ -88,7 +94,14 @@ class FileSweep final : public sweep::Sweep {
     // through the same checks. Only when a check could see anything.
     if (settings_.archives && item.regular && !open_failed && item.st.st_size >= 4 &&
         (engine_.filenames || w.checker.wants_bytes())) {
-      if (const read::File* fp = open()) ScanMembers(item, *fp, w, ctx);
+      // --since: an unchanged file's member rows are taken from OLD.db
+      // instead of unpacking it again, when no member content is needed
+      // beyond its digests (no YARA rules); names and hashes are matched
+      // against them as against a read member.
+      if (w.digests_reused && !engine_.rules && ReuseMembers(item, w, ctx)) {
+      } else if (const read::File* fp = open()) {
+        ScanMembers(item, *fp, w, ctx);
+      }
     }
     return sweep::Verdict::kContinue;
   }
@@ -104,6 +117,11 @@ class FileSweep final : public sweep::Sweep {
 
     void OnMember(const read::Member& m) override {
       sweep_.counters_.members++;
+      rows_++;
+      // A name with '!' could not be told from the chain again (ReuseMembers).
+      if (m.state != read::Member::State::kRead || !w_.checker.wants_bytes() ||
+          m.name.find('!') != std::string::npos)
+        complete_ = false;
       // "/share/setup.zip" + "!3CX.msi!ffmpeg.dll": what filename indicators see.
       std::string shown = item_.shown + m.chain.substr(std::min(outer_.size(), m.chain.size()));
       Finding f;
@@ -130,7 +148,7 @@ class FileSweep final : public sweep::Sweep {
                                                 std::string(content::BaseName(m.name))});
             f.size = out.bytes;
             f.hashes = std::move(out.hashes);
-            ctx_.RecordMember(item_, m.chain, f.size, f.hashes);
+            ctx_.RecordMember(item_, m.chain, f.size, f.hashes, false);
             recorded = true;
             if (out.trusted) {
               ctx_.Skip("trusted");
@@ -145,21 +163,30 @@ class FileSweep final : public sweep::Sweep {
           break;
       }
       // --inventory: every member is a row (without digests when not read).
-      if (!recorded) ctx_.RecordMember(item_, m.chain, m.size, {});
+      if (!recorded) ctx_.RecordMember(item_, m.chain, m.size, {}, false);
       if (f.reasons.empty()) return;
       f.extra.insert(f.extra.begin(), {"member", m.chain});
       ctx_.Emit(f);
     }
     void OnError(const std::string& chain, const std::string& message) override {
+      complete_ = false;
       ctx_.Skip("archive_error");
       ctx_.Error(item_.walked, chain + ": " + message, sweep::module::kFile);
     }
     void OnLimit(const std::string& chain, read::Limit limit, const std::string& message) override {
+      complete_ = false;
       ctx_.Skip(read::LimitName(limit));
       ctx_.Error(item_.walked, chain + ": " + message, sweep::module::kFile);
     }
 
+    // Every member was read and hashed, with no error or limit: the rows
+    // stand for the whole content (RecordUnpacked).
+    bool complete() const { return complete_; }
+    std::uint64_t rows() const { return rows_; }
+
    private:
+    bool complete_ = true;
+    std::uint64_t rows_ = 0;
     FileSweep& sweep_;
     const sweep::Item& item_;
     FileWorker& w_;
@@ -167,17 +194,74 @@ class FileSweep final : public sweep::Sweep {
     std::string_view outer_;
   };
 
-  void ScanMembers(const sweep::Item& item, const read::File& file, FileWorker& w,
-                   sweep::Context& ctx) {
-    if (read::SniffFile(file) == read::Container::kNone) return;
-    std::string outer(content::BaseName(item.walked));
+  read::UnpackLimits Limits() const {
     read::UnpackLimits limits = settings_.unpack;
     limits.max_member_bytes = settings_.max_file_size;
+    return limits;
+  }
+  // What the member rows of a complete look inside depend on besides the
+  // file itself: the unpack limits, and the version of the rows' rules
+  // (bump kMemberRows when the unpacker yields other members or chains).
+  const std::string& LimitsKey() const { return limits_key_; }
+  std::string MakeLimitsKey() const {
+    static constexpr int kMemberRows = 1;
+    read::UnpackLimits l = Limits();
+    return fmt::format("rows={} bytes={} ratio={} floor={} members={} member_bytes={} time_ms={} "
+                       "decoder={} depth={}",
+                       kMemberRows, l.max_bytes, l.max_ratio, l.ratio_floor, l.max_members,
+                       l.max_member_bytes, l.max_time.count(), l.max_decoder_memory, l.max_depth);
+  }
+
+  void ScanMembers(const sweep::Item& item, const read::File& file, FileWorker& w,
+                   sweep::Context& ctx) {
+    if (read::SniffFile(file) == read::Container::kNone) {
+      if (w.checker.wants_bytes()) ctx.RecordUnpacked(0, LimitsKey());
+      return;
+    }
+    std::string outer(content::BaseName(item.walked));
     MemberChecker checker(*this, item, w, ctx, outer);
-    read::UnpackStats st = read::Unpack(file, outer, limits, checker);
+    read::UnpackStats st = read::Unpack(file, outer, Limits(), checker);
+    if (checker.complete() && w.checker.wants_bytes()) ctx.RecordUnpacked(checker.rows(), LimitsKey());
     if (st.containers == 0) return;
     counters_.archives++;
     counters_.containers += st.containers;
+  }
+
+  // --since: the member rows of an unchanged file from OLD.db, each checked
+  // as OnMember checks a read member (name, then the hash rule). False when
+  // OLD.db has none to offer (then the file is unpacked).
+  bool ReuseMembers(const sweep::Item& item, FileWorker& w, sweep::Context& ctx) {
+    const std::string& key = LimitsKey();
+    auto prior = ctx.PriorMembers(item, key);
+    if (!prior) return false;
+    std::string outer(content::BaseName(item.walked));
+    if (!prior->empty()) counters_.archives++;
+    for (sweep::Context::PriorMember& m : *prior) {
+      counters_.members++;
+      counters_.members_reused++;
+      std::string shown = item.shown + m.chain.substr(std::min(outer.size(), m.chain.size()));
+      Finding f;
+      f.module = std::string(sweep::module::kFile);
+      f.path = item.shown;
+      f.size = m.size;
+      CheckName(item.walked, shown, item.windows, w, ctx, f);
+      f.hashes = std::move(m.hashes);
+      ctx.RecordMember(item, m.chain, m.size, f.hashes, true);
+      // The member's own name (after the chain's last '!': RecordUnpacked
+      // is never called for a name holding one), as CheckBytes names it.
+      std::string_view name = std::string_view(m.chain).substr(m.chain.rfind('!') + 1);
+      std::vector<Reason> reasons;
+      if (engine_.set && !content::HashReasons(*engine_.set, f.hashes, name, reasons)) {
+        ctx.Skip("trusted");
+        continue;
+      }
+      for (Reason& r : reasons) f.reasons.push_back(std::move(r));
+      if (f.reasons.empty()) continue;
+      f.extra.insert(f.extra.begin(), {"member", m.chain});
+      ctx.Emit(f);
+    }
+    ctx.RecordUnpacked(prior->size(), key);
+    return true;
   }
 
   // Filename indicators on `shown` (and, on a --map volume, the Windows ones).
@@ -232,6 +316,7 @@ class FileSweep final : public sweep::Sweep {
         f.size = item.st.st_size;
         f.hashes = std::move(*prior);
         ctx.RecordDigests(f.hashes, true);
+        w.digests_reused = true;
         std::vector<Reason> reasons;
         if (engine_.set && !content::HashReasons(*engine_.set, f.hashes, item.walked, reasons))
           return false;
@@ -330,6 +415,7 @@ class FileSweep final : public sweep::Sweep {
     s.extra.push_back({"archive_containers", i64(counters_.containers)});
     s.extra.push_back({"archive_members", i64(counters_.members)});
     s.extra.push_back({"archive_bytes", i64(counters_.bytes)});
+    s.extra.push_back({"archive_members_reused", i64(counters_.members_reused)});
   }
 
   const sweep::Engine& engine_;
@@ -338,6 +424,7 @@ class FileSweep final : public sweep::Sweep {
   mutable std::mutex workers_mu_;
   mutable std::vector<const FileWorker*> workers_;
   ArchiveCounters counters_;
+  const std::string limits_key_;  // MakeLimitsKey, once
 };
 
 Result<std::unique_ptr<sweep::Sweep>> Make(const sweep::Engine& e, const sweep::Settings& s,

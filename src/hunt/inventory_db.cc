@@ -28,7 +28,7 @@ constexpr const char* kSchema = R"sql(
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE files(path TEXT NOT NULL, type TEXT NOT NULL, size INTEGER, mtime_ns INTEGER,
   ctime_ns INTEGER, inode INTEGER, device INTEGER, mode INTEGER, uid INTEGER, gid INTEGER,
-  md5 TEXT, sha1 TEXT, sha256 TEXT, digest TEXT, member TEXT);
+  md5 TEXT, sha1 TEXT, sha256 TEXT, digest TEXT, member TEXT, members INTEGER);
 CREATE TABLE products(product TEXT, version TEXT, platform TEXT, path TEXT, source TEXT,
   affected INTEGER);
 CREATE TABLE contacts(kind TEXT NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL,
@@ -125,7 +125,7 @@ Result<std::unique_ptr<Writer>> Writer::Create(const std::string& path, std::siz
                               .c_str());
       !st.ok())
     return st;
-  auto ins = Prepare(db, "INSERT INTO files VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  auto ins = Prepare(db, "INSERT INTO files VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!ins.ok()) return ins.status();
   w->insert_file_ = std::move(*ins);
   // Sightings are appended as they come (one per source and value: cheap,
@@ -298,6 +298,10 @@ Status Writer::Write(Batch& b) {
     BindText(f, 13, Hash(r.hashes, "sha256"));
     BindText(f, 14, r.digest);
     BindText(f, 15, r.member);
+    if (r.members && r.member.empty())
+      sqlite3_bind_int64(f, 16, *r.members);
+    else
+      sqlite3_bind_null(f, 16);
     if (sqlite3_step(f) != SQLITE_DONE) st = Status::Error(Err(db_.get(), "inventory: files"));
   }
   ClearBindings(f);
@@ -410,6 +414,20 @@ Result<std::unique_ptr<Reader>> Reader::Open(const std::string& path) {
                        "NOT NULL AND sha256 IS NOT NULL LIMIT 1");
   if (!prior.ok()) return Status::Error("files: " + prior.status().message());
   r->prior_ = std::move(*prior);
+  if (r->version_ >= 3) {
+    auto count = Prepare(db,
+                         "SELECT members FROM files WHERE device=?1 AND inode=?2 AND size=?3 AND "
+                         "mtime_ns=?4 AND ctime_ns=?5 AND path=?6 AND member IS NULL AND members "
+                         "IS NOT NULL LIMIT 1");
+    if (!count.ok()) return Status::Error("files: " + count.status().message());
+    r->prior_members_count_ = std::move(*count);
+    // Rowid order: the order the scan wrote (and reports) them.
+    auto rows = Prepare(db,
+                        "SELECT member, size, md5, sha1, sha256 FROM files WHERE path=?1 AND "
+                        "member IS NOT NULL ORDER BY rowid");
+    if (!rows.ok()) return Status::Error("files: " + rows.status().message());
+    r->prior_members_ = std::move(*rows);
+  }
   return r;
 }
 
@@ -509,6 +527,51 @@ std::optional<std::map<std::string, std::string>> Reader::Prior(const struct sta
       {"md5", Col(s, 0)}, {"sha1", Col(s, 1)}, {"sha256", Col(s, 2)}};
   sqlite3_reset(s);
   return h;
+}
+
+std::optional<std::vector<sweep::Context::PriorMember>> Reader::PriorMembers(
+    const std::string& path, const struct stat& st) const {
+  if (!prior_members_count_) return std::nullopt;
+  std::lock_guard<std::mutex> lock(mu_);
+  sqlite3_stmt* c = prior_members_count_.get();
+  sqlite3_reset(c);
+  sqlite3_bind_int64(c, 1, static_cast<std::int64_t>(st.st_dev));
+  sqlite3_bind_int64(c, 2, static_cast<std::int64_t>(st.st_ino));
+  sqlite3_bind_int64(c, 3, static_cast<std::int64_t>(st.st_size));
+  sqlite3_bind_int64(c, 4, MtimeNs(st));
+  sqlite3_bind_int64(c, 5, CtimeNs(st));
+  BindText(c, 6, path);
+  if (sqlite3_step(c) != SQLITE_ROW) {
+    sqlite3_reset(c);
+    return std::nullopt;
+  }
+  const std::int64_t want = sqlite3_column_int64(c, 0);
+  sqlite3_reset(c);
+  std::vector<sweep::Context::PriorMember> out;
+  if (want == 0) return out;
+  sqlite3_stmt* s = prior_members_.get();
+  sqlite3_reset(s);
+  BindText(s, 1, path);
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    sweep::Context::PriorMember m;
+    m.chain = Col(s, 0);
+    m.size = static_cast<std::uint64_t>(sqlite3_column_int64(s, 1));
+    const char* names[] = {"md5", "sha1", "sha256"};
+    for (int i = 0; i < 3; ++i) {
+      std::string h = Col(s, 2 + i);
+      if (h.empty()) {  // not read: the rows do not stand for the content
+        sqlite3_reset(s);
+        return std::nullopt;
+      }
+      m.hashes[names[i]] = std::move(h);
+    }
+    out.push_back(std::move(m));
+  }
+  sqlite3_reset(s);
+  // A path walked twice (two roots) or a partial write: not these rows.
+  if (rc != SQLITE_DONE || static_cast<std::int64_t>(out.size()) != want) return std::nullopt;
+  return out;
 }
 
 Result<std::map<std::string, std::int64_t>> Reader::Counts() const {

@@ -53,7 +53,8 @@ std::vector<std::string> Recorder::ExcludePaths() const {
 }
 
 void Recorder::OnEntry(const std::string& shown, const struct stat& st,
-                       const std::map<std::string, std::string>* hashes, bool reused) {
+                       const std::map<std::string, std::string>* hashes, bool reused,
+                       std::optional<std::uint64_t> members) {
   FileRow row;
   row.path = shown;
   row.type = read::FileTypeName(st.st_mode);
@@ -70,13 +71,14 @@ void Recorder::OnEntry(const std::string& shown, const struct stat& st,
     row.digest = reused ? "reused" : "read";
     (reused ? reused_ : read_)++;
   }
+  if (members) row.members = static_cast<std::int64_t>(*members);
   files_++;
   writer_->AddFile(std::move(row));
 }
 
 void Recorder::OnMember(const std::string& shown, std::string_view chain,
                         std::optional<std::uint64_t> size,
-                        const std::map<std::string, std::string>& hashes) {
+                        const std::map<std::string, std::string>& hashes, bool reused) {
   FileRow row;
   row.path = shown;
   row.member = std::string(chain);
@@ -84,10 +86,23 @@ void Recorder::OnMember(const std::string& shown, std::string_view chain,
   if (size) row.size = static_cast<std::int64_t>(*size);
   if (!hashes.empty()) {
     row.hashes = hashes;
-    row.digest = "read";
+    row.digest = reused ? "reused" : "read";
   }
   members_++;
+  if (reused) members_reused_++;
   writer_->AddFile(std::move(row));
+}
+
+void Recorder::UnpackLimits(std::string_view limits) {
+  std::lock_guard<std::mutex> lock(limits_mu_);
+  if (limits_.empty()) limits_ = std::string(limits);
+}
+
+std::optional<std::vector<sweep::Context::PriorMember>> Recorder::PriorMembers(
+    const std::string& shown, const struct stat& st, std::string_view limits) const {
+  if (!since_ || !S_ISREG(st.st_mode) || since_->Meta("unpack_limits") != limits)
+    return std::nullopt;
+  return since_->PriorMembers(shown, st);
 }
 
 std::optional<std::map<std::string, std::string>> Recorder::Prior(const struct stat& st) const {
@@ -118,6 +133,11 @@ Status Recorder::Finish(Summary& s, std::string_view version, std::string_view i
   meta["digests_read"] = std::to_string(read_.load());
   meta["digests_reused"] = std::to_string(reused_.load());
   meta["members"] = std::to_string(members_.load());
+  meta["members_reused"] = std::to_string(members_reused_.load());
+  {
+    std::lock_guard<std::mutex> lock(limits_mu_);
+    if (!limits_.empty()) meta["unpack_limits"] = limits_;
+  }
   if (since_) meta["since"] = since_->path();
   meta["complete"] = s.interrupted ? "0" : "1";  // an interrupted scan did not see everything
   Status st = writer_->Finish(s.inventory, meta);
@@ -126,6 +146,7 @@ Status Recorder::Finish(Summary& s, std::string_view version, std::string_view i
   s.extra.push_back({"inventory_members", static_cast<std::int64_t>(members_.load())});
   s.extra.push_back({"digests_read", static_cast<std::int64_t>(read_.load())});
   s.extra.push_back({"digests_reused", static_cast<std::int64_t>(reused_.load())});
+  s.extra.push_back({"members_reused", static_cast<std::int64_t>(members_reused_.load())});
   return st;
 }
 

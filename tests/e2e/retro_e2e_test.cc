@@ -398,7 +398,7 @@ TEST(RetroE2e, ArchiveMembersAreInTheInventoryAndRetroFindsThemWithTheirChain) {
   RunResult stats = RunTrawlRaw({"inventory", "stats", "--json", db});
   ASSERT_EQ(stats.exit_code, 0) << stats.err;
   auto j = nlohmann::json::parse(stats.out);
-  EXPECT_EQ(j["meta"].value("schema_version", ""), "2");
+  EXPECT_EQ(j["meta"].value("schema_version", ""), "3");
   EXPECT_EQ(j["counts"].value("members", -1), 3);
   EXPECT_EQ(j["counts"].value("files", -1), 2);  // walked entries: setup.zip, plain.txt
 
@@ -518,7 +518,112 @@ TEST(RetroE2e, SinceReusesUnchangedDigestsAndRereadsAChangedFile) {
   auto j = nlohmann::json::parse(stats.out);
   EXPECT_EQ(j["counts"].value("files_hashed", -1), 6);
   EXPECT_EQ(j["meta"].value("digests_reused", ""), "5");
-  EXPECT_EQ(j["meta"].value("schema_version", ""), "2");
+  EXPECT_EQ(j["meta"].value("schema_version", ""), "3");
+}
+
+// Schema 3: an unchanged archive's member rows are reused from --since
+// (nothing unpacked, nothing read), and the findings and the rows are those
+// of a full scan; a changed archive is unpacked again; a schema 2 OLD.db
+// (no files.members) still works, by unpacking.
+TEST(RetroE2e, SinceReusesAnUnchangedArchivesMembersWithTheSameFindings) {
+  TempDir dir;
+  const std::string root = dir.path() + "/share";
+  std::string evil = "since-member-" + RandomBytes(64);
+  dir.Write("src/bin/payload.dll", evil);
+  dir.Write("src/readme.txt", "read me\n");
+  dir.Write("share/plain.txt", "plain file\n");
+  auto sh = [&](const std::string& cmd) {
+    ASSERT_EQ(std::system(("cd " + ShellQuote(dir.path()) + " && " + cmd).c_str()), 0) << cmd;
+  };
+  sh("cd src && zip -q inner.zip bin/payload.dll readme.txt && zip -q ../share/setup.zip "
+     "inner.zip && gzip -c readme.txt > ../share/notes.gz");
+  std::string feed = dir.Write("feed/hash-iocs.txt", HexDigest("SHA256", evil) + ";planted\n");
+  std::string names = dir.Write("feed/filename-iocs.txt", "readme\\.txt$;70\n");
+  auto scan = [&](const std::string& db, const std::string& since) {
+    std::vector<std::string> args = {"scan", "--no-builtin", "--no-packs", "-q",   root, "--iocs",
+                                     feed,   "--iocs",       names,        "--inventory", db};
+    if (!since.empty()) args.insert(args.end(), {"--since", since});
+    return RunTrawl(args);
+  };
+  using Got = std::set<std::tuple<std::string, std::string, std::string>>;
+  auto findings = [](const RunResult& r) {
+    Got got;  // path, member, indicator
+    for (const auto& f : r.Of("finding"))
+      for (const auto& reason : f["reasons"])
+        got.insert({f.value("path", ""), f.value("member", ""), reason.value("indicator", "")});
+    return got;
+  };
+  // The file table without the digest column ("read" / "reused").
+  auto rows = [](const std::string& db) {
+    std::multiset<std::string> out;
+    sqlite3* h = nullptr;
+    EXPECT_EQ(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(h,
+                       "SELECT path || '|' || type || '|' || IFNULL(size,'') || '|' || "
+                       "IFNULL(inode,'') || '|' || IFNULL(md5,'') || '|' || IFNULL(sha1,'') || "
+                       "'|' || IFNULL(sha256,'') || '|' || IFNULL(member,'') || '|' || "
+                       "IFNULL(members,'') FROM files",
+                       -1, &st, nullptr);
+    while (sqlite3_step(st) == SQLITE_ROW)
+      out.insert(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return out;
+  };
+  const std::string d1 = dir.path() + "/1.db", d2 = dir.path() + "/2.db", d3 = dir.path() + "/3.db";
+  RunResult first = scan(d1, "");
+  ASSERT_EQ(first.exit_code, 1) << first.err;
+  const Got want = {
+      {root + "/setup.zip", "setup.zip!inner.zip!bin/payload.dll", HexDigest("SHA256", evil)},
+      {root + "/setup.zip", "setup.zip!inner.zip!readme.txt", "readme\\.txt$"}};
+  EXPECT_EQ(findings(first), want) << first.out;
+  EXPECT_EQ(first.Summary()->value("members_reused", -1), 0);
+  EXPECT_GT(first.Summary()->value("archive_bytes", -1), 0);
+
+  RunResult again = scan(d2, d1);
+  ASSERT_EQ(again.exit_code, 1) << again.err;
+  EXPECT_EQ(findings(again), want) << again.out;
+  EXPECT_EQ(again.Summary()->value("bytes", -1), 0);          // no file read
+  EXPECT_EQ(again.Summary()->value("archive_bytes", -1), 0);  // nothing unpacked
+  EXPECT_EQ(again.Summary()->value("members_reused", -1), 4);  // 3 in setup.zip, 1 in notes.gz
+  EXPECT_EQ(again.Summary()->value("digests_reused", -1), 3);
+  EXPECT_EQ(rows(d2), rows(d1));
+  // And again from the reused rows: they are complete as well.
+  RunResult third = scan(d3, d2);
+  EXPECT_EQ(findings(third), want) << third.out;
+  EXPECT_EQ(third.Summary()->value("members_reused", -1), 4);
+  EXPECT_EQ(rows(d3), rows(d1));
+
+  // A changed archive is unpacked and hashed again; the others are not.
+  std::string evil2 = "since-member-2-" + RandomBytes(64);
+  dir.Write("src/bin/payload.dll", evil2);
+  sh("rm share/setup.zip src/inner.zip && cd src && zip -q inner.zip bin/payload.dll readme.txt "
+     "&& zip -q ../share/setup.zip inner.zip");
+  RunResult changed = scan(dir.path() + "/4.db", d3);
+  EXPECT_EQ(changed.exit_code, 1) << changed.err;
+  EXPECT_EQ(changed.Summary()->value("members_reused", -1), 1);  // notes.gz only
+  EXPECT_GT(changed.Summary()->value("archive_bytes", -1), 0);
+  Got want2 = {{root + "/setup.zip", "setup.zip!inner.zip!readme.txt", "readme\\.txt$"}};
+  EXPECT_EQ(findings(changed), want2) << changed.out;
+
+  // A schema 2 OLD.db (no members column): digests reused, members unpacked.
+  const std::string old = dir.path() + "/old.db";
+  fs::copy_file(d1, old);
+  {
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open(old.c_str(), &h), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(h,
+                           "ALTER TABLE files DROP COLUMN members; UPDATE meta SET value = '2' "
+                           "WHERE key = 'schema_version';",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(h);
+  }
+  RunResult from2 = scan(dir.path() + "/5.db", old);
+  EXPECT_EQ(from2.exit_code, 1) << from2.err;
+  EXPECT_EQ(from2.Summary()->value("members_reused", -1), 0);
+  EXPECT_EQ(from2.Summary()->value("digests_reused", -1), 2);  // plain.txt, notes.gz
 }
 
 TEST(RetroE2e, CorruptOrForeignFileIsAClearErrorAndOthersAreStillChecked) {

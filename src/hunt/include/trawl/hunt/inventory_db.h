@@ -11,7 +11,11 @@
 //         md5, sha1, sha256, digest, member)   one row per walked entry and
 //         per archive member; digests are NULL when not computed (over
 //         --max-file-size, not regular, not readable); digest = "read",
-//         "reused" (from --since) or NULL; member = the chain (schema 2)
+//         "reused" (from --since) or NULL; member = the chain (schema 2);
+//         members = on a walked entry, the number of member rows when the
+//         look inside was complete (every member read and hashed, no error
+//         or limit; 0: not a container), NULL otherwise (schema 3: what
+//         --since needs to reuse the member rows, with meta.unpack_limits)
 //   products(product, version, platform, path, source, affected)
 //   contacts(kind, value, count, first_ms, last_ms, module, example)
 //         one row per distinct (kind, value) (WITHOUT ROWID): kind "domain",
@@ -61,9 +65,11 @@ struct sqlite3_stmt;
 
 namespace trawl::hunt {
 
-// 2: files.member (archive members, issue 15). Version 1 files are still read
-// (no member rows); nothing older exists.
-inline constexpr int kSchemaVersion = 2;
+// 2: files.member (archive members, issue 15). 3: files.members and
+// meta.unpack_limits (--since reuses member rows). Versions 1 and 2 are still
+// read (1: no member rows; 1 and 2: no member rows reused from them);
+// nothing older exists.
+inline constexpr int kSchemaVersion = 3;
 inline constexpr int kOldestSchemaRead = 1;
 inline constexpr std::string_view kFormat = "trawl-inventory";
 
@@ -80,6 +86,8 @@ struct FileRow {
   // the file on disk, type "member", its own size and digests, and no
   // times, inode, device, mode or owner (NULL).
   std::string member;
+  // A walked entry's complete look inside: its member rows (schema 3).
+  std::optional<std::int64_t> members;
 };
 
 struct ContactRow {
@@ -188,6 +196,12 @@ class Reader {
   // --since: the digests held for (device, inode) when size, mtime and ctime
   // are also unchanged and all three digests were computed. Thread-safe.
   std::optional<std::map<std::string, std::string>> Prior(const struct stat& st) const;
+  // --since: the member rows of the walked entry `path` when (device, inode,
+  // size, mtime, ctime) and path are unchanged, its look inside was complete
+  // (files.members) and every row has all three digests (schema 3; nullopt
+  // for older files). The caller compares meta.unpack_limits. Thread-safe.
+  std::optional<std::vector<sweep::Context::PriorMember>> PriorMembers(
+      const std::string& path, const struct stat& st) const;
 
   // Row counts per table ("files", "files_hashed", "contacts", "products")
   // and per file type / contact kind ("type:regular", "kind:domain").
@@ -204,7 +218,7 @@ class Reader {
   DbPtr db_;
   std::map<std::string, std::string> meta_;
   mutable std::mutex mu_;
-  StmtPtr prior_;
+  StmtPtr prior_, prior_members_count_, prior_members_;
 };
 
 // The file's mtime / ctime in nanoseconds, as the inventory stores them.

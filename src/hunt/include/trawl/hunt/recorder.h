@@ -25,6 +25,8 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,11 +52,20 @@ class Recorder {
   // One walked entry (any type), with the digests computed for it (null:
   // none). Thread-safe.
   void OnEntry(const std::string& shown, const struct stat& st,
-               const std::map<std::string, std::string>* hashes, bool reused);
+               const std::map<std::string, std::string>* hashes, bool reused,
+               std::optional<std::uint64_t> members = std::nullopt);
   // An archive member of the walked entry `shown` (a row with path = the
   // file on disk, member = the chain; digests empty when not read). Thread-safe.
   void OnMember(const std::string& shown, std::string_view chain,
-                std::optional<std::uint64_t> size, const std::map<std::string, std::string>& hashes);
+                std::optional<std::uint64_t> size, const std::map<std::string, std::string>& hashes,
+                bool reused = false);
+  // The file sweep's unpack settings (Context::RecordUnpacked), kept in the
+  // header as unpack_limits. Thread-safe.
+  void UnpackLimits(std::string_view limits);
+  // --since: the old inventory's member rows of an unchanged file
+  // (Context::PriorMembers). Thread-safe.
+  std::optional<std::vector<sweep::Context::PriorMember>> PriorMembers(
+      const std::string& shown, const struct stat& st, std::string_view limits) const;
   // --since: the old inventory's digests of an unchanged file. Thread-safe.
   std::optional<std::map<std::string, std::string>> Prior(const struct stat& st) const;
   void SawHosts(std::string_view module, std::vector<sweep::Context::HostSighting>&& hosts);
@@ -71,7 +82,9 @@ class Recorder {
   std::string abs_path_;
   std::unique_ptr<Writer> writer_;
   std::unique_ptr<Reader> since_;
-  std::atomic<std::uint64_t> files_{0}, read_{0}, reused_{0}, members_{0};
+  std::atomic<std::uint64_t> files_{0}, read_{0}, reused_{0}, members_{0}, members_reused_{0};
+  std::mutex limits_mu_;
+  std::string limits_;
 };
 
 // The contact sweep (not in the module registry: it is an inventory

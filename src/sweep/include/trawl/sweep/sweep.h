@@ -207,9 +207,29 @@ class Context {
   // A member of the walked entry the calling worker is scanning (the file
   // sweep's look inside archives): its chain from the file on disk
   // ("setup.zip!3CX.msi!ffmpeg.dll"), size, and digests (empty: not read).
+  // `reused`: the row comes from --since's OLD.db (PriorMembers), not a read.
   virtual void RecordMember(const Item& /*item*/, std::string_view /*chain*/,
                             std::optional<std::uint64_t> /*size*/,
-                            const std::map<std::string, std::string>& /*hashes*/) {}
+                            const std::map<std::string, std::string>& /*hashes*/,
+                            bool /*reused*/) {}
+  // The file sweep's look inside the walked entry the calling worker is
+  // scanning finished with every one of its `members` rows read and hashed
+  // (0: not a container), under the unpack settings `limits` names; recorded
+  // so that a later --since can reuse the rows (PriorMembers).
+  virtual void RecordUnpacked(std::uint64_t /*members*/, std::string_view /*limits*/) {}
+  // --since OLD.db: the member rows OLD.db holds for this entry when its
+  // (device, inode, size, mtime, ctime) and path are unchanged, its look
+  // inside was complete (RecordUnpacked) under the same `limits`, and every
+  // row has all three digests; nullopt otherwise (then the file is unpacked).
+  struct PriorMember {
+    std::string chain;
+    std::uint64_t size = 0;
+    std::map<std::string, std::string> hashes;
+  };
+  virtual std::optional<std::vector<PriorMember>> PriorMembers(const Item& /*item*/,
+                                                               std::string_view /*limits*/) {
+    return std::nullopt;
+  }
   // --since OLD.db: the digests OLD.db holds for this entry when its
   // (device, inode, size, mtime, ctime) are unchanged; nullopt otherwise.
   virtual std::optional<std::map<std::string, std::string>> PriorDigests(const Item&) {
