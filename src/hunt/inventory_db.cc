@@ -513,15 +513,25 @@ Status Reader::Snapshot() {
   return Status::Ok();
 }
 
-std::optional<std::map<std::string, std::string>> Reader::Prior(const struct stat& st) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  sqlite3_stmt* s = prior_.get();
-  sqlite3_reset(s);
+namespace {
+
+// Binds a file's version, (device, inode, size, mtime, ctime), to parameters
+// 1-5: the key under which --since reuses what an earlier scan read.
+void BindVersion(sqlite3_stmt* s, const struct stat& st) {
   sqlite3_bind_int64(s, 1, static_cast<std::int64_t>(st.st_dev));
   sqlite3_bind_int64(s, 2, static_cast<std::int64_t>(st.st_ino));
   sqlite3_bind_int64(s, 3, static_cast<std::int64_t>(st.st_size));
   sqlite3_bind_int64(s, 4, MtimeNs(st));
   sqlite3_bind_int64(s, 5, CtimeNs(st));
+}
+
+}  // namespace
+
+std::optional<std::map<std::string, std::string>> Reader::Prior(const struct stat& st) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  sqlite3_stmt* s = prior_.get();
+  sqlite3_reset(s);
+  BindVersion(s, st);
   if (sqlite3_step(s) != SQLITE_ROW) return std::nullopt;
   std::map<std::string, std::string> h{
       {"md5", Col(s, 0)}, {"sha1", Col(s, 1)}, {"sha256", Col(s, 2)}};
@@ -535,11 +545,7 @@ std::optional<std::vector<sweep::Context::PriorMember>> Reader::PriorMembers(
   std::lock_guard<std::mutex> lock(mu_);
   sqlite3_stmt* c = prior_members_count_.get();
   sqlite3_reset(c);
-  sqlite3_bind_int64(c, 1, static_cast<std::int64_t>(st.st_dev));
-  sqlite3_bind_int64(c, 2, static_cast<std::int64_t>(st.st_ino));
-  sqlite3_bind_int64(c, 3, static_cast<std::int64_t>(st.st_size));
-  sqlite3_bind_int64(c, 4, MtimeNs(st));
-  sqlite3_bind_int64(c, 5, CtimeNs(st));
+  BindVersion(c, st);
   BindText(c, 6, path);
   if (sqlite3_step(c) != SQLITE_ROW) {
     sqlite3_reset(c);

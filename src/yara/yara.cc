@@ -1009,6 +1009,18 @@ struct Scanner::Impl {
   // reads them runs under read::Guarded, and `faulted` records a SIGBUS.
   bool mapped = false;
   bool faulted = false;
+  // Runs f, under read::Guarded when the bytes are mapped; false (and
+  // `faulted` set) when a SIGBUS cut it short.
+  template <typename F>
+  bool Touch(F& f) {
+    if (!mapped) {
+      f();
+      return true;
+    }
+    if (read::Guarded(f)) return true;
+    faulted = true;
+    return false;
+  }
   // Drops the scanner for `s` without destroying it (a SIGBUS interrupted
   // it: its state is unknown; the memory is left, as read::Guarded asks).
   void Abandon(YR_SCANNER* s);
@@ -1038,15 +1050,8 @@ int Scanner::Impl::Pick(const std::uint8_t* data, std::size_t n, int& route_clas
     return -1;
   }
   int rt = 0;
-  if (mapped) {
-    auto call = [&] { rt = route::RouteOf(data, data == nullptr ? 0 : n); };
-    if (!read::Guarded(call)) {
-      faulted = true;
-      return -1;
-    }
-  } else {
-    rt = route::RouteOf(data, data == nullptr ? 0 : n);
-  }
+  auto route_of = [&] { rt = route::RouteOf(data, data == nullptr ? 0 : n); };
+  if (!Touch(route_of)) return -1;
   route_class = rt / 2;
   ++counters.files_by_class[route_class];
   if (rt % 2) ++counters.large_files;
@@ -1054,15 +1059,10 @@ int Scanner::Impl::Pick(const std::uint8_t* data, std::size_t n, int& route_clas
   if (cheap >= 0 && ri.prefilter) {
     if (!scratch) scratch = ri.prefilter->NewScratch();
     bool hit = true;
-    if (scratch && mapped) {
-      auto call = [&] { hit = ri.prefilter->AnyHit(data, data == nullptr ? 0 : n, rt, scratch.get()); };
-      if (!read::Guarded(call)) {
-        faulted = true;
-        (void)scratch.release();  // interrupted mid-scan: not reused, not freed
-        return ri.set_of_route[rt];
-      }
-    } else if (scratch) {
-      hit = ri.prefilter->AnyHit(data, data == nullptr ? 0 : n, rt, scratch.get());
+    auto any_hit = [&] { hit = ri.prefilter->AnyHit(data, data == nullptr ? 0 : n, rt, scratch.get()); };
+    if (scratch && !Touch(any_hit)) {
+      (void)scratch.release();  // interrupted mid-scan: not reused, not freed
+      return ri.set_of_route[rt];
     }
     if (!hit) {
       ++counters.prefilter_settled;
@@ -1108,16 +1108,11 @@ int Scanner::Impl::Run(YR_SCANNER* s, const std::uint8_t* data, std::size_t n,
   matches.clear();
   const std::uint8_t* at = n == 0 || data == nullptr ? kEmpty : data;
   int rc = ERROR_SUCCESS;
-  if (mapped) {
-    auto call = [&] { rc = yr_scanner_scan_mem(s, at, n == 0 ? 0 : n); };
-    if (!read::Guarded(call)) {
-      faulted = true;
-      matches.clear();
-      error = "the file shrank while scanned (SIGBUS)";
-      return ERROR_COULD_NOT_MAP_FILE;
-    }
-  } else {
-    rc = yr_scanner_scan_mem(s, at, n == 0 ? 0 : n);
+  auto scan = [&] { rc = yr_scanner_scan_mem(s, at, n == 0 ? 0 : n); };
+  if (!Touch(scan)) {
+    matches.clear();
+    error = "the file shrank while scanned (SIGBUS)";
+    return ERROR_COULD_NOT_MAP_FILE;
   }
   if (rc == ERROR_SCAN_TIMEOUT) {
     error = "yara timeout after " + std::to_string(timeout) + "s";
